@@ -1,0 +1,53 @@
+# 14Build. `make run` serves the app with demo data; `make test` runs every test.
+# Without DATABASE_URL both start (or reuse) a private PostgreSQL under .data/postgres.
+
+SHELL := /bin/bash
+GO ?= go
+ADDR ?= :8080
+
+.PHONY: run build test generate css templ check-generated bench node_modules clean-db help
+
+help:
+	@echo "make run     - serve 14Build on $(ADDR) with demo data (starts PostgreSQL if DATABASE_URL is unset)"
+	@echo "make test    - all tests against a real PostgreSQL, with -race; fails on stale generated files"
+	@echo "make bench   - benchmarks: the API load test and the Go benchmarks"
+	@echo "make generate- regenerate templ code and the CSS"
+
+build:
+	$(GO) build -o bin/14build ./cmd/14build
+
+run: build
+	@url="$${DATABASE_URL:-$$(scripts/pg.sh 14build)}" && \
+	  echo "Serving 14Build at http://localhost$(ADDR) (demo logins in README.md)" && \
+	  DATABASE_URL="$$url" ADDR="$(ADDR)" ./bin/14build -demo
+
+node_modules: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch node_modules
+
+templ:
+	$(GO) tool templ generate -path views
+
+css: node_modules
+	npx tailwindcss -c tailwind.config.js -i static/src/app.css -o static/dist/app.css --minify 2>/dev/null
+	cp node_modules/htmx.org/dist/htmx.min.js static/dist/htmx.min.js
+
+generate: templ css
+
+# Regenerates everything and fails if that changed a committed file: generated code must be
+# committed current.
+check-generated:
+	@scripts/check-generated.sh
+
+test: check-generated
+	@url="$${TEST_DATABASE_URL:-$${DATABASE_URL:-$$(scripts/pg.sh postgres)}}" && \
+	  TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 ./...
+
+bench: build
+	@url="$${TEST_DATABASE_URL:-$${DATABASE_URL:-$$(scripts/pg.sh postgres)}}" && \
+	  TEST_DATABASE_URL="$$url" $(GO) run ./cmd/loadgen && \
+	  TEST_DATABASE_URL="$$url" $(GO) test -run '^$$' -bench . -benchmem ./...
+
+clean-db:
+	@scripts/pg.sh stop 2>/dev/null || true
+	rm -rf .data

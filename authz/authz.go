@@ -1,0 +1,110 @@
+// Package authz is the permission matrix of DOMAIN.md, in one place. Handlers ask it;
+// routes.go names the permission of every route.
+package authz
+
+// Role is an account's role.
+type Role string
+
+const (
+	RoleOwner   Role = "owner"
+	RoleInHouse Role = "inhouse"
+	RoleBidder  Role = "bidder"
+	RoleAdmin   Role = "admin"
+)
+
+// Roles lists every role, in the order forms show them.
+var Roles = []Role{RoleOwner, RoleInHouse, RoleBidder, RoleAdmin}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool {
+	switch r {
+	case RoleOwner, RoleInHouse, RoleBidder, RoleAdmin:
+		return true
+	}
+	return false
+}
+
+// Label is the role's name as people read it (and as the seed spells it).
+func (r Role) Label() string {
+	switch r {
+	case RoleOwner:
+		return "Project Owner"
+	case RoleInHouse:
+		return "In-House User"
+	case RoleBidder:
+		return "Bidder"
+	case RoleAdmin:
+		return "Administrator"
+	}
+	return string(r)
+}
+
+// Permission is a role-level capability from the matrix.
+type Permission string
+
+const (
+	CreateProject Permission = "create_project"
+	CreateTender  Permission = "create_tender"
+	CreateSOQ     Permission = "create_soq"
+	AwardBid      Permission = "award_bid"
+	DeleteProject Permission = "delete_project"
+	ManageUsers   Permission = "manage_users"
+	SubmitBid     Permission = "submit_bid"
+)
+
+// matrix is DOMAIN.md's table. The first six rows are the seed's, kept exactly:
+// an owner cannot delete a project.
+var matrix = map[Role]map[Permission]bool{
+	RoleOwner:   {CreateProject: true, CreateTender: true, CreateSOQ: true, AwardBid: true},
+	RoleInHouse: {CreateTender: true, CreateSOQ: true, AwardBid: true},
+	RoleBidder:  {SubmitBid: true},
+	RoleAdmin:   {CreateProject: true, CreateTender: true, CreateSOQ: true, AwardBid: true, DeleteProject: true, ManageUsers: true},
+}
+
+// Can reports whether the role holds the permission.
+func Can(r Role, p Permission) bool { return matrix[r][p] }
+
+// ProjectAction is something done inside one project. Beyond the role check, it needs the
+// user to be on the project's team (administrators: everywhere).
+type ProjectAction string
+
+const (
+	// ViewProject: any team member.
+	ViewProject ProjectAction = "view_project"
+	// EditProject: the project's owner (its name, dates, budget are the owner's).
+	EditProject ProjectAction = "edit_project"
+	// ManageTeam: inviting and removing members is the owner's alone.
+	ManageTeam ProjectAction = "manage_team"
+	// RemoveProject: DELETE_PROJECT, administrators only.
+	RemoveProject ProjectAction = "delete_project"
+)
+
+// Membership is what the caller is in one project.
+type Membership struct {
+	OnTeam  bool // a team member (owner or in-house)
+	IsOwner bool // the project's owner
+}
+
+// CanInProject reports whether a user with role r and membership m may do a in the project.
+// A false answer for a user who is not on the team must be shown as 404, not 403.
+func CanInProject(r Role, m Membership, a ProjectAction) bool {
+	if r == RoleAdmin {
+		return true
+	}
+	if !m.OnTeam {
+		return false
+	}
+	switch a {
+	case ViewProject:
+		return true
+	case EditProject, ManageTeam:
+		return m.IsOwner
+	case RemoveProject:
+		return Can(r, DeleteProject)
+	}
+	return false
+}
+
+// CanSeeProjects reports whether the role works inside projects at all (bidders do not:
+// they see tenders open to them).
+func CanSeeProjects(r Role) bool { return r != RoleBidder }

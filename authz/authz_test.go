@@ -1,0 +1,60 @@
+package authz
+
+import "testing"
+
+func TestMatrix(t *testing.T) {
+	// Each row of DOMAIN.md's table, every cell, allowed and refused.
+	want := map[Role][]Permission{
+		RoleOwner:   {CreateProject, CreateTender, CreateSOQ, AwardBid},
+		RoleInHouse: {CreateTender, CreateSOQ, AwardBid},
+		RoleBidder:  {SubmitBid},
+		RoleAdmin:   {CreateProject, CreateTender, CreateSOQ, AwardBid, DeleteProject, ManageUsers},
+	}
+	all := []Permission{CreateProject, CreateTender, CreateSOQ, AwardBid, DeleteProject, ManageUsers, SubmitBid}
+	for role, allowed := range want {
+		set := map[Permission]bool{}
+		for _, p := range allowed {
+			set[p] = true
+		}
+		for _, p := range all {
+			if got := Can(role, p); got != set[p] {
+				t.Errorf("Can(%s, %s) = %v, want %v", role, p, got, set[p])
+			}
+		}
+	}
+	if Can(Role("nobody"), CreateProject) {
+		t.Error("unknown role must hold no permission")
+	}
+}
+
+func TestCanInProject(t *testing.T) {
+	owner := Membership{OnTeam: true, IsOwner: true}
+	member := Membership{OnTeam: true}
+	outsider := Membership{}
+	cases := []struct {
+		role Role
+		m    Membership
+		a    ProjectAction
+		want bool
+	}{
+		{RoleOwner, owner, ViewProject, true},
+		{RoleOwner, owner, EditProject, true},
+		{RoleOwner, owner, ManageTeam, true},
+		{RoleOwner, owner, RemoveProject, false}, // the seed: owners cannot delete
+		{RoleOwner, outsider, ViewProject, false},
+		{RoleInHouse, member, ViewProject, true},
+		{RoleInHouse, member, EditProject, false},
+		{RoleInHouse, member, ManageTeam, false},
+		{RoleInHouse, member, RemoveProject, false},
+		{RoleInHouse, outsider, ViewProject, false},
+		{RoleBidder, outsider, ViewProject, false},
+		{RoleAdmin, outsider, ViewProject, true},
+		{RoleAdmin, outsider, RemoveProject, true},
+		{RoleAdmin, outsider, ManageTeam, true},
+	}
+	for _, c := range cases {
+		if got := CanInProject(c.role, c.m, c.a); got != c.want {
+			t.Errorf("CanInProject(%s, %+v, %s) = %v, want %v", c.role, c.m, c.a, got, c.want)
+		}
+	}
+}

@@ -1,0 +1,219 @@
+// Command 14build serves the 14Build web application.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+	_ "time/tzdata" // project time zones must resolve on machines without tzdata
+
+	"github.com/alexedwards/argon2id"
+
+	"github.com/14build/14build/demo"
+	"github.com/14build/14build/handlers"
+	"github.com/14build/14build/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "14build:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("14build", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	loadDemo := fs.Bool("demo", false, "load the demo data (once) before serving")
+	printRoutes := fs.Bool("routes", false, "print the route table with each route's permission, then exit")
+	createAdmin := fs.String("create-admin", "", "create an administrator with this email (password from ADMIN_PASSWORD), then exit")
+	migrateOnly := fs.Bool("migrate", false, "apply migrations, then exit")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stdout, getenv("LOG_LEVEL"), getenv("LOG_FORMAT"))
+
+	if *printRoutes {
+		fmt.Fprint(stdout, handlers.RouteTable())
+		return nil
+	}
+	if cfg.databaseURL == "" {
+		return errors.New("DATABASE_URL is not set (make run starts a local PostgreSQL for you)")
+	}
+	st, err := store.Open(ctx, cfg.databaseURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	if *migrateOnly {
+		return nil
+	}
+	h := handlers.New(st, log, cfg.http)
+
+	if *createAdmin != "" {
+		return makeAdmin(ctx, h, st, *createAdmin, getenv("ADMIN_PASSWORD"), stdout)
+	}
+	if *loadDemo {
+		loaded, err := demo.Load(ctx, st, h.HashPassword)
+		if err != nil {
+			return fmt.Errorf("demo data: %w", err)
+		}
+		if loaded {
+			log.Info("demo data loaded", "password", demo.Password, "admin", demo.Accounts[0].Email)
+		}
+	}
+
+	go sweepSessions(ctx, st, log)
+	srv := &http.Server{
+		Addr:              cfg.addr,
+		Handler:           h.Echo(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
+	}
+	log.Info("14build listening", "addr", ln.Addr().String(), "base_url", cfg.http.BaseURL)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+type config struct {
+	addr        string
+	databaseURL string
+	http        handlers.Config
+}
+
+func loadConfig(getenv func(string) string) (config, error) {
+	c := config{addr: getenv("ADDR"), databaseURL: getenv("DATABASE_URL")}
+	if c.addr == "" {
+		c.addr = ":8080"
+	}
+	c.http.BaseURL = strings.TrimRight(getenv("BASE_URL"), "/")
+	if c.http.BaseURL == "" {
+		port := c.addr[strings.LastIndex(c.addr, ":")+1:]
+		c.http.BaseURL = "http://localhost:" + port
+	}
+	var err error
+	if c.http.SecureCookies, err = envBool(getenv, "SECURE_COOKIES"); err != nil {
+		return c, err
+	}
+	if c.http.TrustProxy, err = envBool(getenv, "TRUST_PROXY"); err != nil {
+		return c, err
+	}
+	if s := getenv("SESSION_TTL"); s != "" {
+		if c.http.SessionTTL, err = time.ParseDuration(s); err != nil || c.http.SessionTTL < time.Minute {
+			return c, fmt.Errorf("SESSION_TTL=%q: want a duration such as 336h", s)
+		}
+	}
+	if s := getenv("ARGON2_MEMORY_KIB"); s != "" {
+		n, err := strconv.ParseUint(s, 10, 32)
+		if err != nil || n < 1024 {
+			return c, fmt.Errorf("ARGON2_MEMORY_KIB=%q: want a number of KiB, at least 1024", s)
+		}
+		p := *argon2id.DefaultParams
+		p.Memory = uint32(n)
+		c.http.Argon2 = &p
+	}
+	if s := getenv("MAX_BODY"); s != "" {
+		c.http.MaxBody = s
+	}
+	return c, nil
+}
+
+func envBool(getenv func(string) string, key string) (bool, error) {
+	s := getenv(key)
+	if s == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return false, fmt.Errorf("%s=%q: want true or false", key, s)
+	}
+	return b, nil
+}
+
+func newLogger(w io.Writer, level, format string) *slog.Logger {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil || level == "" {
+		lv = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+func makeAdmin(ctx context.Context, h *handlers.Handlers, st *store.Store, email, password string, out io.Writer) error {
+	if len(password) < 10 {
+		return errors.New("set ADMIN_PASSWORD (at least 10 characters)")
+	}
+	hash, err := h.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	u, err := st.CreateUser(ctx, store.NewUser{Name: "Administrator", Email: email, PasswordHash: hash, Role: "admin", Entity: "14Build"})
+	if err != nil {
+		return fmt.Errorf("create administrator: %w", err)
+	}
+	fmt.Fprintf(out, "administrator %s created (id %s)\n", u.Email, u.ID)
+	return nil
+}
+
+func sweepSessions(ctx context.Context, st *store.Store, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := st.DeleteExpiredSessions(ctx); err != nil {
+				log.Warn("sweeping expired sessions", "err", err.Error())
+			} else if n > 0 {
+				log.Info("expired sessions removed", "count", n)
+			}
+		}
+	}
+}

@@ -1,0 +1,128 @@
+// Command screenshots signs in to a running 14Build as demo users and saves full-page PNGs of
+// the main pages at desktop and phone widths, for people to look at.
+//
+//	go run ./cmd/screenshots -base http://localhost:8080 -out screenshots
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+func main() {
+	base := flag.String("base", "http://localhost:8080", "address of a running 14Build with demo data")
+	out := flag.String("out", "screenshots", "folder for the PNGs")
+	only := flag.String("only", "", "comma-separated page names to take (default: all)")
+	flag.Parse()
+	if err := run(*base, *out, *only); err != nil {
+		fmt.Fprintln(os.Stderr, "screenshots:", err)
+		os.Exit(1)
+	}
+}
+
+type shot struct {
+	name, as, path string
+}
+
+func run(base, out, only string) error {
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	shots := []shot{
+		{"login", "", "/login"},
+		{"register", "", "/register"},
+		{"dashboard-owner", "olivia@harbourhomes.test", "/"},
+		{"projects", "olivia@harbourhomes.test", "/projects"},
+		{"projects-tendering", "olivia@harbourhomes.test", "/projects?status=tendering"},
+		{"project-new", "olivia@harbourhomes.test", "/projects/new"},
+		{"project", "olivia@harbourhomes.test", "/projects/{first}"},
+		{"team", "olivia@harbourhomes.test", "/projects/{first}/team"},
+		{"account", "olivia@harbourhomes.test", "/account"},
+		{"dashboard-bidder", "bea@sparkelectrical.test", "/"},
+		{"dashboard-inhouse", "ivan@harbourhomes.test", "/"},
+		{"admin-users", "admin@14build.test", "/admin/users"},
+		{"admin-user-new", "admin@14build.test", "/admin/users/new"},
+	}
+	want := map[string]bool{}
+	for _, n := range strings.Split(only, ",") {
+		if n != "" {
+			want[n] = true
+		}
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.NoSandbox, chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-quic", true))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	for _, w := range []struct {
+		label         string
+		width, height int64
+		mobile        bool
+	}{{"desktop", 1366, 900, false}, {"phone", 390, 844, true}} {
+		var current string
+		var ctx context.Context
+		var stop context.CancelFunc = func() {}
+		for _, s := range shots {
+			if len(want) > 0 && !want[s.name] {
+				continue
+			}
+			if s.as != current || ctx == nil {
+				stop()
+				ctx, stop = chromedp.NewContext(actx)
+				current = s.as
+				vopts := []chromedp.EmulateViewportOption{}
+				if w.mobile {
+					vopts = append(vopts, chromedp.EmulateMobile)
+				}
+				if err := chromedp.Do(ctx, chromedp.EmulateViewport(w.width, w.height, vopts...)); err != nil {
+					return err
+				}
+				if s.as != "" {
+					if err := chromedp.Do(ctx,
+						chromedp.Navigate(base+"/login"),
+						chromedp.SendKeys("#email", s.as),
+						chromedp.SendKeys("#password", "demo-password"),
+						chromedp.Submit("#password"),
+						chromedp.WaitVisible("#main"),
+					); err != nil {
+						return fmt.Errorf("sign in as %s: %w", s.as, err)
+					}
+				}
+			}
+			path := s.path
+			if strings.Contains(path, "{first}") {
+				if err := chromedp.Do(ctx, chromedp.Navigate(base+"/projects")); err != nil {
+					return err
+				}
+				href, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS("[data-project-row] a"), "href"))
+				if err != nil {
+					return err
+				}
+				path = strings.ReplaceAll(path, "/projects/{first}", href.Value)
+			}
+			tctx, tcancel := context.WithTimeout(ctx, 20*time.Second)
+			err := chromedp.Do(tctx, chromedp.Navigate(base+path), chromedp.Sleep(300*time.Millisecond))
+			var png []byte
+			if err == nil {
+				png, err = chromedp.Run(tctx, chromedp.FullScreenshot(100))
+			}
+			tcancel()
+			if err != nil {
+				return fmt.Errorf("%s: %w", s.name, err)
+			}
+			file := filepath.Join(out, s.name+"-"+w.label+".png")
+			if err := os.WriteFile(file, png, 0o644); err != nil {
+				return err
+			}
+			fmt.Println(file)
+		}
+		stop()
+	}
+	return nil
+}

@@ -1,0 +1,112 @@
+// Package demo loads the demo data shown in the README: an administrator, two owners with
+// projects and teams, in-house staff, bidders, their companies and trades.
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/14build/14build/authz"
+	"github.com/14build/14build/store"
+)
+
+// Password is every demo account's password.
+const Password = "demo-password"
+
+// Account is one demo login.
+type Account struct {
+	Name, Email string
+	Role        authz.Role
+	Entity      string
+	Category    string
+}
+
+// Accounts are the demo logins, listed in the README.
+var Accounts = []Account{
+	{"Ada Admin", "admin@14build.test", authz.RoleAdmin, "14Build", ""},
+	{"Olivia Owner", "olivia@harbourhomes.test", authz.RoleOwner, "Harbour Homes", ""},
+	{"Oscar Owner", "oscar@ridgeline.test", authz.RoleOwner, "Ridgeline Developments", ""},
+	{"Ivan Estimator", "ivan@harbourhomes.test", authz.RoleInHouse, "Harbour Homes", ""},
+	{"Quinn Surveyor", "quinn@harbourhomes.test", authz.RoleInHouse, "Harbour Homes", ""},
+	{"Rosa Surveyor", "rosa@ridgeline.test", authz.RoleInHouse, "Ridgeline Developments", ""},
+	{"Bea Builder", "bea@sparkelectrical.test", authz.RoleBidder, "Spark Electrical", "Electrical"},
+	{"Bob Plumber", "bob@flowplumbing.test", authz.RoleBidder, "Flow Plumbing", "Plumbing"},
+	{"Cara Concrete", "cara@solidform.test", authz.RoleBidder, "Solidform Concrete", "Concrete"},
+}
+
+type demoProject struct {
+	owner   string
+	in      store.ProjectInput
+	members []string
+	units   []store.NewUnit
+}
+
+func units(prefix, typ string, n int, area string, floors, rooms, baths int) []store.NewUnit {
+	us := make([]store.NewUnit, n)
+	for i := range us {
+		us[i] = store.NewUnit{UnitNumber: fmt.Sprintf("%s-%02d", prefix, i+1), UnitType: typ, TotalFloorArea: area,
+			NumberOfFloors: floors, NumberOfRooms: rooms, NumberOfBathrooms: baths}
+	}
+	return us
+}
+
+var projects = []demoProject{
+	{"olivia@harbourhomes.test", store.ProjectInput{Name: "Harbour View Townhouses", Code: "HVT-01", Address: "12 Quay Street, Wellington", Status: "tendering", BudgetAmount: 485000000, Currency: "nzd", TimeZone: "Pacific/Auckland"},
+		[]string{"ivan@harbourhomes.test", "quinn@harbourhomes.test"}, units("A", "Townhouse", 8, "142.50", 2, 3, 2)},
+	{"olivia@harbourhomes.test", store.ProjectInput{Name: "Marina Apartments", Code: "MAR-02", Address: "3 Marina Parade, Wellington", Status: "planning", BudgetAmount: 1250000000, Currency: "nzd", TimeZone: "Pacific/Auckland"},
+		[]string{"ivan@harbourhomes.test"}, units("B", "Apartment", 12, "78.00", 1, 2, 1)},
+	{"olivia@harbourhomes.test", store.ProjectInput{Name: "Kelburn Duplexes", Code: "KEL-03", Address: "40 Upland Road, Wellington", Status: "construction", BudgetAmount: 176000000, Currency: "nzd", TimeZone: "Pacific/Auckland"},
+		[]string{"quinn@harbourhomes.test"}, units("D", "Duplex", 4, "165.00", 2, 4, 2)},
+	{"oscar@ridgeline.test", store.ProjectInput{Name: "Ridgeline Terraces", Code: "RT-100", Address: "200 Ridge Road, Denver CO", Status: "tendering", BudgetAmount: 920000000, Currency: "usd", TimeZone: "America/Denver"},
+		[]string{"rosa@ridgeline.test"}, units("T", "Terrace house", 10, "118.25", 2, 3, 2)},
+	{"oscar@ridgeline.test", store.ProjectInput{Name: "Aspen Court", Code: "AC-7", Address: "7 Aspen Court, Boulder CO", Status: "completed", BudgetAmount: 310000000, Currency: "usd", TimeZone: "America/Denver"},
+		nil, nil},
+}
+
+// Load creates the demo data unless it is there already (it checks for the administrator).
+// hash turns a password into its stored hash.
+func Load(ctx context.Context, st *store.Store, hash func(string) (string, error)) (bool, error) {
+	if _, err := st.UserByEmail(ctx, Accounts[0].Email); err == nil {
+		return false, nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return false, err
+	}
+	pw, err := hash(Password)
+	if err != nil {
+		return false, err
+	}
+	cats, err := st.Categories(ctx)
+	if err != nil {
+		return false, err
+	}
+	ids := map[string]string{}
+	for _, a := range Accounts {
+		var catID int64
+		for _, c := range cats {
+			if c.Name == a.Category {
+				catID = c.ID
+			}
+		}
+		u, err := st.CreateUser(ctx, store.NewUser{Name: a.Name, Email: a.Email, PasswordHash: pw, Role: a.Role, Entity: a.Entity, CategoryID: catID})
+		if err != nil {
+			return false, fmt.Errorf("demo user %s: %w", a.Email, err)
+		}
+		ids[a.Email] = u.ID
+	}
+	for _, dp := range projects {
+		p, err := st.CreateProject(ctx, ids[dp.owner], dp.in)
+		if err != nil {
+			return false, fmt.Errorf("demo project %s: %w", dp.in.Code, err)
+		}
+		for _, m := range dp.members {
+			if err := st.AddMember(ctx, p.ID, ids[m]); err != nil {
+				return false, err
+			}
+		}
+		if err := st.InsertUnits(ctx, p.ID, dp.units); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}

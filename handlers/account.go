@@ -1,0 +1,173 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/alexedwards/argon2id"
+	"github.com/labstack/echo/v4"
+
+	"github.com/14build/14build/authz"
+	"github.com/14build/14build/store"
+	"github.com/14build/14build/views"
+)
+
+func (h *Handlers) accountView(c echo.Context) (views.AccountView, error) {
+	ctx := c.Request().Context()
+	u := currentUser(c)
+	cats, err := h.st.Categories(ctx)
+	if err != nil {
+		return views.AccountView{}, err
+	}
+	toks, err := h.st.APITokens(ctx, u.ID)
+	if err != nil {
+		return views.AccountView{}, err
+	}
+	return views.AccountView{Profile: valuesOf(*u), Tokens: toks, Categories: cats}, nil
+}
+
+func (h *Handlers) accountPage(c echo.Context) error {
+	a, err := h.accountView(c)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.AccountPage(h.page(c, "Account"), a), nil)
+}
+
+func (h *Handlers) accountUpdate(c echo.Context) error {
+	u := currentUser(c)
+	a, err := h.accountView(c)
+	if err != nil {
+		return err
+	}
+	v := views.AccountValues{Name: c.FormValue("name"), Entity: c.FormValue("entity"), Category: c.FormValue("category"), Email: u.Email, Role: string(u.Role)}
+	errs := fieldErrors{}
+	errs.text("name", v.Name, 1, 200)
+	errs.text("entity", v.Entity, 1, 200)
+	var catID int64
+	if v.Category != "" {
+		for _, ct := range a.Categories {
+			if ct.Name == v.Category {
+				catID = ct.ID
+			}
+		}
+		if catID == 0 {
+			errs.add("category", "is not a trade category we know")
+		}
+	} else if u.Role == authz.RoleBidder {
+		errs.add("category", "is required for bidders")
+	}
+	if len(errs) > 0 {
+		a.Profile, a.ProfileErrs = v, views.Errors(errs)
+		return render(c, http.StatusUnprocessableEntity, views.AccountPage(h.page(c, "Account"), a), nil)
+	}
+	if _, err := h.st.UpdateProfile(c.Request().Context(), u.ID, v.Name, v.Entity, catID); err != nil {
+		return err
+	}
+	h.flash(c, "Profile saved.")
+	return redirect(c, "/account")
+}
+
+func (h *Handlers) accountPassword(c echo.Context) error {
+	ctx := c.Request().Context()
+	u := currentUser(c)
+	current, next := c.FormValue("current"), c.FormValue("password")
+	errs := fieldErrors{}
+	hash, err := h.st.PasswordHash(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	if ok, err := argon2id.ComparePasswordAndHash(current, hash); err != nil {
+		return err
+	} else if !ok {
+		errs.add("current", "is not your current password")
+	}
+	errs.password("password", next)
+	if len(errs) > 0 {
+		a, err := h.accountView(c)
+		if err != nil {
+			return err
+		}
+		a.PasswordErr = views.Errors(errs)
+		return render(c, http.StatusUnprocessableEntity, views.AccountPage(h.page(c, "Account"), a), nil)
+	}
+	newHash, err := h.HashPassword(next)
+	if err != nil {
+		return err
+	}
+	var keep []byte
+	if s := currentSession(c); s != nil && s.ID != "" {
+		keep = hashToken(s.ID)
+	}
+	if err := h.st.SetPassword(ctx, u.ID, newHash, keep); err != nil {
+		return err
+	}
+	h.flash(c, "Password changed. Other devices have been signed out.")
+	return redirect(c, "/account")
+}
+
+// API tokens carry a recognisable prefix so a leaked one is easy to spot in logs or code.
+const tokenPrefix = "14b_"
+
+func (h *Handlers) tokenCreate(c echo.Context) error {
+	u := currentUser(c)
+	name := strings.TrimSpace(c.FormValue("name"))
+	errs := fieldErrors{}
+	errs.text("name", name, 1, 100)
+	a, err := h.accountView(c)
+	if err != nil {
+		return err
+	}
+	if len(errs) > 0 {
+		a.TokenErrs, a.TokenName = views.Errors(errs), name
+		return render(c, http.StatusUnprocessableEntity, views.AccountPage(h.page(c, "Account"), a), nil)
+	}
+	token := tokenPrefix + newToken()
+	t, err := h.st.CreateAPIToken(c.Request().Context(), u.ID, name, hashToken(token), token[:len(tokenPrefix)+6])
+	if err != nil {
+		return err
+	}
+	// Shown once, in this response only: never stored in the clear.
+	a.Tokens = append([]store.APIToken{t}, a.Tokens...)
+	a.NewToken = token
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return render(c, http.StatusCreated, views.AccountPage(h.page(c, "Account"), a), nil)
+}
+
+func (h *Handlers) tokenDelete(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("tokenId"), 10, 64)
+	if err != nil {
+		return errNotFound()
+	}
+	if err := h.st.DeleteAPIToken(c.Request().Context(), currentUser(c).ID, id); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return errNotFound()
+		}
+		return err
+	}
+	h.flash(c, "Token revoked.")
+	return redirect(c, "/account#tokens")
+}
+
+func (h *Handlers) dashboard(c echo.Context) error {
+	ctx := c.Request().Context()
+	u := currentUser(c)
+	d := views.DashboardView{}
+	if u.Role != authz.RoleBidder {
+		var err error
+		if d.Counts, err = h.st.ProjectStatusCounts(ctx, *u); err != nil {
+			return err
+		}
+		if d.Recent, d.TotalCount, err = h.st.ListProjects(ctx, *u, store.ProjectFilter{Page: 1, PerPage: 5}); err != nil {
+			return err
+		}
+		if u.Role == authz.RoleAdmin {
+			if _, d.UserCount, err = h.st.ListUsers(ctx, store.UserFilter{Page: 1, PerPage: 1}); err != nil {
+				return err
+			}
+		}
+	}
+	return render(c, http.StatusOK, views.DashboardPage(h.page(c, "Dashboard"), d), nil)
+}

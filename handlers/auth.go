@@ -1,0 +1,332 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/alexedwards/argon2id"
+	"github.com/labstack/echo/v4"
+
+	"github.com/14build/14build/authz"
+	"github.com/14build/14build/store"
+	"github.com/14build/14build/views"
+)
+
+// Roles a person may choose when registering; in-house users join by invitation and
+// administrators are made by administrators.
+var selfServiceRoles = []authz.Role{authz.RoleOwner, authz.RoleBidder}
+
+const badCredentials = "Email or password is incorrect."
+
+// HashPassword hashes with argon2id at the configured cost.
+func (h *Handlers) HashPassword(pw string) (string, error) {
+	return argon2id.CreateHash(pw, h.cfg.Argon2)
+}
+
+var (
+	dummyOnce sync.Once
+	dummyHash string
+)
+
+// checkLogin verifies credentials, applying the rate limits. It returns the user id, or an
+// appError: 429 when limited, 401 otherwise — the same words whether the email is unknown or
+// the password wrong.
+func (h *Handlers) checkLogin(c echo.Context, email, password string) (string, error) {
+	key := strings.ToLower(strings.TrimSpace(email))
+	ip := c.RealIP()
+	if blocked, wait := h.limiter.Blocked(key, ip); blocked {
+		mins := int(wait.Round(time.Minute) / time.Minute)
+		if mins < 1 {
+			mins = 1
+		}
+		c.Response().Header().Set("Retry-After", itoa(int(wait.Seconds())+1))
+		return "", &appError{Status: http.StatusTooManyRequests,
+			Message: "Too many sign-in attempts. Wait " + itoa(mins) + " minute(s) and try again."}
+	}
+	id, hash, active, err := h.st.Credentials(c.Request().Context(), key)
+	if errors.Is(err, store.ErrNotFound) {
+		// Spend the same time as a real check so response times do not reveal accounts.
+		dummyOnce.Do(func() { dummyHash, _ = argon2id.CreateHash("not a password", h.cfg.Argon2) })
+		_, _ = argon2id.ComparePasswordAndHash(password, dummyHash)
+		h.limiter.Fail(key, ip)
+		return "", &appError{Status: http.StatusUnauthorized, Message: badCredentials}
+	}
+	if err != nil {
+		return "", err
+	}
+	ok, err := argon2id.ComparePasswordAndHash(password, hash)
+	if err != nil {
+		return "", err
+	}
+	if !ok || !active {
+		h.limiter.Fail(key, ip)
+		return "", &appError{Status: http.StatusUnauthorized, Message: badCredentials}
+	}
+	h.limiter.Succeed(key)
+	return id, nil
+}
+
+// startSession signs the user in under a fresh session id (the old one, if any, is ended:
+// no session fixation).
+func (h *Handlers) startSession(c echo.Context, userID string) error {
+	req := c.Request()
+	sess := currentSession(c)
+	if sess == nil {
+		var err error
+		if sess, err = h.sessions.New(req, sessionName); err != nil {
+			return err
+		}
+	}
+	if sess.ID != "" {
+		if err := h.st.DeleteSession(req.Context(), hashToken(sess.ID)); err != nil {
+			return err
+		}
+	}
+	sess.ID = ""
+	sess.IsNew = true
+	sess.Values = map[any]any{"uid": userID}
+	sess.Options = h.sessions.options(req)
+	return h.sessions.Save(req, c.Response(), sess)
+}
+
+func (h *Handlers) endSession(c echo.Context) error {
+	sess := currentSession(c)
+	if sess == nil {
+		return nil
+	}
+	sess.Options.MaxAge = -1
+	return h.sessions.Save(c.Request(), c.Response(), sess)
+}
+
+// safeNext keeps redirects on this site.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}
+
+func (h *Handlers) loginPage(c echo.Context) error {
+	if currentUser(c) != nil {
+		return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next")))
+	}
+	notice := ""
+	if c.QueryParam("signedout") == "1" {
+		notice = "You have signed out."
+	}
+	return render(c, http.StatusOK, views.LoginPage(h.page(c, "Sign in"), "", c.QueryParam("next"), nil, notice), nil)
+}
+
+func (h *Handlers) loginSubmit(c echo.Context) error {
+	email, password, next := c.FormValue("email"), c.FormValue("password"), c.FormValue("next")
+	errs := views.Errors{}
+	if strings.TrimSpace(email) == "" {
+		errs["email"] = "Enter your email."
+	}
+	if password == "" {
+		errs["password"] = "Enter your password."
+	}
+	if len(errs) == 0 {
+		id, err := h.checkLogin(c, email, password)
+		if err == nil {
+			if err := h.startSession(c, id); err != nil {
+				return err
+			}
+			return redirect(c, safeNext(next))
+		}
+		var ae *appError
+		if !errors.As(err, &ae) {
+			return err
+		}
+		errs[""] = ae.Message
+		return render(c, ae.Status, views.LoginPage(h.page(c, "Sign in"), email, next, errs, ""), nil)
+	}
+	return render(c, http.StatusUnprocessableEntity, views.LoginPage(h.page(c, "Sign in"), email, next, errs, ""), nil)
+}
+
+func (h *Handlers) registerPage(c echo.Context) error {
+	if currentUser(c) != nil {
+		return c.Redirect(http.StatusSeeOther, "/")
+	}
+	cats, err := h.st.Categories(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.RegisterPage(h.page(c, "Create account"), views.AccountValues{Role: c.QueryParam("role")}, nil, cats), nil)
+}
+
+func formAccount(c echo.Context) accountForm {
+	return accountForm{
+		Name: c.FormValue("name"), Email: c.FormValue("email"), Password: c.FormValue("password"),
+		Role: c.FormValue("role"), Entity: c.FormValue("entity"), Category: c.FormValue("category"),
+	}
+}
+
+func (f accountForm) values() views.AccountValues {
+	v := views.AccountValues{Name: f.Name, Email: f.Email, Role: f.Role, Entity: f.Entity, Category: f.Category, Active: true}
+	if f.Active != nil {
+		v.Active = *f.Active
+	}
+	return v
+}
+
+// register creates a self-service account; errors are field errors or appErrors.
+func (h *Handlers) register(c echo.Context, f accountForm) (store.User, fieldErrors, error) {
+	ctx := c.Request().Context()
+	cats, err := h.st.Categories(ctx)
+	if err != nil {
+		return store.User{}, nil, err
+	}
+	catID, errs := f.validate(selfServiceRoles, true, cats)
+	if len(errs) > 0 {
+		return store.User{}, errs, nil
+	}
+	hash, err := h.HashPassword(f.Password)
+	if err != nil {
+		return store.User{}, nil, err
+	}
+	u, err := h.st.CreateUser(ctx, store.NewUser{Name: f.Name, Email: f.Email, PasswordHash: hash,
+		Role: authz.Role(f.Role), Entity: f.Entity, CategoryID: catID})
+	if errors.Is(err, store.ErrEmailTaken) {
+		return store.User{}, fieldErrors{"email": "is already registered: sign in instead"}, nil
+	}
+	if err != nil {
+		return store.User{}, nil, err
+	}
+	return u, nil, h.startSession(c, u.ID)
+}
+
+func (h *Handlers) registerSubmit(c echo.Context) error {
+	f := formAccount(c)
+	_, errs, err := h.register(c, f)
+	if err != nil {
+		return err
+	}
+	if len(errs) > 0 {
+		cats, err := h.st.Categories(c.Request().Context())
+		if err != nil {
+			return err
+		}
+		return render(c, http.StatusUnprocessableEntity, views.RegisterPage(h.page(c, "Create account"), f.values(), views.Errors(errs), cats), nil)
+	}
+	h.flash(c, "Welcome to 14Build. Your account is ready.")
+	return redirect(c, "/")
+}
+
+func (h *Handlers) logout(c echo.Context) error {
+	if err := h.endSession(c); err != nil {
+		return err
+	}
+	return redirect(c, "/login?signedout=1")
+}
+
+// API
+
+func (h *Handlers) apiRegister(c echo.Context) error {
+	var f accountForm
+	if err := decodeJSON(c, &f); err != nil {
+		return err
+	}
+	if f.Active != nil {
+		return errInvalid(fieldErrors{"active": "unknown field"})
+	}
+	u, errs, err := h.register(c, f)
+	if err != nil {
+		return err
+	}
+	if len(errs) > 0 {
+		return errInvalid(errs)
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"user": toUserJSON(u)})
+}
+
+func (h *Handlers) apiLogin(c echo.Context) error {
+	var body struct {
+		Email    string `json:"email"`
+		Password string `json:"password"`
+	}
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	errs := fieldErrors{}
+	if strings.TrimSpace(body.Email) == "" {
+		errs.add("email", "is required")
+	}
+	if body.Password == "" {
+		errs.add("password", "is required")
+	}
+	if len(errs) > 0 {
+		return errInvalid(errs)
+	}
+	id, err := h.checkLogin(c, body.Email, body.Password)
+	if err != nil {
+		return err
+	}
+	if err := h.startSession(c, id); err != nil {
+		return err
+	}
+	u, err := h.st.UserByID(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"user": toUserJSON(u)})
+}
+
+func (h *Handlers) apiLogout(c echo.Context) error {
+	if err := h.endSession(c); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (h *Handlers) apiMe(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]any{"user": toUserJSON(*currentUser(c))})
+}
+
+func (h *Handlers) apiCategories(c echo.Context) error {
+	cats, err := h.st.Categories(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	out := make([]categoryJSON, len(cats))
+	for i, ct := range cats {
+		out[i] = categoryJSON{ID: ct.ID, Name: ct.Name}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"categories": out})
+}
+
+// JSON shapes
+
+type entityJSON struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+type categoryJSON struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+type userJSON struct {
+	ID        string        `json:"id"`
+	Name      string        `json:"name"`
+	Email     string        `json:"email"`
+	Role      authz.Role    `json:"role"`
+	RoleLabel string        `json:"roleLabel"`
+	Entity    entityJSON    `json:"entity"`
+	Category  *categoryJSON `json:"category"`
+	Active    bool          `json:"active"`
+	CreatedAt time.Time     `json:"createdAt"`
+}
+
+func toUserJSON(u store.User) userJSON {
+	j := userJSON{ID: u.ID, Name: u.Name, Email: u.Email, Role: u.Role, RoleLabel: u.Role.Label(),
+		Entity: entityJSON{ID: u.EntityID, Name: u.EntityName}, Active: u.Active, CreatedAt: u.CreatedAt.UTC()}
+	if u.CategoryID.Valid {
+		j.Category = &categoryJSON{ID: u.CategoryID.Int64, Name: u.CategoryName.String}
+	}
+	return j
+}

@@ -1,0 +1,349 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/14build/14build/money"
+	"github.com/14build/14build/store"
+	"github.com/14build/14build/views"
+)
+
+const projectsPerPage = 25
+
+// listQuery reads ?status=&q=&page=&perPage=; an unknown status is a field error.
+func listQuery(c echo.Context, defaultPer int) (store.ProjectFilter, fieldErrors) {
+	errs := fieldErrors{}
+	f := store.ProjectFilter{Status: c.QueryParam("status"), Query: c.QueryParam("q"), Page: 1, PerPage: defaultPer}
+	if f.Status != "" && !store.ValidProjectStatus(f.Status) {
+		errs.add("status", "must be one of "+strings.Join(store.ProjectStatuses, ", "))
+	}
+	if s := c.QueryParam("page"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 100000 {
+			errs.add("page", "must be a whole number from 1")
+		}
+		f.Page = n
+	}
+	if s := c.QueryParam("perPage"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 200 {
+			errs.add("perPage", "must be a whole number from 1 to 200")
+		}
+		f.PerPage = n
+	}
+	if len(f.Query) > 200 {
+		errs.add("q", "must be at most 200 characters")
+	}
+	return f, errs
+}
+
+func (h *Handlers) projectsPage(c echo.Context) error {
+	ctx := c.Request().Context()
+	u := currentUser(c)
+	f, errs := listQuery(c, projectsPerPage)
+	if len(errs) > 0 {
+		// A hand-edited URL: show the unfiltered list rather than an error page.
+		f = store.ProjectFilter{Page: 1, PerPage: projectsPerPage, Query: f.Query}
+		if len(f.Query) > 200 {
+			f.Query = ""
+		}
+	}
+	ps, total, err := h.st.ListProjects(ctx, *u, f)
+	if err != nil {
+		return err
+	}
+	counts, err := h.st.ProjectStatusCounts(ctx, *u)
+	if err != nil {
+		return err
+	}
+	l := views.ProjectList{Projects: ps, Counts: counts, Status: f.Status, Query: f.Query,
+		Pager: views.Pager{Page: f.Page, PerPage: f.PerPage, Total: total, URL: func(n int) string {
+			return projectsListURL(f.Status, f.Query, n)
+		}}}
+	p := h.page(c, "Projects")
+	return render(c, http.StatusOK, views.ProjectsPage(p, l), views.ProjectsRegion(p, l))
+}
+
+func projectsListURL(status, q string, page int) string {
+	u := "/projects?status=" + urlQueryEscape(status)
+	if q != "" {
+		u += "&q=" + urlQueryEscape(q)
+	}
+	return u + "&page=" + strconv.Itoa(page)
+}
+
+func (h *Handlers) projectNewPage(c echo.Context) error {
+	v := views.ProjectValues{Status: "planning", Currency: "usd", TimeZone: "UTC"}
+	return render(c, http.StatusOK, views.ProjectFormPage(h.page(c, "New project"), "New project", "/projects", "/projects", v, nil), nil)
+}
+
+// projectFromForm reads the HTML form; the budget is typed in major units.
+func projectFromForm(c echo.Context) (projectForm, views.ProjectValues, fieldErrors) {
+	v := views.ProjectValues{Name: c.FormValue("name"), Code: c.FormValue("code"), Address: c.FormValue("address"),
+		Status: c.FormValue("status"), Budget: c.FormValue("budget"), Currency: c.FormValue("currency"), TimeZone: c.FormValue("timeZone")}
+	f := projectForm{Name: v.Name, Code: v.Code, Address: v.Address, Status: v.Status, TimeZone: v.TimeZone,
+		Budget: &moneyJSON{Currency: v.Currency}}
+	errs := fieldErrors{}
+	cur, ok := money.Lookup(v.Currency)
+	if !ok {
+		errs.add("budget.currency", "is not a currency we support")
+	} else if strings.TrimSpace(v.Budget) == "" {
+		zero := int64(0)
+		f.Budget.Amount = &zero
+	} else if amt, err := money.Parse(v.Budget, cur); err != nil {
+		errs.add("budget.amount", err.Error())
+	} else {
+		f.Budget.Amount = &amt
+	}
+	return f, v, errs
+}
+
+func (h *Handlers) projectCreate(c echo.Context) error {
+	f, v, errs := projectFromForm(c)
+	in, verrs := f.validate()
+	for k, m := range verrs {
+		errs.add(k, m)
+	}
+	if len(errs) == 0 {
+		pr, err := h.st.CreateProject(c.Request().Context(), currentUser(c).ID, in)
+		if errors.Is(err, store.ErrCodeTaken) {
+			errs.add("code", "is already used by another of your projects")
+		} else if err != nil {
+			return err
+		} else {
+			h.flash(c, "Project created. Invite your team next.")
+			return redirect(c, "/projects/"+pr.ID)
+		}
+	}
+	return render(c, http.StatusUnprocessableEntity, views.ProjectFormPage(h.page(c, "New project"), "New project", "/projects", "/projects", v, views.Errors(errs)), nil)
+}
+
+func (h *Handlers) projectShow(c echo.Context) error {
+	ctx := c.Request().Context()
+	pr := currentProject(c)
+	teams, err := h.st.TeamMembers(ctx, []string{pr.ID})
+	if err != nil {
+		return err
+	}
+	units, err := h.st.Units(ctx, pr.ID)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.ProjectShowPage(h.page(c, pr.Name), *pr, currentMembership(c), teams[pr.ID], units), nil)
+}
+
+func (h *Handlers) projectEditPage(c echo.Context) error {
+	pr := currentProject(c)
+	return render(c, http.StatusOK, views.ProjectFormPage(h.page(c, "Edit "+pr.Name), "Edit project", "/projects/"+pr.ID, "/projects/"+pr.ID, views.ProjectValuesOf(*pr), nil), nil)
+}
+
+func (h *Handlers) projectUpdate(c echo.Context) error {
+	pr := currentProject(c)
+	f, v, errs := projectFromForm(c)
+	in, verrs := f.validate()
+	for k, m := range verrs {
+		errs.add(k, m)
+	}
+	if len(errs) == 0 {
+		err := h.st.UpdateProject(c.Request().Context(), pr.ID, in)
+		if errors.Is(err, store.ErrCodeTaken) {
+			errs.add("code", "is already used by another of the owner's projects")
+		} else if err != nil {
+			return err
+		} else {
+			h.flash(c, "Project saved.")
+			return redirect(c, "/projects/"+pr.ID)
+		}
+	}
+	return render(c, http.StatusUnprocessableEntity, views.ProjectFormPage(h.page(c, "Edit "+pr.Name), "Edit project", "/projects/"+pr.ID, "/projects/"+pr.ID, v, views.Errors(errs)), nil)
+}
+
+func (h *Handlers) projectDeleteConfirm(c echo.Context) error {
+	pr := currentProject(c)
+	return render(c, http.StatusOK, views.Confirm(h.page(c, "Delete "+pr.Name), "Delete "+pr.Name+"?",
+		"This removes the project with its team, invitations and units. It cannot be undone.",
+		"/projects/"+pr.ID+"/delete", "Delete project", "/projects/"+pr.ID), nil)
+}
+
+func (h *Handlers) projectDelete(c echo.Context) error {
+	pr := currentProject(c)
+	if err := h.st.DeleteProject(c.Request().Context(), pr.ID); err != nil {
+		return err
+	}
+	h.flash(c, "Project "+pr.Name+" deleted.")
+	return redirect(c, "/projects")
+}
+
+// API
+
+type projectJSON struct {
+	ID          string       `json:"id"`
+	Name        string       `json:"name"`
+	Code        string       `json:"code"`
+	Address     string       `json:"address"`
+	Status      string       `json:"status"`
+	Budget      moneyOut     `json:"budget"`
+	TimeZone    string       `json:"timeZone"`
+	OwnerID     string       `json:"ownerId"`
+	Owner       ownerJSON    `json:"owner"`
+	TeamMembers []memberJSON `json:"teamMembers"`
+	Units       []unitJSON   `json:"units,omitzero"` // on one project only: [] until units exist
+	UnitCount   int          `json:"unitCount"`
+	CreatedAt   time.Time    `json:"createdAt"`
+	UpdatedAt   time.Time    `json:"updatedAt"`
+}
+
+type moneyOut struct {
+	Amount   int64  `json:"amount"`
+	Currency string `json:"currency"`
+}
+
+type ownerJSON struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Email  string `json:"email"`
+	Entity string `json:"entity"`
+}
+
+type memberJSON struct {
+	UserID   string    `json:"userId"`
+	Role     string    `json:"role"`
+	JoinedAt time.Time `json:"joinedAt"`
+	User     userJSON  `json:"user"`
+}
+
+type unitJSON struct {
+	ID                string  `json:"id"`
+	UnitNumber        string  `json:"unitNumber"`
+	UnitType          string  `json:"unitType"`
+	TotalFloorArea    float64 `json:"totalFloorArea"`
+	NumberOfFloors    int     `json:"numberOfFloors"`
+	NumberOfRooms     int     `json:"numberOfRooms"`
+	NumberOfBathrooms int     `json:"numberOfBathrooms"`
+	CreatedByAI       bool    `json:"createdByAI"`
+}
+
+func toProjectJSON(p store.Project, team []store.Member) projectJSON {
+	j := projectJSON{ID: p.ID, Name: p.Name, Code: p.Code, Address: p.Address, Status: p.Status,
+		Budget: moneyOut{Amount: p.BudgetAmount, Currency: p.Currency}, TimeZone: p.TimeZone, OwnerID: p.OwnerID,
+		Owner:       ownerJSON{ID: p.OwnerID, Name: p.OwnerName, Email: p.OwnerEmail, Entity: p.OwnerEntity},
+		TeamMembers: make([]memberJSON, 0, len(team)), UnitCount: p.UnitCount,
+		CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()}
+	for _, m := range team {
+		j.TeamMembers = append(j.TeamMembers, memberJSON{UserID: m.ID, Role: m.TeamRole, JoinedAt: m.JoinedAt.UTC(), User: toUserJSON(m.User)})
+	}
+	return j
+}
+
+func (h *Handlers) apiProjectsList(c echo.Context) error {
+	ctx := c.Request().Context()
+	f, errs := listQuery(c, 50)
+	if len(errs) > 0 {
+		return errInvalid(errs)
+	}
+	ps, total, err := h.st.ListProjects(ctx, *currentUser(c), f)
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(ps))
+	for i, p := range ps {
+		ids[i] = p.ID
+	}
+	teams, err := h.st.TeamMembers(ctx, ids)
+	if err != nil {
+		return err
+	}
+	out := make([]projectJSON, len(ps))
+	for i, p := range ps {
+		out[i] = toProjectJSON(p, teams[p.ID])
+	}
+	return c.JSON(http.StatusOK, map[string]any{"projects": out, "page": f.Page, "perPage": f.PerPage, "total": total})
+}
+
+func (h *Handlers) apiProjectCreate(c echo.Context) error {
+	var f projectForm
+	if err := decodeJSON(c, &f); err != nil {
+		return err
+	}
+	if f.Budget == nil {
+		return errInvalid(fieldErrors{"budget": "is required: {\"amount\": minor units, \"currency\": \"usd\"}"})
+	}
+	in, errs := f.validate()
+	if len(errs) > 0 {
+		return errInvalid(errs)
+	}
+	ctx := c.Request().Context()
+	pr, err := h.st.CreateProject(ctx, currentUser(c).ID, in)
+	if errors.Is(err, store.ErrCodeTaken) {
+		return errInvalid(fieldErrors{"code": "is already used by another of your projects"})
+	}
+	if err != nil {
+		return err
+	}
+	return h.writeProject(c, http.StatusCreated, pr)
+}
+
+func (h *Handlers) writeProject(c echo.Context, status int, pr store.Project) error {
+	ctx := c.Request().Context()
+	teams, err := h.st.TeamMembers(ctx, []string{pr.ID})
+	if err != nil {
+		return err
+	}
+	units, err := h.st.Units(ctx, pr.ID)
+	if err != nil {
+		return err
+	}
+	j := toProjectJSON(pr, teams[pr.ID])
+	j.Units = make([]unitJSON, 0, len(units))
+	for _, u := range units {
+		area, _ := strconv.ParseFloat(u.TotalFloorArea, 64) // a JSON number, per API.md; exact to 2 decimals
+		j.Units = append(j.Units, unitJSON{ID: u.ID, UnitNumber: u.UnitNumber, UnitType: u.UnitType, TotalFloorArea: area,
+			NumberOfFloors: u.NumberOfFloors, NumberOfRooms: u.NumberOfRooms, NumberOfBathrooms: u.NumberOfBathrooms, CreatedByAI: u.CreatedByAI})
+	}
+	return c.JSON(status, j)
+}
+
+func (h *Handlers) apiProjectGet(c echo.Context) error {
+	return h.writeProject(c, http.StatusOK, *currentProject(c))
+}
+
+func (h *Handlers) apiProjectUpdate(c echo.Context) error {
+	pr := currentProject(c)
+	var f projectForm
+	if err := decodeJSON(c, &f); err != nil {
+		return err
+	}
+	if f.Budget == nil {
+		return errInvalid(fieldErrors{"budget": "is required: {\"amount\": minor units, \"currency\": \"usd\"}"})
+	}
+	in, errs := f.validate()
+	if len(errs) > 0 {
+		return errInvalid(errs)
+	}
+	ctx := c.Request().Context()
+	err := h.st.UpdateProject(ctx, pr.ID, in)
+	if errors.Is(err, store.ErrCodeTaken) {
+		return errInvalid(fieldErrors{"code": "is already used by another of the owner's projects"})
+	}
+	if err != nil {
+		return err
+	}
+	updated, _, err := h.st.ProjectFor(ctx, pr.ID, currentUser(c).ID)
+	if err != nil {
+		return err
+	}
+	return h.writeProject(c, http.StatusOK, updated)
+}
+
+func (h *Handlers) apiProjectDelete(c echo.Context) error {
+	if err := h.st.DeleteProject(c.Request().Context(), currentProject(c).ID); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}

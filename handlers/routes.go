@@ -1,0 +1,205 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/14build/14build/authz"
+	"github.com/14build/14build/static"
+	"github.com/14build/14build/store"
+)
+
+// Route is one row of the route table: who may call it is beside what it does.
+type Route struct {
+	Method string
+	Path   string
+	Access Access
+	h      echo.HandlerFunc
+}
+
+type accessKind int
+
+const (
+	accessPublic accessKind = iota
+	accessSignedIn
+	accessPerm
+	accessProject
+)
+
+// Access is a route's permission.
+type Access struct {
+	kind   accessKind
+	perm   authz.Permission
+	action authz.ProjectAction
+}
+
+func public() Access                         { return Access{kind: accessPublic} }
+func signedIn() Access                       { return Access{kind: accessSignedIn} }
+func perm(p authz.Permission) Access         { return Access{kind: accessPerm, perm: p} }
+func inProject(a authz.ProjectAction) Access { return Access{kind: accessProject, action: a} }
+
+func (a Access) String() string {
+	switch a.kind {
+	case accessPublic:
+		return "public"
+	case accessSignedIn:
+		return "signed in"
+	case accessPerm:
+		return "permission " + strings.ToUpper(string(a.perm))
+	case accessProject:
+		return "project team: " + string(a.action)
+	}
+	return "?"
+}
+
+// Routes is the whole route table. Pages and the JSON API share handlers' logic; the API
+// mirrors the seed's paths.
+func (h *Handlers) Routes() []Route {
+	return []Route{
+		// Operations.
+		{"GET", "/healthz", public(), h.healthz},
+		{"GET", "/metrics", public(), h.metricsHandler()},
+		{"GET", "/static/*", public(), echo.WrapHandler(static.Handler())},
+
+		// Accounts and sessions (pages).
+		{"GET", "/login", public(), h.loginPage},
+		{"POST", "/login", public(), h.loginSubmit},
+		{"GET", "/register", public(), h.registerPage},
+		{"POST", "/register", public(), h.registerSubmit},
+		{"POST", "/logout", public(), h.logout},
+		{"GET", "/invitations/:token", public(), h.invitationPage},
+		{"POST", "/invitations/:token", public(), h.invitationAccept},
+		{"GET", "/", signedIn(), h.dashboard},
+		{"GET", "/account", signedIn(), h.accountPage},
+		{"POST", "/account", signedIn(), h.accountUpdate},
+		{"POST", "/account/password", signedIn(), h.accountPassword},
+		{"POST", "/account/tokens", signedIn(), h.tokenCreate},
+		{"POST", "/account/tokens/:tokenId/delete", signedIn(), h.tokenDelete},
+
+		// Projects and teams (pages).
+		{"GET", "/projects", signedIn(), h.projectsPage},
+		{"GET", "/projects/new", perm(authz.CreateProject), h.projectNewPage},
+		{"POST", "/projects", perm(authz.CreateProject), h.projectCreate},
+		{"GET", "/projects/:id", inProject(authz.ViewProject), h.projectShow},
+		{"GET", "/projects/:id/edit", inProject(authz.EditProject), h.projectEditPage},
+		{"POST", "/projects/:id", inProject(authz.EditProject), h.projectUpdate},
+		{"GET", "/projects/:id/delete", inProject(authz.RemoveProject), h.projectDeleteConfirm},
+		{"POST", "/projects/:id/delete", inProject(authz.RemoveProject), h.projectDelete},
+		{"GET", "/projects/:id/team", inProject(authz.ViewProject), h.teamPage},
+		{"POST", "/projects/:id/team", inProject(authz.ManageTeam), h.teamInvite},
+		{"GET", "/projects/:id/team/:userId/remove", inProject(authz.ManageTeam), h.teamRemoveConfirm},
+		{"POST", "/projects/:id/team/:userId/remove", inProject(authz.ManageTeam), h.teamRemove},
+		{"POST", "/projects/:id/invitations/:invId/revoke", inProject(authz.ManageTeam), h.invitationRevoke},
+
+		// Administration (pages).
+		{"GET", "/admin/users", perm(authz.ManageUsers), h.adminUsersPage},
+		{"GET", "/admin/users/new", perm(authz.ManageUsers), h.adminUserNewPage},
+		{"POST", "/admin/users", perm(authz.ManageUsers), h.adminUserCreate},
+		{"GET", "/admin/users/:uid/edit", perm(authz.ManageUsers), h.adminUserEditPage},
+		{"POST", "/admin/users/:uid", perm(authz.ManageUsers), h.adminUserUpdate},
+		{"GET", "/admin/users/:uid/deactivate", perm(authz.ManageUsers), h.adminUserDeactivateConfirm},
+		{"POST", "/admin/users/:uid/deactivate", perm(authz.ManageUsers), h.adminUserDeactivate},
+
+		// JSON API.
+		{"POST", "/api/auth/register", public(), h.apiRegister},
+		{"POST", "/api/auth/login", public(), h.apiLogin},
+		{"POST", "/api/auth/logout", public(), h.apiLogout},
+		{"GET", "/api/me", signedIn(), h.apiMe},
+		{"GET", "/api/categories", public(), h.apiCategories},
+		{"GET", "/api/users", perm(authz.ManageUsers), h.apiUsersList},
+		{"POST", "/api/users", perm(authz.ManageUsers), h.apiUserCreate},
+		{"GET", "/api/users/:uid", signedIn(), h.apiUserGet}, // MANAGE_USERS, or one's own account
+		{"PUT", "/api/users/:uid", perm(authz.ManageUsers), h.apiUserUpdate},
+		{"DELETE", "/api/users/:uid", perm(authz.ManageUsers), h.apiUserDelete},
+		{"GET", "/api/projects", signedIn(), h.apiProjectsList},
+		{"POST", "/api/projects", perm(authz.CreateProject), h.apiProjectCreate},
+		{"GET", "/api/projects/:id", inProject(authz.ViewProject), h.apiProjectGet},
+		{"PUT", "/api/projects/:id", inProject(authz.EditProject), h.apiProjectUpdate},
+		{"DELETE", "/api/projects/:id", inProject(authz.RemoveProject), h.apiProjectDelete},
+		{"GET", "/api/projects/:id/team", inProject(authz.ViewProject), h.apiTeamList},
+		{"POST", "/api/projects/:id/team", inProject(authz.ManageTeam), h.apiTeamInvite},
+		{"DELETE", "/api/projects/:id/team/:userId", inProject(authz.ManageTeam), h.apiTeamRemove},
+	}
+}
+
+func (h *Handlers) routes(e *echo.Echo) {
+	for _, r := range h.Routes() {
+		e.Add(r.Method, r.Path, h.guard(r.Access, r.h))
+	}
+}
+
+// RouteTable prints the route table (used by `14build -routes` and the README).
+func RouteTable() string {
+	var b strings.Builder
+	rs := (&Handlers{}).Routes()
+	slices.SortStableFunc(rs, func(a, b Route) int { return strings.Compare(a.Path, b.Path) })
+	for _, r := range rs {
+		fmt.Fprintf(&b, "%-7s %-45s %s\n", r.Method, r.Path, r.Access)
+	}
+	return b.String()
+}
+
+const (
+	projectKey    = "project"
+	membershipKey = "membership"
+)
+
+// guard enforces a route's Access before its handler runs. Outside a project's team the
+// answer is 404, never 403, so project ids do not leak.
+func (h *Handlers) guard(a Access, next echo.HandlerFunc) echo.HandlerFunc {
+	if a.kind == accessPublic {
+		return next
+	}
+	return func(c echo.Context) error {
+		u := currentUser(c)
+		if u == nil {
+			return errUnauthorized()
+		}
+		switch a.kind {
+		case accessPerm:
+			if !authz.Can(u.Role, a.perm) {
+				return errForbidden()
+			}
+		case accessProject:
+			p, m, err := h.st.ProjectFor(c.Request().Context(), c.Param("id"), u.ID)
+			if err != nil {
+				return err
+			}
+			if !authz.CanInProject(u.Role, m, authz.ViewProject) {
+				return errNotFound()
+			}
+			if !authz.CanInProject(u.Role, m, a.action) {
+				return errForbidden()
+			}
+			c.Set(projectKey, &p)
+			c.Set(membershipKey, m)
+		}
+		return next(c)
+	}
+}
+
+func currentProject(c echo.Context) *store.Project {
+	p, _ := c.Get(projectKey).(*store.Project)
+	return p
+}
+
+func currentMembership(c echo.Context) authz.Membership {
+	m, _ := c.Get(membershipKey).(authz.Membership)
+	return m
+}
+
+func (h *Handlers) healthz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if err := h.st.Ping(ctx); err != nil {
+		Logger(c.Request().Context(), h.log).Error("health check: database unreachable", "err", err.Error())
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "unreachable"})
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "database": "ok"})
+}

@@ -1,0 +1,127 @@
+// Package handlers is 14Build's HTTP layer: pages, HTMX partials and the JSON API over one
+// set of handlers. Every route is in routes.go with its permission.
+package handlers
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/argon2id"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/14build/14build/store"
+)
+
+// Config is the HTTP layer's configuration, read from the environment by main.
+type Config struct {
+	// BaseURL is the public address, used in links shown to people (invitations).
+	BaseURL string
+	// SecureCookies forces the Secure flag (set it when TLS ends at a proxy).
+	SecureCookies bool
+	// TrustProxy takes the client address from X-Forwarded-For.
+	TrustProxy bool
+	// SessionTTL is how long a session lives.
+	SessionTTL time.Duration
+	// Argon2 sets the password hashing cost.
+	Argon2 *argon2id.Params
+	// LoginLimit is the number of failed logins allowed per account in LoginWindow;
+	// an address gets LoginLimitIP.
+	LoginLimit   int
+	LoginLimitIP int
+	LoginWindow  time.Duration
+	// MaxBody bounds request bodies.
+	MaxBody string
+	// InviteTTL is how long an invitation link works.
+	InviteTTL time.Duration
+}
+
+// Defaults fills unset fields.
+func (c Config) withDefaults() Config {
+	if c.BaseURL == "" {
+		c.BaseURL = "http://localhost:8080"
+	}
+	if c.SessionTTL == 0 {
+		c.SessionTTL = 14 * 24 * time.Hour
+	}
+	if c.Argon2 == nil {
+		c.Argon2 = argon2id.DefaultParams
+	}
+	if c.LoginLimit == 0 {
+		c.LoginLimit = 5
+	}
+	if c.LoginLimitIP == 0 {
+		c.LoginLimitIP = 30
+	}
+	if c.LoginWindow == 0 {
+		c.LoginWindow = 15 * time.Minute
+	}
+	if c.MaxBody == "" {
+		c.MaxBody = "1M"
+	}
+	if c.InviteTTL == 0 {
+		c.InviteTTL = 14 * 24 * time.Hour
+	}
+	return c
+}
+
+// Handlers holds every dependency of the HTTP layer.
+type Handlers struct {
+	st       *store.Store
+	log      *slog.Logger
+	cfg      Config
+	sessions *pgSessions
+	limiter  *loginLimiter
+	cop      *http.CrossOriginProtection
+	metrics  *metrics
+	registry *prometheus.Registry
+}
+
+// New builds the HTTP layer.
+func New(st *store.Store, log *slog.Logger, cfg Config) *Handlers {
+	cfg = cfg.withDefaults()
+	reg := prometheus.NewRegistry()
+	h := &Handlers{
+		st:       st,
+		log:      log,
+		cfg:      cfg,
+		sessions: &pgSessions{st: st, ttl: cfg.SessionTTL, secure: cfg.SecureCookies},
+		limiter:  newLoginLimiter(cfg.LoginLimit, cfg.LoginLimitIP, cfg.LoginWindow),
+		cop:      http.NewCrossOriginProtection(),
+		registry: reg,
+	}
+	h.metrics = newMetrics(reg, st)
+	return h
+}
+
+// Echo returns the configured server with every route.
+func (h *Handlers) Echo() *echo.Echo {
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = h.handleError
+	if h.cfg.TrustProxy {
+		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	} else {
+		// Never trust a client-supplied X-Forwarded-For: rate limits key on the address.
+		e.IPExtractor = echo.ExtractIPDirect()
+	}
+	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
+	e.Use(middleware.RequestID())
+	e.Use(h.requestLog)
+	e.Use(h.recoverPanics)
+	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
+		XSSProtection:         "0",
+		ContentTypeNosniff:    "nosniff",
+		XFrameOptions:         "DENY",
+		ReferrerPolicy:        "same-origin",
+		ContentSecurityPolicy: "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+	}))
+	e.Use(middleware.BodyLimit(h.cfg.MaxBody))
+	e.Use(h.crossOrigin)
+	e.Use(h.authenticate)
+	h.routes(e)
+	return e
+}

@@ -1,0 +1,116 @@
+package handlers
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/sessions"
+
+	"github.com/14build/14build/store"
+)
+
+const sessionName = "14b_session"
+
+// pgSessions is a gorilla/sessions Store that keeps sessions in Postgres. The cookie holds
+// only a random id; its SHA-256 keys the row, so logging out or deactivating an account
+// (deleting rows) ends the session everywhere.
+type pgSessions struct {
+	st     *store.Store
+	ttl    time.Duration
+	secure bool
+}
+
+var _ sessions.Store = (*pgSessions)(nil)
+
+func (s *pgSessions) Get(r *http.Request, name string) (*sessions.Session, error) {
+	return sessions.GetRegistry(r).Get(s, name)
+}
+
+func (s *pgSessions) New(r *http.Request, name string) (*sessions.Session, error) {
+	sess := sessions.NewSession(s, name)
+	sess.Options = s.options(r)
+	sess.IsNew = true
+	c, err := r.Cookie(name)
+	if err != nil || len(c.Value) != 43 {
+		return sess, nil
+	}
+	row, err := s.st.LoadSession(r.Context(), hashToken(c.Value))
+	if errors.Is(err, store.ErrNotFound) {
+		return sess, nil
+	}
+	if err != nil {
+		return sess, err
+	}
+	sess.ID = c.Value
+	sess.IsNew = false
+	for k, v := range row.Data {
+		sess.Values[k] = v
+	}
+	if row.UserID != nil {
+		sess.Values["uid"] = *row.UserID
+	}
+	return sess, nil
+}
+
+func (s *pgSessions) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Session) error {
+	if sess.Options.MaxAge < 0 {
+		if sess.ID != "" {
+			if err := s.st.DeleteSession(r.Context(), hashToken(sess.ID)); err != nil {
+				return err
+			}
+		}
+		http.SetCookie(w, sessions.NewCookie(sess.Name(), "", sess.Options))
+		return nil
+	}
+	if sess.ID == "" {
+		sess.ID = newToken()
+	}
+	var uid *string
+	data := map[string]any{}
+	for k, v := range sess.Values {
+		ks, ok := k.(string)
+		if !ok {
+			continue
+		}
+		if ks == "uid" {
+			if u, ok := v.(string); ok {
+				uid = &u
+			}
+			continue
+		}
+		data[ks] = v
+	}
+	if err := s.st.SaveSession(r.Context(), hashToken(sess.ID), uid, data, time.Now().Add(s.ttl)); err != nil {
+		return err
+	}
+	http.SetCookie(w, sessions.NewCookie(sess.Name(), sess.ID, sess.Options))
+	return nil
+}
+
+func (s *pgSessions) options(r *http.Request) *sessions.Options {
+	return &sessions.Options{
+		Path:     "/",
+		MaxAge:   int(s.ttl.Seconds()),
+		HttpOnly: true,
+		SameSite: http.SameSiteLaxMode,
+		Secure:   s.secure || r.TLS != nil,
+	}
+}
+
+// newToken returns 256 random bits, URL-safe base64 (43 characters).
+func newToken() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func hashToken(t string) []byte {
+	h := sha256.Sum256([]byte(t))
+	return h[:]
+}

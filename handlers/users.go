@@ -1,0 +1,284 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/14build/14build/authz"
+	"github.com/14build/14build/store"
+	"github.com/14build/14build/views"
+)
+
+const usersPerPage = 25
+
+func userFilter(c echo.Context, defaultPer int) (store.UserFilter, fieldErrors) {
+	errs := fieldErrors{}
+	f := store.UserFilter{Query: c.QueryParam("q"), Role: authz.Role(c.QueryParam("role")), Page: 1, PerPage: defaultPer}
+	if f.Role != "" && !f.Role.Valid() {
+		errs.add("role", "must be owner, inhouse, bidder or admin")
+	}
+	if s := c.QueryParam("page"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 100000 {
+			errs.add("page", "must be a whole number from 1")
+		}
+		f.Page = n
+	}
+	if s := c.QueryParam("perPage"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 200 {
+			errs.add("perPage", "must be a whole number from 1 to 200")
+		}
+		f.PerPage = n
+	}
+	if len(f.Query) > 200 {
+		errs.add("q", "must be at most 200 characters")
+	}
+	return f, errs
+}
+
+func (h *Handlers) adminUsersPage(c echo.Context) error {
+	f, errs := userFilter(c, usersPerPage)
+	if len(errs) > 0 {
+		f = store.UserFilter{Page: 1, PerPage: usersPerPage}
+	}
+	users, total, err := h.st.ListUsers(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	l := views.UserList{Users: users, Query: f.Query, Role: string(f.Role),
+		Pager: views.Pager{Page: f.Page, PerPage: f.PerPage, Total: total, URL: func(n int) string { return views.UsersURL(f.Query, string(f.Role), n) }}}
+	return render(c, http.StatusOK, views.UsersPage(h.page(c, "Users"), l), views.UsersRegion(l))
+}
+
+func (h *Handlers) adminUserNewPage(c echo.Context) error {
+	cats, err := h.st.Categories(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	v := views.AccountValues{Role: string(authz.RoleInHouse), Active: true}
+	return render(c, http.StatusOK, views.UserFormPage(h.page(c, "New user"), "New user", "/admin/users", v, nil, cats, nil), nil)
+}
+
+// createUser is an administrator's create, shared by page and API.
+func (h *Handlers) createUser(c echo.Context, f accountForm) (store.User, fieldErrors, error) {
+	ctx := c.Request().Context()
+	cats, err := h.st.Categories(ctx)
+	if err != nil {
+		return store.User{}, nil, err
+	}
+	catID, errs := f.validate(authz.Roles, true, cats)
+	if len(errs) > 0 {
+		return store.User{}, errs, nil
+	}
+	hash, err := h.HashPassword(f.Password)
+	if err != nil {
+		return store.User{}, nil, err
+	}
+	u, err := h.st.CreateUser(ctx, store.NewUser{Name: f.Name, Email: f.Email, PasswordHash: hash, Role: authz.Role(f.Role), Entity: f.Entity, CategoryID: catID})
+	if errors.Is(err, store.ErrEmailTaken) {
+		return store.User{}, fieldErrors{"email": "is already registered"}, nil
+	}
+	return u, nil, err
+}
+
+func (h *Handlers) adminUserCreate(c echo.Context) error {
+	f := formAccount(c)
+	u, errs, err := h.createUser(c, f)
+	if err != nil {
+		return err
+	}
+	if len(errs) > 0 {
+		cats, err := h.st.Categories(c.Request().Context())
+		if err != nil {
+			return err
+		}
+		return render(c, http.StatusUnprocessableEntity, views.UserFormPage(h.page(c, "New user"), "New user", "/admin/users", f.values(), views.Errors(errs), cats, nil), nil)
+	}
+	h.flash(c, u.Name+" can now sign in as "+u.Role.Label()+".")
+	return redirect(c, "/admin/users")
+}
+
+func valuesOf(u store.User) views.AccountValues {
+	return views.AccountValues{Name: u.Name, Email: u.Email, Role: string(u.Role), Entity: u.EntityName, Category: u.CategoryName.String, Active: u.Active}
+}
+
+func (h *Handlers) adminUserEditPage(c echo.Context) error {
+	ctx := c.Request().Context()
+	u, err := h.st.UserByID(ctx, c.Param("uid"))
+	if err != nil {
+		return err
+	}
+	cats, err := h.st.Categories(ctx)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.UserFormPage(h.page(c, "Edit "+u.Name), "Edit "+u.Name, "/admin/users/"+u.ID, valuesOf(u), nil, cats, &u), nil)
+}
+
+// updateUser is an administrator's edit, shared by page and API. An administrator cannot
+// deactivate or demote themselves (someone must be left to manage users).
+func (h *Handlers) updateUser(c echo.Context, id string, f accountForm) (store.User, fieldErrors, error) {
+	ctx := c.Request().Context()
+	if _, err := h.st.UserByID(ctx, id); err != nil {
+		return store.User{}, nil, err
+	}
+	cats, err := h.st.Categories(ctx)
+	if err != nil {
+		return store.User{}, nil, err
+	}
+	catID, errs := f.validate(authz.Roles, false, cats)
+	active := f.Active == nil || *f.Active
+	if id == currentUser(c).ID {
+		if !active {
+			errs.add("active", "you cannot deactivate your own account")
+		}
+		if f.Role != string(authz.RoleAdmin) {
+			errs.add("role", "you cannot remove your own administrator role")
+		}
+	}
+	if len(errs) > 0 {
+		return store.User{}, errs, nil
+	}
+	u, err := h.st.UpdateUser(ctx, id, store.UserUpdate{Name: f.Name, Email: f.Email, Role: authz.Role(f.Role), Entity: f.Entity, CategoryID: catID, Active: active})
+	if errors.Is(err, store.ErrEmailTaken) {
+		return store.User{}, fieldErrors{"email": "is already registered to another account"}, nil
+	}
+	if err != nil {
+		return store.User{}, nil, err
+	}
+	if f.Password != "" {
+		hash, err := h.HashPassword(f.Password)
+		if err != nil {
+			return store.User{}, nil, err
+		}
+		// A reset by an administrator ends all the user's sessions.
+		if err := h.st.SetPassword(ctx, id, hash, nil); err != nil {
+			return store.User{}, nil, err
+		}
+	}
+	return u, nil, nil
+}
+
+func (h *Handlers) adminUserUpdate(c echo.Context) error {
+	f := formAccount(c)
+	active := c.FormValue("active") == "true"
+	f.Active = &active
+	id := c.Param("uid")
+	u, errs, err := h.updateUser(c, id, f)
+	if err != nil {
+		return err
+	}
+	if len(errs) > 0 {
+		ctx := c.Request().Context()
+		cats, err := h.st.Categories(ctx)
+		if err != nil {
+			return err
+		}
+		orig, err := h.st.UserByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		return render(c, http.StatusUnprocessableEntity, views.UserFormPage(h.page(c, "Edit "+orig.Name), "Edit "+orig.Name, "/admin/users/"+id, f.values(), views.Errors(errs), cats, &orig), nil)
+	}
+	h.flash(c, u.Name+" saved.")
+	return redirect(c, "/admin/users")
+}
+
+func (h *Handlers) adminUserDeactivateConfirm(c echo.Context) error {
+	u, err := h.st.UserByID(c.Request().Context(), c.Param("uid"))
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.Confirm(h.page(c, "Deactivate "+u.Name), "Deactivate "+u.Name+"?",
+		u.Email+" will be signed out everywhere, their API tokens revoked, and they cannot sign in until reactivated. Their projects and history stay.",
+		"/admin/users/"+u.ID+"/deactivate", "Deactivate", "/admin/users/"+u.ID+"/edit"), nil)
+}
+
+func (h *Handlers) deactivate(c echo.Context, id string) error {
+	if id == currentUser(c).ID {
+		return &appError{Status: http.StatusConflict, Message: "You cannot deactivate your own account."}
+	}
+	return h.st.DeactivateUser(c.Request().Context(), id)
+}
+
+func (h *Handlers) adminUserDeactivate(c echo.Context) error {
+	if err := h.deactivate(c, c.Param("uid")); err != nil {
+		return err
+	}
+	h.flash(c, "User deactivated and signed out everywhere.")
+	return redirect(c, "/admin/users")
+}
+
+// API
+
+func (h *Handlers) apiUsersList(c echo.Context) error {
+	f, errs := userFilter(c, 50)
+	if len(errs) > 0 {
+		return errInvalid(errs)
+	}
+	users, total, err := h.st.ListUsers(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	out := make([]userJSON, len(users))
+	for i, u := range users {
+		out[i] = toUserJSON(u)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"users": out, "page": f.Page, "perPage": f.PerPage, "total": total})
+}
+
+func (h *Handlers) apiUserCreate(c echo.Context) error {
+	var f accountForm
+	if err := decodeJSON(c, &f); err != nil {
+		return err
+	}
+	u, errs, err := h.createUser(c, f)
+	if err != nil {
+		return err
+	}
+	if len(errs) > 0 {
+		return errInvalid(errs)
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"user": toUserJSON(u)})
+}
+
+func (h *Handlers) apiUserGet(c echo.Context) error {
+	me := currentUser(c)
+	id := c.Param("uid")
+	if id != me.ID && !authz.Can(me.Role, authz.ManageUsers) {
+		// Other accounts are not visible to non-administrators: 404, not 403.
+		return errNotFound()
+	}
+	u, err := h.st.UserByID(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"user": toUserJSON(u)})
+}
+
+func (h *Handlers) apiUserUpdate(c echo.Context) error {
+	var f accountForm
+	if err := decodeJSON(c, &f); err != nil {
+		return err
+	}
+	u, errs, err := h.updateUser(c, c.Param("uid"), f)
+	if err != nil {
+		return err
+	}
+	if len(errs) > 0 {
+		return errInvalid(errs)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"user": toUserJSON(u)})
+}
+
+// apiUserDelete deactivates: accounts own projects and history, so they are never erased.
+func (h *Handlers) apiUserDelete(c echo.Context) error {
+	if err := h.deactivate(c, c.Param("uid")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}

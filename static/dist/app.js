@@ -1,0 +1,48 @@
+// 14Build's small client helpers. Everything works without them; they add comfort.
+(function () {
+  "use strict";
+  // Copy buttons: <button data-copy="#id"> copies the value/text of the target.
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest("[data-copy]");
+    if (!btn) return;
+    var el = document.querySelector(btn.getAttribute("data-copy"));
+    if (!el) return;
+    var text = el.value !== undefined ? el.value : el.textContent;
+    var done = function () {
+      var old = btn.textContent;
+      btn.textContent = "Copied";
+      setTimeout(function () { btn.textContent = old; }, 1500);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done);
+    } else if (el.select) {
+      el.select();
+      document.execCommand("copy");
+      done();
+    }
+  });
+  // Toasts dismiss themselves after a while, or on their close button.
+  function arm(root) {
+    (root.querySelectorAll ? root.querySelectorAll("[data-toast]") : []).forEach(function (t) {
+      if (t.dataset.armed) return;
+      t.dataset.armed = "1";
+      setTimeout(function () { t.remove(); }, 6000);
+    });
+  }
+  document.addEventListener("click", function (e) {
+    var x = e.target.closest("[data-dismiss]");
+    if (x) { var t = x.closest("[data-toast]"); if (t) t.remove(); }
+  });
+  document.addEventListener("DOMContentLoaded", function () { arm(document); });
+  document.addEventListener("htmx:afterSettle", function (e) { arm(document); });
+  // Mobile navigation toggle.
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest("[data-nav-toggle]");
+    if (!b) return;
+    var m = document.getElementById("mobile-nav");
+    if (m) {
+      var open = m.classList.toggle("hidden") === false;
+      b.setAttribute("aria-expanded", open ? "true" : "false");
+    }
+  });
+})();

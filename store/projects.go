@@ -1,0 +1,263 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lib/pq"
+
+	"github.com/14build/14build/authz"
+)
+
+// Project statuses, in lifecycle order.
+var ProjectStatuses = []string{"planning", "tendering", "construction", "completed", "cancelled"}
+
+// ValidProjectStatus reports whether s is a project status.
+func ValidProjectStatus(s string) bool {
+	for _, v := range ProjectStatuses {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Project is a construction project with its owner's name and a few counts.
+type Project struct {
+	ID           string    `db:"id"`
+	Name         string    `db:"name"`
+	Code         string    `db:"code"`
+	Address      string    `db:"address"`
+	Status       string    `db:"status"`
+	BudgetAmount int64     `db:"budget_amount"`
+	Currency     string    `db:"currency"`
+	TimeZone     string    `db:"time_zone"`
+	OwnerID      string    `db:"owner_id"`
+	OwnerName    string    `db:"owner_name"`
+	OwnerEmail   string    `db:"owner_email"`
+	OwnerEntity  string    `db:"owner_entity"`
+	UnitCount    int       `db:"unit_count"`
+	MemberCount  int       `db:"member_count"`
+	CreatedAt    time.Time `db:"created_at"`
+	UpdatedAt    time.Time `db:"updated_at"`
+}
+
+// ProjectInput is the editable part of a project, already validated.
+type ProjectInput struct {
+	Name         string
+	Code         string
+	Address      string
+	Status       string
+	BudgetAmount int64
+	Currency     string
+	TimeZone     string
+}
+
+// ErrCodeTaken is returned when the owner already has a project with that code.
+var ErrCodeTaken = errors.New("project code already used")
+
+const projectColumns = `p.id, p.name, p.code, p.address, p.status, p.budget_amount, p.currency, p.time_zone,
+	p.owner_id, o.name AS owner_name, o.email::text AS owner_email, oe.name AS owner_entity,
+	(SELECT count(*) FROM units un WHERE un.project_id = p.id) AS unit_count,
+	(SELECT count(*) FROM team_members m WHERE m.project_id = p.id) AS member_count,
+	p.created_at, p.updated_at`
+
+const projectFrom = ` FROM projects p JOIN users o ON o.id = p.owner_id JOIN entities oe ON oe.id = o.entity_id`
+
+// ProjectFilter narrows a project list.
+type ProjectFilter struct {
+	Status  string
+	Query   string
+	Page    int
+	PerPage int
+}
+
+// ListProjects returns the projects the viewer may see (administrators: all; others: those
+// whose team they are on), one page of them, and the total.
+func (s *Store) ListProjects(ctx context.Context, viewer User, f ProjectFilter) ([]Project, int, error) {
+	var rows []struct {
+		Project
+		Total int `db:"total"`
+	}
+	q := `SELECT ` + projectColumns + `, count(*) OVER () AS total` + projectFrom + `
+WHERE ($1 OR EXISTS (SELECT 1 FROM team_members tm WHERE tm.project_id = p.id AND tm.user_id = $2))
+  AND ($3 = '' OR p.status = $3)
+  AND ($4 = '' OR p.name ILIKE '%' || $4 || '%' OR p.code ILIKE '%' || $4 || '%' OR p.address ILIKE '%' || $4 || '%')
+ORDER BY p.updated_at DESC, p.id
+LIMIT $5 OFFSET $6`
+	page, per := clampPage(f.Page, f.PerPage)
+	if err := s.q.sel(ctx, &rows, q, viewer.Role == authz.RoleAdmin, viewer.ID, f.Status, escapeLike(f.Query), per, (page-1)*per); err != nil {
+		return nil, 0, err
+	}
+	ps := make([]Project, len(rows))
+	total := 0
+	for i, r := range rows {
+		ps[i] = r.Project
+		total = r.Total
+	}
+	return ps, total, nil
+}
+
+// ProjectStatusCounts counts the viewer's visible projects per status.
+func (s *Store) ProjectStatusCounts(ctx context.Context, viewer User) (map[string]int, error) {
+	var rows []struct {
+		Status string `db:"status"`
+		N      int    `db:"n"`
+	}
+	err := s.q.sel(ctx, &rows, `SELECT p.status, count(*) AS n FROM projects p
+WHERE ($1 OR EXISTS (SELECT 1 FROM team_members tm WHERE tm.project_id = p.id AND tm.user_id = $2))
+GROUP BY p.status`, viewer.Role == authz.RoleAdmin, viewer.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.Status] = r.N
+	}
+	return out, nil
+}
+
+// ProjectFor returns a project and what the user is in it. A project that does not exist
+// is ErrNotFound; one that exists but the user is not on is returned with an empty
+// membership, and the caller answers 404 so ids do not leak.
+func (s *Store) ProjectFor(ctx context.Context, id string, userID string) (Project, authz.Membership, error) {
+	if !validUUID(id) {
+		return Project{}, authz.Membership{}, ErrNotFound
+	}
+	var row struct {
+		Project
+		OnTeam bool `db:"on_team"`
+	}
+	err := s.q.get(ctx, &row, `SELECT `+projectColumns+`,
+	EXISTS (SELECT 1 FROM team_members tm WHERE tm.project_id = p.id AND tm.user_id = $2) AS on_team`+projectFrom+`
+WHERE p.id = $1`, id, userID)
+	if err != nil {
+		return Project{}, authz.Membership{}, err
+	}
+	return row.Project, authz.Membership{OnTeam: row.OnTeam, IsOwner: row.OwnerID == userID}, nil
+}
+
+// CreateProject inserts a project and makes its creator the owner and a "Project Owner"
+// team member, in one transaction.
+func (s *Store) CreateProject(ctx context.Context, ownerID string, in ProjectInput) (Project, error) {
+	var id string
+	err := s.WithTx(ctx, func(tx *Tx) error {
+		err := tx.q.get(ctx, &id, `INSERT INTO projects (name, code, address, status, budget_amount, currency, time_zone, owner_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+			strings.TrimSpace(in.Name), strings.TrimSpace(in.Code), strings.TrimSpace(in.Address), in.Status, in.BudgetAmount, in.Currency, in.TimeZone, ownerID)
+		if c, ok := uniqueViolation(err); ok && c == "projects_owner_code_key" {
+			return ErrCodeTaken
+		}
+		if err != nil {
+			return fmt.Errorf("insert project: %w", err)
+		}
+		_, err = tx.q.exec(ctx, `INSERT INTO team_members (project_id, user_id, role) VALUES ($1, $2, 'Project Owner')`, id, ownerID)
+		return err
+	})
+	if err != nil {
+		return Project{}, err
+	}
+	p, _, err := s.ProjectFor(ctx, id, ownerID)
+	return p, err
+}
+
+// UpdateProject replaces a project's editable fields.
+func (s *Store) UpdateProject(ctx context.Context, id string, in ProjectInput) error {
+	err := s.q.execOne(ctx, `UPDATE projects SET name = $2, code = $3, address = $4, status = $5, budget_amount = $6,
+currency = $7, time_zone = $8, updated_at = now() WHERE id = $1`,
+		id, strings.TrimSpace(in.Name), strings.TrimSpace(in.Code), strings.TrimSpace(in.Address), in.Status, in.BudgetAmount, in.Currency, in.TimeZone)
+	if c, ok := uniqueViolation(err); ok && c == "projects_owner_code_key" {
+		return ErrCodeTaken
+	}
+	return err
+}
+
+// DeleteProject removes a project with its team, invitations and units.
+func (s *Store) DeleteProject(ctx context.Context, id string) error {
+	if !validUUID(id) {
+		return ErrNotFound
+	}
+	return s.q.execOne(ctx, `DELETE FROM projects WHERE id = $1`, id)
+}
+
+// Member is a team member with their account.
+type Member struct {
+	ProjectID string    `db:"project_id"`
+	TeamRole  string    `db:"team_role"`
+	JoinedAt  time.Time `db:"joined_at"`
+	User
+}
+
+// TeamMembers loads the teams of several projects in one query, keyed by project id.
+func (s *Store) TeamMembers(ctx context.Context, projectIDs []string) (map[string][]Member, error) {
+	out := make(map[string][]Member, len(projectIDs))
+	if len(projectIDs) == 0 {
+		return out, nil
+	}
+	var rows []Member
+	err := s.q.sel(ctx, &rows, `SELECT tm.project_id, tm.role AS team_role, tm.joined_at, `+userColumns+`
+FROM team_members tm JOIN users u ON u.id = tm.user_id JOIN entities e ON e.id = u.entity_id LEFT JOIN categories c ON c.id = u.category_id
+WHERE tm.project_id = ANY($1)
+ORDER BY tm.project_id, tm.role DESC, u.name`, pq.Array(projectIDs))
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range rows {
+		out[m.ProjectID] = append(out[m.ProjectID], m)
+	}
+	return out, nil
+}
+
+// Unit is a unit of a project (its floors arrive with the unit editor).
+type Unit struct {
+	ID                string    `db:"id"`
+	ProjectID         string    `db:"project_id"`
+	UnitNumber        string    `db:"unit_number"`
+	UnitType          string    `db:"unit_type"`
+	TotalFloorArea    string    `db:"total_floor_area"` // numeric(12,2) as exact text
+	NumberOfFloors    int       `db:"number_of_floors"`
+	NumberOfRooms     int       `db:"number_of_rooms"`
+	NumberOfBathrooms int       `db:"number_of_bathrooms"`
+	CreatedByAI       bool      `db:"created_by_ai"`
+	CreatedAt         time.Time `db:"created_at"`
+}
+
+// Units lists a project's units by unit number.
+func (s *Store) Units(ctx context.Context, projectID string) ([]Unit, error) {
+	var us []Unit
+	err := s.q.sel(ctx, &us, `SELECT id, project_id, unit_number, unit_type, total_floor_area::text AS total_floor_area,
+number_of_floors, number_of_rooms, number_of_bathrooms, created_by_ai, created_at
+FROM units WHERE project_id = $1 ORDER BY unit_number, id`, projectID)
+	return us, err
+}
+
+// NewUnit is a unit row without floors (seed and benchmark data; the unit editor has its own
+// validated path).
+type NewUnit struct {
+	UnitNumber        string
+	UnitType          string
+	TotalFloorArea    string
+	NumberOfFloors    int
+	NumberOfRooms     int
+	NumberOfBathrooms int
+}
+
+// InsertUnits adds units to a project in one statement.
+func (s *Store) InsertUnits(ctx context.Context, projectID string, us []NewUnit) error {
+	if len(us) == 0 {
+		return nil
+	}
+	nums, types, areas := make([]string, len(us)), make([]string, len(us)), make([]string, len(us))
+	floors, rooms, baths := make([]int64, len(us)), make([]int64, len(us)), make([]int64, len(us))
+	for i, u := range us {
+		nums[i], types[i], areas[i] = u.UnitNumber, u.UnitType, u.TotalFloorArea
+		floors[i], rooms[i], baths[i] = int64(u.NumberOfFloors), int64(u.NumberOfRooms), int64(u.NumberOfBathrooms)
+	}
+	_, err := s.q.exec(ctx, `INSERT INTO units (project_id, unit_number, unit_type, total_floor_area, number_of_floors, number_of_rooms, number_of_bathrooms)
+SELECT $1, * FROM unnest($2::text[], $3::text[], $4::numeric[], $5::int[], $6::int[], $7::int[])`,
+		projectID, pq.Array(nums), pq.Array(types), pq.Array(areas), pq.Array(floors), pq.Array(rooms), pq.Array(baths))
+	return err
+}

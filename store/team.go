@@ -1,0 +1,121 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrAlreadyMember is returned when the user is already on the team.
+var ErrAlreadyMember = errors.New("already on the team")
+
+// ErrAlreadyInvited is returned when a pending invitation for that email exists.
+var ErrAlreadyInvited = errors.New("already invited")
+
+// AddMember puts an in-house user on a project's team.
+func (s *Store) AddMember(ctx context.Context, projectID, userID string) error {
+	return addMember(ctx, s.q, projectID, userID)
+}
+
+func addMember(ctx context.Context, q *counted, projectID, userID string) error {
+	// ON CONFLICT rather than catching the violation: inside a transaction an error would
+	// abort it.
+	res, err := q.exec(ctx, `INSERT INTO team_members (project_id, user_id, role) VALUES ($1, $2, 'In-House User')
+ON CONFLICT (project_id, user_id) DO NOTHING`, projectID, userID)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return ErrAlreadyMember
+	}
+	_, err = q.exec(ctx, `UPDATE projects SET updated_at = now() WHERE id = $1`, projectID)
+	return err
+}
+
+// RemoveMember takes an in-house user off the team. The owner cannot be removed.
+func (s *Store) RemoveMember(ctx context.Context, projectID, userID string) error {
+	if !validUUID(userID) {
+		return ErrNotFound
+	}
+	return s.q.execOne(ctx, `DELETE FROM team_members WHERE project_id = $1 AND user_id = $2 AND role <> 'Project Owner'`, projectID, userID)
+}
+
+// Invitation is a pending (or accepted) invitation to join a project's team.
+type Invitation struct {
+	ID          int64      `db:"id"`
+	ProjectID   string     `db:"project_id"`
+	ProjectName string     `db:"project_name"`
+	Email       string     `db:"email"`
+	Token       string     `db:"token"`
+	InvitedBy   string     `db:"invited_by_name"`
+	CreatedAt   time.Time  `db:"created_at"`
+	ExpiresAt   time.Time  `db:"expires_at"`
+	AcceptedAt  *time.Time `db:"accepted_at"`
+}
+
+const invitationSelect = `SELECT i.id, i.project_id, p.name AS project_name, i.email::text AS email, i.token,
+	u.name AS invited_by_name, i.created_at, i.expires_at, i.accepted_at
+FROM invitations i JOIN projects p ON p.id = i.project_id JOIN users u ON u.id = i.invited_by`
+
+// CreateInvitation records a pending invitation. The token is shown to the owner to pass on
+// until email delivery exists, so it is kept as is; it grants only joining this team.
+func (s *Store) CreateInvitation(ctx context.Context, projectID, email, invitedBy, token string, ttl time.Duration) (Invitation, error) {
+	var id int64
+	err := s.q.get(ctx, &id, `INSERT INTO invitations (project_id, email, token, invited_by, expires_at)
+VALUES ($1, $2, $3, $4, now() + $5 * interval '1 second') RETURNING id`, projectID, email, token, invitedBy, int64(ttl.Seconds()))
+	if _, ok := uniqueViolation(err); ok {
+		return Invitation{}, ErrAlreadyInvited
+	}
+	if err != nil {
+		return Invitation{}, err
+	}
+	var inv Invitation
+	err = s.q.get(ctx, &inv, invitationSelect+` WHERE i.id = $1`, id)
+	return inv, err
+}
+
+// PendingInvitations lists a project's unaccepted invitations, newest first.
+func (s *Store) PendingInvitations(ctx context.Context, projectID string) ([]Invitation, error) {
+	var invs []Invitation
+	err := s.q.sel(ctx, &invs, invitationSelect+` WHERE i.project_id = $1 AND i.accepted_at IS NULL ORDER BY i.created_at DESC`, projectID)
+	return invs, err
+}
+
+// InvitationByToken returns a pending, unexpired invitation.
+func (s *Store) InvitationByToken(ctx context.Context, token string) (Invitation, error) {
+	var inv Invitation
+	err := s.q.get(ctx, &inv, invitationSelect+` WHERE i.token = $1 AND i.accepted_at IS NULL AND i.expires_at > now()`, token)
+	return inv, err
+}
+
+// RevokeInvitation deletes a pending invitation of the project.
+func (s *Store) RevokeInvitation(ctx context.Context, projectID string, id int64) error {
+	return s.q.execOne(ctx, `DELETE FROM invitations WHERE project_id = $1 AND id = $2 AND accepted_at IS NULL`, projectID, id)
+}
+
+// AcceptInvitation marks the invitation accepted and adds the user to the team, inside tx.
+// It fails with ErrNotFound when the invitation was already used or has expired.
+func (tx *Tx) AcceptInvitation(ctx context.Context, token, userID string) (projectID string, err error) {
+	err = tx.q.get(ctx, &projectID, `UPDATE invitations SET accepted_at = now()
+WHERE token = $1 AND accepted_at IS NULL AND expires_at > now() RETURNING project_id`, token)
+	if err != nil {
+		return "", err
+	}
+	if err := addMember(ctx, tx.q, projectID, userID); err != nil && !errors.Is(err, ErrAlreadyMember) {
+		return "", err
+	}
+	return projectID, nil
+}
+
+// AcceptInvitation is the same outside a caller's transaction.
+func (s *Store) AcceptInvitation(ctx context.Context, token, userID string) (string, error) {
+	var pid string
+	err := s.WithTx(ctx, func(tx *Tx) error {
+		var err error
+		pid, err = tx.AcceptInvitation(ctx, token, userID)
+		return err
+	})
+	return pid, err
+}

@@ -1,0 +1,149 @@
+// Package views holds the templ components: the layout, shared components and one file per
+// resource.
+package views
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/14build/14build/authz"
+	"github.com/14build/14build/money"
+	"github.com/14build/14build/static"
+	"github.com/14build/14build/store"
+)
+
+// Page is what the layout needs from every request.
+type Page struct {
+	Title string
+	User  *store.User
+	Flash string
+	Path  string
+}
+
+// Errors holds per-field messages keyed by the API's field names.
+type Errors map[string]string
+
+func asset(name string) string { return static.URL(name) }
+
+func can(u *store.User, p authz.Permission) bool { return u != nil && authz.Can(u.Role, p) }
+
+func navActive(p Page, prefix string) bool {
+	if prefix == "/" {
+		return p.Path == "/"
+	}
+	return p.Path == prefix || strings.HasPrefix(p.Path, prefix+"/")
+}
+
+func navClass(p Page, prefix string) string {
+	if navActive(p, prefix) {
+		return "nav-link nav-link-active"
+	}
+	return "nav-link"
+}
+
+func initials(name string) string {
+	f := strings.Fields(name)
+	switch len(f) {
+	case 0:
+		return "?"
+	case 1:
+		return strings.ToUpper(firstRune(f[0]))
+	}
+	return strings.ToUpper(firstRune(f[0]) + firstRune(f[len(f)-1]))
+}
+
+func firstRune(s string) string {
+	for _, r := range s {
+		return string(r)
+	}
+	return ""
+}
+
+func fmtMoney(amount int64, currency string) string { return money.FormatCode(amount, currency) }
+
+func fmtDate(t time.Time) string { return t.UTC().Format("2 Jan 2006") }
+
+func fmtDateTime(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") }
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func statusLabel(s string) string {
+	if s == "" {
+		return "All"
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func statusBadge(s string) string {
+	switch s {
+	case "planning":
+		return "badge bg-sky-50 text-sky-700 ring-sky-600/20"
+	case "tendering":
+		return "badge bg-amber-50 text-amber-800 ring-amber-600/20"
+	case "construction":
+		return "badge bg-indigo-50 text-indigo-700 ring-indigo-600/20"
+	case "completed":
+		return "badge bg-emerald-50 text-emerald-700 ring-emerald-600/20"
+	case "cancelled":
+		return "badge bg-slate-100 text-slate-600 ring-slate-500/20"
+	}
+	return "badge bg-slate-50 text-slate-600 ring-slate-500/20"
+}
+
+func roleBadge(r authz.Role) string {
+	switch r {
+	case authz.RoleAdmin:
+		return "badge bg-rose-50 text-rose-700 ring-rose-600/20"
+	case authz.RoleOwner:
+		return "badge bg-brand-50 text-brand-700 ring-brand-600/20"
+	case authz.RoleInHouse:
+		return "badge bg-violet-50 text-violet-700 ring-violet-600/20"
+	case authz.RoleBidder:
+		return "badge bg-amber-50 text-amber-800 ring-amber-600/20"
+	}
+	return "badge"
+}
+
+func inputClass(errs Errors, field string) string {
+	if _, bad := errs[field]; bad {
+		return "input input-error"
+	}
+	return "input"
+}
+
+// Pager describes one page of a longer list.
+type Pager struct {
+	Page, PerPage, Total int
+	// URL builds the link to page n, keeping the list's filters.
+	URL func(n int) string
+}
+
+func (p Pager) Pages() int {
+	if p.PerPage <= 0 {
+		return 1
+	}
+	n := (p.Total + p.PerPage - 1) / p.PerPage
+	if n < 1 {
+		n = 1
+	}
+	return n
+}
+
+func (p Pager) From() int {
+	if p.Total == 0 {
+		return 0
+	}
+	return (p.Page-1)*p.PerPage + 1
+}
+
+func (p Pager) To() int {
+	return min(p.Page*p.PerPage, p.Total)
+}
+
+func firstName(name string) string {
+	if f := strings.Fields(name); len(f) > 0 {
+		return f[0]
+	}
+	return name
+}
