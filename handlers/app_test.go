@@ -1,0 +1,208 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/alexedwards/argon2id"
+
+	"github.com/14build/14build/authz"
+	"github.com/14build/14build/internal/testdb"
+	"github.com/14build/14build/store"
+)
+
+// testApp is the whole server on its own database, served over real HTTP.
+type testApp struct {
+	t   *testing.T
+	st  *store.Store
+	h   *Handlers
+	srv *httptest.Server
+}
+
+// Cheap hashing keeps the tests fast; production uses argon2id's defaults.
+var testArgon = &argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+
+func newTestApp(t *testing.T, mod ...func(*Config)) *testApp {
+	t.Helper()
+	db := testdb.New(t)
+	st := store.New(db)
+	cfg := Config{Argon2: testArgon, BaseURL: "http://14build.test"}
+	for _, m := range mod {
+		m(&cfg)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(tWriter{t}, nil))
+	}
+	h := New(st, log, cfg)
+	srv := httptest.NewServer(h.Echo())
+	t.Cleanup(srv.Close)
+	return &testApp{t: t, st: st, h: h, srv: srv}
+}
+
+type tWriter struct{ t *testing.T }
+
+func (w tWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+
+const testPassword = "correct horse battery"
+
+// user creates an account directly in the store.
+func (a *testApp) user(role authz.Role, email string) store.User {
+	a.t.Helper()
+	hash, err := a.h.HashPassword(testPassword)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	var cat int64
+	if role == authz.RoleBidder {
+		cats, _ := a.st.Categories(context.Background())
+		cat = cats[0].ID
+	}
+	u, err := a.st.CreateUser(context.Background(), store.NewUser{Name: strings.Split(email, "@")[0] + " Tester", Email: email,
+		PasswordHash: hash, Role: role, Entity: "Entity of " + email, CategoryID: cat})
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return u
+}
+
+// project creates a project owned by owner with the given in-house members.
+func (a *testApp) project(owner store.User, code string, members ...store.User) store.Project {
+	a.t.Helper()
+	ctx := context.Background()
+	p, err := a.st.CreateProject(ctx, owner.ID, store.ProjectInput{Name: "Project " + code, Code: code, Status: "planning", Currency: "usd", TimeZone: "UTC", BudgetAmount: 100000})
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	for _, m := range members {
+		if err := a.st.AddMember(ctx, p.ID, m.ID); err != nil {
+			a.t.Fatal(err)
+		}
+	}
+	return p
+}
+
+// client is one browser-less visitor with a cookie jar.
+type client struct {
+	a       *testApp
+	hc      *http.Client
+	headers http.Header
+}
+
+func (a *testApp) client() *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{a: a, headers: http.Header{}, hc: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+// login signs a client in through the API.
+func (a *testApp) login(email string) *client {
+	a.t.Helper()
+	c := a.client()
+	res := c.do("POST", "/api/auth/login", map[string]any{"email": email, "password": testPassword})
+	if res.Code != http.StatusOK {
+		a.t.Fatalf("login %s: %d %s", email, res.Code, res.Body)
+	}
+	return c
+}
+
+type response struct {
+	Code   int
+	Body   string
+	Header http.Header
+}
+
+func (r response) JSON(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(r.Body), &m); err != nil {
+		t.Fatalf("not JSON (%d): %q", r.Code, r.Body)
+	}
+	return m
+}
+
+func (r response) Doc(t *testing.T) *goquery.Document {
+	t.Helper()
+	d, err := goquery.NewDocumentFromReader(strings.NewReader(r.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// do sends body as JSON (a string or []byte is sent as is).
+func (c *client) do(method, path string, body any) response {
+	c.a.t.Helper()
+	var r io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		r = strings.NewReader(b)
+	case []byte:
+		r = bytes.NewReader(b)
+	default:
+		j, _ := json.Marshal(b)
+		r = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, c.a.srv.URL+path, r)
+	if err != nil {
+		c.a.t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return c.send(req)
+}
+
+func (c *client) send(req *http.Request) response {
+	c.a.t.Helper()
+	for k, v := range c.headers {
+		req.Header[k] = v
+	}
+	res, err := c.hc.Do(req)
+	if err != nil {
+		c.a.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return response{Code: res.StatusCode, Body: string(b), Header: res.Header}
+}
+
+func (c *client) get(path string, hdr ...string) response {
+	c.a.t.Helper()
+	req, _ := http.NewRequest("GET", c.a.srv.URL+path, nil)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	return c.send(req)
+}
+
+func (c *client) form(path string, v url.Values, hdr ...string) response {
+	c.a.t.Helper()
+	req, _ := http.NewRequest("POST", c.a.srv.URL+path, strings.NewReader(v.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	return c.send(req)
+}
+
+func (a *testApp) count(q string, args ...any) int {
+	a.t.Helper()
+	var n int
+	if err := a.st.DB().Get(&n, q, args...); err != nil {
+		a.t.Fatal(err)
+	}
+	return n
+}
