@@ -49,5 +49,5 @@ bench: build
 	  TEST_DATABASE_URL="$$url" $(GO) test -run '^$$' -bench . -benchmem ./...
 
 clean-db:
-	@scripts/pg.sh stop 2>/dev/null || true
+	@scripts/pg.sh --stop
 	rm -rf .data

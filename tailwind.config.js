@@ -1,6 +1,6 @@
 /** @type {import('tailwindcss').Config} */
 module.exports = {
-  content: ['./views/**/*.templ', './views/**/*.go', './handlers/**/*.go'],
+  content: ['./views/**/*.templ', './views/**/*.go'],
   theme: {
     extend: {
       colors: {

@@ -52,7 +52,10 @@ func newTestApp(t *testing.T, mod ...func(*Config)) *testApp {
 
 type tWriter struct{ t *testing.T }
 
-func (w tWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+func (w tWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
 
 const testPassword = "correct horse battery"
 

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Starts (or reuses) a private PostgreSQL cluster under .data/postgres and prints its URL.
 # Used by `make run`, `make test` and `make bench` when DATABASE_URL is unset.
-# Usage: scripts/pg.sh [database-name]
+# Usage: scripts/pg.sh [database-name]   (creates the database if missing)
+#        scripts/pg.sh --stop
 set -euo pipefail
 cd "$(dirname "$0")/.."
 db=${1:-14build}
-port=${PG14BUILD_PORT:-54329}
 data="$PWD/.data/postgres"
 log="$PWD/.data/postgres.log"
+portfile="$PWD/.data/postgres.port"
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
@@ -19,6 +22,11 @@ fi
 as_pg=()
 if [ "$(id -u)" = 0 ]; then as_pg=(runuser -u postgres --); fi
 
+if [ "$db" = "--stop" ]; then
+  if [ -s "$data/PG_VERSION" ]; then "${as_pg[@]}" "$bin/pg_ctl" -D "$data" -m fast stop >/dev/null 2>&1 || true; fi
+  exit 0
+fi
+
 mkdir -p "$PWD/.data"
 if [ ! -s "$data/PG_VERSION" ]; then
   mkdir -p "$data"
@@ -28,11 +36,21 @@ if [ ! -s "$data/PG_VERSION" ]; then
 fi
 [ "$(id -u)" = 0 ] && chown postgres: "$PWD/.data"
 
-if ! "${as_pg[@]}" "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+if "${as_pg[@]}" "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+  port=$(sed -n 4p "$data/postmaster.pid")
+else
+  # A free loopback port: another checkout's cluster may hold the usual one.
+  port=${PG14BUILD_PORT:-}
+  if [ -z "$port" ]; then
+    for p in $(seq 54329 54399); do
+      if ! port_busy "$p"; then port=$p; break; fi
+    done
+  fi
   # fsync off: this cluster is for development and tests, never for production data.
   "${as_pg[@]}" "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 start \
     -o "-p $port -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" >/dev/null
 fi
+echo "$port" > "$portfile"
 
 psql="$bin/psql"; [ -x "$psql" ] || psql=psql
 url="postgres://postgres@127.0.0.1:$port/$db?sslmode=disable"
