@@ -77,6 +77,8 @@ const (
 	ManageTeam ProjectAction = "manage_team"
 	// RemoveProject: DELETE_PROJECT, administrators only.
 	RemoveProject ProjectAction = "delete_project"
+	// EditUnits: the owner and in-house staff on the team edit units and floors.
+	EditUnits ProjectAction = "edit_units"
 )
 
 // Membership is what the caller is in one project.
@@ -99,6 +101,8 @@ func CanInProject(r Role, m Membership, a ProjectAction) bool {
 		return true
 	case EditProject, ManageTeam:
 		return m.IsOwner
+	case EditUnits:
+		return r == RoleOwner || r == RoleInHouse
 	case RemoveProject:
 		return Can(r, DeleteProject)
 	}

@@ -51,6 +51,10 @@ func TestCanInProject(t *testing.T) {
 		{RoleAdmin, outsider, ViewProject, true},
 		{RoleAdmin, outsider, RemoveProject, true},
 		{RoleAdmin, outsider, ManageTeam, true},
+		{RoleOwner, owner, EditUnits, true},
+		{RoleInHouse, member, EditUnits, true},
+		{RoleInHouse, outsider, EditUnits, false},
+		{RoleBidder, outsider, EditUnits, false},
 	}
 	for _, c := range cases {
 		if got := CanInProject(c.role, c.m, c.a); got != c.want {

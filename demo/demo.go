@@ -9,6 +9,7 @@ import (
 
 	"github.com/14build/14build/authz"
 	"github.com/14build/14build/store"
+	"github.com/14build/14build/units"
 )
 
 // Password is every demo account's password.
@@ -39,27 +40,39 @@ type demoProject struct {
 	owner   string
 	in      store.ProjectInput
 	members []string
-	units   []store.NewUnit
+	units   []units.Unit
 }
 
-func units(prefix, typ string, n int, area string, floors, rooms, baths int) []store.NewUnit {
-	us := make([]store.NewUnit, n)
+// mkUnits makes n alike units numbered prefix-01…; area is in hundredths of m², split
+// evenly over the floors.
+func mkUnits(prefix, typ string, n int, area units.Area, floors, rooms, baths int) []units.Unit {
+	us := make([]units.Unit, n)
 	for i := range us {
-		us[i] = store.NewUnit{UnitNumber: fmt.Sprintf("%s-%02d", prefix, i+1), UnitType: typ, TotalFloorArea: area,
-			NumberOfFloors: floors, NumberOfRooms: rooms, NumberOfBathrooms: baths}
+		us[i] = units.Unit{UnitNumber: fmt.Sprintf("%s-%02d", prefix, i+1), UnitType: typ, TotalArea: area,
+			NumberOfFloors: floors, NumberOfRooms: rooms, NumberOfBathrooms: baths, FloorAreas: units.SplitEvenly(area, floors)}
 	}
+	return us
+}
+
+// mixed is a realistic block: ground-floor flats larger than the upper ones.
+func mixed(prefix string) []units.Unit {
+	us := mkUnits(prefix, "Townhouse", 6, 14250, 2, 3, 2)
+	us = append(us, units.Unit{UnitNumber: prefix + "-07", UnitType: "Townhouse (end)", TotalArea: 16800, NumberOfFloors: 3,
+		NumberOfRooms: 4, NumberOfBathrooms: 3, FloorAreas: []units.Area{6200, 5800, 4800}})
+	us = append(us, units.Unit{UnitNumber: prefix + "-08", UnitType: "Townhouse (end)", TotalArea: 16800, NumberOfFloors: 3,
+		NumberOfRooms: 4, NumberOfBathrooms: 3, FloorAreas: []units.Area{6200, 5800, 4800}})
 	return us
 }
 
 var projects = []demoProject{
 	{"olivia@harbourhomes.test", store.ProjectInput{Name: "Harbour View Townhouses", Code: "HVT-01", Address: "12 Quay Street, Wellington", Status: "tendering", BudgetAmount: 485000000, Currency: "nzd", TimeZone: "Pacific/Auckland"},
-		[]string{"ivan@harbourhomes.test", "quinn@harbourhomes.test"}, units("A", "Townhouse", 8, "142.50", 2, 3, 2)},
+		[]string{"ivan@harbourhomes.test", "quinn@harbourhomes.test"}, mixed("A")},
 	{"olivia@harbourhomes.test", store.ProjectInput{Name: "Marina Apartments", Code: "MAR-02", Address: "3 Marina Parade, Wellington", Status: "planning", BudgetAmount: 1250000000, Currency: "nzd", TimeZone: "Pacific/Auckland"},
-		[]string{"ivan@harbourhomes.test"}, units("B", "Apartment", 12, "78.00", 1, 2, 1)},
+		[]string{"ivan@harbourhomes.test"}, mkUnits("B", "Apartment", 12, 7800, 1, 2, 1)},
 	{"olivia@harbourhomes.test", store.ProjectInput{Name: "Kelburn Duplexes", Code: "KEL-03", Address: "40 Upland Road, Wellington", Status: "construction", BudgetAmount: 176000000, Currency: "nzd", TimeZone: "Pacific/Auckland"},
-		[]string{"quinn@harbourhomes.test"}, units("D", "Duplex", 4, "165.00", 2, 4, 2)},
+		[]string{"quinn@harbourhomes.test"}, mkUnits("D", "Duplex", 4, 16500, 2, 4, 2)},
 	{"oscar@ridgeline.test", store.ProjectInput{Name: "Ridgeline Terraces", Code: "RT-100", Address: "200 Ridge Road, Denver CO", Status: "tendering", BudgetAmount: 920000000, Currency: "usd", TimeZone: "America/Denver"},
-		[]string{"rosa@ridgeline.test"}, units("T", "Terrace house", 10, "118.25", 2, 3, 2)},
+		[]string{"rosa@ridgeline.test"}, mkUnits("T", "Terrace house", 10, 11825, 2, 3, 2)},
 	{"oscar@ridgeline.test", store.ProjectInput{Name: "Aspen Court", Code: "AC-7", Address: "7 Aspen Court, Boulder CO", Status: "completed", BudgetAmount: 310000000, Currency: "usd", TimeZone: "America/Denver"},
 		nil, nil},
 }
@@ -104,7 +117,7 @@ func Load(ctx context.Context, st *store.Store, hash func(string) (string, error
 				return false, err
 			}
 		}
-		if err := st.InsertUnits(ctx, p.ID, dp.units); err != nil {
+		if _, err := st.CreateUnits(ctx, p.ID, dp.units, false); err != nil {
 			return false, err
 		}
 	}

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/14build/14build/authz"
-	"github.com/14build/14build/store"
+	"github.com/14build/14build/units"
 )
 
 func TestPasswordChangeEndsOtherSessions(t *testing.T) {
@@ -56,7 +56,7 @@ func TestProjectIncludesUnits(t *testing.T) {
 	a := newTestApp(t)
 	o := a.user(authz.RoleOwner, "o@example.com")
 	p := a.project(o, "U1")
-	if err := a.st.InsertUnits(context.Background(), p.ID, []store.NewUnit{{UnitNumber: "A-01", UnitType: "Townhouse", TotalFloorArea: "142.50", NumberOfFloors: 2, NumberOfRooms: 3, NumberOfBathrooms: 2}}); err != nil {
+	if _, err := a.st.CreateUnits(context.Background(), p.ID, []units.Unit{{UnitNumber: "A-01", UnitType: "Townhouse", TotalArea: 14250, NumberOfFloors: 2, NumberOfRooms: 3, NumberOfBathrooms: 2, FloorAreas: []units.Area{7000, 7250}}}, false); err != nil {
 		t.Fatal(err)
 	}
 	m := a.login(o.Email).get("/api/projects/" + p.ID).JSON(t)

@@ -23,7 +23,7 @@ import (
 
 // testApp is the whole server on its own database, served over real HTTP.
 type testApp struct {
-	t   *testing.T
+	t   testing.TB
 	st  *store.Store
 	h   *Handlers
 	srv *httptest.Server
@@ -32,7 +32,7 @@ type testApp struct {
 // Cheap hashing keeps the tests fast; production uses argon2id's defaults.
 var testArgon = &argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
 
-func newTestApp(t *testing.T, mod ...func(*Config)) *testApp {
+func newTestApp(t testing.TB, mod ...func(*Config)) *testApp {
 	t.Helper()
 	db := testdb.New(t)
 	st := store.New(db)
@@ -50,7 +50,7 @@ func newTestApp(t *testing.T, mod ...func(*Config)) *testApp {
 	return &testApp{t: t, st: st, h: h, srv: srv}
 }
 
-type tWriter struct{ t *testing.T }
+type tWriter struct{ t testing.TB }
 
 func (w tWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
@@ -126,7 +126,7 @@ type response struct {
 	Header http.Header
 }
 
-func (r response) JSON(t *testing.T) map[string]any {
+func (r response) JSON(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal([]byte(r.Body), &m); err != nil {
@@ -135,7 +135,7 @@ func (r response) JSON(t *testing.T) map[string]any {
 	return m
 }
 
-func (r response) Doc(t *testing.T) *goquery.Document {
+func (r response) Doc(t testing.TB) *goquery.Document {
 	t.Helper()
 	d, err := goquery.NewDocumentFromReader(strings.NewReader(r.Body))
 	if err != nil {

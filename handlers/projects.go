@@ -193,7 +193,7 @@ type projectJSON struct {
 	OwnerID     string       `json:"ownerId"`
 	Owner       ownerJSON    `json:"owner"`
 	TeamMembers []memberJSON `json:"teamMembers"`
-	Units       []unitJSON   `json:"units,omitzero"` // on one project only: [] until units exist
+	Units       []unitOut    `json:"units,omitzero"` // on one project only: [] until units exist
 	UnitCount   int          `json:"unitCount"`
 	CreatedAt   time.Time    `json:"createdAt"`
 	UpdatedAt   time.Time    `json:"updatedAt"`
@@ -216,17 +216,6 @@ type memberJSON struct {
 	Role     string    `json:"role"`
 	JoinedAt time.Time `json:"joinedAt"`
 	User     userJSON  `json:"user"`
-}
-
-type unitJSON struct {
-	ID                string  `json:"id"`
-	UnitNumber        string  `json:"unitNumber"`
-	UnitType          string  `json:"unitType"`
-	TotalFloorArea    float64 `json:"totalFloorArea"`
-	NumberOfFloors    int     `json:"numberOfFloors"`
-	NumberOfRooms     int     `json:"numberOfRooms"`
-	NumberOfBathrooms int     `json:"numberOfBathrooms"`
-	CreatedByAI       bool    `json:"createdByAI"`
 }
 
 func toProjectJSON(p store.Project, team []store.Member) projectJSON {
@@ -300,12 +289,7 @@ func (h *Handlers) writeProject(c echo.Context, status int, pr store.Project) er
 		return err
 	}
 	j := toProjectJSON(pr, teams[pr.ID])
-	j.Units = make([]unitJSON, 0, len(units))
-	for _, u := range units {
-		area, _ := strconv.ParseFloat(u.TotalFloorArea, 64) // a JSON number, per API.md; exact to 2 decimals
-		j.Units = append(j.Units, unitJSON{ID: u.ID, UnitNumber: u.UnitNumber, UnitType: u.UnitType, TotalFloorArea: area,
-			NumberOfFloors: u.NumberOfFloors, NumberOfRooms: u.NumberOfRooms, NumberOfBathrooms: u.NumberOfBathrooms, CreatedByAI: u.CreatedByAI})
-	}
+	j.Units = toUnitsJSON(units)
 	return c.JSON(status, j)
 }
 

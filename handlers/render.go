@@ -44,9 +44,10 @@ func (h *Handlers) page(c echo.Context, title string) views.Page {
 	return p
 }
 
-// flash stores a one-time message shown on the next page.
+// flash stores a one-time message shown on the next page. It needs a signed-in session:
+// the request's user, or the one startSession just signed in (registration, invitations).
 func (h *Handlers) flash(c echo.Context, msg string) {
-	if s := currentSession(c); s != nil && currentUser(c) != nil {
+	if s := currentSession(c); s != nil && (currentUser(c) != nil || s.Values["uid"] != nil) {
 		s.Values["flash"] = msg
 		if err := s.Save(c.Request(), c.Response()); err != nil {
 			Logger(c.Request().Context(), h.log).Warn("saving flash", "err", err.Error())

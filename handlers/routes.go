@@ -97,6 +97,18 @@ func (h *Handlers) Routes() []Route {
 		{"POST", "/projects/:id/team/:userId/remove", inProject(authz.ManageTeam), h.teamRemove},
 		{"POST", "/projects/:id/invitations/:invId/revoke", inProject(authz.ManageTeam), h.invitationRevoke},
 
+		// Units and floors (pages).
+		{"GET", "/projects/:id/units", inProject(authz.ViewProject), h.unitsPage},
+		{"GET", "/projects/:id/units/schedule.csv", inProject(authz.ViewProject), h.unitScheduleCSV},
+		{"GET", "/projects/:id/units/new", inProject(authz.EditUnits), h.unitNewPage},
+		{"POST", "/projects/:id/units", inProject(authz.EditUnits), h.unitCreate},
+		{"POST", "/projects/:id/units/preview", inProject(authz.EditUnits), h.unitPreview},
+		{"GET", "/projects/:id/units/:unitId/edit", inProject(authz.EditUnits), h.unitEditPage},
+		{"POST", "/projects/:id/units/:unitId", inProject(authz.EditUnits), h.unitUpdate},
+		{"POST", "/projects/:id/units/:unitId/duplicate", inProject(authz.EditUnits), h.unitDuplicate},
+		{"GET", "/projects/:id/units/:unitId/delete", inProject(authz.EditUnits), h.unitDeleteConfirm},
+		{"POST", "/projects/:id/units/:unitId/delete", inProject(authz.EditUnits), h.unitDelete},
+
 		// Administration (pages).
 		{"GET", "/admin/users", perm(authz.ManageUsers), h.adminUsersPage},
 		{"GET", "/admin/users/new", perm(authz.ManageUsers), h.adminUserNewPage},
@@ -125,6 +137,13 @@ func (h *Handlers) Routes() []Route {
 		{"GET", "/api/projects/:id/team", inProject(authz.ViewProject), h.apiTeamList},
 		{"POST", "/api/projects/:id/team", inProject(authz.ManageTeam), h.apiTeamInvite},
 		{"DELETE", "/api/projects/:id/team/:userId", inProject(authz.ManageTeam), h.apiTeamRemove},
+		{"GET", "/api/projects/:id/units", inProject(authz.ViewProject), h.apiUnitsList},
+		{"POST", "/api/projects/:id/units", inProject(authz.EditUnits), h.apiUnitsCreate},
+		{"GET", "/api/projects/:id/units/schedule", inProject(authz.ViewProject), h.apiUnitSchedule},
+		{"GET", "/api/projects/:id/units/:unitId", inProject(authz.ViewProject), h.apiUnitGet},
+		{"PUT", "/api/projects/:id/units/:unitId", inProject(authz.EditUnits), h.apiUnitUpdate},
+		{"DELETE", "/api/projects/:id/units/:unitId", inProject(authz.EditUnits), h.apiUnitDelete},
+		{"POST", "/api/projects/:id/units/:unitId/duplicate", inProject(authz.EditUnits), h.apiUnitDuplicate},
 	}
 }
 

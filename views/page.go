@@ -147,3 +147,10 @@ func firstName(name string) string {
 	}
 	return name
 }
+
+func firstUnits(us []store.Unit, n int) []store.Unit {
+	if len(us) > n {
+		return us[:n]
+	}
+	return us
+}

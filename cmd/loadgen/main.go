@@ -44,6 +44,7 @@ import (
 	"github.com/14build/14build/authz"
 	"github.com/14build/14build/handlers"
 	"github.com/14build/14build/store"
+	"github.com/14build/14build/units"
 )
 
 func main() {
@@ -423,10 +424,10 @@ func seed(ctx context.Context, st *store.Store, h *handlers.Handlers) (seeded, e
 		}
 		staff = append(staff, u)
 	}
-	units := make([]store.NewUnit, unitsPer)
-	for i := range units {
-		units[i] = store.NewUnit{UnitNumber: fmt.Sprintf("U-%02d", i+1), UnitType: "Apartment", TotalFloorArea: "84.50",
-			NumberOfFloors: 1, NumberOfRooms: 2, NumberOfBathrooms: 1}
+	batch := make([]units.Unit, unitsPer)
+	for i := range batch {
+		batch[i] = units.Unit{UnitNumber: fmt.Sprintf("U-%02d", i+1), UnitType: "Apartment", TotalArea: 8450,
+			NumberOfFloors: 1, NumberOfRooms: 2, NumberOfBathrooms: 1, FloorAreas: []units.Area{8450}}
 	}
 	for _, o := range []struct {
 		owner store.User
@@ -445,7 +446,7 @@ func seed(ctx context.Context, st *store.Store, h *handlers.Handlers) (seeded, e
 					return seeded{}, err
 				}
 			}
-			if err := st.InsertUnits(ctx, p.ID, units); err != nil {
+			if _, err := st.CreateUnits(ctx, p.ID, batch, false); err != nil {
 				return seeded{}, err
 			}
 		}

@@ -44,6 +44,8 @@ func run(base, out, only string) error {
 		{"project-new", "olivia@harbourhomes.test", "/projects/new"},
 		{"project", "olivia@harbourhomes.test", "/projects/{first}"},
 		{"team", "olivia@harbourhomes.test", "/projects/{first}/team"},
+		{"units", "olivia@harbourhomes.test", "/projects/{first}/units"},
+		{"unit-new", "olivia@harbourhomes.test", "/projects/{first}/units/new"},
 		{"account", "olivia@harbourhomes.test", "/account"},
 		{"dashboard-bidder", "bea@sparkelectrical.test", "/"},
 		{"dashboard-inhouse", "ivan@harbourhomes.test", "/"},
