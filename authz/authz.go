@@ -79,6 +79,8 @@ const (
 	RemoveProject ProjectAction = "delete_project"
 	// EditUnits: the owner and in-house staff on the team edit units and floors.
 	EditUnits ProjectAction = "edit_units"
+	// EditSOQ: CREATE_SOQ inside the project: its owner and in-house staff.
+	EditSOQ ProjectAction = "edit_soq"
 )
 
 // Membership is what the caller is in one project.
@@ -103,6 +105,8 @@ func CanInProject(r Role, m Membership, a ProjectAction) bool {
 		return m.IsOwner
 	case EditUnits:
 		return r == RoleOwner || r == RoleInHouse
+	case EditSOQ:
+		return Can(r, CreateSOQ)
 	case RemoveProject:
 		return Can(r, DeleteProject)
 	}

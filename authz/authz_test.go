@@ -55,6 +55,10 @@ func TestCanInProject(t *testing.T) {
 		{RoleInHouse, member, EditUnits, true},
 		{RoleInHouse, outsider, EditUnits, false},
 		{RoleBidder, outsider, EditUnits, false},
+		{RoleOwner, owner, EditSOQ, true},
+		{RoleInHouse, member, EditSOQ, true},
+		{RoleOwner, outsider, EditSOQ, false},
+		{RoleAdmin, outsider, EditSOQ, true},
 	}
 	for _, c := range cases {
 		if got := CanInProject(c.role, c.m, c.a); got != c.want {

@@ -30,6 +30,7 @@ const (
 	accessSignedIn
 	accessPerm
 	accessProject
+	accessSOQ
 )
 
 // Access is a route's permission.
@@ -44,6 +45,9 @@ func signedIn() Access                       { return Access{kind: accessSignedI
 func perm(p authz.Permission) Access         { return Access{kind: accessPerm, perm: p} }
 func inProject(a authz.ProjectAction) Access { return Access{kind: accessProject, action: a} }
 
+// onSOQ is project scope reached through an SOQ's id (/api/soq/{soqId}).
+func onSOQ(a authz.ProjectAction) Access { return Access{kind: accessSOQ, action: a} }
+
 func (a Access) String() string {
 	switch a.kind {
 	case accessPublic:
@@ -54,6 +58,8 @@ func (a Access) String() string {
 		return "permission " + strings.ToUpper(string(a.perm))
 	case accessProject:
 		return "project team: " + string(a.action)
+	case accessSOQ:
+		return "SOQ's project team: " + string(a.action)
 	}
 	return "?"
 }
@@ -109,6 +115,8 @@ func (h *Handlers) Routes() []Route {
 		{"GET", "/projects/:id/units/:unitId/delete", inProject(authz.EditUnits), h.unitDeleteConfirm},
 		{"POST", "/projects/:id/units/:unitId/delete", inProject(authz.EditUnits), h.unitDelete},
 
+		// Schedules of quantities (pages): see soq_pages.go.
+
 		// Administration (pages).
 		{"GET", "/admin/users", perm(authz.ManageUsers), h.adminUsersPage},
 		{"GET", "/admin/users/new", perm(authz.ManageUsers), h.adminUserNewPage},
@@ -137,6 +145,20 @@ func (h *Handlers) Routes() []Route {
 		{"GET", "/api/projects/:id/team", inProject(authz.ViewProject), h.apiTeamList},
 		{"POST", "/api/projects/:id/team", inProject(authz.ManageTeam), h.apiTeamInvite},
 		{"DELETE", "/api/projects/:id/team/:userId", inProject(authz.ManageTeam), h.apiTeamRemove},
+		// Schedules of quantities (API).
+		{"GET", "/api/soq", signedIn(), h.apiSOQList}, // ?projectId=: that project's team
+		{"POST", "/api/soq", perm(authz.CreateSOQ), h.apiSOQCreate},
+		{"GET", "/api/soq/:soqId", onSOQ(authz.ViewProject), h.apiSOQGet},
+		{"PUT", "/api/soq/:soqId", onSOQ(authz.EditSOQ), h.apiSOQReplace},
+		{"DELETE", "/api/soq/:soqId", onSOQ(authz.EditSOQ), h.apiSOQDelete},
+		{"POST", "/api/soq/:soqId/sections", onSOQ(authz.EditSOQ), h.apiSectionAdd},
+		{"DELETE", "/api/soq/:soqId/sections/:sectionId", onSOQ(authz.EditSOQ), h.apiSectionDelete},
+		{"POST", "/api/soq/:soqId/sections/:sectionId/items", onSOQ(authz.EditSOQ), h.apiItemAdd},
+		{"GET", "/api/soq/:soqId/items/:itemId", onSOQ(authz.ViewProject), h.apiItemGet},
+		{"PATCH", "/api/soq/:soqId/items/:itemId", onSOQ(authz.EditSOQ), h.apiItemPatch},
+		{"DELETE", "/api/soq/:soqId/items/:itemId", onSOQ(authz.EditSOQ), h.apiItemDelete},
+		// SOQ export, import and background jobs (API): see soq_import.go.
+
 		{"GET", "/api/projects/:id/units", inProject(authz.ViewProject), h.apiUnitsList},
 		{"POST", "/api/projects/:id/units", inProject(authz.EditUnits), h.apiUnitsCreate},
 		{"GET", "/api/projects/:id/units/schedule", inProject(authz.ViewProject), h.apiUnitSchedule},
@@ -167,6 +189,7 @@ func RouteTable() string {
 const (
 	projectKey    = "project"
 	membershipKey = "membership"
+	soqKey        = "soq"
 )
 
 // guard enforces a route's Access before its handler runs. Outside a project's team the
@@ -185,8 +208,17 @@ func (h *Handlers) guard(a Access, next echo.HandlerFunc) echo.HandlerFunc {
 			if !authz.Can(u.Role, a.perm) {
 				return errForbidden()
 			}
-		case accessProject:
-			p, m, err := h.st.ProjectFor(c.Request().Context(), c.Param("id"), u.ID)
+		case accessProject, accessSOQ:
+			projectID := c.Param("id")
+			if a.kind == accessSOQ {
+				q, err := h.st.SOQHeader(c.Request().Context(), c.Param("soqId"))
+				if err != nil {
+					return err
+				}
+				c.Set(soqKey, &q)
+				projectID = q.ProjectID
+			}
+			p, m, err := h.st.ProjectFor(c.Request().Context(), projectID, u.ID)
 			if err != nil {
 				return err
 			}

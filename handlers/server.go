@@ -5,6 +5,7 @@ package handlers
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/alexedwards/argon2id"
@@ -96,6 +97,21 @@ func New(st *store.Store, log *slog.Logger, cfg Config) *Handlers {
 	return h
 }
 
+// largeBody names the routes that take larger bodies (whole SOQs, spreadsheet uploads);
+// their handlers set their own limit.
+func largeBody(c echo.Context) bool {
+	p := c.Request().URL.Path
+	switch {
+	case c.Request().Method == http.MethodPost && p == "/api/soq":
+		return true
+	case c.Request().Method == http.MethodPut && strings.HasPrefix(p, "/api/soq/") && strings.Count(p, "/") == 3:
+		return true
+	case strings.HasSuffix(p, "/import") || strings.HasSuffix(p, "/import/upload"):
+		return true
+	}
+	return false
+}
+
 // Echo returns the configured server with every route.
 func (h *Handlers) Echo() *echo.Echo {
 	e := echo.New()
@@ -119,7 +135,7 @@ func (h *Handlers) Echo() *echo.Echo {
 		ReferrerPolicy:        "same-origin",
 		ContentSecurityPolicy: "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
 	}))
-	e.Use(middleware.BodyLimit(h.cfg.MaxBody))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: h.cfg.MaxBody, Skipper: largeBody}))
 	e.Use(h.crossOrigin)
 	e.Use(h.authenticate)
 	h.routes(e)

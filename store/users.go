@@ -309,3 +309,8 @@ func validUUID(s string) bool {
 	}
 	return true
 }
+
+// containsFold reports whether s contains sub, ignoring case.
+func containsFold(s, sub string) bool {
+	return strings.Contains(strings.ToLower(s), strings.ToLower(strings.TrimSpace(sub)))
+}

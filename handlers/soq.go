@@ -1,0 +1,610 @@
+package handlers
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/14build/14build/authz"
+	"github.com/14build/14build/money"
+	"github.com/14build/14build/soq"
+	"github.com/14build/14build/store"
+)
+
+// Limits on one SOQ body (documented in the README).
+const (
+	maxSOQBody     = 8 << 20
+	maxSOQSections = 200
+	maxSOQItems    = 10000
+)
+
+func currentSOQ(c echo.Context) *store.SOQ {
+	q, _ := c.Get(soqKey).(*store.SOQ)
+	return q
+}
+
+// errIssued refuses edits to an issued SOQ.
+func errIssued() error {
+	return &appError{Status: http.StatusConflict, Message: "This SOQ is issued: return it to draft before editing it."}
+}
+
+// JSON shapes
+
+type soqItemJSON struct {
+	ID          string        `json:"id"`
+	SectionID   string        `json:"sectionId"`
+	Reference   string        `json:"reference"`
+	Description string        `json:"description"`
+	Unit        string        `json:"unit"`
+	Quantity    json.Number   `json:"quantity"`
+	Rate        int64         `json:"rate"`
+	Amount      int64         `json:"amount"`
+	ItemType    soq.ItemType  `json:"itemType"`
+	Category    *categoryJSON `json:"category"`
+	UnitIDs     []string      `json:"unitIds"`
+	Position    int           `json:"position"`
+}
+
+type soqSectionJSON struct {
+	ID       string        `json:"id"`
+	Code     string        `json:"code"`
+	Title    string        `json:"title"`
+	Position int           `json:"position"`
+	Total    int64         `json:"total"`
+	Items    []soqItemJSON `json:"items"`
+}
+
+type soqJSON struct {
+	ID        string           `json:"id"`
+	ProjectID string           `json:"projectId"`
+	Title     string           `json:"title"`
+	Currency  string           `json:"currency"`
+	Status    string           `json:"status"`
+	ItemCount int              `json:"itemCount"`
+	Total     int64            `json:"total"`
+	Sections  []soqSectionJSON `json:"sections,omitzero"`
+	CreatedAt time.Time        `json:"createdAt"`
+	UpdatedAt time.Time        `json:"updatedAt"`
+}
+
+func toItemJSON(it store.Item) soqItemJSON {
+	j := soqItemJSON{ID: it.ID, SectionID: it.SectionID, Reference: it.Reference, Description: it.Description, Unit: it.Unit,
+		Quantity: json.Number(it.Quantity.String()), Rate: it.Rate, Amount: it.Amount, ItemType: it.Type, UnitIDs: it.UnitIDs, Position: it.Position}
+	if j.UnitIDs == nil {
+		j.UnitIDs = []string{}
+	}
+	if it.CategoryID.Valid {
+		j.Category = &categoryJSON{ID: it.CategoryID.Int64, Name: it.CategoryName.String}
+	}
+	return j
+}
+
+func toSOQJSON(q store.SOQ, withSections bool) soqJSON {
+	j := soqJSON{ID: q.ID, ProjectID: q.ProjectID, Title: q.Title, Currency: q.Currency, Status: q.Status, ItemCount: q.ItemCount,
+		Total: q.Total, CreatedAt: q.CreatedAt.UTC(), UpdatedAt: q.UpdatedAt.UTC()}
+	if withSections {
+		j.Sections = make([]soqSectionJSON, len(q.Sections))
+		for i, s := range q.Sections {
+			sj := soqSectionJSON{ID: s.ID, Code: s.Code, Title: s.Title, Position: s.Position, Total: s.Total, Items: make([]soqItemJSON, len(s.Items))}
+			for k, it := range s.Items {
+				sj.Items[k] = toItemJSON(it)
+			}
+			j.Sections[i] = sj
+		}
+	}
+	return j
+}
+
+// Bodies
+
+type soqItemBody struct {
+	Reference   string          `json:"reference"`
+	Description string          `json:"description"`
+	Unit        string          `json:"unit"`
+	Quantity    json.RawMessage `json:"quantity"`
+	Rate        json.RawMessage `json:"rate"`
+	ItemType    string          `json:"itemType"`
+	Category    *string         `json:"category"`
+	UnitIDs     []string        `json:"unitIds"`
+}
+
+type soqSectionBody struct {
+	Code  string        `json:"code"`
+	Title string        `json:"title"`
+	Items []soqItemBody `json:"items"`
+}
+
+type soqBody struct {
+	ProjectID string           `json:"projectId"`
+	Title     string           `json:"title"`
+	Currency  string           `json:"currency"`
+	Status    string           `json:"status"`
+	Sections  []soqSectionBody `json:"sections"`
+}
+
+// rawQuantity reads a JSON number as an exact quantity.
+func rawQuantity(raw json.RawMessage) (soq.Quantity, string) {
+	s := strings.TrimSpace(string(raw))
+	switch {
+	case s == "" || s == "null":
+		return 0, "is required"
+	case s[0] == '"':
+		return 0, "must be a number, not a string"
+	case s == "true" || s == "false" || s[0] == '{' || s[0] == '[':
+		return 0, "must be a number"
+	}
+	q, err := soq.ParseQuantity(s)
+	if err != nil {
+		return 0, err.Error()
+	}
+	return q, ""
+}
+
+// rawMinor reads a JSON integer of minor units.
+func rawMinor(raw json.RawMessage) (int64, string) {
+	s := strings.TrimSpace(string(raw))
+	switch {
+	case s == "" || s == "null":
+		return 0, "is required (an integer in minor units: 125000 = 1,250.00)"
+	case strings.HasPrefix(s, "-"):
+		return 0, "must not be negative"
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, "must be a whole number of minor units (125000 = 1,250.00)"
+	}
+	if n > money.MaxMinor {
+		return 0, "is too large"
+	}
+	return n, ""
+}
+
+// checkItem turns a JSON item into a checked item, adding messages under prefix.
+func (h *Handlers) checkItem(b soqItemBody, cats map[string]int64, prefix string, errs fieldErrors) store.NewItem {
+	it := store.NewItem{Item: soq.Item{Reference: b.Reference, Description: b.Description, Unit: b.Unit, Type: soq.ItemType(b.ItemType)}}
+	if it.Type == "" {
+		it.Type = soq.Measured
+	}
+	var msg string
+	if it.Type.Fixed() && len(b.Quantity) == 0 {
+		it.Quantity = 1000 // an allowance is one sum
+	} else if it.Quantity, msg = rawQuantity(b.Quantity); msg != "" {
+		errs.add(prefix+"quantity", msg)
+	}
+	if it.Rate, msg = rawMinor(b.Rate); msg != "" {
+		errs.add(prefix+"rate", msg)
+	}
+	if b.Category != nil && strings.TrimSpace(*b.Category) != "" {
+		id, ok := cats[strings.ToLower(strings.TrimSpace(*b.Category))]
+		if !ok {
+			errs.add(prefix+"category", "is not a trade category we know")
+		}
+		it.CategoryID = id
+	}
+	for _, u := range b.UnitIDs {
+		if len(u) != 36 {
+			errs.add(prefix+"unitIds", "must be ids of this project's units")
+		}
+	}
+	it.UnitIDs = b.UnitIDs
+	for f, m := range it.Item.Check() {
+		if _, typed := errs[prefix+f]; !typed {
+			errs.add(prefix+f, m)
+		}
+	}
+	return it
+}
+
+func (h *Handlers) categoryIndex(c echo.Context) (map[string]int64, error) {
+	cats, err := h.st.Categories(c.Request().Context())
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]int64, len(cats))
+	for _, ct := range cats {
+		m[strings.ToLower(ct.Name)] = ct.ID
+	}
+	return m, nil
+}
+
+// checkSOQ validates a whole SOQ body; every problem is reported at once, by path.
+func (h *Handlers) checkSOQ(c echo.Context, b soqBody) (store.NewSOQ, fieldErrors, error) {
+	errs := fieldErrors{}
+	errs.text("title", b.Title, 1, 200)
+	in := store.NewSOQ{Title: strings.TrimSpace(b.Title), Currency: strings.ToLower(strings.TrimSpace(b.Currency)), Status: b.Status}
+	if in.Status == "" {
+		in.Status = "draft"
+	}
+	if in.Status != "draft" && in.Status != "issued" {
+		errs.add("status", "must be draft or issued")
+	}
+	if _, ok := money.Lookup(in.Currency); !ok {
+		errs.add("currency", "is not a currency we support")
+	}
+	if len(b.Sections) > maxSOQSections {
+		errs.add("sections", fmt.Sprintf("at most %d sections", maxSOQSections))
+		return in, errs, nil
+	}
+	n := 0
+	for _, s := range b.Sections {
+		n += len(s.Items)
+	}
+	if n > maxSOQItems {
+		errs.add("sections", fmt.Sprintf("at most %d items in one SOQ body (this one has %d); import larger schedules from a spreadsheet", maxSOQItems, n))
+		return in, errs, nil
+	}
+	cats, err := h.categoryIndex(c)
+	if err != nil {
+		return in, nil, err
+	}
+	codes, refs := map[string]int{}, map[string]string{}
+	for si, s := range b.Sections {
+		sp := fmt.Sprintf("sections[%d].", si)
+		errs.text(sp+"code", s.Code, 1, 20)
+		errs.text(sp+"title", s.Title, 1, 200)
+		key := strings.ToLower(strings.TrimSpace(s.Code))
+		if j, dup := codes[key]; dup && key != "" {
+			errs.add(sp+"code", fmt.Sprintf("is used twice (also sections[%d])", j))
+		}
+		codes[key] = si
+		sec := store.NewSection{Code: strings.TrimSpace(s.Code), Title: strings.TrimSpace(s.Title)}
+		for ii, ib := range s.Items {
+			ip := fmt.Sprintf("%sitems[%d].", sp, ii)
+			it := h.checkItem(ib, cats, ip, errs)
+			rk := strings.ToLower(it.Reference)
+			if other, dup := refs[rk]; dup && rk != "" {
+				errs.add(ip+"reference", "is used twice (also "+other+")")
+			}
+			refs[rk] = strings.TrimSuffix(ip, ".")
+			sec.Items = append(sec.Items, it)
+		}
+		in.Sections = append(in.Sections, sec)
+	}
+	return in, errs, nil
+}
+
+func soqStoreError(err error) error {
+	switch {
+	case errors.Is(err, store.ErrReferenceTaken):
+		return errInvalid(fieldErrors{"reference": "is already used in this SOQ"})
+	case errors.Is(err, store.ErrSectionCodeTaken):
+		return errInvalid(fieldErrors{"code": "is already used in this SOQ"})
+	case errors.Is(err, store.ErrUnknownUnit):
+		return errInvalid(fieldErrors{"unitIds": "must be ids of this project's units"})
+	}
+	return err
+}
+
+// projectForWrite checks the caller may write SOQs in a project named in a body or query
+// (404 off the team, 403 without the permission).
+func (h *Handlers) projectAccess(c echo.Context, projectID string, a authz.ProjectAction) (store.Project, error) {
+	u := currentUser(c)
+	p, m, err := h.st.ProjectFor(c.Request().Context(), projectID, u.ID)
+	if err != nil {
+		return p, err
+	}
+	if !authz.CanInProject(u.Role, m, authz.ViewProject) {
+		return p, errNotFound()
+	}
+	if !authz.CanInProject(u.Role, m, a) {
+		return p, errForbidden()
+	}
+	return p, nil
+}
+
+func (h *Handlers) loadedSOQ(c echo.Context, id string, f store.ItemFilter) (store.SOQ, error) {
+	q, err := h.st.SOQHeader(c.Request().Context(), id)
+	if err != nil {
+		return q, err
+	}
+	err = h.st.LoadSOQ(c.Request().Context(), &q, f)
+	return q, err
+}
+
+func (h *Handlers) apiSOQList(c echo.Context) error {
+	pid := c.QueryParam("projectId")
+	if pid == "" {
+		return errInvalid(fieldErrors{"projectId": "is required"})
+	}
+	if _, err := h.projectAccess(c, pid, authz.ViewProject); err != nil {
+		return err
+	}
+	qs, err := h.st.SOQsOf(c.Request().Context(), pid)
+	if err != nil {
+		return err
+	}
+	out := make([]soqJSON, len(qs))
+	for i, q := range qs {
+		out[i] = toSOQJSON(q, false)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"soqs": out})
+}
+
+func limitBody(c echo.Context, n int64) {
+	c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, n)
+}
+
+func (h *Handlers) apiSOQCreate(c echo.Context) error {
+	limitBody(c, maxSOQBody)
+	var b soqBody
+	if err := decodeJSON(c, &b); err != nil {
+		return err
+	}
+	if b.ProjectID == "" {
+		return errInvalid(fieldErrors{"projectId": "is required"})
+	}
+	p, err := h.projectAccess(c, b.ProjectID, authz.EditSOQ)
+	if err != nil {
+		return err
+	}
+	if b.Currency == "" {
+		b.Currency = p.Currency
+	}
+	in, errs, err := h.checkSOQ(c, b)
+	if err != nil {
+		return err
+	}
+	if len(errs) > 0 {
+		return errInvalid(errs)
+	}
+	id, err := h.st.CreateSOQ(c.Request().Context(), p.ID, currentUser(c).ID, in)
+	if err != nil {
+		return soqStoreError(err)
+	}
+	q, err := h.loadedSOQ(c, id, store.ItemFilter{})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, toSOQJSON(q, true))
+}
+
+func (h *Handlers) apiSOQGet(c echo.Context) error {
+	q, err := h.loadedSOQ(c, currentSOQ(c).ID, store.ItemFilter{})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toSOQJSON(q, true))
+}
+
+func (h *Handlers) apiSOQReplace(c echo.Context) error {
+	limitBody(c, maxSOQBody)
+	cur := currentSOQ(c)
+	var b soqBody
+	if err := decodeJSON(c, &b); err != nil {
+		return err
+	}
+	if b.ProjectID != "" && b.ProjectID != cur.ProjectID {
+		return errInvalid(fieldErrors{"projectId": "cannot move an SOQ to another project"})
+	}
+	if b.Currency == "" {
+		b.Currency = cur.Currency
+	}
+	in, errs, err := h.checkSOQ(c, b)
+	if err != nil {
+		return err
+	}
+	if len(errs) > 0 {
+		return errInvalid(errs)
+	}
+	if err := h.st.ReplaceSOQ(c.Request().Context(), cur.ID, cur.ProjectID, in); err != nil {
+		return soqStoreError(err)
+	}
+	q, err := h.loadedSOQ(c, cur.ID, store.ItemFilter{})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toSOQJSON(q, true))
+}
+
+func (h *Handlers) apiSOQDelete(c echo.Context) error {
+	if err := h.st.DeleteSOQ(c.Request().Context(), currentSOQ(c).ID); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (h *Handlers) apiSectionAdd(c echo.Context) error {
+	q := currentSOQ(c)
+	if q.Status == "issued" {
+		return errIssued()
+	}
+	var b struct {
+		Code  string `json:"code"`
+		Title string `json:"title"`
+	}
+	if err := decodeJSON(c, &b); err != nil {
+		return err
+	}
+	errs := fieldErrors{}
+	errs.text("code", b.Code, 1, 20)
+	errs.text("title", b.Title, 1, 200)
+	if len(errs) > 0 {
+		return errInvalid(errs)
+	}
+	id, err := h.st.AddSection(c.Request().Context(), q.ID, strings.TrimSpace(b.Code), strings.TrimSpace(b.Title))
+	if err != nil {
+		return soqStoreError(err)
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"id": id, "code": strings.TrimSpace(b.Code), "title": strings.TrimSpace(b.Title)})
+}
+
+func (h *Handlers) apiSectionDelete(c echo.Context) error {
+	q := currentSOQ(c)
+	if q.Status == "issued" {
+		return errIssued()
+	}
+	if err := h.st.DeleteSection(c.Request().Context(), q.ID, c.Param("sectionId")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// itemResult is an item with the totals it changed.
+func (h *Handlers) itemResult(c echo.Context, itemID string) (map[string]any, error) {
+	q, err := h.loadedSOQ(c, currentSOQ(c).ID, store.ItemFilter{})
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range q.Sections {
+		for _, it := range s.Items {
+			if it.ID == itemID {
+				return map[string]any{"item": toItemJSON(it), "sectionTotal": s.Total, "total": q.Total}, nil
+			}
+		}
+	}
+	return nil, errNotFound()
+}
+
+func (h *Handlers) apiItemAdd(c echo.Context) error {
+	q := currentSOQ(c)
+	if q.Status == "issued" {
+		return errIssued()
+	}
+	var b soqItemBody
+	if err := decodeJSON(c, &b); err != nil {
+		return err
+	}
+	cats, err := h.categoryIndex(c)
+	if err != nil {
+		return err
+	}
+	errs := fieldErrors{}
+	it := h.checkItem(b, cats, "", errs)
+	if len(errs) > 0 {
+		return errInvalid(errs)
+	}
+	id, err := h.st.AddItem(c.Request().Context(), q.ID, q.ProjectID, c.Param("sectionId"), it)
+	if err != nil {
+		return soqStoreError(err)
+	}
+	res, err := h.itemResult(c, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, res)
+}
+
+func (h *Handlers) apiItemGet(c echo.Context) error {
+	it, err := h.st.SOQItem(c.Request().Context(), currentSOQ(c).ID, c.Param("itemId"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toItemJSON(it))
+}
+
+// patchItem applies changed fields (field name → typed text, as the API or an inline edit
+// sends them) to an item, re-checks the whole item and saves it.
+func (h *Handlers) patchItem(c echo.Context, itemID string, set func(it *store.Item, errs fieldErrors, cats map[string]int64)) (fieldErrors, error) {
+	q := currentSOQ(c)
+	if q.Status == "issued" {
+		return nil, errIssued()
+	}
+	ctx := c.Request().Context()
+	cur, err := h.st.SOQItem(ctx, q.ID, itemID)
+	if err != nil {
+		return nil, err
+	}
+	cats, err := h.categoryIndex(c)
+	if err != nil {
+		return nil, err
+	}
+	errs := fieldErrors{}
+	set(&cur, errs, cats)
+	if len(errs) > 0 {
+		return errs, nil
+	}
+	item := soq.Item{Reference: cur.Reference, Description: cur.Description, Unit: cur.Unit, Quantity: cur.Quantity, Rate: cur.Rate, Type: cur.Type}
+	if errs := item.Check(); len(errs) > 0 {
+		return fieldErrors(errs), nil
+	}
+	err = h.st.UpdateItem(ctx, q.ID, itemID, item, cur.CategoryID.Int64)
+	if errors.Is(err, store.ErrReferenceTaken) {
+		return fieldErrors{"reference": "is already used in this SOQ"}, nil
+	}
+	return nil, err
+}
+
+func (h *Handlers) apiItemPatch(c echo.Context) error {
+	var b map[string]json.RawMessage
+	if err := decodeJSON(c, &b); err != nil {
+		return err
+	}
+	errs, err := h.patchItem(c, c.Param("itemId"), func(it *store.Item, errs fieldErrors, cats map[string]int64) {
+		for k, raw := range b {
+			var s string
+			switch k {
+			case "reference", "description", "unit", "itemType":
+				if json.Unmarshal(raw, &s) != nil {
+					errs.add(k, "must be a string")
+					continue
+				}
+				switch k {
+				case "reference":
+					it.Reference = s
+				case "description":
+					it.Description = s
+				case "unit":
+					it.Unit = s
+				case "itemType":
+					it.Type = soq.ItemType(s)
+				}
+			case "quantity":
+				q, msg := rawQuantity(raw)
+				if msg != "" {
+					errs.add(k, msg)
+				}
+				it.Quantity = q
+			case "rate":
+				r, msg := rawMinor(raw)
+				if msg != "" {
+					errs.add(k, msg)
+				}
+				it.Rate = r
+			case "category":
+				if string(raw) == "null" {
+					it.CategoryID.Valid, it.CategoryID.Int64 = false, 0
+					continue
+				}
+				if json.Unmarshal(raw, &s) != nil {
+					errs.add(k, "must be a trade category's name or null")
+					continue
+				}
+				id, ok := cats[strings.ToLower(strings.TrimSpace(s))]
+				if !ok {
+					errs.add(k, "is not a trade category we know")
+				}
+				it.CategoryID.Int64, it.CategoryID.Valid = id, ok
+			default:
+				errs.add(k, "unknown field")
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if len(errs) > 0 {
+		return errInvalid(errs)
+	}
+	res, err := h.itemResult(c, c.Param("itemId"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, res)
+}
+
+func (h *Handlers) apiItemDelete(c echo.Context) error {
+	q := currentSOQ(c)
+	if q.Status == "issued" {
+		return errIssued()
+	}
+	if err := h.st.DeleteItem(c.Request().Context(), q.ID, c.Param("itemId")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}

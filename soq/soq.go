@@ -1,0 +1,274 @@
+// Package soq holds the rules of a schedule of quantities: exact quantities, the one place
+// where an amount is computed (quantity × rate, rounded half-up to the minor unit), item
+// types and their rules, and totals. No floats anywhere.
+package soq
+
+import (
+	"errors"
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/14build/14build/money"
+)
+
+// Quantity is a quantity in thousandths (three decimals).
+type Quantity int64
+
+// MaxQuantity bounds quantities (one thousand million units).
+const MaxQuantity = Quantity(1_000_000_000_000)
+
+// String writes the quantity with its significant decimals: 12.5, 3, 0.125.
+func (q Quantity) String() string {
+	s := fmt.Sprintf("%d.%03d", q/1000, q%1000)
+	s = strings.TrimRight(s, "0")
+	return strings.TrimSuffix(s, ".")
+}
+
+// Fixed writes the quantity with exactly three decimals ("12.500"), as stored.
+func (q Quantity) Fixed() string { return fmt.Sprintf("%d.%03d", q/1000, q%1000) }
+
+// ParseQuantity reads "12.5", "1,250.125" or "3" exactly; at most three decimals.
+func ParseQuantity(s string) (Quantity, error) {
+	s = strings.ReplaceAll(strings.TrimSpace(s), ",", "")
+	if s == "" {
+		return 0, errors.New("is required")
+	}
+	if strings.HasPrefix(s, "-") {
+		return 0, errors.New("must not be negative")
+	}
+	s = strings.TrimPrefix(s, "+")
+	whole, frac, _ := strings.Cut(s, ".")
+	if whole == "" {
+		whole = "0"
+	}
+	if s == "." || !digits(whole) || (frac != "" && !digits(frac)) {
+		return 0, errors.New("must be a number such as 12.5")
+	}
+	if len(frac) > 3 {
+		if strings.TrimRight(frac[3:], "0") != "" {
+			return 0, errors.New("must have at most 3 decimal places")
+		}
+		frac = frac[:3]
+	}
+	frac += strings.Repeat("0", 3-len(frac))
+	if len(strings.TrimLeft(whole, "0")) > 10 {
+		return 0, errors.New("is too large")
+	}
+	w, _ := strconv.ParseInt(whole, 10, 64)
+	f, _ := strconv.ParseInt(frac, 10, 64)
+	q := Quantity(w*1000 + f)
+	if q > MaxQuantity {
+		return 0, errors.New("is too large")
+	}
+	return q, nil
+}
+
+func digits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// ErrAmountTooLarge is returned when quantity × rate does not fit the money range.
+var ErrAmountTooLarge = errors.New("quantity × rate is too large")
+
+// Amount is quantity × rate, rounded half-up to the minor unit. It is the only place an
+// amount is computed; big integers make it exact for every quantity and rate in range.
+func Amount(q Quantity, rate int64) (int64, error) {
+	if q < 0 || rate < 0 {
+		return 0, errors.New("quantity and rate must not be negative")
+	}
+	p := new(big.Int).Mul(big.NewInt(int64(q)), big.NewInt(rate))
+	p.Add(p, big.NewInt(500)) // half-up: add half of the divisor, then truncate
+	p.Quo(p, big.NewInt(1000))
+	if !p.IsInt64() || p.Int64() > money.MaxMinor {
+		return 0, ErrAmountTooLarge
+	}
+	return p.Int64(), nil
+}
+
+// Sum adds amounts, refusing to overflow the money range.
+func Sum(amounts ...int64) (int64, error) {
+	var t int64
+	for _, a := range amounts {
+		if a > money.MaxMinor-t {
+			return 0, ErrAmountTooLarge
+		}
+		t += a
+	}
+	return t, nil
+}
+
+// ItemType is what kind of line an item is.
+type ItemType string
+
+const (
+	Measured       ItemType = "measured"        // priced by bidders
+	ProvisionalSum ItemType = "provisional_sum" // the owner's allowance; bidders cannot reprice
+	PrimeCostSum   ItemType = "prime_cost_sum"  // the owner's allowance; bidders cannot reprice
+	Daywork        ItemType = "daywork"         // time-based work
+	Preliminaries  ItemType = "preliminaries"   // site set-up, management, insurances
+)
+
+// ItemTypes in the order forms offer them.
+var ItemTypes = []ItemType{Measured, ProvisionalSum, PrimeCostSum, Daywork, Preliminaries}
+
+// Valid reports whether t is an item type.
+func (t ItemType) Valid() bool {
+	for _, x := range ItemTypes {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+// Fixed reports whether the item is a fixed allowance (bidders take it as is).
+func (t ItemType) Fixed() bool { return t == ProvisionalSum || t == PrimeCostSum }
+
+// Label is the type as people read it.
+func (t ItemType) Label() string {
+	switch t {
+	case Measured:
+		return "Measured"
+	case ProvisionalSum:
+		return "Provisional sum"
+	case PrimeCostSum:
+		return "Prime cost sum"
+	case Daywork:
+		return "Daywork"
+	case Preliminaries:
+		return "Preliminaries"
+	}
+	return string(t)
+}
+
+// Units of measure, with the spellings spreadsheets use mapped to them.
+var Units = []string{"m", "m2", "m3", "nr", "kg", "t", "item", "sum", "hr", "day", "wk", "l"}
+
+var unitAliases = map[string]string{
+	"m²": "m2", "sqm": "m2", "sq m": "m2", "m³": "m3", "cum": "m3", "cu m": "m3", "no": "nr", "no.": "nr", "nr.": "nr",
+	"each": "nr", "ea": "nr", "tonne": "t", "tonnes": "t", "ton": "t", "ls": "sum", "lump sum": "sum", "hour": "hr",
+	"hours": "hr", "hrs": "hr", "h": "hr", "days": "day", "week": "wk", "weeks": "wk", "litre": "l", "lm": "m", "items": "item",
+}
+
+// NormalizeUnit maps a unit of measure to its canonical spelling, or reports it unknown.
+func NormalizeUnit(s string) (string, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if a, ok := unitAliases[s]; ok {
+		return a, true
+	}
+	for _, u := range Units {
+		if u == s {
+			return u, true
+		}
+	}
+	return s, false
+}
+
+// Item is one SOQ line, its values parsed.
+type Item struct {
+	Reference   string
+	Description string
+	Unit        string
+	Quantity    Quantity
+	Rate        int64 // minor units per unit of measure
+	Type        ItemType
+}
+
+// Errors maps a field name to a message.
+type Errors map[string]string
+
+// Limits on text.
+const (
+	MaxReference   = 40
+	MaxDescription = 2000
+)
+
+// Check applies the rules that hold for every item and those of its type. It normalizes
+// the unit in place. Messages are for people.
+func (it *Item) Check() Errors {
+	errs := Errors{}
+	add := func(f, m string) {
+		if _, ok := errs[f]; !ok {
+			errs[f] = m
+		}
+	}
+	it.Reference = strings.TrimSpace(it.Reference)
+	it.Description = strings.TrimSpace(it.Description)
+	switch n := utf8.RuneCountInString(it.Reference); {
+	case n == 0:
+		add("reference", "is required")
+	case n > MaxReference:
+		add("reference", fmt.Sprintf("must be at most %d characters", MaxReference))
+	}
+	switch n := utf8.RuneCountInString(it.Description); {
+	case n == 0:
+		add("description", "is required")
+	case n > MaxDescription:
+		add("description", fmt.Sprintf("must be at most %d characters", MaxDescription))
+	}
+	if strings.ContainsRune(it.Reference+it.Description, 0) {
+		add("description", "must not contain a NUL character")
+	}
+	if !it.Type.Valid() {
+		add("itemType", "must be one of measured, provisional_sum, prime_cost_sum, daywork, preliminaries")
+		return errs
+	}
+	if it.Unit == "" && (it.Type.Fixed()) {
+		it.Unit = "sum"
+	}
+	u, ok := NormalizeUnit(it.Unit)
+	switch {
+	case strings.TrimSpace(it.Unit) == "":
+		add("unit", "is required")
+	case !ok:
+		add("unit", "must be one of "+strings.Join(Units, ", "))
+	default:
+		it.Unit = u
+	}
+	if it.Quantity < 0 {
+		add("quantity", "must not be negative")
+	}
+	if it.Quantity > MaxQuantity {
+		add("quantity", "is too large")
+	}
+	if it.Rate < 0 {
+		add("rate", "must not be negative")
+	}
+	if it.Rate > money.MaxMinor {
+		add("rate", "is too large")
+	}
+	switch it.Type {
+	case ProvisionalSum, PrimeCostSum:
+		// A fixed allowance is one sum: the rate is the allowance.
+		if ok && it.Unit != "sum" {
+			add("unit", "must be sum for a "+strings.ToLower(it.Type.Label()))
+		}
+		if it.Quantity != 1000 {
+			add("quantity", "must be 1 for a "+strings.ToLower(it.Type.Label()))
+		}
+		if it.Rate <= 0 {
+			add("rate", "must be the allowance, greater than 0")
+		}
+	case Daywork:
+		if ok && it.Unit != "hr" && it.Unit != "day" && it.Unit != "wk" {
+			add("unit", "must be hr, day or wk for daywork")
+		}
+	}
+	if len(errs) == 0 {
+		if _, err := Amount(it.Quantity, it.Rate); err != nil {
+			add("rate", err.Error())
+		}
+	}
+	return errs
+}
