@@ -107,7 +107,11 @@ func Load(ctx context.Context, st *store.Store, hash func(string) (string, error
 		}
 		ids[a.Email] = u.ID
 	}
-	for _, dp := range projects {
+	catIDs := map[string]int64{}
+	for _, c := range cats {
+		catIDs[c.Name] = c.ID
+	}
+	for i, dp := range projects {
 		p, err := st.CreateProject(ctx, ids[dp.owner], dp.in)
 		if err != nil {
 			return false, fmt.Errorf("demo project %s: %w", dp.in.Code, err)
@@ -119,6 +123,12 @@ func Load(ctx context.Context, st *store.Store, hash func(string) (string, error
 		}
 		if _, err := st.CreateUnits(ctx, p.ID, dp.units, false); err != nil {
 			return false, err
+		}
+		if i == 0 {
+			// A realistic schedule of quantities on the first project.
+			if _, err := st.CreateSOQ(ctx, p.ID, ids[dp.owner], demoSOQ(catIDs)); err != nil {
+				return false, fmt.Errorf("demo SOQ: %w", err)
+			}
 		}
 	}
 	return true, nil
