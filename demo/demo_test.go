@@ -11,7 +11,9 @@ import (
 func TestLoadDemoData(t *testing.T) {
 	st := store.New(testdb.New(t))
 	ctx := context.Background()
-	hash := func(string) (string, error) { return "$argon2id$v=19$m=1024,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA", nil }
+	hash := func(string) (string, error) {
+		return "$argon2id$v=19$m=1024,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA", nil
+	}
 	loaded, err := Load(ctx, st, hash)
 	if err != nil || !loaded {
 		t.Fatalf("Load: %v %v", loaded, err)
