@@ -82,14 +82,20 @@ func (s *Store) ListProjects(ctx context.Context, viewer User, f ProjectFilter) 
 		Project
 		Total int `db:"total"`
 	}
-	q := `SELECT ` + projectColumns + `, count(*) OVER () AS total` + projectFrom + `
-WHERE ($1 OR EXISTS (SELECT 1 FROM team_members tm WHERE tm.project_id = p.id AND tm.user_id = $2))
-  AND ($3 = '' OR p.status = $3)
-  AND ($4 = '' OR p.name ILIKE '%' || $4 || '%' OR p.code ILIKE '%' || $4 || '%' OR p.address ILIKE '%' || $4 || '%')
+	// Administrators see every project; others reach theirs through team_members, so the
+	// plan starts from the user's memberships rather than from every project.
+	scope := ` WHERE true`
+	if viewer.Role != authz.RoleAdmin {
+		scope = ` JOIN team_members tm ON tm.project_id = p.id AND tm.user_id = $1 WHERE true`
+	}
+	q := `SELECT ` + projectColumns + `, count(*) OVER () AS total` + projectFrom + scope + `
+  AND ($2 = '' OR p.status = $2)
+  AND ($3 = '' OR p.name ILIKE '%' || $3 || '%' OR p.code ILIKE '%' || $3 || '%' OR p.address ILIKE '%' || $3 || '%')
+  AND $1::uuid IS NOT NULL -- always true; types $1 when the scope does not use it
 ORDER BY p.updated_at DESC, p.id
-LIMIT $5 OFFSET $6`
+LIMIT $4 OFFSET $5`
 	page, per := clampPage(f.Page, f.PerPage)
-	if err := s.q.sel(ctx, &rows, q, viewer.Role == authz.RoleAdmin, viewer.ID, f.Status, escapeLike(f.Query), per, (page-1)*per); err != nil {
+	if err := s.q.sel(ctx, &rows, q, viewer.ID, f.Status, escapeLike(f.Query), per, (page-1)*per); err != nil {
 		return nil, 0, err
 	}
 	ps := make([]Project, len(rows))
@@ -107,9 +113,12 @@ func (s *Store) ProjectStatusCounts(ctx context.Context, viewer User) (map[strin
 		Status string `db:"status"`
 		N      int    `db:"n"`
 	}
-	err := s.q.sel(ctx, &rows, `SELECT p.status, count(*) AS n FROM projects p
-WHERE ($1 OR EXISTS (SELECT 1 FROM team_members tm WHERE tm.project_id = p.id AND tm.user_id = $2))
-GROUP BY p.status`, viewer.Role == authz.RoleAdmin, viewer.ID)
+	q := `SELECT p.status, count(*) AS n FROM projects p WHERE $1::uuid IS NOT NULL GROUP BY p.status`
+	if viewer.Role != authz.RoleAdmin {
+		q = `SELECT p.status, count(*) AS n FROM team_members tm JOIN projects p ON p.id = tm.project_id
+WHERE tm.user_id = $1 GROUP BY p.status`
+	}
+	err := s.q.sel(ctx, &rows, q, viewer.ID)
 	if err != nil {
 		return nil, err
 	}
