@@ -386,34 +386,15 @@ func (s *Store) DeleteItem(ctx context.Context, soqID, itemID string) error {
 
 // MoveItem swaps an item with its neighbour in the same section (dir -1 up, +1 down).
 func (s *Store) MoveItem(ctx context.Context, soqID, itemID string, dir int) error {
+	if !validUUID(itemID) {
+		return ErrNotFound
+	}
 	return s.WithTx(ctx, func(tx *Tx) error {
-		var cur struct {
-			Section  string `db:"section_id"`
-			Position int    `db:"position"`
-		}
-		if err := tx.q.get(ctx, &cur, `SELECT section_id, position FROM soq_items WHERE soq_id = $1 AND id = $2 FOR UPDATE`, soqID, itemID); err != nil {
+		var sectionID string
+		if err := tx.q.get(ctx, &sectionID, `SELECT section_id FROM soq_items WHERE soq_id = $1 AND id = $2`, soqID, itemID); err != nil {
 			return err
 		}
-		cmp, order := "<", "DESC"
-		if dir > 0 {
-			cmp, order = ">", "ASC"
-		}
-		var other struct {
-			ID       string `db:"id"`
-			Position int    `db:"position"`
-		}
-		err := tx.q.get(ctx, &other, `SELECT id, position FROM soq_items WHERE section_id = $1 AND position `+cmp+` $2 ORDER BY position `+order+` LIMIT 1 FOR UPDATE`, cur.Section, cur.Position)
-		if errors.Is(err, ErrNotFound) {
-			return nil // already first or last
-		}
-		if err != nil {
-			return err
-		}
-		if _, err := tx.q.exec(ctx, `UPDATE soq_items SET position = CASE id WHEN $1::uuid THEN $2::int ELSE $3::int END WHERE id IN ($1, $4)`,
-			itemID, other.Position, cur.Position, other.ID); err != nil {
-			return err
-		}
-		return nil
+		return tx.swapWithNeighbour(ctx, "soq_items", "section_id", sectionID, itemID, dir)
 	})
 }
 
@@ -438,30 +419,41 @@ func (s *Store) DeleteSection(ctx context.Context, soqID, sectionID string) erro
 
 // MoveSection swaps a section with its neighbour (dir -1 up, +1 down).
 func (s *Store) MoveSection(ctx context.Context, soqID, sectionID string, dir int) error {
+	if !validUUID(sectionID) {
+		return ErrNotFound
+	}
 	return s.WithTx(ctx, func(tx *Tx) error {
-		var pos int
-		if err := tx.q.get(ctx, &pos, `SELECT position FROM soq_sections WHERE soq_id = $1 AND id = $2 FOR UPDATE`, soqID, sectionID); err != nil {
-			return err
-		}
-		cmp, order := "<", "DESC"
-		if dir > 0 {
-			cmp, order = ">", "ASC"
-		}
-		var other struct {
-			ID       string `db:"id"`
-			Position int    `db:"position"`
-		}
-		err := tx.q.get(ctx, &other, `SELECT id, position FROM soq_sections WHERE soq_id = $1 AND position `+cmp+` $2 ORDER BY position `+order+` LIMIT 1 FOR UPDATE`, soqID, pos)
-		if errors.Is(err, ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		_, err = tx.q.exec(ctx, `UPDATE soq_sections SET position = CASE id WHEN $1::uuid THEN $2::int ELSE $3::int END WHERE id IN ($1, $4)`,
-			sectionID, other.Position, pos, other.ID)
-		return err
+		return tx.swapWithNeighbour(ctx, "soq_sections", "soq_id", soqID, sectionID, dir)
 	})
+}
+
+// swapWithNeighbour swaps the position of row id with the next row (dir > 0) or the
+// previous one within the rows of table whose scope column equals scope. At either end it
+// does nothing. table and scope column are constants of this package, never input.
+func (tx *Tx) swapWithNeighbour(ctx context.Context, table, scopeCol, scope, id string, dir int) error {
+	var pos int
+	if err := tx.q.get(ctx, &pos, `SELECT position FROM `+table+` WHERE `+scopeCol+` = $1 AND id = $2 FOR UPDATE`, scope, id); err != nil {
+		return err
+	}
+	cmp, order := "<", "DESC"
+	if dir > 0 {
+		cmp, order = ">", "ASC"
+	}
+	var other struct {
+		ID       string `db:"id"`
+		Position int    `db:"position"`
+	}
+	err := tx.q.get(ctx, &other, `SELECT id, position FROM `+table+` WHERE `+scopeCol+` = $1 AND position `+cmp+` $2
+ORDER BY position `+order+` LIMIT 1 FOR UPDATE`, scope, pos)
+	if errors.Is(err, ErrNotFound) {
+		return nil // already first or last
+	}
+	if err != nil {
+		return err
+	}
+	_, err = tx.q.exec(ctx, `UPDATE `+table+` SET position = CASE id WHEN $1::uuid THEN $2::int ELSE $3::int END WHERE id IN ($1, $4)`,
+		id, other.Position, pos, other.ID)
+	return err
 }
 
 // SetSOQStatus changes draft/issued.

@@ -27,12 +27,9 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
-	"os/exec"
 	"os/signal"
-	"path/filepath"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 	"syscall"
 	"text/tabwriter"
@@ -43,6 +40,7 @@ import (
 
 	"github.com/14build/14build/authz"
 	"github.com/14build/14build/handlers"
+	"github.com/14build/14build/internal/testdb"
 	"github.com/14build/14build/store"
 	"github.com/14build/14build/units"
 )
@@ -81,7 +79,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	admin := getenv("TEST_DATABASE_URL")
 	if admin == "" {
-		if admin, err = startLocal(ctx, stderr); err != nil {
+		if admin, err = testdb.LocalURL(ctx); err != nil {
 			return err
 		}
 	}
@@ -486,27 +484,3 @@ func createDatabase(ctx context.Context, admin string) (string, func() error, er
 	return u.String(), drop, nil
 }
 
-// startLocal starts (or reuses) the project's private cluster, as make test does.
-func startLocal(ctx context.Context, stderr io.Writer) (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "scripts", "pg.sh")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("TEST_DATABASE_URL is unset and scripts/pg.sh was not found")
-		}
-		dir = parent
-	}
-	cmd := exec.CommandContext(ctx, filepath.Join(dir, "scripts", "pg.sh"), "postgres")
-	cmd.Stderr = stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("scripts/pg.sh: %w", err)
-	}
-	return strings.TrimSpace(string(out)), nil
-}

@@ -85,7 +85,7 @@ func NewWithURL(t testing.TB) (string, *sqlx.DB) {
 func setup() {
 	adminURL = os.Getenv("TEST_DATABASE_URL")
 	if adminURL == "" {
-		adminURL, setupErr = startLocal()
+		adminURL, setupErr = LocalURL(context.Background())
 		if setupErr != nil {
 			return
 		}
@@ -149,7 +149,9 @@ func ensureTemplate() error {
 	return err
 }
 
-func startLocal() (string, error) {
+// LocalURL starts (or reuses) the project's private cluster with scripts/pg.sh, found
+// from the working directory upwards, and returns the URL of its postgres database.
+func LocalURL(ctx context.Context) (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err
@@ -164,7 +166,7 @@ func startLocal() (string, error) {
 		}
 		dir = parent
 	}
-	out, err := exec.Command(filepath.Join(dir, "scripts", "pg.sh"), "postgres").Output()
+	out, err := exec.CommandContext(ctx, filepath.Join(dir, "scripts", "pg.sh"), "postgres").Output()
 	if err != nil {
 		return "", fmt.Errorf("scripts/pg.sh: %w", err)
 	}
