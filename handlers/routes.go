@@ -116,6 +116,23 @@ func (h *Handlers) Routes() []Route {
 		{"POST", "/projects/:id/units/:unitId/delete", inProject(authz.EditUnits), h.unitDelete},
 
 		// Schedules of quantities (pages): see soq_pages.go.
+		{"GET", "/projects/:id/soq", inProject(authz.ViewProject), h.soqListPage},
+		{"POST", "/projects/:id/soq", inProject(authz.EditSOQ), h.soqCreate},
+		{"GET", "/projects/:id/soq/:soqId", inProject(authz.ViewProject), h.soqPage},
+		{"POST", "/projects/:id/soq/:soqId/status", inProject(authz.EditSOQ), h.soqStatus},
+		{"POST", "/projects/:id/soq/:soqId/sections", inProject(authz.EditSOQ), h.soqSectionAdd},
+		{"GET", "/projects/:id/soq/:soqId/sections/:sectionId/rows", inProject(authz.ViewProject), h.soqRows},
+		{"POST", "/projects/:id/soq/:soqId/sections/:sectionId/move", inProject(authz.EditSOQ), h.soqSectionMove},
+		{"GET", "/projects/:id/soq/:soqId/sections/:sectionId/delete", inProject(authz.EditSOQ), h.soqSectionDeleteConfirm},
+		{"POST", "/projects/:id/soq/:soqId/sections/:sectionId/delete", inProject(authz.EditSOQ), h.soqSectionDelete},
+		{"POST", "/projects/:id/soq/:soqId/sections/:sectionId/items", inProject(authz.EditSOQ), h.soqItemAdd},
+		{"GET", "/projects/:id/soq/:soqId/items/:itemId/row", inProject(authz.ViewProject), h.soqRow},
+		{"GET", "/projects/:id/soq/:soqId/items/:itemId/cells/:field", inProject(authz.EditSOQ), h.soqCellEditor},
+		{"POST", "/projects/:id/soq/:soqId/items/:itemId/cells/:field", inProject(authz.EditSOQ), h.soqCellSave},
+		{"POST", "/projects/:id/soq/:soqId/items/:itemId/move", inProject(authz.EditSOQ), h.soqItemMove},
+		{"GET", "/projects/:id/soq/:soqId/items/:itemId/delete", inProject(authz.EditSOQ), h.soqItemDeleteConfirm},
+		{"POST", "/projects/:id/soq/:soqId/items/:itemId/delete", inProject(authz.EditSOQ), h.soqItemDelete},
+
 
 		// Administration (pages).
 		{"GET", "/admin/users", perm(authz.ManageUsers), h.adminUsersPage},

@@ -1,0 +1,61 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"testing"
+
+	"github.com/14build/14build/authz"
+	"github.com/14build/14build/store"
+)
+
+// BenchmarkSOQPageRender renders the SOQ sheet of a large SOQ: the page (section headers
+// with totals; rows load per section), one section's first page of rows, and one cell
+// save (the row and the totals). queries/op must not grow with the number of items.
+func BenchmarkSOQPageRender(b *testing.B) {
+	for _, size := range []struct{ sections, items int }{{5, 20}, {25, 200}} {
+		b.Run(fmt.Sprintf("items=%d", size.sections*size.items), func(b *testing.B) {
+			a := newTestApp(b)
+			o := a.user(authz.RoleOwner, "o@example.com")
+			p := a.project(o, "R")
+			id := bigSOQ(b, a.st, p.ID, o.ID, size.sections, size.items)
+			q, err := a.st.SOQHeader(context.Background(), id)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := a.st.LoadSOQ(context.Background(), &q, store.ItemFilter{}); err != nil {
+				b.Fatal(err)
+			}
+			sec, item := q.Sections[0].ID, q.Sections[0].Items[0].ID
+			c := a.login(o.Email)
+			base := "/projects/" + p.ID + "/soq/" + id
+			measure := func(b *testing.B, do func() response) {
+				before := a.st.QueryCount()
+				var bytes int
+				for b.Loop() {
+					res := do()
+					if res.Code != 200 {
+						b.Fatalf("%d %s", res.Code, res.Body[:min(len(res.Body), 300)])
+					}
+					bytes = len(res.Body)
+				}
+				b.ReportMetric(float64(a.st.QueryCount()-before)/float64(b.N), "queries/op")
+				b.ReportMetric(float64(bytes), "bytes/page")
+			}
+			b.Run("page", func(b *testing.B) {
+				measure(b, func() response { return c.get(base) })
+			})
+			b.Run("section-rows", func(b *testing.B) {
+				measure(b, func() response { return c.get(base+"/sections/"+sec+"/rows?offset=0", "HX-Request", "true") })
+			})
+			b.Run("cell-save", func(b *testing.B) {
+				n := 0
+				measure(b, func() response {
+					n++
+					return c.form(base+"/items/"+item+"/cells/quantity", url.Values{"value": {fmt.Sprint(n%100 + 1)}}, "HX-Request", "true")
+				})
+			})
+		})
+	}
+}

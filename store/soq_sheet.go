@@ -1,0 +1,89 @@
+package store
+
+import (
+	"context"
+
+	"github.com/14build/14build/soq"
+)
+
+// SOQTotals are an SOQ's totals without its items: per section and overall.
+type SOQTotals struct {
+	Sections map[string]int64
+	Total    int64
+}
+
+// SOQTotals sums an SOQ's amounts (computed by package soq) per section and overall, in
+// one query that reads only quantities and rates: what an inline edit needs to refresh.
+func (s *Store) SOQTotals(ctx context.Context, soqID string) (SOQTotals, error) {
+	t := SOQTotals{Sections: map[string]int64{}}
+	var rows []struct {
+		SectionID string       `db:"section_id"`
+		Quantity  soq.Quantity `db:"quantity"`
+		Rate      int64        `db:"rate"`
+	}
+	if err := s.q.sel(ctx, &rows, `SELECT section_id, (quantity * 1000)::bigint AS quantity, rate FROM soq_items WHERE soq_id = $1`, soqID); err != nil {
+		return t, err
+	}
+	for _, r := range rows {
+		a, err := soq.Amount(r.Quantity, r.Rate)
+		if err != nil {
+			return t, err
+		}
+		if t.Sections[r.SectionID], err = soq.Sum(t.Sections[r.SectionID], a); err != nil {
+			return t, err
+		}
+		if t.Total, err = soq.Sum(t.Total, a); err != nil {
+			return t, err
+		}
+	}
+	return t, nil
+}
+
+// SectionItems returns the items of one section that match f (f.SectionID is ignored), in
+// order, with their amounts: offset and limit page through them; matched counts every
+// match. One query, whatever the section's size.
+func (s *Store) SectionItems(ctx context.Context, soqID, sectionID string, f ItemFilter, offset, limit int) (items []Item, matched int, err error) {
+	if !validUUID(sectionID) {
+		return nil, 0, ErrNotFound
+	}
+	var all []Item
+	if err := s.q.sel(ctx, &all, `SELECT `+itemColumns+`
+FROM soq_items i LEFT JOIN categories c ON c.id = i.category_id
+WHERE i.soq_id = $1 AND i.section_id = $2 ORDER BY i.position, i.id`, soqID, sectionID); err != nil {
+		return nil, 0, err
+	}
+	f.SectionID = ""
+	for _, it := range all {
+		if !f.matches(it) {
+			continue
+		}
+		matched++
+		if matched <= offset || len(items) == limit {
+			continue
+		}
+		if it.Amount, err = soq.Amount(it.Quantity, it.Rate); err != nil {
+			return nil, 0, err
+		}
+		items = append(items, it)
+	}
+	return items, matched, nil
+}
+
+// SOQSection returns one section of an SOQ with its number of items.
+func (s *Store) SOQSection(ctx context.Context, soqID, sectionID string) (Section, int, error) {
+	if !validUUID(sectionID) {
+		return Section{}, 0, ErrNotFound
+	}
+	var row struct {
+		Section
+		Count int `db:"items"`
+	}
+	err := s.q.get(ctx, &row, `SELECT s.id, s.soq_id, s.code, s.title, s.position,
+	(SELECT count(*) FROM soq_items i WHERE i.section_id = s.id) AS items
+FROM soq_sections s WHERE s.soq_id = $1 AND s.id = $2`, soqID, sectionID)
+	return row.Section, row.Count, err
+}
+
+// ValidID reports whether s has the shape of a row id (a UUID), so that a malformed id in
+// a URL is a 404 rather than a database error.
+func ValidID(s string) bool { return validUUID(s) }
