@@ -12,12 +12,14 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/alexedwards/argon2id"
 
 	"github.com/14build/14build/authz"
 	"github.com/14build/14build/internal/testdb"
+	"github.com/14build/14build/jobs"
 	"github.com/14build/14build/store"
 )
 
@@ -36,13 +38,28 @@ func newTestApp(t testing.TB, mod ...func(*Config)) *testApp {
 	t.Helper()
 	db := testdb.New(t)
 	st := store.New(db)
-	cfg := Config{Argon2: testArgon, BaseURL: "http://14build.test"}
-	for _, m := range mod {
-		m(&cfg)
-	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(tWriter{t}, nil))
+	}
+	// River runs for real on the test's database, polling often so tests wait little.
+	jc, err := jobs.New(st, log, jobs.Config{PollInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := jc.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := jc.Stop(ctx); err != nil {
+			t.Errorf("stop jobs: %v", err)
+		}
+	})
+	cfg := Config{Argon2: testArgon, BaseURL: "http://14build.test", Jobs: jc}
+	for _, m := range mod {
+		m(&cfg)
 	}
 	h := New(st, log, cfg)
 	srv := httptest.NewServer(h.Echo())

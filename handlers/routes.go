@@ -133,6 +133,13 @@ func (h *Handlers) Routes() []Route {
 		{"GET", "/projects/:id/soq/:soqId/items/:itemId/delete", inProject(authz.EditSOQ), h.soqItemDeleteConfirm},
 		{"POST", "/projects/:id/soq/:soqId/items/:itemId/delete", inProject(authz.EditSOQ), h.soqItemDelete},
 
+		// SOQ import and background jobs (pages): see soq_import.go.
+		{"GET", "/projects/:id/soq/:soqId/import", inProject(authz.EditSOQ), h.importPage},
+		{"POST", "/projects/:id/soq/:soqId/import/upload", inProject(authz.EditSOQ), h.importUpload},
+		{"GET", "/projects/:id/soq/:soqId/import/:importId", inProject(authz.EditSOQ), h.importShow},
+		{"GET", "/projects/:id/soq/:soqId/import/:importId/progress", inProject(authz.EditSOQ), h.importProgress},
+		{"POST", "/projects/:id/soq/:soqId/import/:importId/start", inProject(authz.EditSOQ), h.importStart},
+		{"GET", "/projects/:id/jobs", inProject(authz.ViewProject), h.jobsPage},
 
 		// Administration (pages).
 		{"GET", "/admin/users", perm(authz.ManageUsers), h.adminUsersPage},
@@ -175,6 +182,8 @@ func (h *Handlers) Routes() []Route {
 		{"PATCH", "/api/soq/:soqId/items/:itemId", onSOQ(authz.EditSOQ), h.apiItemPatch},
 		{"DELETE", "/api/soq/:soqId/items/:itemId", onSOQ(authz.EditSOQ), h.apiItemDelete},
 		// SOQ export, import and background jobs (API): see soq_import.go.
+		{"GET", "/api/soq/:soqId/export.xlsx", onSOQ(authz.ViewProject), h.apiSOQExportXLSX},
+		{"GET", "/api/soq/:soqId/export.csv", onSOQ(authz.ViewProject), h.apiSOQExportCSV},
 
 		{"GET", "/api/projects/:id/units", inProject(authz.ViewProject), h.apiUnitsList},
 		{"POST", "/api/projects/:id/units", inProject(authz.EditUnits), h.apiUnitsCreate},

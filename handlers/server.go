@@ -37,6 +37,8 @@ type Config struct {
 	MaxBody string
 	// InviteTTL is how long an invitation link works.
 	InviteTTL time.Duration
+	// Jobs enqueues background jobs (package jobs); without it imports cannot start.
+	Jobs JobQueue
 }
 
 // Defaults fills unset fields.

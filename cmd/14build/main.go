@@ -22,6 +22,7 @@ import (
 
 	"github.com/14build/14build/demo"
 	"github.com/14build/14build/handlers"
+	"github.com/14build/14build/jobs"
 	"github.com/14build/14build/store"
 )
 
@@ -69,6 +70,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if *migrateOnly {
 		return nil
 	}
+	jc, err := jobs.New(st, log, jobs.Config{})
+	if err != nil {
+		return err
+	}
+	cfg.http.Jobs = jc
 	h := handlers.New(st, log, cfg.http)
 
 	if *createAdmin != "" {
@@ -84,6 +90,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}
 
+	// Workers start after migrations and stop before the database closes (defer order).
+	if err := jc.Start(ctx); err != nil {
+		return fmt.Errorf("start background jobs: %w", err)
+	}
+	defer func() {
+		jctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := jc.Stop(jctx); err != nil {
+			log.Warn("stopping background jobs", "err", err.Error())
+		}
+	}()
 	go sweepSessions(ctx, st, log)
 	srv := &http.Server{
 		Addr:              cfg.addr,

@@ -1,0 +1,264 @@
+// Command importbench times the SOQ spreadsheet import of 50,000 rows from an XLSX (the
+// background job's work: read, check every row, write in one transaction) next to
+// `psql \copy` of the same rows as CSV into an equivalent table on the same database, and
+// prints both times and their ratio.
+//
+//	TEST_DATABASE_URL=postgres://… go run ./cmd/importbench [-rows 50000]
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/csv"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"time"
+
+	_ "github.com/lib/pq"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/14build/14build/internal/testdb"
+	"github.com/14build/14build/jobs"
+	"github.com/14build/14build/soqfile"
+	"github.com/14build/14build/store"
+)
+
+func main() {
+	rows := flag.Int("rows", 50_000, "rows to import")
+	flag.Parse()
+	if err := run(context.Background(), *rows); err != nil {
+		fmt.Fprintln(os.Stderr, "importbench:", err)
+		os.Exit(1)
+	}
+}
+
+type line struct {
+	section, ref, desc, unit, qty, rate string
+	rateMinor                           int64
+}
+
+func makeRows(n int) []line {
+	units := []string{"m", "m2", "m3", "nr", "kg", "t"}
+	out := make([]line, n)
+	for i := range out {
+		sec := string(rune('A' + i*10/n))
+		minor := int64(1000 + i%9000*7)
+		out[i] = line{section: sec + " Section " + sec, ref: fmt.Sprintf("%s%06d", sec, i+1),
+			desc: fmt.Sprintf("Item %d: supply and fix, including all labour, plant and materials, complete", i+1),
+			unit: units[i%len(units)], qty: strconv.FormatFloat(float64(i%5000)+0.125, 'f', 3, 64),
+			rate: fmt.Sprintf("%d.%02d", minor/100, minor%100), rateMinor: minor}
+	}
+	return out
+}
+
+func run(ctx context.Context, n int) (err error) {
+	admin := os.Getenv("TEST_DATABASE_URL")
+	if admin == "" {
+		admin = os.Getenv("DATABASE_URL")
+	}
+	if admin == "" {
+		if admin, err = testdb.LocalURL(ctx); err != nil {
+			return err
+		}
+	}
+	dbURL, drop, err := createDatabase(ctx, admin)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, drop()) }()
+	st, err := store.Open(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	psql, err := findPsql()
+	if err != nil {
+		return err
+	}
+
+	rows := makeRows(n)
+	// The XLSX, as a spreadsheet program would save it (values, one sheet).
+	x := excelize.NewFile()
+	sw, err := x.NewStreamWriter("Sheet1")
+	if err != nil {
+		return err
+	}
+	if err := sw.SetRow("A1", []any{"Section", "Reference", "Description", "Unit", "Quantity", "Rate"}); err != nil {
+		return err
+	}
+	for i, r := range rows {
+		q, _ := strconv.ParseFloat(r.qty, 64)
+		rt, _ := strconv.ParseFloat(r.rate, 64)
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		if err := sw.SetRow(cell, []any{r.section, r.ref, r.desc, r.unit, q, rt}); err != nil {
+			return err
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return err
+	}
+	var xb bytes.Buffer
+	if _, err := x.WriteTo(&xb); err != nil {
+		return err
+	}
+	x.Close()
+
+	// The same rows as CSV for \copy (rates already in minor units: \copy does no parsing).
+	dir, err := os.MkdirTemp("", "importbench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	csvPath := filepath.Join(dir, "rows.csv")
+	var cb bytes.Buffer
+	cw := csv.NewWriter(&cb)
+	cw.Write([]string{"section", "reference", "description", "unit", "quantity", "rate", "item_type"})
+	for _, r := range rows {
+		cw.Write([]string{r.section, r.ref, r.desc, r.unit, r.qty, strconv.FormatInt(r.rateMinor, 10), "measured"})
+	}
+	cw.Flush()
+	if err := os.WriteFile(csvPath, cb.Bytes(), 0o600); err != nil {
+		return err
+	}
+
+	// An owner, a project and an empty SOQ.
+	cats, err := st.Categories(ctx)
+	if err != nil || len(cats) == 0 {
+		return fmt.Errorf("categories: %v", err)
+	}
+	u, err := st.CreateUser(ctx, store.NewUser{Name: "Bench Owner", Email: "bench@14build.test", PasswordHash: "x", Role: "owner", Entity: "Bench"})
+	if err != nil {
+		return err
+	}
+	p, err := st.CreateProject(ctx, u.ID, store.ProjectInput{Name: "Bench", Code: "BENCH", Status: "planning", Currency: "usd", TimeZone: "UTC", BudgetAmount: 1})
+	if err != nil {
+		return err
+	}
+
+	fmt.Printf("SOQ import benchmark: %d rows (XLSX %.1f MB, CSV %.1f MB)\n", n, float64(xb.Len())/(1<<20), float64(cb.Len())/(1<<20))
+	var times []time.Duration
+	const runs = 3
+	for i := range runs {
+		soqID, err := st.CreateSOQ(ctx, p.ID, u.ID, store.NewSOQ{Title: fmt.Sprintf("Bench %d", i), Currency: "usd"})
+		if err != nil {
+			return err
+		}
+		id, err := st.CreateImport(ctx, store.NewImport{SOQID: soqID, ProjectID: p.ID, Filename: "bench.xlsx", Format: soqfile.XLSX, Content: xb.Bytes(), CreatedBy: u.ID})
+		if err != nil {
+			return err
+		}
+		mapping := []string{"section", "reference", "description", "unit", "quantity", "rate"}
+		if _, err := st.QueueImport(ctx, id, "Sheet1", mapping, store.ModeAllOrNothing, func(*sql.Tx) (int64, error) { return 0, nil }); err != nil {
+			return err
+		}
+		start := time.Now()
+		if err := jobs.RunImport(ctx, st, id); err != nil {
+			return err
+		}
+		times = append(times, time.Since(start))
+		imp, err := st.Import(ctx, soqID, id)
+		if err != nil {
+			return err
+		}
+		if imp.ImportedRows != n {
+			return fmt.Errorf("imported %d rows, want %d (refused %d)", imp.ImportedRows, n, imp.RefusedRows)
+		}
+	}
+	imp := median(times)
+
+	var copies []time.Duration
+	for i := range runs {
+		table := fmt.Sprintf("bench_copy_%d", i)
+		if _, err := st.DB().ExecContext(ctx, `CREATE TABLE `+table+` (
+	id uuid PRIMARY KEY DEFAULT gen_random_uuid(), section text NOT NULL, reference text NOT NULL, description text NOT NULL,
+	unit text NOT NULL, quantity numeric(15, 3) NOT NULL CHECK (quantity >= 0), rate bigint NOT NULL CHECK (rate >= 0), item_type text NOT NULL)`); err != nil {
+			return err
+		}
+		if _, err := st.DB().ExecContext(ctx, `CREATE UNIQUE INDEX ON `+table+` (lower(reference))`); err != nil {
+			return err
+		}
+		start := time.Now()
+		cmd := exec.CommandContext(ctx, psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dbURL, "-c",
+			`\copy `+table+` (section, reference, description, unit, quantity, rate, item_type) FROM '`+csvPath+`' WITH (FORMAT csv, HEADER true)`)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("psql \\copy: %v: %s", err, out)
+		}
+		copies = append(copies, time.Since(start))
+	}
+	cp := median(copies)
+	fmt.Printf("  import job (read XLSX, check every row, write in one transaction): %8.0f ms  (runs: %v)\n", ms(imp), msList(times))
+	fmt.Printf("  psql \\copy of the same rows as CSV into an equivalent table:      %8.0f ms  (runs: %v)\n", ms(cp), msList(copies))
+	fmt.Printf("  ratio import / \\copy: %.1f×\n", float64(imp)/float64(cp))
+	return nil
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func msList(ds []time.Duration) []string {
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = fmt.Sprintf("%.0f", ms(d))
+	}
+	return out
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
+}
+
+func findPsql() (string, error) {
+	if p := os.Getenv("PSQL"); p != "" {
+		return p, nil
+	}
+	m, _ := filepath.Glob("/usr/lib/postgresql/*/bin/psql")
+	if len(m) > 0 {
+		sort.Strings(m)
+		return m[len(m)-1], nil
+	}
+	if p, err := exec.LookPath("psql"); err == nil {
+		return p, nil
+	}
+	return "", errors.New("psql not found: install postgresql-client or set PSQL")
+}
+
+func createDatabase(ctx context.Context, admin string) (string, func() error, error) {
+	u, err := url.Parse(admin)
+	if err != nil || u.Scheme == "" {
+		return "", nil, errors.New("TEST_DATABASE_URL must be a postgres:// URL")
+	}
+	db, err := sql.Open("postgres", admin)
+	if err != nil {
+		return "", nil, err
+	}
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	name := "importbench_" + hex.EncodeToString(b)
+	if _, err := db.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
+		db.Close()
+		return "", nil, fmt.Errorf("create database on %s: %w", u.Redacted(), err)
+	}
+	drop := func() error {
+		defer db.Close()
+		dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_, err := db.ExecContext(dctx, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`)
+		return err
+	}
+	u.Path = "/" + name
+	return u.String(), drop, nil
+}

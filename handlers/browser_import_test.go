@@ -1,0 +1,82 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/14build/14build/authz"
+	"github.com/14build/14build/store"
+)
+
+// TestBrowserImport uploads a CSV through the import page, maps the one column the guess
+// missed, chooses to import the valid rows, starts the import and watches the progress
+// bar (polled by HTMX) reach 100% and the report appear, on the same page.
+func TestBrowserImport(t *testing.T) {
+	exe := findBrowser(t)
+	a := newTestApp(t)
+	o := a.user(authz.RoleOwner, "olivia@harbourhomes.test")
+	p := a.project(o, "IMP-02")
+	soqID, err := a.st.CreateSOQ(context.Background(), p.ID, o.ID, store.NewSOQ{Title: "Main works", Currency: "usd"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := [][]string{{"Work group", "Ref", "Description", "Unit", "Qty", "Rate", "Amount"}}
+	for i := 1; i <= 3000; i++ {
+		rows = append(rows, []string{"E Services", fmt.Sprintf("E%d", i), fmt.Sprintf("Cable run %d, 2.5mm", i), "m", "12.5", "3.20", ""})
+	}
+	rows[42][4] = "twelve" // row 43 of the file
+	file := filepath.Join(t.TempDir(), "services.csv")
+	if err := os.WriteFile(file, csvBytes(rows), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b := startBrowser(t, exe, a.srv.URL)
+	base := "/projects/" + p.ID + "/soq/" + soqID + "/import"
+
+	b.do("sign in and open the import page",
+		chromedp.Navigate(b.base+"/login?next="+base),
+		chromedp.SendKeys(chromedp.CSS("#email"), o.Email),
+		chromedp.SendKeys(chromedp.CSS("#password"), testPassword),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#import-upload")))
+	b.wantJS("export links are offered", `!!document.querySelector('#export-xlsx') && !!document.querySelector('#export-csv')`)
+
+	b.do("choose the file and upload it",
+		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{file}),
+		chromedp.Click(chromedp.CSS("#upload-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#import-map")))
+	b.wantText("#import-filename", "services.csv")
+	b.wantJS("ten rows are previewed", `document.querySelectorAll('#import-preview tbody tr').length === 10`)
+	b.wantValue("#col-1", "reference")
+	b.wantValue("#col-4", "quantity")
+	b.wantValue("#col-6", "ignore")
+	b.wantValue("#col-0", "ignore")
+
+	b.do("map the first column to section and import the valid rows",
+		chromedp.SetValue(chromedp.CSS("#col-0"), "section"),
+		chromedp.Click(chromedp.CSS(`label:has(#mode-valid)`)))
+	b.wantJS("valid rows is chosen", `document.querySelector('#mode-valid').checked`)
+	b.do("start the import",
+		chromedp.Click(chromedp.CSS("#import-start")),
+		chromedp.WaitVisible(chromedp.CSS("#import-status")))
+	b.markPage("status")
+	b.waitJS("the bar reaches 100%", `document.querySelector('#import-percent').innerText.trim() === '100%' && document.querySelector('#import-bar').style.width === '100%'`)
+	b.waitJS("the report appears", `!!document.querySelector('#import-report')`)
+	b.wantSamePage("status")
+	b.wantJS("polling stopped", `!document.querySelector('#import-status').hasAttribute('hx-trigger')`)
+	b.wantText("#import-imported", "2999")
+	b.wantText("#import-refused", "1")
+	b.wantText(`#refused-rows tr[data-row="43"]`, "43", `quantity "twelve" must be a number`)
+	if n := a.count(`SELECT count(*) FROM soq_items WHERE soq_id = $1`, soqID); n != 2999 {
+		t.Fatalf("%d items imported, want 2999", n)
+	}
+	b.do("open the jobs page",
+		chromedp.Click(chromedp.CSS(`a[href="/projects/`+p.ID+`/jobs"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#jobs-table")))
+	b.wantText("#jobs-table", "SOQ import", "services.csv", "2999 imported")
+	b.wantNoJSErrors()
+}

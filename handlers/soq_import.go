@@ -1,0 +1,360 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"io"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/14build/14build/soqfile"
+	"github.com/14build/14build/store"
+	"github.com/14build/14build/views"
+)
+
+// Spreadsheet import and export of an SOQ, and the project's background jobs page.
+//
+// An upload is stored (soq_imports) and previewed; the person maps the columns and starts
+// the import, which enqueues a River job (package jobs) in the same transaction. The job
+// reads the stored file, checks every row and writes the items in one transaction; the
+// status page polls a small partial until the job has finished, then shows the report.
+
+// JobQueue enqueues background jobs (implemented by package jobs). Without one, imports
+// cannot be started (the upload and preview still work).
+type JobQueue interface {
+	EnqueueImportTx(ctx context.Context, tx *sql.Tx, projectID, soqID, importID string) (int64, error)
+}
+
+const (
+	jobsPerPage       = 25
+	reportRefusedRows = 500
+	recentImports     = 5
+)
+
+// importSOQ loads the SOQ in the URL and checks it belongs to the project the guard let
+// the caller into (another project's SOQ is a 404); write refuses an issued SOQ (409).
+func (h *Handlers) importSOQ(c echo.Context, write bool) (*store.SOQ, error) {
+	q, err := h.st.SOQHeader(c.Request().Context(), c.Param("soqId"))
+	if err != nil {
+		return nil, err
+	}
+	if q.ProjectID != currentProject(c).ID {
+		return nil, errNotFound()
+	}
+	if write && q.Status == "issued" {
+		return nil, errIssued()
+	}
+	return &q, nil
+}
+
+func (h *Handlers) importUploadView(c echo.Context, q *store.SOQ, msg string) (views.ImportUploadView, error) {
+	recent, err := h.st.RecentImports(c.Request().Context(), q.ID, recentImports)
+	return views.ImportUploadView{Project: *currentProject(c), Membership: currentMembership(c), SOQ: *q, Error: msg, Recent: recent}, err
+}
+
+func (h *Handlers) importPage(c echo.Context) error {
+	q, err := h.importSOQ(c, true)
+	if err != nil {
+		return err
+	}
+	v, err := h.importUploadView(c, q, "")
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.ImportUploadPage(h.page(c, "Import · "+q.Title), v), nil)
+}
+
+// readUpload reads the multipart body's "file" part, at most soqfile.MaxBytes. A problem
+// is a message for people.
+func readUpload(c echo.Context) (name string, content []byte, msg string) {
+	req := c.Request()
+	req.Body = http.MaxBytesReader(c.Response(), req.Body, soqfile.MaxBytes+1<<20)
+	mr, err := req.MultipartReader()
+	if err != nil {
+		return "", nil, "Choose an .xlsx or .csv file to upload."
+	}
+	tooBig := "The file is larger than 20 MB. Split it into smaller files, or remove unused sheets and columns."
+	for {
+		part, err := mr.NextPart()
+		var mbe *http.MaxBytesError
+		switch {
+		case err == io.EOF:
+			if content == nil {
+				return "", nil, "Choose an .xlsx or .csv file to upload."
+			}
+			return name, content, ""
+		case errors.As(err, &mbe):
+			return "", nil, tooBig
+		case err != nil:
+			return "", nil, "The upload could not be read; please try again."
+		}
+		if part.FormName() != "file" {
+			_ = part.Close()
+			continue
+		}
+		name = cleanFilename(part.FileName())
+		b, err := io.ReadAll(io.LimitReader(part, soqfile.MaxBytes+1))
+		if errors.As(err, &mbe) || len(b) > soqfile.MaxBytes {
+			return "", nil, tooBig
+		}
+		if err != nil {
+			return "", nil, "The upload could not be read; please try again."
+		}
+		if name == "" || len(b) == 0 {
+			return "", nil, "Choose an .xlsx or .csv file to upload (the one chosen is empty)."
+		}
+		content = b
+	}
+}
+
+func cleanFilename(s string) string {
+	s = path.Base(strings.ReplaceAll(s, `\`, "/"))
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+	if s == "." || s == "/" {
+		return ""
+	}
+	if r := []rune(s); len(r) > 200 {
+		s = string(r[len(r)-200:])
+	}
+	return s
+}
+
+func (h *Handlers) importUpload(c echo.Context) error {
+	q, err := h.importSOQ(c, true)
+	if err != nil {
+		return err
+	}
+	refuse := func(status int, msg string) error {
+		v, err := h.importUploadView(c, q, msg)
+		if err != nil {
+			return err
+		}
+		return render(c, status, views.ImportUploadPage(h.page(c, "Import · "+q.Title), v), nil)
+	}
+	name, content, msg := readUpload(c)
+	if msg != "" {
+		status := http.StatusUnprocessableEntity
+		if strings.Contains(msg, "20 MB") {
+			status = http.StatusRequestEntityTooLarge
+		}
+		return refuse(status, msg)
+	}
+	format, err := soqfile.DetectFormat(name, content)
+	if err == nil {
+		// Read the preview now so a file that cannot be read is refused before it is stored.
+		_, err = soqfile.Read(format, content, "", soqfile.PreviewRows)
+	}
+	var fe *soqfile.FileError
+	if errors.As(err, &fe) {
+		return refuse(http.StatusUnprocessableEntity, fe.Msg)
+	}
+	if err != nil {
+		return err
+	}
+	id, err := h.st.CreateImport(c.Request().Context(), store.NewImport{SOQID: q.ID, ProjectID: q.ProjectID, Filename: name, Format: format,
+		Content: content, CreatedBy: currentUser(c).ID})
+	if err != nil {
+		return err
+	}
+	return redirect(c, views.ImportBase(q.ProjectID, q.ID)+"/"+id)
+}
+
+// loadImport loads the import in the URL, of the SOQ in the URL.
+func (h *Handlers) loadImport(c echo.Context, write bool) (*store.SOQ, store.SOQImport, error) {
+	q, err := h.importSOQ(c, write)
+	if err != nil {
+		return nil, store.SOQImport{}, err
+	}
+	imp, err := h.st.Import(c.Request().Context(), q.ID, c.Param("importId"))
+	return q, imp, err
+}
+
+// mapView reads the stored file's preview for the mapping form.
+func (h *Handlers) mapView(c echo.Context, q *store.SOQ, imp store.SOQImport, sheet string) (views.ImportMapView, error) {
+	full, err := h.st.ImportContent(c.Request().Context(), imp.ID)
+	if err != nil {
+		return views.ImportMapView{}, err
+	}
+	t, err := soqfile.Read(full.Format, full.Content, sheet, soqfile.PreviewRows)
+	var fe *soqfile.FileError
+	if errors.As(err, &fe) && sheet != "" {
+		// A sheet that cannot be used: show the first one, with the message.
+		t, err = soqfile.Read(full.Format, full.Content, "", soqfile.PreviewRows)
+		if err == nil {
+			return views.ImportMapView{Project: *currentProject(c), Membership: currentMembership(c), SOQ: *q, Import: imp, Table: t,
+				Mapping: soqfile.Guess(t.Header), Error: fe.Msg}, nil
+		}
+	}
+	if errors.As(err, &fe) {
+		return views.ImportMapView{}, &appError{Status: http.StatusUnprocessableEntity, Message: fe.Msg}
+	}
+	if err != nil {
+		return views.ImportMapView{}, err
+	}
+	m := soqfile.Guess(t.Header)
+	for len(m) < t.Columns() {
+		m = append(m, soqfile.Ignore)
+	}
+	return views.ImportMapView{Project: *currentProject(c), Membership: currentMembership(c), SOQ: *q, Import: imp, Table: t, Mapping: m}, nil
+}
+
+func (h *Handlers) importShow(c echo.Context) error {
+	q, imp, err := h.loadImport(c, false)
+	if err != nil {
+		return err
+	}
+	if imp.Status == store.ImportUploaded {
+		if q.Status == "issued" {
+			return errIssued()
+		}
+		v, err := h.mapView(c, q, imp, c.QueryParam("sheet"))
+		if err != nil {
+			return err
+		}
+		return render(c, http.StatusOK, views.ImportMapPage(h.page(c, "Import · "+q.Title), v), views.ImportMapForm(v))
+	}
+	v, err := h.statusView(c, q, imp)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.ImportStatusPage(h.page(c, "Import · "+q.Title), v), views.ImportProgress(v))
+}
+
+func (h *Handlers) statusView(c echo.Context, q *store.SOQ, imp store.SOQImport) (views.ImportStatusView, error) {
+	v := views.ImportStatusView{Project: *currentProject(c), Membership: currentMembership(c), SOQ: *q, Import: imp}
+	if imp.Status == store.ImportDone && imp.RefusedRows > 0 {
+		var err error
+		if v.Refused, err = h.st.ImportRefusals(c.Request().Context(), imp.ID, reportRefusedRows); err != nil {
+			return v, err
+		}
+		v.RefusedMore = imp.RefusedRows - len(v.Refused)
+	}
+	return v, nil
+}
+
+// importProgress is the polled partial: the bar, and the report once finished.
+func (h *Handlers) importProgress(c echo.Context) error {
+	q, imp, err := h.loadImport(c, false)
+	if err != nil {
+		return err
+	}
+	v, err := h.statusView(c, q, imp)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return renderStatus(c, http.StatusOK, views.ImportProgress(v))
+}
+
+func (h *Handlers) importStart(c echo.Context) error {
+	ctx := c.Request().Context()
+	q, imp, err := h.loadImport(c, true)
+	if err != nil {
+		return err
+	}
+	if imp.Status != store.ImportUploaded {
+		return redirect(c, views.ImportURL(imp))
+	}
+	sheet := c.FormValue("sheet")
+	v, err := h.mapView(c, q, imp, sheet)
+	if err != nil {
+		return err
+	}
+	if v.Error != "" { // the sheet asked for is not usable: show the form again
+		return render(c, http.StatusUnprocessableEntity, views.ImportMapPage(h.page(c, "Import · "+q.Title), v), views.ImportMapForm(v))
+	}
+	mapping := make([]soqfile.Field, v.Table.Columns())
+	names := make([]string, len(mapping))
+	for i := range mapping {
+		mapping[i] = soqfile.Field(c.FormValue("col-" + strconv.Itoa(i)))
+		names[i] = string(mapping[i])
+	}
+	mode := c.FormValue("mode")
+	if mode == "" {
+		mode = store.ModeAllOrNothing
+	}
+	msg := soqfile.CheckMapping(mapping, len(mapping))
+	if mode != store.ModeAllOrNothing && mode != store.ModeValidRows {
+		msg = "Choose what to do if some rows are refused."
+	}
+	if msg != "" {
+		for i, f := range mapping {
+			if !soqfile.ValidField(string(f)) {
+				mapping[i] = soqfile.Ignore
+			}
+		}
+		v.Mapping, v.Mode, v.Error = mapping, mode, msg
+		return render(c, http.StatusUnprocessableEntity, views.ImportMapPage(h.page(c, "Import · "+q.Title), v), views.ImportMapForm(v))
+	}
+	if h.cfg.Jobs == nil {
+		return &appError{Status: http.StatusServiceUnavailable, Message: "Background jobs are not running on this server, so the import cannot start. Please try again later."}
+	}
+	_, err = h.st.QueueImport(ctx, imp.ID, v.Table.Sheet, names, mode, func(tx *sql.Tx) (int64, error) {
+		return h.cfg.Jobs.EnqueueImportTx(ctx, tx, q.ProjectID, q.ID, imp.ID)
+	})
+	if err != nil {
+		return err
+	}
+	return redirect(c, views.ImportURL(imp))
+}
+
+func (h *Handlers) jobsPage(c echo.Context) error {
+	pr := currentProject(c)
+	page := 1
+	if n, err := strconv.Atoi(c.QueryParam("page")); err == nil && n > 1 {
+		page = n
+	}
+	rows, total, err := h.st.ProjectJobs(c.Request().Context(), pr.ID, jobsPerPage, (page-1)*jobsPerPage)
+	if err != nil {
+		return err
+	}
+	v := views.JobsView{Project: *pr, Membership: currentMembership(c), Jobs: rows, Pager: views.Pager{Page: page, PerPage: jobsPerPage, Total: total,
+		URL: func(n int) string { return "/projects/" + pr.ID + "/jobs?page=" + strconv.Itoa(n) }}}
+	return render(c, http.StatusOK, views.JobsPage(h.page(c, "Background jobs · "+pr.Name), v), nil)
+}
+
+// Export
+
+func (h *Handlers) exportSOQ(c echo.Context, format string) error {
+	q := currentSOQ(c)
+	if err := h.st.LoadSOQ(c.Request().Context(), q, store.ItemFilter{}); err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	var err error
+	ctype := "text/csv; charset=utf-8"
+	if format == soqfile.XLSX {
+		ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+		err = soqfile.WriteXLSX(&buf, *q)
+	} else {
+		err = soqfile.WriteCSV(&buf, *q)
+	}
+	if err != nil {
+		return err
+	}
+	name := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
+			return r
+		}
+		return '_'
+	}, q.Title)
+	h2 := c.Response().Header()
+	h2.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`.`+format+`"`)
+	h2.Set("Cache-Control", "no-store")
+	return c.Blob(http.StatusOK, ctype, buf.Bytes())
+}
+
+func (h *Handlers) apiSOQExportXLSX(c echo.Context) error { return h.exportSOQ(c, soqfile.XLSX) }
+func (h *Handlers) apiSOQExportCSV(c echo.Context) error  { return h.exportSOQ(c, soqfile.CSV) }

@@ -1,0 +1,92 @@
+// Package jobs runs 14Build's background work on River (github.com/riverqueue/river)
+// over the store's database/sql pool: the workers, the client that polls for jobs, and the
+// functions that enqueue them. Jobs are retried with River's exponential backoff.
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+
+	"github.com/14build/14build/store"
+)
+
+// MaxAttempts is how many times a job runs before it is discarded.
+const MaxAttempts = 5
+
+// Config tunes the client.
+type Config struct {
+	// PollInterval is how often the client looks for new jobs (database/sql has no
+	// LISTEN, so the client polls). Default 1s; tests use less.
+	PollInterval time.Duration
+	// Workers is how many jobs run at once in this process. Default 4.
+	Workers int
+}
+
+// Client is the River client with 14Build's workers registered.
+type Client struct {
+	river *river.Client[*sql.Tx]
+	st    *store.Store
+	log   *slog.Logger
+}
+
+// New builds the client on the store's pool. It does not start working until Start.
+func New(st *store.Store, log *slog.Logger, cfg Config) (*Client, error) {
+	if cfg.PollInterval == 0 {
+		cfg.PollInterval = time.Second
+	}
+	if cfg.Workers == 0 {
+		cfg.Workers = 4
+	}
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &importWorker{st: st, log: log}); err != nil {
+		return nil, err
+	}
+	rc, err := river.NewClient(riverdatabasesql.New(st.DB().DB), &river.Config{
+		Logger:                      log,
+		Queues:                      map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Workers:                     workers,
+		MaxAttempts:                 MaxAttempts,
+		FetchPollInterval:           cfg.PollInterval,
+		FetchCooldown:               min(cfg.PollInterval, 100*time.Millisecond),
+		CompletedJobRetentionPeriod: 7 * 24 * time.Hour,
+		CancelledJobRetentionPeriod: 7 * 24 * time.Hour,
+		DiscardedJobRetentionPeriod: 30 * 24 * time.Hour,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("river client: %w", err)
+	}
+	return &Client{river: rc, st: st, log: log}, nil
+}
+
+// Start starts the workers; they stop when Stop is called (not when ctx ends).
+func (c *Client) Start(ctx context.Context) error {
+	return c.river.Start(context.WithoutCancel(ctx))
+}
+
+// Stop waits for running jobs to finish, until ctx ends; then it cancels them (they are
+// retried later: an import's write is one transaction, so a cancelled one left nothing).
+func (c *Client) Stop(ctx context.Context) error {
+	err := c.river.Stop(ctx)
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return c.river.StopAndCancel(cctx)
+	}
+	return err
+}
+
+// EnqueueImportTx inserts an import job inside tx (committed with it).
+func (c *Client) EnqueueImportTx(ctx context.Context, tx *sql.Tx, projectID, soqID, importID string) (int64, error) {
+	res, err := c.river.InsertTx(ctx, tx, ImportArgs{ProjectID: projectID, SOQID: soqID, ImportID: importID}, nil)
+	if err != nil {
+		return 0, err
+	}
+	return res.Job.ID, nil
+}

@@ -1,0 +1,458 @@
+// Package soqfile reads and writes schedules of quantities as spreadsheets (XLSX and CSV):
+// reading a file safely into a grid of cells, guessing and checking a column mapping,
+// checking every row with the SOQ rules, and exporting an SOQ as values.
+//
+// Every problem with a user's file is a *FileError (a message for people) or a refused
+// row; nothing here panics or returns an internal error for a bad file.
+package soqfile
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/csv"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/charmap"
+)
+
+// Limits on an uploaded file.
+const (
+	MaxBytes    = 20 << 20 // the upload
+	MaxColumns  = 50
+	MaxRows     = 100_000 // data rows, after the header
+	PreviewRows = 10
+	// Zip-bomb limits: the whole unzipped workbook, and the part of it kept in memory
+	// (larger worksheets go to temporary files).
+	maxUnzipped    = 256 << 20
+	maxUnzippedXML = 64 << 20
+)
+
+// Formats.
+const (
+	XLSX = "xlsx"
+	CSV  = "csv"
+)
+
+// FileError is a problem with the whole file, worded for the person who uploaded it.
+type FileError struct{ Msg string }
+
+func (e *FileError) Error() string { return e.Msg }
+
+func fileErr(format string, a ...any) error { return &FileError{Msg: fmt.Sprintf(format, a...)} }
+
+// ErrNotXLSX is the message for anything that is not a readable workbook.
+const notXLSX = "This file is not a valid XLSX workbook. Save it from your spreadsheet program as Excel Workbook (.xlsx) or CSV UTF-8 (.csv) and upload it again."
+
+// DetectFormat decides the format from the file's name and first bytes.
+func DetectFormat(filename string, content []byte) (string, error) {
+	ext := strings.ToLower(path.Ext(filename))
+	zipMagic := bytes.HasPrefix(content, []byte("PK\x03\x04"))
+	switch ext {
+	case ".xlsx", ".xlsm":
+		if !zipMagic {
+			return "", &FileError{Msg: notXLSX}
+		}
+		return XLSX, nil
+	case ".csv", ".txt":
+		if zipMagic {
+			return "", fileErr("This file is named %s but holds a workbook; rename it to .xlsx or save it as CSV.", ext)
+		}
+		return CSV, nil
+	case ".xls":
+		return "", fileErr("Old Excel files (.xls) are not supported: save it as Excel Workbook (.xlsx) or CSV UTF-8 and upload it again.")
+	case ".numbers", ".ods":
+		return "", fileErr("Export it from your spreadsheet program as .xlsx or .csv and upload that.")
+	}
+	if len(content) == 0 {
+		return "", fileErr("The file is empty.")
+	}
+	return "", fileErr("Upload an .xlsx workbook or a .csv file.")
+}
+
+// Table is a sheet read from a file. Header is the first non-blank row (HeaderRow is its
+// number); Rows are the data rows after it with their spreadsheet numbers in Nums. Blank
+// rows are left out.
+type Table struct {
+	Sheets    []string // the workbook's sheets (XLSX)
+	Sheet     string   // the sheet read
+	HeaderRow int
+	Header    []string
+	Rows      [][]string
+	Nums      []int
+	// Formulas maps a row number to the column indexes holding formulas (XLSX).
+	Formulas map[int][]int
+	// More is set when rows were left unread because of the limit.
+	More bool
+}
+
+// Columns is the width of the table (header and rows).
+func (t *Table) Columns() int {
+	n := len(t.Header)
+	for _, r := range t.Rows {
+		n = max(n, len(r))
+	}
+	return n
+}
+
+// Read reads up to limit data rows of sheet (the first sheet when empty) from a file. A
+// file with more than MaxRows data rows, more than MaxColumns columns or that cannot be
+// read is a *FileError.
+func Read(format string, content []byte, sheet string, limit int) (*Table, error) {
+	if len(content) > MaxBytes {
+		return nil, fileErr("The file is larger than 20 MB.")
+	}
+	var t *Table
+	var err error
+	switch format {
+	case XLSX:
+		t, err = readXLSX(content, sheet, limit)
+	case CSV:
+		t, err = readCSV(content, limit)
+	default:
+		return nil, fileErr("Upload an .xlsx workbook or a .csv file.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if t.Header == nil {
+		if t.Sheet != "" && len(t.Sheets) > 1 {
+			return nil, fileErr("The sheet %q is empty.", t.Sheet)
+		}
+		return nil, fileErr("The file has no rows: the first row must name the columns, and the items follow it.")
+	}
+	return t, nil
+}
+
+// add appends a row, trimming trailing blanks; blank rows are skipped. It reports a file
+// error when the limits are passed.
+func (t *Table) add(num int, cells []string, limit int) (stop bool, err error) {
+	for i, c := range cells {
+		cells[i] = strings.TrimSpace(c)
+	}
+	n := len(cells)
+	for n > 0 && cells[n-1] == "" {
+		n--
+	}
+	if n == 0 {
+		return false, nil
+	}
+	cells = cells[:n]
+	if n > MaxColumns {
+		return true, fileErr("Row %d has %d columns; a file may have at most %d. Remove the extra columns and upload it again.", num, n, MaxColumns)
+	}
+	if t.Header == nil {
+		t.Header, t.HeaderRow = cells, num
+		return false, nil
+	}
+	if len(t.Rows) >= MaxRows {
+		return true, fileErr("The file has more than %d rows; split it into smaller files.", MaxRows)
+	}
+	if len(t.Rows) >= limit {
+		t.More = true
+		return true, nil
+	}
+	t.Rows, t.Nums = append(t.Rows, cells), append(t.Nums, num)
+	return false, nil
+}
+
+func readCSV(content []byte, limit int) (*Table, error) {
+	content = bytes.TrimPrefix(content, []byte("\xEF\xBB\xBF"))
+	if bytes.IndexByte(content, 0) >= 0 {
+		return nil, fileErr("This file is not a CSV text file (it holds binary data). Upload an .xlsx workbook or a CSV file.")
+	}
+	if !utf8.Valid(content) {
+		// Spreadsheet programs on Windows write "CSV" in Windows-1252.
+		dec, err := charmap.Windows1252.NewDecoder().Bytes(content)
+		if err != nil {
+			return nil, fileErr("The CSV is not UTF-8 text: save it as CSV UTF-8 and upload it again.")
+		}
+		content = dec
+	}
+	r := csv.NewReader(bytes.NewReader(content))
+	r.FieldsPerRecord = -1
+	r.LazyQuotes = false
+	r.Comma = sniffComma(content)
+	t := &Table{}
+	for num := 1; ; num++ {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			return nil, fileErr("The CSV could not be read at line %d: %s. Put fields that contain quotes or commas in double quotes, with inner quotes doubled.", pe.StartLine, csvReason(pe.Err))
+		}
+		if err != nil {
+			return nil, fileErr("The CSV could not be read.")
+		}
+		for i, c := range rec {
+			rec[i] = unCSVSafe(c)
+		}
+		if stop, err := t.add(num, rec, limit); err != nil || stop {
+			return t, err
+		}
+	}
+	return t, nil
+}
+
+func csvReason(err error) string {
+	switch {
+	case errors.Is(err, csv.ErrBareQuote):
+		return `a quote (") appears inside an unquoted field`
+	case errors.Is(err, csv.ErrQuote):
+		return `a quoted field is not closed, or has text after its closing quote`
+	}
+	return "the line is malformed"
+}
+
+// sniffComma picks ';' for files whose first line has semicolons and no commas (the CSV of
+// spreadsheet programs in locales with decimal commas), ',' otherwise.
+func sniffComma(b []byte) rune {
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	if bytes.Count(line, []byte(";")) > 0 && bytes.Count(line, []byte(",")) == 0 {
+		return ';'
+	}
+	return ','
+}
+
+// unCSVSafe undoes the apostrophe that exports put before text starting with = + - @ so a
+// spreadsheet does not read it as a formula.
+func unCSVSafe(s string) string {
+	if len(s) >= 2 && s[0] == '\'' && strings.ContainsRune("=+-@", rune(s[1])) {
+		return s[1:]
+	}
+	return s
+}
+
+func readXLSX(content []byte, sheet string, limit int) (t *Table, err error) {
+	defer func() {
+		// A malformed workbook must be a message, never a crash of the server or the job.
+		if r := recover(); r != nil {
+			t, err = nil, &FileError{Msg: notXLSX}
+		}
+	}()
+	f, err := excelize.OpenReader(bytes.NewReader(content), excelize.Options{
+		UnzipSizeLimit: maxUnzipped, UnzipXMLSizeLimit: maxUnzippedXML, RawCellValue: true,
+	})
+	if err != nil {
+		if strings.Contains(err.Error(), "unzip size") || errors.Is(err, zip.ErrFormat) && bombLike(content) {
+			return nil, fileErr("This workbook unpacks to more than %d MB; it is not a normal spreadsheet and was refused.", maxUnzipped>>20)
+		}
+		return nil, &FileError{Msg: notXLSX}
+	}
+	defer f.Close()
+	t = &Table{Sheets: f.GetSheetList()}
+	if len(t.Sheets) == 0 {
+		return nil, &FileError{Msg: notXLSX}
+	}
+	t.Sheet = sheet
+	if sheet == "" {
+		t.Sheet = t.Sheets[0]
+	}
+	found := false
+	for _, s := range t.Sheets {
+		found = found || s == t.Sheet
+	}
+	if !found {
+		return nil, fileErr("The workbook has no sheet named %q.", t.Sheet)
+	}
+	t.Formulas, err = formulaCells(content, t.Sheet)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := f.Rows(t.Sheet)
+	if err != nil {
+		return nil, &FileError{Msg: notXLSX}
+	}
+	defer rows.Close()
+	num := 0
+	for rows.Next() {
+		num++
+		cells, err := rows.Columns()
+		if err != nil {
+			return nil, &FileError{Msg: notXLSX}
+		}
+		for i, c := range cells {
+			cells[i] = cleanNumber(c)
+		}
+		if stop, err := t.add(num, cells, limit); err != nil || stop {
+			return t, err
+		}
+	}
+	if rows.Error() != nil {
+		return nil, fileErr("The sheet has more rows than a workbook may hold.")
+	}
+	return t, nil
+}
+
+// bombLike reports whether a zip's entries declare more unzipped bytes than allowed.
+func bombLike(content []byte) bool {
+	zr, err := zip.NewReader(bytes.NewReader(content), int64(len(content)))
+	if err != nil {
+		return false
+	}
+	var n uint64
+	for _, f := range zr.File {
+		n += f.UncompressedSize64
+	}
+	return n > maxUnzipped
+}
+
+// cleanNumber turns a number as a workbook stores it ("2.2999999999999998", "1E-3") into
+// the decimal a person typed ("2.3", "0.001"): the shortest text that reads back as the
+// same binary value. Other text is returned as is.
+func cleanNumber(s string) string {
+	if s == "" || !(s[0] >= '0' && s[0] <= '9' || s[0] == '-' || s[0] == '.') || !strings.ContainsAny(s, ".eE") {
+		return s
+	}
+	for _, r := range s {
+		if !(r >= '0' && r <= '9' || r == '.' || r == '-' || r == '+' || r == 'e' || r == 'E') {
+			return s
+		}
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return s
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64)
+}
+
+// formulaCells scans a sheet's XML for cells with a formula (<c r="D7"><f>…</f>), which
+// the row iterator does not report. It returns row number → column indexes.
+func formulaCells(content []byte, sheet string) (map[int][]int, error) {
+	zr, err := zip.NewReader(bytes.NewReader(content), int64(len(content)))
+	if err != nil {
+		return nil, &FileError{Msg: notXLSX}
+	}
+	part, err := sheetPart(zr, sheet)
+	if err != nil {
+		return nil, err
+	}
+	var zf *zip.File
+	for _, f := range zr.File {
+		if strings.EqualFold(strings.TrimPrefix(f.Name, "/"), part) {
+			zf = f
+		}
+	}
+	if zf == nil {
+		return nil, &FileError{Msg: notXLSX}
+	}
+	rc, err := zf.Open()
+	if err != nil {
+		return nil, &FileError{Msg: notXLSX}
+	}
+	defer rc.Close()
+	dec := xml.NewDecoder(io.LimitReader(rc, maxUnzipped))
+	out := map[int][]int{}
+	row, col, inCell := 0, 0, false
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, &FileError{Msg: notXLSX}
+		}
+		switch el := tok.(type) {
+		case xml.StartElement:
+			switch el.Name.Local {
+			case "row":
+				row++
+				col = 0
+				if v := attr(el, "r"); v != "" {
+					if n, err := strconv.Atoi(v); err == nil {
+						row = n
+					}
+				}
+			case "c":
+				inCell = true
+				col++
+				if v := attr(el, "r"); v != "" {
+					if c, _, err := excelize.CellNameToCoordinates(v); err == nil {
+						col = c
+					}
+				}
+			case "f":
+				if inCell {
+					if l := out[row]; len(l) == 0 || l[len(l)-1] != col-1 {
+						out[row] = append(l, col-1)
+					}
+				}
+			}
+		case xml.EndElement:
+			if el.Name.Local == "c" {
+				inCell = false
+			}
+		}
+	}
+}
+
+func attr(el xml.StartElement, name string) string {
+	for _, a := range el.Attr {
+		if a.Name.Local == name {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+// sheetPart finds the zip path of a sheet through xl/workbook.xml and its relationships.
+func sheetPart(zr *zip.Reader, sheet string) (string, error) {
+	read := func(name string, v any) error {
+		for _, f := range zr.File {
+			if strings.EqualFold(f.Name, name) {
+				rc, err := f.Open()
+				if err != nil {
+					return err
+				}
+				defer rc.Close()
+				return xml.NewDecoder(io.LimitReader(rc, 16<<20)).Decode(v)
+			}
+		}
+		return errors.New("missing " + name)
+	}
+	var wb struct {
+		Sheets []struct {
+			Name string     `xml:"name,attr"`
+			Attr []xml.Attr `xml:",any,attr"`
+		} `xml:"sheets>sheet"`
+	}
+	var rels struct {
+		Rels []struct {
+			ID     string `xml:"Id,attr"`
+			Target string `xml:"Target,attr"`
+		} `xml:"Relationship"`
+	}
+	if read("xl/workbook.xml", &wb) != nil || read("xl/_rels/workbook.xml.rels", &rels) != nil {
+		return "", &FileError{Msg: notXLSX}
+	}
+	for _, s := range wb.Sheets {
+		if s.Name != sheet {
+			continue
+		}
+		var rid string
+		for _, a := range s.Attr {
+			if a.Name.Local == "id" {
+				rid = a.Value
+			}
+		}
+		for _, r := range rels.Rels {
+			if r.ID == rid {
+				t := r.Target
+				if strings.HasPrefix(t, "/") {
+					return strings.TrimPrefix(t, "/"), nil
+				}
+				return path.Clean("xl/" + t), nil
+			}
+		}
+	}
+	return "", &FileError{Msg: notXLSX}
+}

@@ -1,0 +1,386 @@
+package soqfile
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/14build/14build/money"
+	"github.com/14build/14build/soq"
+	"github.com/14build/14build/store"
+)
+
+// Field is what a column holds.
+type Field string
+
+// The fields a column can be mapped to.
+const (
+	Reference   Field = "reference"
+	Description Field = "description"
+	Unit        Field = "unit"
+	Quantity    Field = "quantity"
+	Rate        Field = "rate"
+	Section     Field = "section"
+	ItemType    Field = "item_type"
+	Trade       Field = "trade"
+	Ignore      Field = "ignore"
+)
+
+// Fields in the order the mapping form offers them.
+var Fields = []Field{Reference, Description, Unit, Quantity, Rate, Section, ItemType, Trade, Ignore}
+
+// Required fields must each be mapped to one column.
+var Required = []Field{Reference, Description, Unit, Quantity, Rate, Section}
+
+// Label is the field as people read it.
+func (f Field) Label() string {
+	switch f {
+	case ItemType:
+		return "Item type (optional)"
+	case Trade:
+		return "Trade (optional)"
+	case Ignore:
+		return "Ignore this column"
+	}
+	return strings.ToUpper(string(f[:1])) + string(f[1:])
+}
+
+// ValidField reports whether s names a field.
+func ValidField(s string) bool {
+	for _, f := range Fields {
+		if string(f) == s {
+			return true
+		}
+	}
+	return false
+}
+
+// headerAliases are the header names each field is recognised by (normalized: lower case,
+// letters and digits separated by single spaces).
+var headerAliases = map[Field][]string{
+	Reference:   {"reference", "ref", "item ref", "item reference", "item no", "item number", "item", "no", "code", "item code", "ref no"},
+	Description: {"description", "desc", "item description", "details", "particulars", "work description"},
+	Unit:        {"unit", "units", "uom", "unit of measure", "unit of measurement", "measure"},
+	Quantity:    {"quantity", "qty", "quant", "qnty", "quantities"},
+	Rate:        {"rate", "unit rate", "price", "unit price", "rate per unit", "unit cost"},
+	Section:     {"section", "section code", "bill", "bill section", "group", "element", "section title"},
+	ItemType:    {"item type", "type", "line type", "kind"},
+	Trade:       {"trade", "category", "trade category", "discipline", "package"},
+}
+
+func normHeader(s string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range strings.ToLower(s) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteRune(r)
+			space = false
+		} else {
+			space = true
+		}
+	}
+	return b.String()
+}
+
+// Guess maps each header to a field: exact names first ("Qty", "Unit rate", "Section"),
+// then names that contain a field's word ("Rate (USD)"); each field goes to one column at
+// most, the rest are ignored. Amount and total columns are ignored: amounts are computed.
+func Guess(header []string) []Field {
+	out := make([]Field, len(header))
+	used := map[Field]bool{}
+	for i := range out {
+		out[i] = Ignore
+	}
+	norm := make([]string, len(header))
+	for i, h := range header {
+		norm[i] = normHeader(h)
+	}
+	for _, f := range Fields[:len(Fields)-1] {
+		for i, h := range norm {
+			if out[i] != Ignore || used[f] {
+				continue
+			}
+			for _, a := range headerAliases[f] {
+				if h == a {
+					out[i], used[f] = f, true
+					break
+				}
+			}
+		}
+	}
+	contains := []struct {
+		word string
+		f    Field
+	}{{"rate", Rate}, {"price", Rate}, {"qty", Quantity}, {"quantit", Quantity}, {"descr", Description}, {"section", Section},
+		{"ref", Reference}, {"unit", Unit}, {"type", ItemType}, {"trade", Trade}}
+	for i, h := range norm {
+		if out[i] != Ignore || strings.Contains(h, "amount") || strings.Contains(h, "total") {
+			continue
+		}
+		for _, c := range contains {
+			if !used[c.f] && strings.Contains(h, c.word) {
+				out[i], used[c.f] = c.f, true
+				break
+			}
+		}
+	}
+	return out
+}
+
+// CheckMapping checks a mapping for a table of ncols columns: every required field once,
+// optional fields at most once. It returns a message for people, or "".
+func CheckMapping(m []Field, ncols int) string {
+	if len(m) != ncols {
+		return "Choose what each column holds."
+	}
+	count := map[Field]int{}
+	for _, f := range m {
+		if !ValidField(string(f)) {
+			return "Choose what each column holds."
+		}
+		count[f]++
+	}
+	var missing []string
+	for _, f := range Required {
+		if count[f] == 0 {
+			missing = append(missing, strings.ToLower(f.Label()))
+		}
+	}
+	if len(missing) > 0 {
+		return "Map a column to each of: " + strings.Join(missing, ", ") + "."
+	}
+	for _, f := range Fields[:len(Fields)-1] {
+		if count[f] > 1 {
+			return fmt.Sprintf("Only one column can be %s; set the others to “Ignore this column”.", strings.ToLower(strings.TrimSuffix(f.Label(), " (optional)")))
+		}
+	}
+	return ""
+}
+
+// Result is what checking every row of a table gives.
+type Result struct {
+	Total, Skipped int
+	Lines          []store.ImportLine
+	Sections       []store.ImportSection
+	Refused        []store.ImportRefusal
+}
+
+// ProgressEvery is how many rows are checked between progress reports.
+const ProgressEvery = 500
+
+// Check validates every data row of t under mapping m. Quantities are read exactly
+// (soq.ParseQuantity), rates in major units of the currency into minor units
+// (money.Parse), units, item types and the item rules by soq.Item.Check, trades by name
+// (cats: lower-case name → id). Sections are codes ("B") or a code and title
+// ("B Substructure"); a blank section cell takes the section of the row above. Rows with
+// no reference, unit, quantity or rate are headings, notes or totals: skipped (a section
+// named on one still opens that section). References used twice in the file are refused
+// on their second row. progress, when set, is called every ProgressEvery rows.
+func Check(t *Table, m []Field, cur money.Currency, cats map[string]int64, progress func(done int) error) (Result, error) {
+	col := map[Field]int{}
+	for i, f := range m {
+		if f != Ignore {
+			col[f] = i
+		}
+	}
+	get := func(row []string, f Field) string {
+		i, ok := col[f]
+		if !ok || i >= len(row) {
+			return ""
+		}
+		return row[i]
+	}
+	res := Result{Total: len(t.Rows)}
+	seenRef := map[string]int{}
+	seenSec := map[string]bool{}
+	var curCode, curTitle string
+	openSection := func(code, title string) {
+		k := strings.ToLower(code)
+		if !seenSec[k] {
+			seenSec[k] = true
+			res.Sections = append(res.Sections, store.ImportSection{Code: code, Title: title})
+		}
+	}
+	for i, row := range t.Rows {
+		if progress != nil && i > 0 && i%ProgressEvery == 0 {
+			if err := progress(i); err != nil {
+				return res, err
+			}
+		}
+		num := t.Nums[i]
+		refuse := func(reason string) { res.Refused = append(res.Refused, store.ImportRefusal{Row: num, Reason: reason}) }
+		if fc := formulaIn(t.Formulas[num], col); fc >= 0 {
+			refuse(fmt.Sprintf("cell %s%d contains a formula; paste values", colName(fc), num))
+			continue
+		}
+		secText := get(row, Section)
+		var secErr string
+		if secText != "" {
+			code, title, msg := parseSection(secText)
+			if msg != "" {
+				secErr = msg
+			} else {
+				curCode, curTitle = code, title
+			}
+		}
+		heading := get(row, Reference) == "" && get(row, Unit) == "" && get(row, Quantity) == "" && get(row, Rate) == ""
+		if heading {
+			if secText != "" && secErr == "" {
+				openSection(curCode, curTitle)
+			}
+			res.Skipped++
+			continue
+		}
+		var reasons []string
+		add := func(field, msg string) { reasons = append(reasons, field+" "+msg) }
+		if secErr != "" {
+			reasons = append(reasons, secErr)
+		} else if curCode == "" {
+			add("section", "is required (a code such as B, or B Substructure)")
+		}
+		it := soq.Item{Reference: get(row, Reference), Description: get(row, Description), Unit: get(row, Unit), Type: soq.Measured}
+		typeOK := true
+		if s := get(row, ItemType); s != "" {
+			tp, ok := parseItemType(s)
+			if !ok {
+				add("item type", fmt.Sprintf("%q is not one of: measured, provisional sum, prime cost sum, daywork, preliminaries", clip(s)))
+				typeOK = false
+			}
+			it.Type = tp
+		}
+		qtyText, rateText := get(row, Quantity), get(row, Rate)
+		badField := map[string]bool{}
+		if qtyText == "" && it.Type.Fixed() {
+			it.Quantity = 1000 // an allowance is one sum
+		} else if q, err := soq.ParseQuantity(qtyText); err != nil {
+			add("quantity", quoted(qtyText, err.Error()))
+			badField["quantity"] = true
+		} else {
+			it.Quantity = q
+		}
+		if r, err := money.Parse(rateText, cur); err != nil {
+			msg := err.Error()
+			if err == money.ErrEmpty {
+				msg = "is required"
+			}
+			add("rate", quoted(rateText, msg))
+			badField["rate"] = true
+		} else {
+			it.Rate = r
+		}
+		var catID int64
+		if s := get(row, Trade); s != "" {
+			id, ok := cats[strings.ToLower(s)]
+			if !ok {
+				add("trade", fmt.Sprintf("%q is not a trade category we know", clip(s)))
+			}
+			catID = id
+		}
+		if typeOK {
+			errs := it.Check()
+			for _, f := range []string{"reference", "description", "unit", "quantity", "rate"} {
+				if msg, ok := errs[f]; ok && !badField[f] {
+					add(f, msg)
+				}
+			}
+		}
+		if len(reasons) == 0 {
+			k := strings.ToLower(it.Reference)
+			if other, dup := seenRef[k]; dup {
+				reasons = append(reasons, fmt.Sprintf("reference %s is used twice in the file (also row %d)", it.Reference, other))
+			} else {
+				seenRef[k] = num
+			}
+		}
+		if len(reasons) > 0 {
+			refuse(strings.Join(reasons, "; "))
+			continue
+		}
+		openSection(curCode, curTitle)
+		res.Lines = append(res.Lines, store.ImportLine{Row: num, SectionCode: curCode, SectionTitle: curTitle, Item: it, CategoryID: catID})
+	}
+	if progress != nil {
+		if err := progress(len(t.Rows)); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+func quoted(text, msg string) string {
+	if text == "" {
+		return msg
+	}
+	return fmt.Sprintf("%q %s", clip(text), msg)
+}
+
+func clip(s string) string {
+	if utf8.RuneCountInString(s) > 40 {
+		r := []rune(s)
+		return string(r[:40]) + "…"
+	}
+	return s
+}
+
+// formulaIn returns the first mapped column among cols with a formula, or -1. Formulas
+// in ignored columns (a computed amount) do not matter: amounts are recomputed.
+func formulaIn(cols []int, mapped map[Field]int) int {
+	for _, c := range cols {
+		for _, i := range mapped {
+			if i == c {
+				return c
+			}
+		}
+	}
+	return -1
+}
+
+func colName(i int) string {
+	name := ""
+	for n := i + 1; n > 0; n = (n - 1) / 26 {
+		name = string(rune('A'+(n-1)%26)) + name
+	}
+	return name
+}
+
+// parseSection reads "B" or "B Substructure" (or "B - Substructure", "B: Substructure").
+func parseSection(s string) (code, title, msg string) {
+	s = strings.TrimSpace(s)
+	code, title, _ = strings.Cut(s, " ")
+	title = strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(title), "-–:"))
+	code = strings.TrimRight(code, ":.")
+	if code == "" {
+		return "", "", "section is required"
+	}
+	if utf8.RuneCountInString(code) > 20 {
+		return "", "", fmt.Sprintf("section code %q must be at most 20 characters (write a code, then the title: B Substructure)", clip(code))
+	}
+	if utf8.RuneCountInString(title) > 200 {
+		return "", "", "section title must be at most 200 characters"
+	}
+	if title == "" {
+		title = "Section " + code
+	}
+	return code, title, ""
+}
+
+func parseItemType(s string) (soq.ItemType, bool) {
+	n := strings.Join(strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return r == ' ' || r == '_' || r == '-' || r == '.' }), " ")
+	switch n {
+	case "measured", "m", "measured work":
+		return soq.Measured, true
+	case "provisional sum", "ps", "prov sum", "provisional":
+		return soq.ProvisionalSum, true
+	case "prime cost sum", "pc sum", "pc", "prime cost":
+		return soq.PrimeCostSum, true
+	case "daywork", "dayworks", "day work", "dw":
+		return soq.Daywork, true
+	case "preliminaries", "prelims", "preliminary", "prelim":
+		return soq.Preliminaries, true
+	}
+	return soq.ItemType(n), false
+}

@@ -1,0 +1,404 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/lib/pq"
+
+	"github.com/14build/14build/soq"
+)
+
+// Import statuses.
+const (
+	ImportUploaded = "uploaded"
+	ImportQueued   = "queued"
+	ImportRunning  = "running"
+	ImportDone     = "done"
+	ImportFailed   = "failed"
+)
+
+// Import modes.
+const (
+	ModeAllOrNothing = "all_or_nothing"
+	ModeValidRows    = "valid_rows"
+)
+
+// ErrSOQIssued is returned when an import meets an SOQ that was issued meanwhile.
+var ErrSOQIssued = errors.New("the SOQ is issued")
+
+// ImportRefusal is one refused row: its number as the spreadsheet numbers it, and why.
+type ImportRefusal struct {
+	Row    int    `json:"row"`
+	Reason string `json:"reason"`
+}
+
+// SOQImport is an uploaded spreadsheet and what became of it. Content is loaded only by
+// ImportContent.
+type SOQImport struct {
+	ID            string         `db:"id"`
+	SOQID         string         `db:"soq_id"`
+	ProjectID     string         `db:"project_id"`
+	Filename      string         `db:"filename"`
+	Format        string         `db:"format"`
+	SizeBytes     int            `db:"size_bytes"`
+	Sheet         string         `db:"sheet"`
+	MappingJSON   []byte         `db:"mapping"`
+	Mode          string         `db:"mode"`
+	Status        string         `db:"status"`
+	TotalRows     int            `db:"total_rows"`
+	ProcessedRows int            `db:"processed_rows"`
+	ImportedRows  int            `db:"imported_rows"`
+	SkippedRows   int            `db:"skipped_rows"`
+	RefusedRows   int            `db:"refused_rows"`
+	Error         string         `db:"error"`
+	RiverJobID    sql.NullInt64  `db:"river_job_id"`
+	CreatedBy     sql.NullString `db:"created_by"`
+	CreatedAt     time.Time      `db:"created_at"`
+	UpdatedAt     time.Time      `db:"updated_at"`
+	StartedAt     sql.NullTime   `db:"started_at"`
+	FinishedAt    sql.NullTime   `db:"finished_at"`
+	Content       []byte         `db:"-"`
+}
+
+// Finished reports whether the import has reached its end (done or failed).
+func (i SOQImport) Finished() bool { return i.Status == ImportDone || i.Status == ImportFailed }
+
+// Mapping is the column mapping (one field name per column).
+func (i SOQImport) Mapping() []string {
+	var m []string
+	_ = json.Unmarshal(i.MappingJSON, &m)
+	return m
+}
+
+// Percent is the progress shown on the bar, 0..100.
+func (i SOQImport) Percent() int {
+	switch {
+	case i.Finished():
+		return 100
+	case i.TotalRows <= 0:
+		return 0
+	}
+	return min(99, i.ProcessedRows*100/i.TotalRows)
+}
+
+const importColumns = `id, soq_id, project_id, filename, format, size_bytes, sheet, mapping, mode, status, total_rows, processed_rows,
+	imported_rows, skipped_rows, refused_rows, error, river_job_id, created_by, created_at, updated_at, started_at, finished_at`
+
+// NewImport is an upload to store.
+type NewImport struct {
+	SOQID, ProjectID, Filename, Format, Sheet, CreatedBy string
+	Content                                              []byte
+}
+
+// CreateImport stores an uploaded file, status uploaded.
+func (s *Store) CreateImport(ctx context.Context, in NewImport) (string, error) {
+	id := newUUID()
+	_, err := s.q.exec(ctx, `INSERT INTO soq_imports (id, soq_id, project_id, filename, format, content, size_bytes, sheet, created_by)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULLIF($9, '')::uuid)`, id, in.SOQID, in.ProjectID, in.Filename, in.Format, in.Content, len(in.Content), in.Sheet, in.CreatedBy)
+	return id, err
+}
+
+// Import returns an import of the SOQ, without its file.
+func (s *Store) Import(ctx context.Context, soqID, id string) (SOQImport, error) {
+	if !validUUID(id) {
+		return SOQImport{}, ErrNotFound
+	}
+	var imp SOQImport
+	err := s.q.get(ctx, &imp, `SELECT `+importColumns+` FROM soq_imports WHERE soq_id = $1 AND id = $2`, soqID, id)
+	return imp, err
+}
+
+// ImportContent returns an import with its file.
+func (s *Store) ImportContent(ctx context.Context, id string) (SOQImport, error) {
+	if !validUUID(id) {
+		return SOQImport{}, ErrNotFound
+	}
+	var row struct {
+		SOQImport
+		Content []byte `db:"content"`
+	}
+	if err := s.q.get(ctx, &row, `SELECT `+importColumns+`, content FROM soq_imports WHERE id = $1`, id); err != nil {
+		return SOQImport{}, err
+	}
+	row.SOQImport.Content = row.Content
+	return row.SOQImport, nil
+}
+
+// ImportRefusals returns up to limit refused rows of an import, in row order.
+func (s *Store) ImportRefusals(ctx context.Context, id string, limit int) ([]ImportRefusal, error) {
+	var out []ImportRefusal
+	err := s.q.sel(ctx, &out, `SELECT (r->>'row')::int AS row, r->>'reason' AS reason
+FROM soq_imports i, jsonb_array_elements(i.refused) WITH ORDINALITY AS x(r, n) WHERE i.id = $1 ORDER BY x.n LIMIT $2`, id, limit)
+	return out, err
+}
+
+// RecentImports lists an SOQ's latest imports (without files).
+func (s *Store) RecentImports(ctx context.Context, soqID string, limit int) ([]SOQImport, error) {
+	var out []SOQImport
+	err := s.q.sel(ctx, &out, `SELECT `+importColumns+` FROM soq_imports WHERE soq_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, soqID, limit)
+	return out, err
+}
+
+// QueueImport saves the chosen sheet, mapping and mode and enqueues the job in the same
+// transaction, so the job never runs on settings that were not saved. enqueue inserts the
+// job on tx and returns its id. An import that is no longer "uploaded" is left as it is
+// (a second click of Start enqueues nothing); queued reports whether this call queued it.
+func (s *Store) QueueImport(ctx context.Context, id, sheet string, mapping []string, mode string, enqueue func(tx *sql.Tx) (int64, error)) (queued bool, err error) {
+	m, err := json.Marshal(mapping)
+	if err != nil {
+		return false, err
+	}
+	sqltx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("begin: %w", err)
+	}
+	s.queries.Add(1)
+	defer func() {
+		if err != nil || !queued {
+			_ = sqltx.Rollback()
+		}
+	}()
+	q := &counted{ext: sqltx, n: s.queries}
+	var status string
+	if err = q.get(ctx, &status, `SELECT status FROM soq_imports WHERE id = $1 FOR UPDATE`, id); err != nil {
+		return false, err
+	}
+	if status != ImportUploaded {
+		return false, nil
+	}
+	jobID, err := enqueue(sqltx.Tx)
+	if err != nil {
+		return false, fmt.Errorf("enqueue: %w", err)
+	}
+	s.queries.Add(1)
+	if err = q.execOne(ctx, `UPDATE soq_imports SET sheet = $2, mapping = $3, mode = $4, status = 'queued', river_job_id = $5, updated_at = now() WHERE id = $1`,
+		id, sheet, m, mode, jobID); err != nil {
+		return false, err
+	}
+	if err = sqltx.Commit(); err != nil {
+		return false, fmt.Errorf("commit: %w", err)
+	}
+	s.queries.Add(1)
+	return true, nil
+}
+
+// StartImportRun marks an import running and clears the previous run's figures.
+func (s *Store) StartImportRun(ctx context.Context, id string) error {
+	return s.q.execOne(ctx, `UPDATE soq_imports SET status = 'running', processed_rows = 0, error = '', started_at = now(), finished_at = NULL, updated_at = now() WHERE id = $1`, id)
+}
+
+// ImportProgress records how many rows are read (total) and checked (processed).
+func (s *Store) ImportProgress(ctx context.Context, id string, total, processed int) error {
+	_, err := s.q.exec(ctx, `UPDATE soq_imports SET total_rows = $2, processed_rows = $3, updated_at = now() WHERE id = $1`, id, total, processed)
+	return err
+}
+
+// FailImport ends an import with a message for people; nothing is written.
+func (s *Store) FailImport(ctx context.Context, id, message string) error {
+	_, err := s.q.exec(ctx, `UPDATE soq_imports SET status = 'failed', error = $2, imported_rows = 0, finished_at = now(), updated_at = now() WHERE id = $1`, id, message)
+	return err
+}
+
+// RetryImport puts an import back in the queue after a failed attempt, with a message.
+func (s *Store) RetryImport(ctx context.Context, id, message string) error {
+	_, err := s.q.exec(ctx, `UPDATE soq_imports SET status = 'queued', error = $2, updated_at = now() WHERE id = $1`, id, message)
+	return err
+}
+
+// ImportLine is one checked row of a spreadsheet, ready to be written.
+type ImportLine struct {
+	Row          int
+	SectionCode  string
+	SectionTitle string
+	Item         soq.Item
+	CategoryID   int64
+}
+
+// ImportSection is a section named in the file (created when missing).
+type ImportSection struct{ Code, Title string }
+
+// ImportPlan is what an import run decided from the file.
+type ImportPlan struct {
+	ImportID, SOQID, ProjectID string
+	AllOrNothing               bool
+	Total, Skipped             int
+	Lines                      []ImportLine
+	Sections                   []ImportSection // in order of first appearance
+	Refused                    []ImportRefusal
+}
+
+// ImportOutcome is what an import wrote.
+type ImportOutcome struct {
+	Imported, SectionsCreated int
+	Refused                   []ImportRefusal
+}
+
+// ApplyImport writes an import in one transaction: it first deletes the items a previous
+// run of the same import wrote (so a retried job never duplicates rows), refuses rows whose
+// reference other rows of the SOQ already use, and then — unless the plan is all-or-nothing
+// and a row was refused — creates the missing sections and inserts the items, in a constant
+// number of statements. The import is marked done in the same transaction.
+func (s *Store) ApplyImport(ctx context.Context, p ImportPlan) (ImportOutcome, error) {
+	var out ImportOutcome
+	err := s.WithTx(ctx, func(tx *Tx) error {
+		out = ImportOutcome{}
+		var status string
+		if err := tx.q.get(ctx, &status, `SELECT status FROM soqs WHERE id = $1 FOR UPDATE`, p.SOQID); err != nil {
+			return err
+		}
+		if status == "issued" {
+			return ErrSOQIssued
+		}
+		if _, err := tx.q.exec(ctx, `DELETE FROM soq_items WHERE soq_id = $1 AND import_id = $2`, p.SOQID, p.ImportID); err != nil {
+			return fmt.Errorf("delete previous run: %w", err)
+		}
+		refs := make([]string, len(p.Lines))
+		for i, l := range p.Lines {
+			refs[i] = strings.ToLower(l.Item.Reference)
+		}
+		var taken []string
+		if len(refs) > 0 {
+			if err := tx.q.sel(ctx, &taken, `SELECT lower(reference) FROM soq_items WHERE soq_id = $1 AND lower(reference) = ANY($2)`, p.SOQID, pq.Array(refs)); err != nil {
+				return err
+			}
+		}
+		isTaken := make(map[string]bool, len(taken))
+		for _, r := range taken {
+			isTaken[r] = true
+		}
+		refused := append([]ImportRefusal(nil), p.Refused...)
+		lines := make([]ImportLine, 0, len(p.Lines))
+		for _, l := range p.Lines {
+			if isTaken[strings.ToLower(l.Item.Reference)] {
+				refused = append(refused, ImportRefusal{Row: l.Row, Reason: fmt.Sprintf("reference %s is already used in this SOQ", l.Item.Reference)})
+				continue
+			}
+			lines = append(lines, l)
+		}
+		sort.SliceStable(refused, func(a, b int) bool { return refused[a].Row < refused[b].Row })
+		out.Refused = refused
+		if p.AllOrNothing && len(refused) > 0 {
+			lines = nil
+		}
+		if len(lines) > 0 || (!p.AllOrNothing || len(refused) == 0) && len(p.Sections) > 0 {
+			var err error
+			if out.SectionsCreated, err = tx.writeImport(ctx, p, lines); err != nil {
+				return err
+			}
+		}
+		out.Imported = len(lines)
+		rj, err := json.Marshal(refused)
+		if err != nil {
+			return err
+		}
+		return tx.q.execOne(ctx, `UPDATE soq_imports SET status = 'done', error = '', total_rows = $2, processed_rows = $2, skipped_rows = $3,
+	imported_rows = $4, refused_rows = $5, refused = $6, finished_at = now(), updated_at = now() WHERE id = $1`,
+			p.ImportID, p.Total, p.Skipped, out.Imported, len(refused), rj)
+	})
+	return out, err
+}
+
+// writeImport creates the plan's missing sections and inserts lines.
+func (tx *Tx) writeImport(ctx context.Context, p ImportPlan, lines []ImportLine) (int, error) {
+	var secs []struct {
+		ID   string `db:"id"`
+		Code string `db:"code"`
+	}
+	if err := tx.q.sel(ctx, &secs, `SELECT id, lower(code) AS code FROM soq_sections WHERE soq_id = $1`, p.SOQID); err != nil {
+		return 0, err
+	}
+	var pos struct {
+		Section int64 `db:"section"`
+		Item    int64 `db:"item"`
+	}
+	if err := tx.q.get(ctx, &pos, `SELECT (SELECT COALESCE(max(position), 0) FROM soq_sections WHERE soq_id = $1) AS section,
+	(SELECT COALESCE(max(position), 0) FROM soq_items WHERE soq_id = $1) AS item`, p.SOQID); err != nil {
+		return 0, err
+	}
+	byCode := make(map[string]string, len(secs))
+	for _, s := range secs {
+		byCode[s.Code] = s.ID
+	}
+	var sIDs, sCodes, sTitles []string
+	var sPos []int64
+	for _, s := range p.Sections {
+		k := strings.ToLower(s.Code)
+		if _, ok := byCode[k]; ok {
+			continue
+		}
+		id := newUUID()
+		byCode[k] = id
+		pos.Section++
+		sIDs, sCodes, sTitles, sPos = append(sIDs, id), append(sCodes, s.Code), append(sTitles, s.Title), append(sPos, pos.Section)
+	}
+	if len(sIDs) > 0 {
+		_, err := tx.q.exec(ctx, `INSERT INTO soq_sections (id, soq_id, code, title, position)
+SELECT x.id, $1, x.code, x.title, x.pos FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[]) AS x(id, code, title, pos)`,
+			p.SOQID, pq.Array(sIDs), pq.Array(sCodes), pq.Array(sTitles), pq.Array(sPos))
+		if err != nil {
+			return 0, fmt.Errorf("insert sections: %w", err)
+		}
+	}
+	n := len(lines)
+	ids, secIDs, refs, descs, units, qty, types := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	rates, cats, ipos := make([]int64, n), make([]int64, n), make([]int64, n)
+	for i, l := range lines {
+		sid, ok := byCode[strings.ToLower(l.SectionCode)]
+		if !ok {
+			return 0, fmt.Errorf("row %d: section %q not in the plan", l.Row, l.SectionCode)
+		}
+		ids[i], secIDs[i], refs[i], descs[i], units[i] = newUUID(), sid, l.Item.Reference, l.Item.Description, l.Item.Unit
+		qty[i], types[i], rates[i], cats[i], ipos[i] = l.Item.Quantity.Fixed(), string(l.Item.Type), l.Item.Rate, l.CategoryID, pos.Item+int64(i+1)
+	}
+	if err := tx.insertItems(ctx, p.SOQID, p.ProjectID, p.ImportID, ids, secIDs, refs, descs, units, qty, types, rates, cats, ipos, nil, nil); err != nil {
+		return 0, err
+	}
+	return len(sIDs), nil
+}
+
+// JobRow is one background job of a project, with its import's progress when it is one.
+type JobRow struct {
+	ID          int64          `db:"id"`
+	Kind        string         `db:"kind"`
+	State       string         `db:"state"`
+	Attempt     int            `db:"attempt"`
+	MaxAttempts int            `db:"max_attempts"`
+	ErrorCount  int            `db:"error_count"`
+	CreatedAt   time.Time      `db:"created_at"`
+	FinalizedAt sql.NullTime   `db:"finalized_at"`
+	ImportID    sql.NullString `db:"import_id"`
+	SOQID       sql.NullString `db:"soq_id"`
+	SOQTitle    sql.NullString `db:"soq_title"`
+	Filename    sql.NullString `db:"filename"`
+	Status      sql.NullString `db:"status"`
+	Total       sql.NullInt64  `db:"total_rows"`
+	Processed   sql.NullInt64  `db:"processed_rows"`
+	Imported    sql.NullInt64  `db:"imported_rows"`
+	Refused     sql.NullInt64  `db:"refused_rows"`
+	Message     sql.NullString `db:"error"`
+}
+
+// ProjectJobs lists a project's background jobs, newest first: River's jobs whose args
+// carry the project's id, joined to the imports they run. Two queries.
+func (s *Store) ProjectJobs(ctx context.Context, projectID string, limit, offset int) ([]JobRow, int, error) {
+	const where = `j.args @> jsonb_build_object('project_id', $1::text)`
+	var total int
+	if err := s.q.get(ctx, &total, `SELECT count(*) FROM river_job j WHERE `+where, projectID); err != nil {
+		return nil, 0, err
+	}
+	var out []JobRow
+	err := s.q.sel(ctx, &out, `SELECT j.id, j.kind, j.state::text AS state, j.attempt, j.max_attempts,
+	COALESCE(array_length(j.errors, 1), 0) AS error_count, j.created_at, j.finalized_at,
+	i.id::text AS import_id, i.soq_id::text AS soq_id, q.title AS soq_title, i.filename, i.status, i.total_rows, i.processed_rows,
+	i.imported_rows, i.refused_rows, i.error
+FROM river_job j LEFT JOIN soq_imports i ON i.river_job_id = j.id LEFT JOIN soqs q ON q.id = i.soq_id
+WHERE `+where+` ORDER BY j.created_at DESC, j.id DESC LIMIT $2 OFFSET $3`, projectID, limit, offset)
+	return out, total, err
+}
