@@ -392,6 +392,10 @@ func (h *Handlers) apiSOQReplace(c echo.Context) error {
 	if len(errs) > 0 {
 		return errInvalid(errs)
 	}
+	// An issued SOQ is read-only: a replacement must say it returns the SOQ to draft.
+	if cur.Status == "issued" && in.Status == "issued" {
+		return &appError{Status: http.StatusConflict, Message: `This SOQ is issued: send "status": "draft" to replace it, which returns it to draft.`}
+	}
 	if err := h.st.ReplaceSOQ(c.Request().Context(), cur.ID, cur.ProjectID, in); err != nil {
 		return soqStoreError(err)
 	}

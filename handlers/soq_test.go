@@ -149,3 +149,34 @@ func TestSOQPermissions(t *testing.T) {
 		t.Errorf("owner delete: %d", res.Code)
 	}
 }
+
+func TestSOQReplaceIssued(t *testing.T) {
+	f := newFixture(t)
+	c := f.clients["owner"]
+	body := soqBodyFor(f.P.ID)
+	body["status"] = "issued"
+	res := c.do("POST", "/api/soq", body)
+	if res.Code != http.StatusCreated {
+		t.Fatalf("create: %d %s", res.Code, res.Body)
+	}
+	id := res.JSON(t)["id"].(string)
+	// Replacing an issued SOQ while keeping it issued is a conflict and changes nothing.
+	body["title"] = "Changed"
+	body["sections"] = []any{}
+	res = c.do("PUT", "/api/soq/"+id, body)
+	if res.Code != http.StatusConflict || !strings.Contains(res.Body, `\"status\": \"draft\"`) {
+		t.Fatalf("PUT issued: %d %s", res.Code, res.Body)
+	}
+	if got := c.get("/api/soq/" + id).JSON(t); got["title"] != "Main SOQ" || got["itemCount"] != 3.0 {
+		t.Fatalf("the refused PUT changed the SOQ: %v %v", got["title"], got["itemCount"])
+	}
+	// Saying so returns it to draft with the new content.
+	body["status"] = "draft"
+	res = c.do("PUT", "/api/soq/"+id, body)
+	if res.Code != http.StatusOK {
+		t.Fatalf("PUT draft: %d %s", res.Code, res.Body)
+	}
+	if got := res.JSON(t); got["status"] != "draft" || got["title"] != "Changed" || got["itemCount"] != 0.0 {
+		t.Fatalf("after PUT: %v", got)
+	}
+}
