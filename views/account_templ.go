@@ -81,7 +81,7 @@ func AccountPage(p Page, a AccountView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "</p><div class=\"mt-6 grid gap-6 lg:grid-cols-2\"><section class=\"card p-6\" aria-labelledby=\"profile-h\"><h2 id=\"profile-h\" class=\"text-base font-semibold text-slate-900\">Profile</h2><form method=\"post\" action=\"/account\" class=\"mt-4 space-y-4\" novalidate>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "</p><div class=\"mt-6 grid grid-cols-1 gap-6 lg:grid-cols-2\"><section class=\"card p-6\" aria-labelledby=\"profile-h\"><h2 id=\"profile-h\" class=\"text-base font-semibold text-slate-900\">Profile</h2><form method=\"post\" action=\"/account\" class=\"mt-4 space-y-4\" novalidate>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -379,7 +379,7 @@ func ImportUploadPage(p Page, v ImportUploadView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, " <div class=\"mt-4 grid gap-6 lg:grid-cols-3\"><section class=\"card p-6 lg:col-span-2\" aria-labelledby=\"upload-h\"><h3 id=\"upload-h\" class=\"text-sm font-semibold text-slate-900\">1. Upload the file</h3><p class=\"mt-1 text-sm text-slate-600\">An Excel workbook (.xlsx) or a CSV file, up to 20 MB and 100,000 rows. The first row names the columns; you match them to SOQ fields on the next page and see a preview before anything is imported.</p><form method=\"post\" action=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, " <div class=\"mt-4 grid grid-cols-1 gap-6 lg:grid-cols-3\"><section class=\"card p-6 lg:col-span-2\" aria-labelledby=\"upload-h\"><h3 id=\"upload-h\" class=\"text-sm font-semibold text-slate-900\">1. Upload the file</h3><p class=\"mt-1 text-sm text-slate-600\">An Excel workbook (.xlsx) or a CSV file, up to 20 MB and 100,000 rows. The first row names the columns; you match them to SOQ fields on the next page and see a preview before anything is imported.</p><form method=\"post\" action=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -808,7 +808,7 @@ func ImportMapForm(v ImportMapView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 47, "<div class=\"-mx-6 mt-5 overflow-x-auto border-y border-slate-200\"><table class=\"min-w-full text-sm\" id=\"import-preview\"><thead class=\"bg-slate-50\"><tr><th scope=\"col\" class=\"sticky left-0 z-10 w-12 bg-slate-50 px-3 py-2 text-right text-xs font-semibold text-slate-400\">Row</th>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 47, "<div class=\"relative -mx-6 mt-5 overflow-x-auto border-y border-slate-200\"><table class=\"min-w-full text-sm\" id=\"import-preview\"><thead class=\"bg-slate-50\"><tr><th scope=\"col\" class=\"sticky left-0 z-10 w-12 bg-slate-50 px-3 py-2 text-right text-xs font-semibold text-slate-400\">Row</th>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1795,7 +1795,7 @@ func JobsPage(p Page, v JobsView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 133, "<div class=\"hidden overflow-x-auto md:block\"><table class=\"min-w-full divide-y divide-slate-200\" id=\"jobs-table\"><thead class=\"bg-slate-50\"><tr><th scope=\"col\" class=\"table-th\">Job</th><th scope=\"col\" class=\"table-th\">State</th><th scope=\"col\" class=\"table-th w-56\">Progress</th><th scope=\"col\" class=\"table-th text-right\">Attempts</th><th scope=\"col\" class=\"table-th\">Created</th><th scope=\"col\" class=\"table-th\">Finished</th></tr></thead> <tbody class=\"divide-y divide-slate-100 bg-white\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 133, "<div class=\"relative hidden overflow-x-auto md:block\"><table class=\"min-w-full divide-y divide-slate-200\" id=\"jobs-table\"><thead class=\"bg-slate-50\"><tr><th scope=\"col\" class=\"table-th\">Job</th><th scope=\"col\" class=\"table-th\">State</th><th scope=\"col\" class=\"table-th w-56\">Progress</th><th scope=\"col\" class=\"table-th text-right\">Attempts</th><th scope=\"col\" class=\"table-th\">Created</th><th scope=\"col\" class=\"table-th\">Finished</th></tr></thead> <tbody class=\"divide-y divide-slate-100 bg-white\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

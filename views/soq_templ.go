@@ -301,7 +301,7 @@ func SOQListPage(p Page, v SOQListView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, " <div class=\"mt-6 grid gap-6 lg:grid-cols-3\"><section class=\"card overflow-hidden lg:col-span-2\" aria-labelledby=\"soqs-h\"><h2 id=\"soqs-h\" class=\"border-b border-slate-100 px-5 py-3 text-sm font-semibold text-slate-900\">Schedules of quantities</h2>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, " <div class=\"mt-6 grid grid-cols-1 gap-6 lg:grid-cols-3\"><section class=\"card overflow-hidden lg:col-span-2\" aria-labelledby=\"soqs-h\"><h2 id=\"soqs-h\" class=\"border-b border-slate-100 px-5 py-3 text-sm font-semibold text-slate-900\">Schedules of quantities</h2>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -311,7 +311,7 @@ func SOQListPage(p Page, v SOQListView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<div class=\"overflow-x-auto\"><table class=\"min-w-full divide-y divide-slate-200\" id=\"soq-list\"><thead class=\"bg-slate-50\"><tr><th scope=\"col\" class=\"table-th\">Title</th><th scope=\"col\" class=\"table-th\">Status</th><th scope=\"col\" class=\"table-th text-right\">Items</th><th scope=\"col\" class=\"table-th text-right\">Total</th><th scope=\"col\" class=\"table-th\">Updated</th></tr></thead> <tbody class=\"divide-y divide-slate-100 bg-white\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<div class=\"relative overflow-x-auto\"><table class=\"min-w-full divide-y divide-slate-200\" id=\"soq-list\"><thead class=\"bg-slate-50\"><tr><th scope=\"col\" class=\"table-th\">Title</th><th scope=\"col\" class=\"table-th\">Status</th><th scope=\"col\" class=\"table-th text-right\">Items</th><th scope=\"col\" class=\"table-th text-right\">Total</th><th scope=\"col\" class=\"table-th\">Updated</th></tr></thead> <tbody class=\"divide-y divide-slate-100 bg-white\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1159,7 +1159,7 @@ func SOQRegion(v SOQSheet) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 82, "<div class=\"max-h-[calc(100vh-9rem)] overflow-auto\" id=\"soq-scroll\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 82, "<div class=\"relative max-h-[calc(100vh-9rem)] overflow-auto\" id=\"soq-scroll\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -112,7 +112,7 @@ func TeamRegion(p Page, t TeamView) templ.Component {
 			templ_7745c5c3_Var3 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<div class=\"grid gap-6 lg:grid-cols-3\"><section class=\"card overflow-hidden lg:col-span-2\" aria-labelledby=\"members-h\"><h2 id=\"members-h\" class=\"border-b border-slate-100 px-5 py-3 text-sm font-semibold text-slate-900\">Members <span class=\"ml-1 text-slate-400\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<div class=\"grid grid-cols-1 gap-6 lg:grid-cols-3\"><section class=\"card overflow-hidden lg:col-span-2\" aria-labelledby=\"members-h\"><h2 id=\"members-h\" class=\"border-b border-slate-100 px-5 py-3 text-sm font-semibold text-slate-900\">Members <span class=\"ml-1 text-slate-400\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

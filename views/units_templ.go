@@ -198,7 +198,7 @@ func UnitsPage(p Page, v UnitsView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<div class=\"hidden overflow-x-auto md:block\"><table class=\"min-w-full divide-y divide-slate-200\" id=\"units-table\"><thead class=\"bg-slate-50\"><tr><th class=\"table-th\">Unit</th><th class=\"table-th\">Type</th><th class=\"table-th\">Floors (m²)</th><th class=\"table-th text-right\">Total m²</th><th class=\"table-th text-right\">Rooms</th><th class=\"table-th text-right\">Baths</th>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<div class=\"relative hidden overflow-x-auto md:block\"><table class=\"min-w-full divide-y divide-slate-200\" id=\"units-table\"><thead class=\"bg-slate-50\"><tr><th class=\"table-th\">Unit</th><th class=\"table-th\">Type</th><th class=\"table-th\">Floors (m²)</th><th class=\"table-th text-right\">Total m²</th><th class=\"table-th text-right\">Rooms</th><th class=\"table-th text-right\">Baths</th>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -742,7 +742,7 @@ func scheduleCard(s units.Schedule) templ.Component {
 			templ_7745c5c3_Var41 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 60, "<section class=\"mt-8 grid gap-6 lg:grid-cols-3\" id=\"area-schedule\" aria-labelledby=\"schedule-h\"><h2 id=\"schedule-h\" class=\"text-lg font-semibold text-slate-900 lg:col-span-3\">Area schedule</h2><dl class=\"grid grid-cols-2 gap-4 lg:col-span-3 lg:grid-cols-4\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 60, "<section class=\"mt-8 grid grid-cols-1 gap-6 lg:grid-cols-3\" id=\"area-schedule\" aria-labelledby=\"schedule-h\"><h2 id=\"schedule-h\" class=\"text-lg font-semibold text-slate-900 lg:col-span-3\">Area schedule</h2><dl class=\"grid grid-cols-2 gap-4 lg:col-span-3 lg:grid-cols-4\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -762,7 +762,7 @@ func scheduleCard(s units.Schedule) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 61, "</dl><div class=\"card overflow-hidden lg:col-span-2\"><h3 class=\"border-b border-slate-100 px-5 py-3 text-sm font-semibold text-slate-900\">Area by unit type</h3><div class=\"overflow-x-auto\"><table class=\"min-w-full divide-y divide-slate-100\" id=\"schedule-by-type\"><thead class=\"bg-slate-50\"><tr><th class=\"table-th\">Type</th><th class=\"table-th text-right\">Units</th><th class=\"table-th text-right\">Floors</th><th class=\"table-th text-right\">Rooms</th><th class=\"table-th text-right\">Baths</th><th class=\"table-th text-right\">Area m²</th></tr></thead> <tbody class=\"divide-y divide-slate-100\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 61, "</dl><div class=\"card overflow-hidden lg:col-span-2\"><h3 class=\"border-b border-slate-100 px-5 py-3 text-sm font-semibold text-slate-900\">Area by unit type</h3><div class=\"relative overflow-x-auto\"><table class=\"min-w-full divide-y divide-slate-100\" id=\"schedule-by-type\"><thead class=\"bg-slate-50\"><tr><th class=\"table-th\">Type</th><th class=\"table-th text-right\">Units</th><th class=\"table-th text-right\">Floors</th><th class=\"table-th text-right\">Rooms</th><th class=\"table-th text-right\">Baths</th><th class=\"table-th text-right\">Area m²</th></tr></thead> <tbody class=\"divide-y divide-slate-100\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

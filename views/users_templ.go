@@ -184,7 +184,7 @@ func UsersRegion(l UserList) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "<div class=\"overflow-x-auto\"><table class=\"min-w-full divide-y divide-slate-200\"><thead class=\"bg-slate-50\"><tr><th class=\"table-th\">Name</th><th class=\"table-th\">Role</th><th class=\"table-th hidden sm:table-cell\">Company</th><th class=\"table-th hidden md:table-cell\">Trade</th><th class=\"table-th\">Status</th><th class=\"table-th\"><span class=\"sr-only\">Actions</span></th></tr></thead> <tbody class=\"divide-y divide-slate-100 bg-white\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "<div class=\"relative overflow-x-auto\"><table class=\"min-w-full divide-y divide-slate-200\"><thead class=\"bg-slate-50\"><tr><th class=\"table-th\">Name</th><th class=\"table-th\">Role</th><th class=\"table-th hidden sm:table-cell\">Company</th><th class=\"table-th hidden md:table-cell\">Trade</th><th class=\"table-th\">Status</th><th class=\"table-th\"><span class=\"sr-only\">Actions</span></th></tr></thead> <tbody class=\"divide-y divide-slate-100 bg-white\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

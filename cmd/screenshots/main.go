@@ -46,6 +46,11 @@ func run(base, out, only string) error {
 		{"team", "olivia@harbourhomes.test", "/projects/{first}/team"},
 		{"units", "olivia@harbourhomes.test", "/projects/{first}/units"},
 		{"unit-new", "olivia@harbourhomes.test", "/projects/{first}/units/new"},
+		{"soq-list", "olivia@harbourhomes.test", "/projects/{soqProject}/soq"},
+		{"soq", "olivia@harbourhomes.test", "{soq}"},
+		{"soq-filtered", "olivia@harbourhomes.test", "{soq}?type=provisional_sum"},
+		{"soq-import", "olivia@harbourhomes.test", "{soq}/import"},
+		{"jobs", "olivia@harbourhomes.test", "/projects/{soqProject}/jobs"},
 		{"account", "olivia@harbourhomes.test", "/account"},
 		{"dashboard-bidder", "bea@sparkelectrical.test", "/"},
 		{"dashboard-inhouse", "ivan@harbourhomes.test", "/"},
@@ -91,7 +96,8 @@ func run(base, out, only string) error {
 						chromedp.SendKeys("#email", s.as),
 						chromedp.SendKeys("#password", "demo-password"),
 						chromedp.Submit("#password"),
-						chromedp.WaitVisible("#main"),
+						// The sign-out form exists only once signed in (#main is on the login page too).
+						chromedp.WaitReady(`form[action="/logout"]`),
 					); err != nil {
 						return fmt.Errorf("sign in as %s: %w", s.as, err)
 					}
@@ -107,6 +113,16 @@ func run(base, out, only string) error {
 					return err
 				}
 				path = strings.ReplaceAll(path, "/projects/{first}", href.Value)
+			}
+			if strings.Contains(path, "{soq") {
+				// The demo SOQ: the first SOQ link on the SOQ tab of the project that has one.
+				soqPath, err := demoSOQ(ctx, base)
+				if err != nil {
+					return err
+				}
+				projectPath, _, _ := strings.Cut(strings.TrimPrefix(soqPath, "/projects/"), "/")
+				path = strings.ReplaceAll(path, "{soqProject}", projectPath)
+				path = strings.ReplaceAll(path, "{soq}", soqPath)
 			}
 			tctx, tcancel := context.WithTimeout(ctx, 20*time.Second)
 			err := chromedp.Do(tctx, chromedp.Navigate(base+path), chromedp.Sleep(300*time.Millisecond))
@@ -127,4 +143,28 @@ func run(base, out, only string) error {
 		stop()
 	}
 	return nil
+}
+
+// demoSOQ finds the path of the first SOQ on any of the signed-in user's projects.
+func demoSOQ(ctx context.Context, base string) (string, error) {
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/projects")); err != nil {
+		return "", err
+	}
+	links, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("[data-project-row] a")).map(a => a.getAttribute("href"))`))
+	if err != nil {
+		return "", err
+	}
+	for _, href := range links {
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+href+"/soq")); err != nil {
+			return "", err
+		}
+		soq, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector("#soq-list a") || {}).getAttribute?.("href") || ""`))
+		if err != nil {
+			return "", err
+		}
+		if soq != "" {
+			return soq, nil
+		}
+	}
+	return "", fmt.Errorf("no demo project has an SOQ")
 }
