@@ -35,13 +35,16 @@ func TestBrowserImport(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := startBrowser(t, exe, a.srv.URL)
-	base := "/projects/" + p.ID + "/soq/" + soqID + "/import"
+	sheet := "/projects/" + p.ID + "/soq/" + soqID
 
-	b.do("sign in and open the import page",
-		chromedp.Navigate(b.base+"/login?next="+base),
+	b.do("sign in and open the SOQ",
+		chromedp.Navigate(b.base+"/login?next="+sheet),
 		chromedp.SendKeys(chromedp.CSS("#email"), o.Email),
 		chromedp.SendKeys(chromedp.CSS("#password"), testPassword),
 		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#soq-actions")))
+	b.do("open the import page from the sheet",
+		chromedp.Click(chromedp.CSS("#soq-import")),
 		chromedp.WaitVisible(chromedp.CSS("#import-upload")))
 	b.wantJS("export links are offered", `!!document.querySelector('#export-xlsx') && !!document.querySelector('#export-csv')`)
 

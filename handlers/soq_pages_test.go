@@ -585,9 +585,23 @@ func TestSOQIssuedRefusesEdits(t *testing.T) {
 	if !strings.Contains(d.Find("#main").Text(), "This SOQ is issued") {
 		t.Error("no read-only notice")
 	}
+	// Issued: still exported, no longer imported into.
+	if d.Find("#soq-import").Length() != 0 || d.Find("#soq-export-xlsx").Length() != 1 {
+		t.Error("an issued SOQ's page offers import, or no export")
+	}
 	// Back to draft: editable again.
 	if res := c.form(f.base()+"/status", url.Values{"status": {"draft"}}); res.Code != 303 {
 		t.Fatalf("draft: %d", res.Code)
+	}
+	d = c.get(f.base()).Doc(t)
+	if href, _ := d.Find("#soq-import").Attr("href"); href != f.base()+"/import" {
+		t.Errorf("a draft's import link: %q", href)
+	}
+	for _, format := range []string{"xlsx", "csv"} {
+		href, _ := d.Find("#soq-export-" + format).Attr("href")
+		if res := c.get(href); res.Code != 200 || !strings.Contains(res.Header.Get("Content-Disposition"), "."+format) {
+			t.Errorf("export %s from the page (%q): %d", format, href, res.Code)
+		}
 	}
 	if res := c.form(f.base()+"/items/"+f.B1+"/cells/quantity", url.Values{"value": {"2"}}, hx...); res.Code != 200 {
 		t.Errorf("edit after returning to draft: %d", res.Code)
