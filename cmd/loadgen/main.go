@@ -483,4 +483,3 @@ func createDatabase(ctx context.Context, admin string) (string, func() error, er
 	u.Path = "/" + name
 	return u.String(), drop, nil
 }
-
