@@ -5,7 +5,7 @@ SHELL := /bin/bash
 GO ?= go
 ADDR ?= :8080
 
-.PHONY: run build test generate css templ check-generated bench node_modules clean-db help
+.PHONY: run build test generate css templ check-generated lint bench node_modules clean-db help
 
 help:
 	@echo "make run     - serve 14Build on $(ADDR) with demo data (starts PostgreSQL if DATABASE_URL is unset)"
@@ -39,7 +39,13 @@ generate: templ css
 check-generated:
 	@scripts/check-generated.sh
 
-test: check-generated
+# gofmt and go vet: formatting slips and vet's findings fail the tests too.
+lint:
+	@out=$$(find . \( -path ./node_modules -o -path ./.data -o -path ./.git \) -prune -o -name '*.go' -print | xargs gofmt -l); \
+	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+test: check-generated lint
 	@url="$${TEST_DATABASE_URL:-$${DATABASE_URL:-$$(scripts/pg.sh postgres)}}" && \
 	  TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 ./...
 
