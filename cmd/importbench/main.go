@@ -9,14 +9,11 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"encoding/csv"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -71,7 +68,7 @@ func run(ctx context.Context, n int) (err error) {
 			return err
 		}
 	}
-	dbURL, drop, err := createDatabase(ctx, admin)
+	dbURL, drop, err := testdb.Scratch(ctx, admin, "importbench")
 	if err != nil {
 		return err
 	}
@@ -234,31 +231,4 @@ func findPsql() (string, error) {
 		return p, nil
 	}
 	return "", errors.New("psql not found: install postgresql-client or set PSQL")
-}
-
-func createDatabase(ctx context.Context, admin string) (string, func() error, error) {
-	u, err := url.Parse(admin)
-	if err != nil || u.Scheme == "" {
-		return "", nil, errors.New("TEST_DATABASE_URL must be a postgres:// URL")
-	}
-	db, err := sql.Open("postgres", admin)
-	if err != nil {
-		return "", nil, err
-	}
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	name := "importbench_" + hex.EncodeToString(b)
-	if _, err := db.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
-		db.Close()
-		return "", nil, fmt.Errorf("create database on %s: %w", u.Redacted(), err)
-	}
-	drop := func() error {
-		defer db.Close()
-		dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_, err := db.ExecContext(dctx, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`)
-		return err
-	}
-	u.Path = "/" + name
-	return u.String(), drop, nil
 }

@@ -12,9 +12,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -83,7 +80,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 	}
-	dbURL, drop, err := createDatabase(ctx, admin)
+	dbURL, drop, err := testdb.Scratch(ctx, admin, "bench")
 	if err != nil {
 		return err
 	}
@@ -450,36 +447,4 @@ func seed(ctx context.Context, st *store.Store, h *handlers.Handlers) (seeded, e
 		}
 	}
 	return seeded{big: big.Email, small: small.Email}, nil
-}
-
-// createDatabase makes a fresh, empty database on admin's server and returns its URL and
-// the function that drops it.
-func createDatabase(ctx context.Context, admin string) (string, func() error, error) {
-	u, err := url.Parse(admin)
-	if err != nil || u.Scheme == "" {
-		return "", nil, errors.New("TEST_DATABASE_URL must be a postgres:// URL")
-	}
-	db, err := sql.Open("postgres", admin)
-	if err != nil {
-		return "", nil, err
-	}
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	name := "bench_" + hex.EncodeToString(b)
-	if _, err := db.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
-		db.Close()
-		return "", nil, fmt.Errorf("create database on %s: %w", u.Redacted(), err)
-	}
-	drop := func() error {
-		defer db.Close()
-		// Not ctx: it may be the cancelled one that brought us here.
-		dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := db.ExecContext(dctx, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`); err != nil {
-			return fmt.Errorf("drop database %s: %w", name, err)
-		}
-		return nil
-	}
-	u.Path = "/" + name
-	return u.String(), drop, nil
 }
