@@ -26,7 +26,7 @@ node_modules: package-lock.json
 	@touch node_modules
 
 templ:
-	$(GO) tool templ generate -path views
+	$(GO) tool templ generate
 
 css: node_modules
 	npx tailwindcss -c tailwind.config.js -i static/src/app.css -o static/dist/app.css --minify 2>/dev/null
