@@ -8,6 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	neturl "net/url"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -34,15 +37,17 @@ type Store struct {
 	queries *atomic.Int64
 }
 
+// connectTimeout bounds how long opening a connection may take, so that while PostgreSQL
+// is unreachable a request fails fast (503) instead of hanging on the TCP connect.
+const connectTimeout = 5
+
 // Open connects to Postgres and checks the connection.
 func Open(ctx context.Context, url string) (*Store, error) {
-	db, err := sqlx.Open("postgres", url)
+	db, err := sqlx.Open("postgres", WithConnectTimeout(url, connectTimeout))
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	db.SetMaxOpenConns(25)
-	db.SetMaxIdleConns(25)
-	db.SetConnMaxIdleTime(5 * time.Minute)
+	ConfigurePool(db)
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := db.PingContext(pctx); err != nil {
@@ -50,6 +55,35 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
 	return New(db), nil
+}
+
+// ConfigurePool sets the pool's limits: a bounded number of connections, and connections
+// recycled so that a failover or restart of PostgreSQL is picked up without a restart here
+// (database/sql drops a broken connection and dials a new one on the next query).
+func ConfigurePool(db *sqlx.DB) {
+	db.SetMaxOpenConns(25)
+	db.SetMaxIdleConns(25)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	db.SetConnMaxLifetime(30 * time.Minute)
+}
+
+// WithConnectTimeout adds lib/pq's connect_timeout (seconds) to a connection string, URL or
+// key=value form, unless it already sets one.
+func WithConnectTimeout(dsn string, seconds int) string {
+	if strings.Contains(dsn, "connect_timeout") {
+		return dsn
+	}
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := neturl.Parse(dsn)
+		if err != nil {
+			return dsn
+		}
+		q := u.Query()
+		q.Set("connect_timeout", strconv.Itoa(seconds))
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return strings.TrimSpace(dsn+" connect_timeout=") + strconv.Itoa(seconds)
 }
 
 // New wraps an open database handle.
