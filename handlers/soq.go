@@ -68,6 +68,7 @@ type soqJSON struct {
 	Status    string           `json:"status"`
 	ItemCount int              `json:"itemCount"`
 	Total     int64            `json:"total"`
+	Version   int64            `json:"version"`
 	Sections  []soqSectionJSON `json:"sections,omitzero"`
 	CreatedAt time.Time        `json:"createdAt"`
 	UpdatedAt time.Time        `json:"updatedAt"`
@@ -87,7 +88,7 @@ func toItemJSON(it store.Item) soqItemJSON {
 
 func toSOQJSON(q store.SOQ, withSections bool) soqJSON {
 	j := soqJSON{ID: q.ID, ProjectID: q.ProjectID, Title: q.Title, Currency: q.Currency, Status: q.Status, ItemCount: q.ItemCount,
-		Total: q.Total, CreatedAt: q.CreatedAt.UTC(), UpdatedAt: q.UpdatedAt.UTC()}
+		Total: q.Total, Version: q.Version, CreatedAt: q.CreatedAt.UTC(), UpdatedAt: q.UpdatedAt.UTC()}
 	if withSections {
 		j.Sections = make([]soqSectionJSON, len(q.Sections))
 		for i, s := range q.Sections {
@@ -126,6 +127,9 @@ type soqBody struct {
 	Currency  string           `json:"currency"`
 	Status    string           `json:"status"`
 	Sections  []soqSectionBody `json:"sections"`
+	// Version is the SOQ's version as the client read it: required by PUT, which is refused
+	// (409) when the SOQ changed since.
+	Version *int64 `json:"version"`
 }
 
 // rawQuantity reads a JSON number as an exact quantity.
@@ -246,14 +250,16 @@ func (h *Handlers) checkSOQ(c echo.Context, b soqBody) (store.NewSOQ, fieldError
 	codes, refs := map[string]int{}, map[string]string{}
 	for si, s := range b.Sections {
 		sp := fmt.Sprintf("sections[%d].", si)
-		errs.text(sp+"code", s.Code, 1, 20)
-		errs.text(sp+"title", s.Title, 1, 200)
-		key := strings.ToLower(strings.TrimSpace(s.Code))
+		code, title, serrs := soq.CheckSection(s.Code, s.Title)
+		for f, m := range serrs {
+			errs.add(sp+f, m)
+		}
+		key := strings.ToLower(code)
 		if j, dup := codes[key]; dup && key != "" {
 			errs.add(sp+"code", fmt.Sprintf("is used twice (also sections[%d])", j))
 		}
 		codes[key] = si
-		sec := store.NewSection{Code: strings.TrimSpace(s.Code), Title: strings.TrimSpace(s.Title)}
+		sec := store.NewSection{Code: code, Title: title}
 		for ii, ib := range s.Items {
 			ip := fmt.Sprintf("%sitems[%d].", sp, ii)
 			it := h.checkItem(ib, cats, ip, errs)
@@ -270,7 +276,20 @@ func (h *Handlers) checkSOQ(c echo.Context, b soqBody) (store.NewSOQ, fieldError
 }
 
 func soqStoreError(err error) error {
+	var over *soq.TotalError
+	var conflict *store.VersionConflict
+	var refused *store.ItemRefused
 	switch {
+	case errors.As(err, &over):
+		return errInvalid(fieldErrors{over.Key: over.Error()})
+	case errors.As(err, &refused):
+		return errInvalid(fieldErrors(refused.Fields))
+	case errors.As(err, &conflict):
+		return &appError{Status: http.StatusConflict, Message: fmt.Sprintf(
+			"This SOQ was changed by someone else since you read it (it is now at version %d). Read it again, re-apply your change and send that version; nothing was saved.", conflict.Current),
+			Fields: map[string]string{"version": fmt.Sprintf("is out of date: the SOQ is now at version %d", conflict.Current)}}
+	case errors.Is(err, store.ErrSOQIssued):
+		return errIssued()
 	case errors.Is(err, store.ErrReferenceTaken):
 		return errInvalid(fieldErrors{"reference": "is already used in this SOQ"})
 	case errors.Is(err, store.ErrSectionCodeTaken):
@@ -392,11 +411,14 @@ func (h *Handlers) apiSOQReplace(c echo.Context) error {
 	if len(errs) > 0 {
 		return errInvalid(errs)
 	}
+	if b.Version == nil {
+		return errInvalid(fieldErrors{"version": "is required: send the version you read (GET /api/soq/{id} returns it), so a change made meanwhile is not overwritten"})
+	}
 	// An issued SOQ is read-only: a replacement must say it returns the SOQ to draft.
 	if cur.Status == "issued" && in.Status == "issued" {
 		return &appError{Status: http.StatusConflict, Message: `This SOQ is issued: send "status": "draft" to replace it, which returns it to draft.`}
 	}
-	if err := h.st.ReplaceSOQ(c.Request().Context(), cur.ID, cur.ProjectID, in); err != nil {
+	if err := h.st.ReplaceSOQ(c.Request().Context(), cur.ID, cur.ProjectID, *b.Version, in); err != nil {
 		return soqStoreError(err)
 	}
 	q, err := h.loadedSOQ(c, cur.ID, store.ItemFilter{})
@@ -425,17 +447,15 @@ func (h *Handlers) apiSectionAdd(c echo.Context) error {
 	if err := decodeJSON(c, &b); err != nil {
 		return err
 	}
-	errs := fieldErrors{}
-	errs.text("code", b.Code, 1, 20)
-	errs.text("title", b.Title, 1, 200)
-	if len(errs) > 0 {
-		return errInvalid(errs)
+	code, title, serrs := soq.CheckSection(b.Code, b.Title)
+	if len(serrs) > 0 {
+		return errInvalid(fieldErrors(serrs))
 	}
-	id, err := h.st.AddSection(c.Request().Context(), q.ID, strings.TrimSpace(b.Code), strings.TrimSpace(b.Title))
+	id, err := h.st.AddSection(c.Request().Context(), q.ID, code, title)
 	if err != nil {
 		return soqStoreError(err)
 	}
-	return c.JSON(http.StatusCreated, map[string]any{"id": id, "code": strings.TrimSpace(b.Code), "title": strings.TrimSpace(b.Title)})
+	return c.JSON(http.StatusCreated, map[string]any{"id": id, "code": code, "title": title})
 }
 
 func (h *Handlers) apiSectionDelete(c echo.Context) error {
@@ -502,36 +522,45 @@ func (h *Handlers) apiItemGet(c echo.Context) error {
 	return c.JSON(http.StatusOK, toItemJSON(it))
 }
 
+// errItemGone answers a field-level edit of an item that no longer exists.
+func errItemGone() error {
+	return &appError{Status: http.StatusNotFound, Message: "This item was deleted (perhaps by someone else), so the change was not saved."}
+}
+
 // patchItem applies changed fields (field name → typed text, as the API or an inline edit
-// sends them) to an item, re-checks the whole item and saves it.
+// sends them) to the item as it is now, under the SOQ's lock: the store re-reads it,
+// re-checks the whole item and the totals, and writes only the changed columns, so people
+// editing different fields of one item at once never undo each other. Refusals come back
+// as messages by field.
 func (h *Handlers) patchItem(c echo.Context, itemID string, set func(it *store.Item, errs fieldErrors, cats map[string]int64)) (fieldErrors, error) {
 	q := currentSOQ(c)
 	if q.Status == "issued" {
 		return nil, errIssued()
 	}
-	ctx := c.Request().Context()
-	cur, err := h.st.SOQItem(ctx, q.ID, itemID)
-	if err != nil {
-		return nil, err
-	}
 	cats, err := h.categoryIndex(c)
 	if err != nil {
 		return nil, err
 	}
-	errs := fieldErrors{}
-	set(&cur, errs, cats)
-	if len(errs) > 0 {
-		return errs, nil
-	}
-	item := soq.Item{Reference: cur.Reference, Description: cur.Description, Unit: cur.Unit, Quantity: cur.Quantity, Rate: cur.Rate, Type: cur.Type}
-	if errs := item.Check(); len(errs) > 0 {
-		return fieldErrors(errs), nil
-	}
-	err = h.st.UpdateItem(ctx, q.ID, itemID, item, cur.CategoryID.Int64)
-	if errors.Is(err, store.ErrReferenceTaken) {
+	_, err = h.st.PatchItem(c.Request().Context(), q.ID, itemID, func(it *store.Item) soq.Errors {
+		errs := fieldErrors{}
+		set(it, errs, cats)
+		return soq.Errors(errs)
+	})
+	var over *soq.TotalError
+	var refused *store.ItemRefused
+	switch {
+	case err == nil:
+		return nil, nil
+	case errors.As(err, &refused):
+		return fieldErrors(refused.Fields), nil
+	case errors.As(err, &over):
+		return fieldErrors{over.Key: over.Error()}, nil
+	case errors.Is(err, store.ErrReferenceTaken):
 		return fieldErrors{"reference": "is already used in this SOQ"}, nil
+	case errors.Is(err, store.ErrNotFound):
+		return nil, errItemGone()
 	}
-	return nil, err
+	return nil, soqStoreError(err)
 }
 
 func (h *Handlers) apiItemPatch(c echo.Context) error {

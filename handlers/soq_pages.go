@@ -421,11 +421,14 @@ func (h *Handlers) soqItemAdd(c echo.Context) error {
 	}
 	if len(errs) == 0 {
 		id, err := h.st.AddItem(ctx, q.ID, q.ProjectID, sectionID, store.NewItem{Item: it})
+		var over *soq.TotalError
 		switch {
 		case errors.Is(err, store.ErrReferenceTaken):
 			errs.add("reference", "is already used in this SOQ")
+		case errors.As(err, &over):
+			errs.add(over.Key, over.Error())
 		case err != nil:
-			return err
+			return soqStoreError(err)
 		default:
 			return redirect(c, soqURL(q)+"#item-"+id)
 		}
@@ -502,10 +505,9 @@ func (h *Handlers) soqSectionAdd(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := views.SectionForm{Code: strings.TrimSpace(c.FormValue("code")), Title: strings.TrimSpace(c.FormValue("title"))}
-	errs := fieldErrors{}
-	errs.text("code", f.Code, 1, 20)
-	errs.text("title", f.Title, 1, 200)
+	code, title, serrs := soq.CheckSection(c.FormValue("code"), c.FormValue("title"))
+	f := views.SectionForm{Code: code, Title: title}
+	errs := fieldErrors(serrs)
 	if len(errs) == 0 {
 		id, err := h.st.AddSection(c.Request().Context(), q.ID, f.Code, f.Title)
 		switch {

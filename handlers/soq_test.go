@@ -160,6 +160,7 @@ func TestSOQReplaceIssued(t *testing.T) {
 		t.Fatalf("create: %d %s", res.Code, res.Body)
 	}
 	id := res.JSON(t)["id"].(string)
+	body["version"] = res.JSON(t)["version"]
 	// Replacing an issued SOQ while keeping it issued is a conflict and changes nothing.
 	body["title"] = "Changed"
 	body["sections"] = []any{}

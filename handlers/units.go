@@ -225,7 +225,8 @@ func (h *Handlers) unitEditPage(c echo.Context) error {
 }
 
 // saveUnit validates and replaces one unit; it returns field errors keyed without prefix.
-func (h *Handlers) saveUnit(c echo.Context, unitID string, in units.Input) (units.Errors, error) {
+// With a version, a unit changed since is refused (409) rather than overwritten.
+func (h *Handlers) saveUnit(c echo.Context, unitID string, version *int64, in units.Input) (units.Errors, error) {
 	ctx := c.Request().Context()
 	pr := currentProject(c)
 	if _, err := h.st.Unit(ctx, pr.ID, unitID); err != nil {
@@ -239,9 +240,15 @@ func (h *Handlers) saveUnit(c echo.Context, unitID string, in units.Input) (unit
 	if len(verrs) > 0 {
 		return verrs, nil
 	}
-	err = h.st.UpdateUnit(ctx, pr.ID, unitID, valid[0])
-	if errors.Is(err, store.ErrUnitNumberTaken) {
+	err = h.st.UpdateUnit(ctx, pr.ID, unitID, version, valid[0])
+	var conflict *store.VersionConflict
+	switch {
+	case errors.Is(err, store.ErrUnitNumberTaken):
 		return units.Errors{"unitNumber": "Unit number is already used in this project"}, nil
+	case errors.As(err, &conflict):
+		return nil, &appError{Status: http.StatusConflict, Message: fmt.Sprintf(
+			"This unit was changed by someone else since you read it (it is now at version %d). Read it again, re-apply your change and send that version; nothing was saved.", conflict.Current),
+			Fields: map[string]string{"version": fmt.Sprintf("is out of date: the unit is now at version %d", conflict.Current)}}
 	}
 	return nil, err
 }
@@ -250,7 +257,7 @@ func (h *Handlers) unitUpdate(c echo.Context) error {
 	pr := currentProject(c)
 	id := c.Param("unitId")
 	in := unitFromForm(c)
-	verrs, err := h.saveUnit(c, id, in)
+	verrs, err := h.saveUnit(c, id, nil, in)
 	if err != nil {
 		return err
 	}
@@ -417,6 +424,7 @@ type unitOut struct {
 	NumberOfRooms     int         `json:"numberOfRooms"`
 	NumberOfBathrooms int         `json:"numberOfBathrooms"`
 	CreatedByAI       bool        `json:"createdByAI"`
+	Version           int64       `json:"version"`
 	Floors            []floorJSON `json:"floors"`
 	CreatedAt         time.Time   `json:"createdAt"`
 	UpdatedAt         time.Time   `json:"updatedAt"`
@@ -424,7 +432,7 @@ type unitOut struct {
 
 func toUnitJSON(u store.Unit) unitOut {
 	j := unitOut{ID: u.ID, ProjectID: u.ProjectID, UnitNumber: u.UnitNumber, UnitType: u.UnitType, TotalFloorArea: u.TotalArea.Float(),
-		NumberOfFloors: u.NumberOfFloors, NumberOfRooms: u.NumberOfRooms, NumberOfBathrooms: u.NumberOfBathrooms, CreatedByAI: u.CreatedByAI,
+		NumberOfFloors: u.NumberOfFloors, NumberOfRooms: u.NumberOfRooms, NumberOfBathrooms: u.NumberOfBathrooms, CreatedByAI: u.CreatedByAI, Version: u.Version,
 		Floors: make([]floorJSON, len(u.Floors)), CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC()}
 	for i, f := range u.Floors {
 		j.Floors[i] = floorJSON{FloorNumber: f.FloorNumber, FloorArea: f.FloorArea.Float()}
@@ -551,18 +559,31 @@ func (h *Handlers) apiUnitGet(c echo.Context) error {
 	return c.JSON(http.StatusOK, toUnitJSON(u))
 }
 
+// unitPutBody is a whole unit to replace, with the version the client read.
+type unitPutBody struct {
+	unitBody
+	Version *int64 `json:"version"`
+}
+
 func (h *Handlers) apiUnitUpdate(c echo.Context) error {
 	pr := currentProject(c)
-	var b unitBody
+	var b unitPutBody
 	if err := decodeJSON(c, &b); err != nil {
+		return err
+	}
+	// An unknown unit is a 404 whatever the body says.
+	if _, err := h.st.Unit(c.Request().Context(), pr.ID, c.Param("unitId")); err != nil {
 		return err
 	}
 	typeErrs := fieldErrors{}
 	in := b.input("", typeErrs)
+	if b.Version == nil {
+		typeErrs.add("version", "is required: send the version you read (GET returns it), so a change made meanwhile is not overwritten")
+	}
 	if len(typeErrs) > 0 {
 		return errInvalid(typeErrs)
 	}
-	verrs, err := h.saveUnit(c, c.Param("unitId"), in)
+	verrs, err := h.saveUnit(c, c.Param("unitId"), b.Version, in)
 	if err != nil {
 		return err
 	}

@@ -59,11 +59,15 @@ func TestUnitsBatchAPI(t *testing.T) {
 	if res := c.get(base + "/" + id); res.Code != 200 || res.JSON(t)["unitNumber"] != "A-02" {
 		t.Errorf("get: %d", res.Code)
 	}
-	res = c.do("PUT", base+"/"+id, unitJSON("A-02", 90, 30, 30, 30))
+	put := unitJSON("A-02", 90, 30, 30, 30)
+	put["version"] = u["version"]
+	res = c.do("PUT", base+"/"+id, put)
 	if res.Code != 200 || res.JSON(t)["totalFloorArea"] != 90.0 {
 		t.Errorf("put: %d %s", res.Code, res.Body)
 	}
-	res = c.do("PUT", base+"/"+id, unitJSON("A-01", 90, 30, 30, 30))
+	put = unitJSON("A-01", 90, 30, 30, 30)
+	put["version"] = res.JSON(t)["version"]
+	res = c.do("PUT", base+"/"+id, put)
 	if res.Code != 400 || res.JSON(t)["fields"].(map[string]any)["unitNumber"] == nil {
 		t.Errorf("put taken number: %d %s", res.Code, res.Body)
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/14build/14build/ident"
 	"github.com/14build/14build/money"
 )
 
@@ -203,9 +204,13 @@ func (it *Item) Check() Errors {
 			errs[f] = m
 		}
 	}
-	it.Reference = strings.TrimSpace(it.Reference)
+	// References are compared for uniqueness: one spelling (NFC), nothing invisible.
+	ref, refMsg := ident.Clean(it.Reference)
+	it.Reference = ref
 	it.Description = strings.TrimSpace(it.Description)
 	switch n := utf8.RuneCountInString(it.Reference); {
+	case refMsg != "":
+		add("reference", refMsg)
 	case n == 0:
 		add("reference", "is required")
 	case n > MaxReference:
@@ -217,7 +222,10 @@ func (it *Item) Check() Errors {
 	case n > MaxDescription:
 		add("description", fmt.Sprintf("must be at most %d characters", MaxDescription))
 	}
-	if strings.ContainsRune(it.Reference+it.Description, 0) {
+	if !utf8.ValidString(it.Description) {
+		add("description", "must be valid text (UTF-8)")
+	}
+	if strings.ContainsRune(it.Description, 0) {
 		add("description", "must not contain a NUL character")
 	}
 	if !it.Type.Valid() {
@@ -271,4 +279,150 @@ func (it *Item) Check() Errors {
 		}
 	}
 	return errs
+}
+
+// Limits on a section's text.
+const (
+	MaxSectionCode  = 20
+	MaxSectionTitle = 200
+)
+
+// CheckSection cleans a section's code (an identifier: NFC, nothing invisible, unique per
+// SOQ) and title, returning messages by field ("code", "title"). The sheet, the API and
+// the importer all use it.
+func CheckSection(code, title string) (string, string, Errors) {
+	errs := Errors{}
+	code, msg := ident.Clean(code)
+	switch n := utf8.RuneCountInString(code); {
+	case msg != "":
+		errs["code"] = msg
+	case n == 0:
+		errs["code"] = "is required"
+	case n > MaxSectionCode:
+		errs["code"] = fmt.Sprintf("must be at most %d characters", MaxSectionCode)
+	}
+	title = strings.TrimSpace(title)
+	switch n := utf8.RuneCountInString(title); {
+	case !utf8.ValidString(title) || strings.ContainsRune(title, 0):
+		errs["title"] = "must be text without NUL characters (UTF-8)"
+	case n == 0:
+		errs["title"] = "is required"
+	case n > MaxSectionTitle:
+		errs["title"] = fmt.Sprintf("must be at most %d characters", MaxSectionTitle)
+	}
+	return code, title, errs
+}
+
+// Line is what the totals need from an item: the section it counts in, its quantity and
+// rate. Key names the line to the caller when it is refused (a field such as "rate", a path
+// such as "sections[1].items[0].rate", or a spreadsheet row).
+type Line struct {
+	Key      string
+	Section  string
+	Quantity Quantity
+	Rate     int64
+}
+
+// Totals are an SOQ's totals per section and overall. Overflow is set when stored values
+// exceed the money range (written before the totals check existed, or by hand): the
+// totals are then capped at money.MaxMinor rather than failing the page.
+type Totals struct {
+	Sections map[string]int64
+	Total    int64
+	Overflow bool
+}
+
+// Which total a write would overflow.
+const (
+	OverAmount  = "amount"
+	OverSection = "section"
+	OverGrand   = "grand"
+)
+
+// TotalError refuses a write that would make an amount or a total exceed money.MaxMinor,
+// the largest amount 14Build can hold. Key is the Line.Key of the line blamed for it.
+type TotalError struct {
+	Key     string
+	Which   string // OverAmount, OverSection or OverGrand
+	Section string
+}
+
+func (e *TotalError) Error() string {
+	switch e.Which {
+	case OverAmount:
+		return "this would make the item's amount exceed the largest amount 14Build can hold"
+	case OverSection:
+		return "this would make the section total exceed the largest amount 14Build can hold"
+	}
+	return "this would make the grand total exceed the largest amount 14Build can hold"
+}
+
+// CheckTotals is the one check that an SOQ's amounts, section totals and grand total all
+// fit the money range, run before every write of items (cell save, PATCH, add item, PUT or
+// POST of a whole SOQ, import). kept are the items the write leaves as they are; changed
+// are the ones it adds or alters. The blame falls on the first changed line that takes a
+// total over the limit — never on a line the caller did not touch.
+func CheckTotals(kept, changed []Line) (Totals, error) {
+	t := Totals{Sections: map[string]int64{}}
+	var over *TotalError
+	add := func(l Line, blame bool) {
+		a, err := Amount(l.Quantity, l.Rate)
+		if err != nil {
+			if over == nil && blame {
+				over = &TotalError{Key: l.Key, Which: OverAmount, Section: l.Section}
+			}
+			t.Overflow, a = true, money.MaxMinor
+		}
+		sec, err := Sum(t.Sections[l.Section], a)
+		if err != nil {
+			if over == nil && blame {
+				over = &TotalError{Key: l.Key, Which: OverSection, Section: l.Section}
+			}
+			t.Overflow, sec = true, money.MaxMinor
+		}
+		t.Sections[l.Section] = sec
+		tot, err := Sum(t.Total, a)
+		if err != nil {
+			if over == nil && blame {
+				over = &TotalError{Key: l.Key, Which: OverGrand, Section: l.Section}
+			}
+			t.Overflow, tot = true, money.MaxMinor
+		}
+		t.Total = tot
+	}
+	for _, l := range kept {
+		add(l, false)
+	}
+	for _, l := range changed {
+		add(l, true)
+	}
+	if t.Overflow && over == nil && len(changed) > 0 {
+		// The kept items were already over the limit: any addition keeps it so.
+		for _, l := range changed {
+			if l.Quantity > 0 && l.Rate > 0 {
+				over = &TotalError{Key: l.Key, Which: OverGrand, Section: l.Section}
+				break
+			}
+		}
+	}
+	if over != nil {
+		return t, over
+	}
+	return t, nil
+}
+
+// Tally totals stored lines for reading: it never fails, capping at money.MaxMinor and
+// setting Overflow when values are out of range, so a page or export still answers.
+func Tally(lines []Line) Totals {
+	t, _ := CheckTotals(lines, nil)
+	return t
+}
+
+// AmountOrMax is Amount for reading: an amount out of range reads as money.MaxMinor.
+func AmountOrMax(q Quantity, rate int64) int64 {
+	a, err := Amount(q, rate)
+	if err != nil {
+		return money.MaxMinor
+	}
+	return a
 }

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/lib/pq"
@@ -18,6 +20,19 @@ var ErrReferenceTaken = errors.New("item reference already used in this SOQ")
 // ErrSectionCodeTaken is returned when a section code is already used in the SOQ.
 var ErrSectionCodeTaken = errors.New("section code already used in this SOQ")
 
+// VersionConflict is returned by a whole-object replace (PUT) whose version is not the
+// row's current one: someone else wrote it since the caller read it.
+type VersionConflict struct{ Current int64 }
+
+func (e *VersionConflict) Error() string {
+	return fmt.Sprintf("changed since it was read (now version %d)", e.Current)
+}
+
+// ItemRefused carries the item rules' messages (by field) from a field-level item write.
+type ItemRefused struct{ Fields soq.Errors }
+
+func (e *ItemRefused) Error() string { return "item refused" }
+
 // SOQ is a schedule of quantities; Sections is filled by LoadSOQ.
 type SOQ struct {
 	ID        string    `db:"id"`
@@ -26,11 +41,14 @@ type SOQ struct {
 	Currency  string    `db:"currency"`
 	Status    string    `db:"status"`
 	ItemCount int       `db:"item_count"`
+	Version   int64     `db:"version"`
 	CreatedAt time.Time `db:"created_at"`
 	UpdatedAt time.Time `db:"updated_at"`
 	Sections  []Section `db:"-"`
 	// Total is the sum of the items' amounts, computed by package soq.
 	Total int64 `db:"-"`
+	// Overflow: stored values exceed what 14Build can hold; totals are capped.
+	Overflow bool `db:"-"`
 }
 
 // Section is a group of items.
@@ -62,7 +80,7 @@ type Item struct {
 	Amount       int64          `db:"-"`
 }
 
-const soqColumns = `s.id, s.project_id, s.title, s.currency, s.status, s.created_at, s.updated_at,
+const soqColumns = `s.id, s.project_id, s.title, s.currency, s.status, s.version, s.created_at, s.updated_at,
 	(SELECT count(*) FROM soq_items i WHERE i.soq_id = s.id) AS item_count`
 
 // SOQsOf lists a project's SOQs with their totals: two queries, whatever their size.
@@ -87,15 +105,14 @@ func (s *Store) SOQsOf(ctx context.Context, projectID string) ([]SOQ, error) {
 	if err := s.q.sel(ctx, &rows, `SELECT soq_id, (quantity * 1000)::bigint AS quantity, rate FROM soq_items WHERE soq_id = ANY($1)`, pq.Array(ids)); err != nil {
 		return nil, err
 	}
+	lines := make([][]soq.Line, len(out))
 	for _, r := range rows {
-		a, err := soq.Amount(r.Quantity, r.Rate)
-		if err != nil {
-			return nil, err
-		}
-		q := &out[idx[r.SOQID]]
-		if q.Total, err = soq.Sum(q.Total, a); err != nil {
-			return nil, err
-		}
+		i := idx[r.SOQID]
+		lines[i] = append(lines[i], soq.Line{Quantity: r.Quantity, Rate: r.Rate})
+	}
+	for i := range out {
+		t := soq.Tally(lines[i])
+		out[i].Total, out[i].Overflow = t.Total, t.Overflow
 	}
 	return out, nil
 }
@@ -148,23 +165,21 @@ WHERE i.soq_id = $1 ORDER BY i.position, i.id`, q.ID); err != nil {
 	for i, sec := range q.Sections {
 		secIdx[sec.ID] = i
 	}
-	q.Total = 0
-	for _, it := range items {
-		var err error
-		if it.Amount, err = soq.Amount(it.Quantity, it.Rate); err != nil {
-			return err
-		}
+	lines := make([]soq.Line, len(items))
+	for i, it := range items {
+		// Reads never fail on out-of-range values: they are capped (see soq.Tally).
+		it.Amount = soq.AmountOrMax(it.Quantity, it.Rate)
 		it.UnitIDs = byItem[it.ID]
-		sec := &q.Sections[secIdx[it.SectionID]]
-		if sec.Total, err = soq.Sum(sec.Total, it.Amount); err != nil {
-			return err
-		}
-		if q.Total, err = soq.Sum(q.Total, it.Amount); err != nil {
-			return err
-		}
+		lines[i] = soq.Line{Section: it.SectionID, Quantity: it.Quantity, Rate: it.Rate}
 		if f.matches(it) {
+			sec := &q.Sections[secIdx[it.SectionID]]
 			sec.Items = append(sec.Items, it)
 		}
+	}
+	t := soq.Tally(lines)
+	q.Total, q.Overflow = t.Total, t.Overflow
+	for i := range q.Sections {
+		q.Sections[i].Total = t.Sections[q.Sections[i].ID]
 	}
 	q.ItemCount = len(items)
 	return nil
@@ -217,15 +232,103 @@ func (s *Store) CreateSOQ(ctx context.Context, projectID, userID string, in NewS
 			id, projectID, in.Title, in.Currency, in.Status, userID); err != nil {
 			return err
 		}
+		if err := tx.CheckSOQTotals(ctx, id, SOQChange{ReplaceAll: true, Lines: in.lines()}); err != nil {
+			return err
+		}
 		return tx.insertSections(ctx, id, projectID, in.Sections, 0, "")
 	})
 	return id, err
 }
 
-// ReplaceSOQ replaces an SOQ's title, status and whole content (PUT), in one transaction.
-func (s *Store) ReplaceSOQ(ctx context.Context, id, projectID string, in NewSOQ) error {
+// lines are the body's items for the totals check, keyed by their path in the body.
+func (in NewSOQ) lines() []soq.Line {
+	var out []soq.Line
+	for si, sec := range in.Sections {
+		for ii, it := range sec.Items {
+			out = append(out, soq.Line{Key: fmt.Sprintf("sections[%d].items[%d].rate", si, ii), Section: strconv.Itoa(si),
+				Quantity: it.Quantity, Rate: it.Rate})
+		}
+	}
+	return out
+}
+
+// SOQChange describes a write about to happen to an SOQ's items, for CheckSOQTotals.
+type SOQChange struct {
+	ReplaceAll bool       // the write replaces every item (PUT, or a new SOQ)
+	Replaced   []string   // ids of stored items the write changes or removes
+	Lines      []soq.Line // the values of the items it adds or changes
+}
+
+// CheckSOQTotals is the totals guard every write of items runs inside its transaction,
+// before writing: it locks the SOQ's row (so concurrent writers take turns and the totals
+// read here stay true until commit), reads the stored quantities and rates, and asks
+// soq.CheckTotals whether the SOQ with the change applied still fits the money range.
+// A refusal is a *soq.TotalError naming the changed line to blame (Line.Key).
+func (tx *Tx) CheckSOQTotals(ctx context.Context, soqID string, ch SOQChange) error {
+	if _, err := tx.lockSOQ(ctx, soqID); err != nil {
+		return err
+	}
+	var kept []soq.Line
+	if !ch.ReplaceAll {
+		var rows []struct {
+			ID        string       `db:"id"`
+			SectionID string       `db:"section_id"`
+			Quantity  soq.Quantity `db:"quantity"`
+			Rate      int64        `db:"rate"`
+		}
+		if err := tx.q.sel(ctx, &rows, `SELECT id, section_id, (quantity * 1000)::bigint AS quantity, rate FROM soq_items WHERE soq_id = $1`, soqID); err != nil {
+			return err
+		}
+		skip := make(map[string]bool, len(ch.Replaced))
+		for _, id := range ch.Replaced {
+			skip[id] = true
+		}
+		for _, r := range rows {
+			if !skip[r.ID] {
+				kept = append(kept, soq.Line{Key: r.ID, Section: r.SectionID, Quantity: r.Quantity, Rate: r.Rate})
+			}
+		}
+	}
+	_, err := soq.CheckTotals(kept, ch.Lines)
+	return err
+}
+
+// lockedSOQ is an SOQ's row as read under its lock.
+type lockedSOQ struct {
+	Status  string `db:"status"`
+	Version int64  `db:"version"`
+}
+
+// lockSOQ locks an SOQ's row for the rest of the transaction. Every write to its items or
+// sections takes this lock first, so they take turns: totals, positions and versions are
+// then computed from what is committed, never from a stale read.
+func (tx *Tx) lockSOQ(ctx context.Context, soqID string) (lockedSOQ, error) {
+	var l lockedSOQ
+	err := tx.q.get(ctx, &l, `SELECT status, version FROM soqs WHERE id = $1 FOR UPDATE`, soqID)
+	return l, err
+}
+
+// touchSOQ records a write to an SOQ: its version (for PUT's conflict check) and time.
+func (tx *Tx) touchSOQ(ctx context.Context, soqID string) error {
+	_, err := tx.q.exec(ctx, `UPDATE soqs SET version = version + 1, updated_at = now() WHERE id = $1`, soqID)
+	return err
+}
+
+// ReplaceSOQ replaces an SOQ's title, status and whole content (PUT), in one transaction,
+// if the SOQ is still at version (else *VersionConflict: nothing is written).
+func (s *Store) ReplaceSOQ(ctx context.Context, id, projectID string, version int64, in NewSOQ) error {
 	return s.WithTx(ctx, func(tx *Tx) error {
-		if err := tx.q.execOne(ctx, `UPDATE soqs SET title = $2, currency = $3, status = $4, updated_at = now() WHERE id = $1`,
+		l, err := tx.lockSOQ(ctx, id)
+		if err != nil {
+			return err
+		}
+		if l.Version != version {
+			return &VersionConflict{Current: l.Version}
+		}
+		if err := tx.CheckSOQTotals(ctx, id, SOQChange{ReplaceAll: true, Lines: in.lines()}); err != nil {
+			return err
+		}
+		if err := tx.q.execOne(ctx, `UPDATE soqs SET title = $2, currency = $3, status = $4, version = version + 1, updated_at = now() WHERE id = $1`,
 			id, in.Title, in.Currency, in.Status); err != nil {
 			return err
 		}
@@ -305,8 +408,7 @@ ON CONFLICT DO NOTHING`, pq.Array(lItems), pq.Array(lUnits), projectID)
 			return ErrUnknownUnit
 		}
 	}
-	_, err = tx.q.exec(ctx, `UPDATE soqs SET updated_at = now() WHERE id = $1`, soqID)
-	return err
+	return tx.touchSOQ(ctx, soqID)
 }
 
 // ErrUnknownUnit is returned when an item names a unit that is not in the project.
@@ -327,37 +429,123 @@ func (s *Store) SOQItem(ctx context.Context, soqID, itemID string) (Item, error)
 WHERE i.soq_id = $1 AND i.id = $2`, soqID, itemID); err != nil {
 		return Item{}, err
 	}
-	var err error
-	it.Amount, err = soq.Amount(it.Quantity, it.Rate)
-	return it, err
+	it.Amount = soq.AmountOrMax(it.Quantity, it.Rate)
+	return it, nil
 }
 
-// UpdateItem saves a checked item's values (an inline edit changes one field; the caller
-// re-checks the whole item first).
-func (s *Store) UpdateItem(ctx context.Context, soqID, itemID string, it soq.Item, categoryID int64) error {
+// PatchItem is a field-level edit (an inline cell save, PATCH): under the SOQ's lock it
+// re-reads the item, lets apply change the fields the caller sent, re-checks the whole
+// item by its rules and the SOQ's totals, and writes back only the columns that changed.
+// Concurrent edits of different fields of one item therefore all survive. apply returns
+// messages by field to refuse the edit (*ItemRefused). A deleted item is ErrNotFound; an
+// issued SOQ is ErrSOQIssued. The blame for a total overflow falls on "rate", or on
+// "quantity" when only the quantity changed.
+func (s *Store) PatchItem(ctx context.Context, soqID, itemID string, apply func(it *Item) soq.Errors) (Item, error) {
+	if !validUUID(itemID) {
+		return Item{}, ErrNotFound
+	}
+	var out Item
 	err := s.WithTx(ctx, func(tx *Tx) error {
-		err := tx.q.execOne(ctx, `UPDATE soq_items SET reference = $3, description = $4, unit = $5, quantity = $6::numeric, rate = $7,
-	item_type = $8, category_id = NULLIF($9, 0), updated_at = now() WHERE soq_id = $1 AND id = $2`,
-			soqID, itemID, it.Reference, it.Description, it.Unit, it.Quantity.Fixed(), it.Rate, string(it.Type), categoryID)
+		l, err := tx.lockSOQ(ctx, soqID)
 		if err != nil {
 			return err
 		}
-		_, err = tx.q.exec(ctx, `UPDATE soqs SET updated_at = now() WHERE id = $1`, soqID)
-		return err
+		if l.Status == "issued" {
+			return ErrSOQIssued
+		}
+		var cur Item
+		if err := tx.q.get(ctx, &cur, `SELECT `+itemColumns+` FROM soq_items i LEFT JOIN categories c ON c.id = i.category_id
+WHERE i.soq_id = $1 AND i.id = $2 FOR UPDATE OF i`, soqID, itemID); err != nil {
+			return err
+		}
+		next := cur
+		if errs := apply(&next); len(errs) > 0 {
+			return &ItemRefused{Fields: errs}
+		}
+		checked := soq.Item{Reference: next.Reference, Description: next.Description, Unit: next.Unit, Quantity: next.Quantity, Rate: next.Rate, Type: next.Type}
+		if errs := checked.Check(); len(errs) > 0 {
+			return &ItemRefused{Fields: errs}
+		}
+		next.Reference, next.Description, next.Unit = checked.Reference, checked.Description, checked.Unit
+		if !next.CategoryID.Valid {
+			next.CategoryID.Int64 = 0
+		}
+		var sets []string
+		var args []any
+		col := func(name, cast string, v any) {
+			args = append(args, v)
+			sets = append(sets, fmt.Sprintf("%s = $%d%s", name, len(args)+2, cast))
+		}
+		if next.Reference != cur.Reference {
+			col("reference", "", next.Reference)
+		}
+		if next.Description != cur.Description {
+			col("description", "", next.Description)
+		}
+		if next.Unit != cur.Unit {
+			col("unit", "", next.Unit)
+		}
+		if next.Quantity != cur.Quantity {
+			col("quantity", "::numeric", next.Quantity.Fixed())
+		}
+		if next.Rate != cur.Rate {
+			col("rate", "", next.Rate)
+		}
+		if next.Type != cur.Type {
+			col("item_type", "", string(next.Type))
+		}
+		if next.CategoryID.Valid != cur.CategoryID.Valid || next.CategoryID.Int64 != cur.CategoryID.Int64 {
+			col("category_id", "", sql.NullInt64{Int64: next.CategoryID.Int64, Valid: next.CategoryID.Valid})
+		}
+		next.Amount = soq.AmountOrMax(next.Quantity, next.Rate)
+		out = next
+		if len(sets) == 0 {
+			return nil // nothing changed: nothing to write
+		}
+		if next.Quantity != cur.Quantity || next.Rate != cur.Rate {
+			blame := "rate"
+			if next.Rate == cur.Rate {
+				blame = "quantity"
+			}
+			if err := tx.CheckSOQTotals(ctx, soqID, SOQChange{Replaced: []string{itemID},
+				Lines: []soq.Line{{Key: blame, Section: cur.SectionID, Quantity: next.Quantity, Rate: next.Rate}}}); err != nil {
+				return err
+			}
+		}
+		_, err = tx.q.exec(ctx, `UPDATE soq_items SET `+strings.Join(sets, ", ")+`, updated_at = now() WHERE soq_id = $1 AND id = $2`,
+			append([]any{soqID, itemID}, args...)...)
+		if c, ok := uniqueViolation(err); ok && c == "soq_items_reference_key" {
+			return ErrReferenceTaken
+		}
+		if err != nil {
+			return err
+		}
+		if !next.CategoryID.Valid {
+			out.CategoryName = sql.NullString{}
+		} else if next.CategoryID != cur.CategoryID {
+			if err := tx.q.get(ctx, &out.CategoryName, `SELECT name FROM categories WHERE id = $1`, next.CategoryID.Int64); err != nil {
+				return err
+			}
+		}
+		return tx.touchSOQ(ctx, soqID)
 	})
-	if c, ok := uniqueViolation(err); ok && c == "soq_items_reference_key" {
-		return ErrReferenceTaken
-	}
-	return err
+	return out, err
 }
 
-// AddItem appends an item to a section.
+// AddItem appends an item to a section. The SOQ's lock makes concurrent adds take turns,
+// so each gets its own position.
 func (s *Store) AddItem(ctx context.Context, soqID, projectID, sectionID string, it NewItem) (string, error) {
+	if !validUUID(sectionID) {
+		return "", ErrNotFound
+	}
 	id := newUUID()
 	err := s.WithTx(ctx, func(tx *Tx) error {
-		var pos int64
-		if err := tx.q.get(ctx, &pos, `SELECT COALESCE(max(position), 0) + 1 FROM soq_items WHERE soq_id = $1`, soqID); err != nil {
+		l, err := tx.lockSOQ(ctx, soqID)
+		if err != nil {
 			return err
+		}
+		if l.Status == "issued" {
+			return ErrSOQIssued
 		}
 		var ok bool
 		if err := tx.q.get(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM soq_sections WHERE soq_id = $1 AND id = $2)`, soqID, sectionID); err != nil {
@@ -365,6 +553,13 @@ func (s *Store) AddItem(ctx context.Context, soqID, projectID, sectionID string,
 		}
 		if !ok {
 			return ErrNotFound
+		}
+		if err := tx.CheckSOQTotals(ctx, soqID, SOQChange{Lines: []soq.Line{{Key: "rate", Section: sectionID, Quantity: it.Quantity, Rate: it.Rate}}}); err != nil {
+			return err
+		}
+		var pos int64
+		if err := tx.q.get(ctx, &pos, `SELECT COALESCE(max(position), 0) + 1 FROM soq_items WHERE soq_id = $1`, soqID); err != nil {
+			return err
 		}
 		var lItems, lUnits []string
 		for _, u := range it.UnitIDs {
@@ -381,7 +576,15 @@ func (s *Store) DeleteItem(ctx context.Context, soqID, itemID string) error {
 	if !validUUID(itemID) {
 		return ErrNotFound
 	}
-	return s.q.execOne(ctx, `DELETE FROM soq_items WHERE soq_id = $1 AND id = $2`, soqID, itemID)
+	return s.WithTx(ctx, func(tx *Tx) error {
+		if _, err := tx.lockSOQ(ctx, soqID); err != nil {
+			return err
+		}
+		if err := tx.q.execOne(ctx, `DELETE FROM soq_items WHERE soq_id = $1 AND id = $2`, soqID, itemID); err != nil {
+			return err
+		}
+		return tx.touchSOQ(ctx, soqID)
+	})
 }
 
 // MoveItem swaps an item with its neighbour in the same section (dir -1 up, +1 down).
@@ -390,22 +593,37 @@ func (s *Store) MoveItem(ctx context.Context, soqID, itemID string, dir int) err
 		return ErrNotFound
 	}
 	return s.WithTx(ctx, func(tx *Tx) error {
+		if _, err := tx.lockSOQ(ctx, soqID); err != nil {
+			return err
+		}
 		var sectionID string
 		if err := tx.q.get(ctx, &sectionID, `SELECT section_id FROM soq_items WHERE soq_id = $1 AND id = $2`, soqID, itemID); err != nil {
 			return err
 		}
-		return tx.swapWithNeighbour(ctx, "soq_items", "section_id", sectionID, itemID, dir)
+		if err := tx.swapWithNeighbour(ctx, "soq_items", "section_id", sectionID, itemID, dir); err != nil {
+			return err
+		}
+		return tx.touchSOQ(ctx, soqID)
 	})
 }
 
-// AddSection appends a section.
+// AddSection appends a section; the SOQ's lock gives concurrent adds distinct positions.
 func (s *Store) AddSection(ctx context.Context, soqID, code, title string) (string, error) {
 	id := newUUID()
-	_, err := s.q.exec(ctx, `INSERT INTO soq_sections (id, soq_id, code, title, position)
+	err := s.WithTx(ctx, func(tx *Tx) error {
+		if _, err := tx.lockSOQ(ctx, soqID); err != nil {
+			return err
+		}
+		_, err := tx.q.exec(ctx, `INSERT INTO soq_sections (id, soq_id, code, title, position)
 SELECT $1, $2, $3, $4, COALESCE(max(position), 0) + 1 FROM soq_sections WHERE soq_id = $2`, id, soqID, code, title)
-	if c, ok := uniqueViolation(err); ok && c == "soq_sections_code_key" {
-		return "", ErrSectionCodeTaken
-	}
+		if c, ok := uniqueViolation(err); ok && c == "soq_sections_code_key" {
+			return ErrSectionCodeTaken
+		}
+		if err != nil {
+			return err
+		}
+		return tx.touchSOQ(ctx, soqID)
+	})
 	return id, err
 }
 
@@ -414,7 +632,15 @@ func (s *Store) DeleteSection(ctx context.Context, soqID, sectionID string) erro
 	if !validUUID(sectionID) {
 		return ErrNotFound
 	}
-	return s.q.execOne(ctx, `DELETE FROM soq_sections WHERE soq_id = $1 AND id = $2`, soqID, sectionID)
+	return s.WithTx(ctx, func(tx *Tx) error {
+		if _, err := tx.lockSOQ(ctx, soqID); err != nil {
+			return err
+		}
+		if err := tx.q.execOne(ctx, `DELETE FROM soq_sections WHERE soq_id = $1 AND id = $2`, soqID, sectionID); err != nil {
+			return err
+		}
+		return tx.touchSOQ(ctx, soqID)
+	})
 }
 
 // MoveSection swaps a section with its neighbour (dir -1 up, +1 down).
@@ -423,7 +649,13 @@ func (s *Store) MoveSection(ctx context.Context, soqID, sectionID string, dir in
 		return ErrNotFound
 	}
 	return s.WithTx(ctx, func(tx *Tx) error {
-		return tx.swapWithNeighbour(ctx, "soq_sections", "soq_id", soqID, sectionID, dir)
+		if _, err := tx.lockSOQ(ctx, soqID); err != nil {
+			return err
+		}
+		if err := tx.swapWithNeighbour(ctx, "soq_sections", "soq_id", soqID, sectionID, dir); err != nil {
+			return err
+		}
+		return tx.touchSOQ(ctx, soqID)
 	})
 }
 
@@ -458,5 +690,5 @@ ORDER BY position `+order+` LIMIT 1 FOR UPDATE`, scope, pos)
 
 // SetSOQStatus changes draft/issued.
 func (s *Store) SetSOQStatus(ctx context.Context, id, status string) error {
-	return s.q.execOne(ctx, `UPDATE soqs SET status = $2, updated_at = now() WHERE id = $1`, id, status)
+	return s.q.execOne(ctx, `UPDATE soqs SET status = $2, version = version + 1, updated_at = now() WHERE id = $1`, id, status)
 }

@@ -24,18 +24,13 @@ func (s *Store) SOQTotals(ctx context.Context, soqID string) (SOQTotals, error) 
 	if err := s.q.sel(ctx, &rows, `SELECT section_id, (quantity * 1000)::bigint AS quantity, rate FROM soq_items WHERE soq_id = $1`, soqID); err != nil {
 		return t, err
 	}
-	for _, r := range rows {
-		a, err := soq.Amount(r.Quantity, r.Rate)
-		if err != nil {
-			return t, err
-		}
-		if t.Sections[r.SectionID], err = soq.Sum(t.Sections[r.SectionID], a); err != nil {
-			return t, err
-		}
-		if t.Total, err = soq.Sum(t.Total, a); err != nil {
-			return t, err
-		}
+	lines := make([]soq.Line, len(rows))
+	for i, r := range rows {
+		lines[i] = soq.Line{Section: r.SectionID, Quantity: r.Quantity, Rate: r.Rate}
 	}
+	// Reads never fail on out-of-range values: they are capped (see soq.Tally).
+	tl := soq.Tally(lines)
+	t.Sections, t.Total = tl.Sections, tl.Total
 	return t, nil
 }
 
@@ -61,9 +56,7 @@ WHERE i.soq_id = $1 AND i.section_id = $2 ORDER BY i.position, i.id`, soqID, sec
 		if matched <= offset || len(items) == limit {
 			continue
 		}
-		if it.Amount, err = soq.Amount(it.Quantity, it.Rate); err != nil {
-			return nil, 0, err
-		}
+		it.Amount = soq.AmountOrMax(it.Quantity, it.Rate)
 		items = append(items, it)
 	}
 	return items, matched, nil

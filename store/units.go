@@ -26,6 +26,7 @@ type Unit struct {
 	NumberOfRooms     int        `db:"number_of_rooms"`
 	NumberOfBathrooms int        `db:"number_of_bathrooms"`
 	CreatedByAI       bool       `db:"created_by_ai"`
+	Version           int64      `db:"version"`
 	CreatedAt         time.Time  `db:"created_at"`
 	UpdatedAt         time.Time  `db:"updated_at"`
 	Floors            []Floor    `db:"-"`
@@ -39,7 +40,7 @@ type Floor struct {
 }
 
 const unitColumns = `id, project_id, unit_number, unit_type, (total_floor_area * 100)::bigint AS total_area,
-	number_of_floors, number_of_rooms, number_of_bathrooms, created_by_ai, created_at, updated_at`
+	number_of_floors, number_of_rooms, number_of_bathrooms, created_by_ai, version, created_at, updated_at`
 
 // Units lists a project's units with their floors: two queries, whatever the count.
 func (s *Store) Units(ctx context.Context, projectID string) ([]Unit, error) {
@@ -166,14 +167,23 @@ SELECT f.unit_id, f.num, f.area::numeric / 100 FROM unnest($1::uuid[], $2::int[]
 	return nil
 }
 
-// UpdateUnit replaces a unit and its floors in one transaction.
-func (s *Store) UpdateUnit(ctx context.Context, projectID, unitID string, u units.Unit) error {
+// UpdateUnit replaces a unit and its floors in one transaction. With a version, the unit
+// must still be at that version (else *VersionConflict, nothing written): a replace never
+// overwrites a change made since the caller read the unit. Every update bumps the version.
+func (s *Store) UpdateUnit(ctx context.Context, projectID, unitID string, version *int64, u units.Unit) error {
 	if !validUUID(unitID) {
 		return ErrNotFound
 	}
 	return s.WithTx(ctx, func(tx *Tx) error {
+		var cur int64
+		if err := tx.q.get(ctx, &cur, `SELECT version FROM units WHERE project_id = $1 AND id = $2 FOR UPDATE`, projectID, unitID); err != nil {
+			return err
+		}
+		if version != nil && *version != cur {
+			return &VersionConflict{Current: cur}
+		}
 		err := tx.q.execOne(ctx, `UPDATE units SET unit_number = $3, unit_type = $4, total_floor_area = $5::numeric / 100,
-	number_of_floors = $6, number_of_rooms = $7, number_of_bathrooms = $8, updated_at = now()
+	number_of_floors = $6, number_of_rooms = $7, number_of_bathrooms = $8, version = version + 1, updated_at = now()
 WHERE project_id = $1 AND id = $2`, projectID, unitID, u.UnitNumber, u.UnitType, int64(u.TotalArea), u.NumberOfFloors, u.NumberOfRooms, u.NumberOfBathrooms)
 		if c, ok := uniqueViolation(err); ok && c == "units_project_number_key" {
 			return ErrUnitNumberTaken

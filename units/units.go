@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/14build/14build/ident"
 )
 
 // Limits, documented in the README. A request over them is refused whole.
@@ -156,9 +158,10 @@ func Validate(in []Input, taken map[string]bool, prefix func(i int) string) ([]U
 	seen := map[string]int{}
 	for i, u := range in {
 		p := prefix(i)
-		name := strings.TrimSpace(u.UnitNumber)
+		// Unit numbers are compared for uniqueness: one spelling (NFC), nothing invisible.
+		name, identMsg := ident.Clean(u.UnitNumber)
 		label := "Unit " + name
-		if name == "" {
+		if name == "" || identMsg != "" {
 			label = fmt.Sprintf("Unit %d", i+1)
 		}
 		add := func(field, msg string) {
@@ -170,6 +173,8 @@ func Validate(in []Input, taken map[string]bool, prefix func(i int) string) ([]U
 		v.UnitNumber = name
 		v.UnitType = strings.TrimSpace(u.UnitType)
 		switch key := strings.ToLower(name); {
+		case identMsg != "":
+			add("unitNumber", "unit number "+identMsg)
 		case name == "":
 			add("unitNumber", "unit number is required")
 		case utf8.RuneCountInString(name) > maxNumberLen:
@@ -183,7 +188,9 @@ func Validate(in []Input, taken map[string]bool, prefix func(i int) string) ([]U
 				seen[key] = i
 			}
 		}
-		if utf8.RuneCountInString(v.UnitType) > maxTypeLen {
+		if !utf8.ValidString(v.UnitType) || strings.ContainsRune(v.UnitType, 0) {
+			add("unitType", "unit type must be text without NUL characters (UTF-8)")
+		} else if utf8.RuneCountInString(v.UnitType) > maxTypeLen {
 			add("unitType", fmt.Sprintf("unit type must be at most %d characters", maxTypeLen))
 		}
 		var msg string
