@@ -81,28 +81,36 @@ const (
 	EditUnits ProjectAction = "edit_units"
 	// EditSOQ: CREATE_SOQ inside the project: its owner and in-house staff.
 	EditSOQ ProjectAction = "edit_soq"
+	// TransferProject: giving the project to another owner is an administrator's.
+	TransferProject ProjectAction = "transfer_project"
 )
 
-// Membership is what the caller is in one project.
+// Membership is what the caller is in one project, as stored: a team_members row and
+// projects.owner_id. It says nothing about the role the user has now; CanInProject weighs
+// both.
 type Membership struct {
 	OnTeam  bool // a team member (owner or in-house)
-	IsOwner bool // the project's owner
+	IsOwner bool // projects.owner_id is the user
 }
 
 // CanInProject reports whether a user with role r and membership m may do a in the project.
 // A false answer for a user who is not on the team must be shown as 404, not 403.
+//
+// Rights follow the role the user has now, not the one they had when they joined: a
+// bidder has no team rights whatever rows remain, and owning a project counts only for a
+// Project Owner (administrators can do everything anyway).
 func CanInProject(r Role, m Membership, a ProjectAction) bool {
 	if r == RoleAdmin {
 		return true
 	}
-	if !m.OnTeam {
+	if !m.OnTeam || !CanSeeProjects(r) || !r.Valid() {
 		return false
 	}
 	switch a {
 	case ViewProject:
 		return true
 	case EditProject, ManageTeam:
-		return m.IsOwner
+		return m.IsOwner && r == RoleOwner
 	case EditUnits:
 		return r == RoleOwner || r == RoleInHouse
 	case EditSOQ:

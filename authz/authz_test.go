@@ -66,3 +66,35 @@ func TestCanInProject(t *testing.T) {
 		}
 	}
 }
+
+// Rights follow the role a user has now: rows left from an earlier role grant nothing.
+func TestCanInProjectFollowsCurrentRole(t *testing.T) {
+	owner := Membership{OnTeam: true, IsOwner: true}
+	member := Membership{OnTeam: true}
+	all := []ProjectAction{ViewProject, EditProject, ManageTeam, RemoveProject, EditUnits, EditSOQ, TransferProject}
+	for _, a := range all {
+		// A former owner (or member) who is a bidder now: nothing, anywhere.
+		if CanInProject(RoleBidder, owner, a) || CanInProject(RoleBidder, member, a) {
+			t.Errorf("bidder with a leftover team row may %s", a)
+		}
+		// An unknown role holds nothing either.
+		if CanInProject(Role("nobody"), owner, a) {
+			t.Errorf("unknown role may %s", a)
+		}
+		// Administrators may do everything, transfers included.
+		if !CanInProject(RoleAdmin, Membership{}, a) {
+			t.Errorf("admin may not %s", a)
+		}
+	}
+	// An owner demoted to in-house who still owns the project: a member's rights, never the owner's.
+	for a, want := range map[ProjectAction]bool{ViewProject: true, EditUnits: true, EditSOQ: true,
+		EditProject: false, ManageTeam: false, RemoveProject: false, TransferProject: false} {
+		if got := CanInProject(RoleInHouse, owner, a); got != want {
+			t.Errorf("in-house with owner_id, %s = %v, want %v", a, got, want)
+		}
+	}
+	// Only administrators transfer projects, not even the owner.
+	if CanInProject(RoleOwner, owner, TransferProject) {
+		t.Error("owner may transfer")
+	}
+}

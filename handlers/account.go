@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/alexedwards/argon2id"
 	"github.com/labstack/echo/v4"
 
 	"github.com/14build/14build/authz"
@@ -79,7 +78,7 @@ func (h *Handlers) accountPassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if ok, err := argon2id.ComparePasswordAndHash(current, hash); err != nil {
+	if ok, err := h.verifyPassword(c, current, hash); err != nil {
 		return err
 	} else if !ok {
 		errs.add("current", "is not your current password")
@@ -93,7 +92,7 @@ func (h *Handlers) accountPassword(c echo.Context) error {
 		a.PasswordErr = views.Errors(errs)
 		return render(c, http.StatusUnprocessableEntity, views.AccountPage(h.page(c, "Account"), a), nil)
 	}
-	newHash, err := h.HashPassword(next)
+	newHash, err := h.hashPassword(c, next)
 	if err != nil {
 		return err
 	}
@@ -155,8 +154,11 @@ func (h *Handlers) dashboard(c echo.Context) error {
 	ctx := c.Request().Context()
 	u := currentUser(c)
 	d := views.DashboardView{}
+	var err error
+	if d.Invitations, err = h.myInvitations(c); err != nil {
+		return err
+	}
 	if u.Role != authz.RoleBidder {
-		var err error
 		if d.Counts, err = h.st.ProjectStatusCounts(ctx, *u); err != nil {
 			return err
 		}

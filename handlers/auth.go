@@ -21,7 +21,8 @@ var selfServiceRoles = []authz.Role{authz.RoleOwner, authz.RoleBidder}
 
 const badCredentials = "Email or password is incorrect."
 
-// HashPassword hashes with argon2id at the configured cost.
+// HashPassword hashes with argon2id at the configured cost, outside the request hashing
+// limit: for the command line and demo data. Requests use hashPassword (ratelimit.go).
 func (h *Handlers) HashPassword(pw string) (string, error) {
 	return argon2id.CreateHash(pw, h.cfg.Argon2)
 }
@@ -32,40 +33,38 @@ var (
 )
 
 // checkLogin verifies credentials, applying the rate limits. It returns the user id, or an
-// appError: 429 when limited, 401 otherwise — the same words whether the email is unknown or
-// the password wrong.
+// appError: 429 when limited or busy, 401 otherwise — the same words whether the email is
+// unknown or the password wrong.
+//
+// The attempt is reserved (counted) before the password is checked, in one step, so a
+// burst of concurrent guesses gets at most the limit through to argon2.
 func (h *Handlers) checkLogin(c echo.Context, email, password string) (string, error) {
 	key := strings.ToLower(strings.TrimSpace(email))
 	ip := c.RealIP()
-	if blocked, wait := h.limiter.Blocked(key, ip); blocked {
-		mins := int(wait.Round(time.Minute) / time.Minute)
-		if mins < 1 {
-			mins = 1
-		}
-		c.Response().Header().Set("Retry-After", itoa(int(wait.Seconds())+1))
-		return "", &appError{Status: http.StatusTooManyRequests,
-			Message: "Too many sign-in attempts. Wait " + itoa(mins) + " minute(s) and try again."}
+	if ok, wait := h.limiter.Acquire(key, ip); !ok {
+		return "", tooMany(c, wait, "sign-in attempts")
 	}
 	id, hash, active, err := h.st.Credentials(c.Request().Context(), key)
+	known := err == nil
 	if errors.Is(err, store.ErrNotFound) {
 		// Spend the same time as a real check so response times do not reveal accounts.
 		dummyOnce.Do(func() { dummyHash, _ = argon2id.CreateHash("not a password", h.cfg.Argon2) })
-		_, _ = argon2id.ComparePasswordAndHash(password, dummyHash)
-		h.limiter.Fail(key, ip)
-		return "", &appError{Status: http.StatusUnauthorized, Message: badCredentials}
+		hash, err = dummyHash, nil
 	}
 	if err != nil {
+		h.limiter.Release(key, ip)
 		return "", err
 	}
-	ok, err := argon2id.ComparePasswordAndHash(password, hash)
+	ok, err := h.verifyPassword(c, password, hash)
 	if err != nil {
+		// Busy, or a malformed stored hash: not the caller's failed guess.
+		h.limiter.Release(key, ip)
 		return "", err
 	}
-	if !ok || !active {
-		h.limiter.Fail(key, ip)
+	if !ok || !active || !known {
 		return "", &appError{Status: http.StatusUnauthorized, Message: badCredentials}
 	}
-	h.limiter.Succeed(key)
+	h.limiter.Succeed(key, ip)
 	return id, nil
 }
 
@@ -89,7 +88,7 @@ func (h *Handlers) startSession(c echo.Context, userID string) error {
 	sess.IsNew = true
 	sess.Values = map[any]any{"uid": userID}
 	sess.Options = h.sessions.options(req)
-	return h.sessions.Save(req, c.Response(), sess)
+	return h.sessions.create(req, c.Response(), sess)
 }
 
 func (h *Handlers) endSession(c echo.Context) error {
@@ -176,6 +175,11 @@ func (f accountForm) values() views.AccountValues {
 // register creates a self-service account; errors are field errors or appErrors.
 func (h *Handlers) register(c echo.Context, f accountForm) (store.User, fieldErrors, error) {
 	ctx := c.Request().Context()
+	// Every attempt counts, refused ones too: each costs a hash or answers whether an email
+	// is registered.
+	if ok, wait := h.regLimiter.Acquire("", c.RealIP()); !ok {
+		return store.User{}, nil, tooMany(c, wait, "accounts created from your address")
+	}
 	cats, err := h.st.Categories(ctx)
 	if err != nil {
 		return store.User{}, nil, err
@@ -184,7 +188,7 @@ func (h *Handlers) register(c echo.Context, f accountForm) (store.User, fieldErr
 	if len(errs) > 0 {
 		return store.User{}, errs, nil
 	}
-	hash, err := h.HashPassword(f.Password)
+	hash, err := h.hashPassword(c, f.Password)
 	if err != nil {
 		return store.User{}, nil, err
 	}

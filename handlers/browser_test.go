@@ -88,14 +88,15 @@ func TestBrowserOwnerJourney(t *testing.T) {
 	b.wantJS("the owner is listed", `!!document.querySelector('#team-members [data-member="olivia@harbourhomes.test"]')`)
 	b.markPage("team")
 
-	// (a) An existing in-house user joins at once.
+	// (a) An existing in-house user is invited, not added: they accept on their dashboard.
+	// The owner learns nothing about the account.
 	b.do("invite the existing in-house user",
 		chromedp.SendKeys(chromedp.CSS("#invite-email"), ivy.Email),
 		chromedp.Click(chromedp.CSS(`#team-region form button[type="submit"]`)))
-	b.waitJS("the new member appears", `!!document.querySelector('#team-members [data-member="ivy@harbourhomes.test"]')`)
+	b.waitJS("the invitation appears", `!!document.querySelector('#pending-invitations [data-invitation="ivy@harbourhomes.test"]')`)
 	b.wantSamePage("team")
-	b.wantText("#invite-notice", ivy.Name+" joined the team.")
-	b.wantText("#members-h", "2")
+	b.wantText("#invite-notice", "Invitation sent to ivy@harbourhomes.test.")
+	b.wantJS("the invitee is not a member yet", `!document.querySelector('#team-members [data-member="ivy@harbourhomes.test"]')`)
 	b.wantValue("#invite-email", "")
 
 	// (b) An unknown email gets a pending invitation with its link.
@@ -104,7 +105,7 @@ func TestBrowserOwnerJourney(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#team-region form button[type="submit"]`)))
 	b.waitJS("the invitation appears", `!!document.querySelector('#pending-invitations [data-invitation="nora@newco.test"]')`)
 	b.wantSamePage("team")
-	b.wantText("#invite-notice", "Invitation created for nora@newco.test")
+	b.wantText("#invite-notice", "Invitation sent to nora@newco.test.")
 	link := b.value(`[data-invitation="nora@newco.test"] input[readonly]`)
 	if !strings.HasPrefix(link, "http://14build.test/invitations/") || len(link) <= len("http://14build.test/invitations/") {
 		t.Fatalf("invitation link = %q, want http://14build.test/invitations/<token>", link)
@@ -123,7 +124,7 @@ func TestBrowserOwnerJourney(t *testing.T) {
 	b.wantValue("#invite-email", "not-an-email")
 	b.wantJS("the field is marked invalid", `document.querySelector('#invite-email').classList.contains('input-error')`)
 	b.wantJS("the members and invitations are still shown",
-		`document.querySelectorAll('#team-members [data-member]').length === 2 && !!document.querySelector('[data-invitation="nora@newco.test"]')`)
+		`document.querySelectorAll('#team-members [data-member]').length === 1 && !!document.querySelector('[data-invitation="nora@newco.test"]')`)
 
 	// 4. A second project in another status, then the status tabs of the list.
 	b.do("open the projects list",

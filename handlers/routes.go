@@ -28,6 +28,7 @@ type accessKind int
 const (
 	accessPublic accessKind = iota
 	accessSignedIn
+	accessBrowserSession
 	accessPerm
 	accessProject
 	accessSOQ
@@ -42,6 +43,11 @@ type Access struct {
 
 func public() Access                         { return Access{kind: accessPublic} }
 func signedIn() Access                       { return Access{kind: accessSignedIn} }
+
+// browserSession is signed in through the session cookie, never a bearer token: what an
+// API token must not do to its own account (make, list or revoke tokens, change the
+// password), so a leaked token cannot entrench itself.
+func browserSession() Access { return Access{kind: accessBrowserSession} }
 func perm(p authz.Permission) Access         { return Access{kind: accessPerm, perm: p} }
 func inProject(a authz.ProjectAction) Access { return Access{kind: accessProject, action: a} }
 
@@ -52,6 +58,8 @@ func (a Access) String() string {
 	switch a.kind {
 	case accessPublic:
 		return "public"
+	case accessBrowserSession:
+		return "signed in (browser session only)"
 	case accessSignedIn:
 		return "signed in"
 	case accessPerm:
@@ -82,11 +90,13 @@ func (h *Handlers) Routes() []Route {
 		{"GET", "/invitations/:token", public(), h.invitationPage},
 		{"POST", "/invitations/:token", public(), h.invitationAccept},
 		{"GET", "/", signedIn(), h.dashboard},
-		{"GET", "/account", signedIn(), h.accountPage},
-		{"POST", "/account", signedIn(), h.accountUpdate},
-		{"POST", "/account/password", signedIn(), h.accountPassword},
-		{"POST", "/account/tokens", signedIn(), h.tokenCreate},
-		{"POST", "/account/tokens/:tokenId/delete", signedIn(), h.tokenDelete},
+		{"GET", "/account", browserSession(), h.accountPage}, // lists the API tokens
+		{"POST", "/account", browserSession(), h.accountUpdate},
+		{"POST", "/account/password", browserSession(), h.accountPassword},
+		{"POST", "/account/tokens", browserSession(), h.tokenCreate},
+		{"POST", "/account/tokens/:tokenId/delete", browserSession(), h.tokenDelete},
+		{"POST", "/account/invitations/:invId/accept", signedIn(), h.myInvitationAccept}, // the invitee only
+		{"POST", "/account/invitations/:invId/decline", signedIn(), h.myInvitationDecline},
 
 		// Projects and teams (pages).
 		{"GET", "/projects", signedIn(), h.projectsPage},
@@ -97,6 +107,7 @@ func (h *Handlers) Routes() []Route {
 		{"POST", "/projects/:id", inProject(authz.EditProject), h.projectUpdate},
 		{"GET", "/projects/:id/delete", inProject(authz.RemoveProject), h.projectDeleteConfirm},
 		{"POST", "/projects/:id/delete", inProject(authz.RemoveProject), h.projectDelete},
+		{"POST", "/projects/:id/transfer", inProject(authz.TransferProject), h.projectTransfer}, // administrators
 		{"GET", "/projects/:id/team", inProject(authz.ViewProject), h.teamPage},
 		{"POST", "/projects/:id/team", inProject(authz.ManageTeam), h.teamInvite},
 		{"GET", "/projects/:id/team/:userId/remove", inProject(authz.ManageTeam), h.teamRemoveConfirm},
@@ -155,6 +166,9 @@ func (h *Handlers) Routes() []Route {
 		{"POST", "/api/auth/login", public(), h.apiLogin},
 		{"POST", "/api/auth/logout", public(), h.apiLogout},
 		{"GET", "/api/me", signedIn(), h.apiMe},
+		{"GET", "/api/me/invitations", signedIn(), h.apiMyInvitations},
+		{"POST", "/api/invitations/:invId/accept", signedIn(), h.apiInvitationAccept}, // the invitee only
+		{"POST", "/api/invitations/:invId/decline", signedIn(), h.apiInvitationDecline},
 		{"GET", "/api/categories", public(), h.apiCategories},
 		{"GET", "/api/users", perm(authz.ManageUsers), h.apiUsersList},
 		{"POST", "/api/users", perm(authz.ManageUsers), h.apiUserCreate},
@@ -166,6 +180,7 @@ func (h *Handlers) Routes() []Route {
 		{"GET", "/api/projects/:id", inProject(authz.ViewProject), h.apiProjectGet},
 		{"PUT", "/api/projects/:id", inProject(authz.EditProject), h.apiProjectUpdate},
 		{"DELETE", "/api/projects/:id", inProject(authz.RemoveProject), h.apiProjectDelete},
+		{"POST", "/api/projects/:id/transfer", inProject(authz.TransferProject), h.apiProjectTransfer}, // administrators
 		{"GET", "/api/projects/:id/team", inProject(authz.ViewProject), h.apiTeamList},
 		{"POST", "/api/projects/:id/team", inProject(authz.ManageTeam), h.apiTeamInvite},
 		{"DELETE", "/api/projects/:id/team/:userId", inProject(authz.ManageTeam), h.apiTeamRemove},
@@ -230,6 +245,10 @@ func (h *Handlers) guard(a Access, next echo.HandlerFunc) echo.HandlerFunc {
 			return errUnauthorized()
 		}
 		switch a.kind {
+		case accessBrowserSession:
+			if via, _ := c.Get(viaKey).(string); via != "session" {
+				return &appError{Status: http.StatusForbidden, Message: "This needs a signed-in browser session: an API token cannot manage API tokens or change the password."}
+			}
 		case accessPerm:
 			if !authz.Can(u.Role, a.perm) {
 				return errForbidden()

@@ -5,7 +5,9 @@ package handlers
 import (
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/alexedwards/argon2id"
@@ -33,6 +35,14 @@ type Config struct {
 	LoginLimit   int
 	LoginLimitIP int
 	LoginWindow  time.Duration
+	// HashConcurrency bounds password hashes running at once (default: the number of
+	// CPUs); a request waits at most HashWait (default 2 s) for a slot, then gets 429.
+	HashConcurrency int
+	HashWait        time.Duration
+	// RegisterLimit is the number of registrations allowed per client address in
+	// RegisterWindow (default 10 per hour).
+	RegisterLimit  int
+	RegisterWindow time.Duration
 	// MaxBody bounds request bodies.
 	MaxBody string
 	// InviteTTL is how long an invitation link works.
@@ -61,6 +71,18 @@ func (c Config) withDefaults() Config {
 	if c.LoginWindow == 0 {
 		c.LoginWindow = 15 * time.Minute
 	}
+	if c.HashConcurrency <= 0 {
+		c.HashConcurrency = runtime.NumCPU()
+	}
+	if c.HashWait == 0 {
+		c.HashWait = 2 * time.Second
+	}
+	if c.RegisterLimit == 0 {
+		c.RegisterLimit = 10
+	}
+	if c.RegisterWindow == 0 {
+		c.RegisterWindow = time.Hour
+	}
 	if c.MaxBody == "" {
 		c.MaxBody = "1M"
 	}
@@ -80,6 +102,12 @@ type Handlers struct {
 	cop      *http.CrossOriginProtection
 	metrics  *metrics
 	registry *prometheus.Registry
+
+	// regLimiter counts registrations per client address; hashSlots bounds argon2id work
+	// (ratelimit.go); passwordChecks counts verifications.
+	regLimiter     *loginLimiter
+	hashSlots      chan struct{}
+	passwordChecks atomic.Int64
 }
 
 // New builds the HTTP layer.
@@ -94,6 +122,10 @@ func New(st *store.Store, log *slog.Logger, cfg Config) *Handlers {
 		limiter:  newLoginLimiter(cfg.LoginLimit, cfg.LoginLimitIP, cfg.LoginWindow),
 		cop:      http.NewCrossOriginProtection(),
 		registry: reg,
+
+		// Registration keys on the address only (account "" in Acquire).
+		regLimiter: newLoginLimiter(0, cfg.RegisterLimit, cfg.RegisterWindow),
+		hashSlots:  make(chan struct{}, cfg.HashConcurrency),
 	}
 	h.metrics = newMetrics(reg, st)
 	return h

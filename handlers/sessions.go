@@ -56,6 +56,10 @@ func (s *pgSessions) New(r *http.Request, name string) (*sessions.Session, error
 	return sess, nil
 }
 
+// Save stores a live session's values. It only ever updates an existing row: a request
+// still in flight when a logout, password change or deactivation deleted its session must
+// not bring it back. When the row is gone the cookie is cleared instead. New sessions are
+// made by create (signing in) only.
 func (s *pgSessions) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Session) error {
 	if sess.Options.MaxAge < 0 {
 		if sess.ID != "" {
@@ -66,9 +70,46 @@ func (s *pgSessions) Save(r *http.Request, w http.ResponseWriter, sess *sessions
 		http.SetCookie(w, sessions.NewCookie(sess.Name(), "", sess.Options))
 		return nil
 	}
-	if sess.ID == "" {
-		sess.ID = newToken()
+	if sess.ID == "" || sess.IsNew {
+		// Nothing live to update: an anonymous visitor has no server-side session.
+		return nil
 	}
+	uid, data := sessionData(sess)
+	err := s.st.UpdateSession(r.Context(), hashToken(sess.ID), uid, data, time.Now().Add(s.ttl))
+	if errors.Is(err, store.ErrNotFound) {
+		s.clear(w, sess)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, sessions.NewCookie(sess.Name(), sess.ID, sess.Options))
+	return nil
+}
+
+// create starts a new session row under a fresh id and sets its cookie.
+func (s *pgSessions) create(r *http.Request, w http.ResponseWriter, sess *sessions.Session) error {
+	sess.ID = newToken()
+	uid, data := sessionData(sess)
+	if err := s.st.CreateSession(r.Context(), hashToken(sess.ID), uid, data, time.Now().Add(s.ttl)); err != nil {
+		return err
+	}
+	sess.IsNew = false
+	http.SetCookie(w, sessions.NewCookie(sess.Name(), sess.ID, sess.Options))
+	return nil
+}
+
+// clear expires the cookie of a session that no longer exists.
+func (s *pgSessions) clear(w http.ResponseWriter, sess *sessions.Session) {
+	opts := *sess.Options
+	opts.MaxAge = -1
+	http.SetCookie(w, sessions.NewCookie(sess.Name(), "", &opts))
+	sess.ID = ""
+	sess.IsNew = true
+}
+
+// sessionData splits a session's values into the user id (its own column) and the rest.
+func sessionData(sess *sessions.Session) (*string, map[string]any) {
 	var uid *string
 	data := map[string]any{}
 	for k, v := range sess.Values {
@@ -84,11 +125,7 @@ func (s *pgSessions) Save(r *http.Request, w http.ResponseWriter, sess *sessions
 		}
 		data[ks] = v
 	}
-	if err := s.st.SaveSession(r.Context(), hashToken(sess.ID), uid, data, time.Now().Add(s.ttl)); err != nil {
-		return err
-	}
-	http.SetCookie(w, sessions.NewCookie(sess.Name(), sess.ID, sess.Options))
-	return nil
+	return uid, data
 }
 
 func (s *pgSessions) options(r *http.Request) *sessions.Options {

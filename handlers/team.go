@@ -15,49 +15,37 @@ import (
 	"github.com/14build/14build/views"
 )
 
-// inviteResult says what an invitation did: added an existing in-house user, or created a
-// pending invitation.
-type inviteResult struct {
-	Added      *store.User
-	Invitation *store.Invitation
-}
-
-func (h *Handlers) invite(ctx context.Context, pr *store.Project, inviter *store.User, email string) (inviteResult, fieldErrors, error) {
+// invite records a pending invitation for an email. Whether the email belongs to an
+// account is never looked up here and never shown: the inviter learns "invitation sent"
+// and nothing about the person, who accepts or declines it themselves (their dashboard, or
+// the link for someone who has no account yet). Only people already on the team, whom the
+// inviter sees anyway, are refused.
+func (h *Handlers) invite(ctx context.Context, pr *store.Project, inviter *store.User, email string) (store.Invitation, fieldErrors, error) {
 	email = strings.TrimSpace(email)
 	errs := fieldErrors{}
 	errs.email("email", email)
 	if len(errs) > 0 {
-		return inviteResult{}, errs, nil
+		return store.Invitation{}, errs, nil
 	}
-	u, err := h.st.UserByEmail(ctx, email)
-	switch {
-	case err == nil:
-		switch {
-		case !u.Active:
-			return inviteResult{}, fieldErrors{"email": "belongs to a deactivated account"}, nil
-		case u.Role != authz.RoleInHouse:
-			return inviteResult{}, fieldErrors{"email": "belongs to a " + u.Role.Label() + " account; only in-house users join a project team"}, nil
-		}
-		err := h.st.AddMember(ctx, pr.ID, u.ID)
-		if errors.Is(err, store.ErrAlreadyMember) {
-			return inviteResult{}, fieldErrors{"email": "is already on the team"}, nil
-		}
-		if err != nil {
-			return inviteResult{}, nil, err
-		}
-		return inviteResult{Added: &u}, nil, nil
-	case errors.Is(err, store.ErrNotFound):
-		inv, err := h.st.CreateInvitation(ctx, pr.ID, email, inviter.ID, newToken(), h.cfg.InviteTTL)
-		if errors.Is(err, store.ErrAlreadyInvited) {
-			return inviteResult{}, fieldErrors{"email": "already has a pending invitation"}, nil
-		}
-		if err != nil {
-			return inviteResult{}, nil, err
-		}
-		return inviteResult{Invitation: &inv}, nil, nil
-	default:
-		return inviteResult{}, nil, err
+	on, err := h.st.OnTeamByEmail(ctx, pr.ID, email)
+	if err != nil {
+		return store.Invitation{}, nil, err
 	}
+	if on {
+		return store.Invitation{}, fieldErrors{"email": "is already on the team"}, nil
+	}
+	inv, err := h.st.CreateInvitation(ctx, pr.ID, email, inviter.ID, newToken(), h.cfg.InviteTTL)
+	if errors.Is(err, store.ErrAlreadyInvited) {
+		return store.Invitation{}, fieldErrors{"email": "already has a pending invitation"}, nil
+	}
+	if err != nil {
+		return store.Invitation{}, nil, err
+	}
+	return inv, nil, nil
+}
+
+func invitationSent(email string) string {
+	return "Invitation sent to " + email + "."
 }
 
 func (h *Handlers) teamView(c echo.Context) (views.TeamView, error) {
@@ -92,7 +80,7 @@ func (h *Handlers) teamPage(c echo.Context) error {
 
 func (h *Handlers) teamInvite(c echo.Context) error {
 	email := c.FormValue("email")
-	res, errs, err := h.invite(c.Request().Context(), currentProject(c), currentUser(c), email)
+	inv, errs, err := h.invite(c.Request().Context(), currentProject(c), currentUser(c), email)
 	if err != nil {
 		return err
 	}
@@ -104,12 +92,7 @@ func (h *Handlers) teamInvite(c echo.Context) error {
 		t.Email, t.Errors = email, views.Errors(errs)
 		return h.renderTeam(c, http.StatusUnprocessableEntity, t)
 	}
-	notice := ""
-	if res.Added != nil {
-		notice = res.Added.Name + " joined the team."
-	} else {
-		notice = "Invitation created for " + res.Invitation.Email + ". Copy its link below and send it to them."
-	}
+	notice := invitationSent(inv.Email)
 	if !isHTMX(c) {
 		h.flash(c, notice)
 		return redirect(c, "/projects/"+currentProject(c).ID+"/team")
@@ -236,7 +219,7 @@ func (h *Handlers) invitationAccept(c echo.Context) error {
 	_, errs := f.validate([]authz.Role{authz.RoleInHouse}, true, nil)
 	var pid string
 	if len(errs) == 0 {
-		hash, err := h.HashPassword(f.Password)
+		hash, err := h.hashPassword(c, f.Password)
 		if err != nil {
 			return err
 		}
@@ -307,21 +290,118 @@ func (h *Handlers) apiTeamInvite(c echo.Context) error {
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
-	res, errs, err := h.invite(c.Request().Context(), currentProject(c), currentUser(c), body.Email)
+	inv, errs, err := h.invite(c.Request().Context(), currentProject(c), currentUser(c), body.Email)
 	if err != nil {
 		return err
 	}
 	if len(errs) > 0 {
 		return errInvalid(errs)
 	}
-	if res.Added != nil {
-		return c.JSON(http.StatusCreated, map[string]any{"teamMember": memberJSON{UserID: res.Added.ID, Role: "In-House User", JoinedAt: time.Now().UTC(), User: toUserJSON(*res.Added)}})
-	}
-	return c.JSON(http.StatusCreated, map[string]any{"invitation": h.toInvitationJSON(*res.Invitation)})
+	// The same answer whether or not the email has an account.
+	return c.JSON(http.StatusCreated, map[string]any{"message": invitationSent(inv.Email), "invitation": h.toInvitationJSON(inv)})
 }
 
 func (h *Handlers) apiTeamRemove(c echo.Context) error {
 	if _, err := h.removeMember(c, c.Param("userId")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// The invitee's own invitations: listed on their dashboard and at /api/me/invitations,
+// accepted or declined only by the account the invitation is addressed to.
+
+// myInvitations lists the caller's pending invitations. Only in-house accounts can join a
+// team, so other roles have none to act on.
+func (h *Handlers) myInvitations(c echo.Context) ([]store.Invitation, error) {
+	u := currentUser(c)
+	if u.Role != authz.RoleInHouse {
+		return nil, nil
+	}
+	return h.st.InvitationsFor(c.Request().Context(), u.Email)
+}
+
+// acceptMine accepts one of the caller's invitations: 404 for anyone else's (ids do not
+// leak), 409 when the account cannot join a team.
+func (h *Handlers) acceptMine(c echo.Context) (string, error) {
+	u := currentUser(c)
+	id, err := strconv.ParseInt(c.Param("invId"), 10, 64)
+	if err != nil {
+		return "", errNotFound()
+	}
+	if u.Role != authz.RoleInHouse {
+		return "", &appError{Status: http.StatusConflict, Message: "Only in-house accounts join a project team; yours is a " + u.Role.Label() + " account."}
+	}
+	pid, err := h.st.AcceptInvitationFor(c.Request().Context(), id, u.ID, u.Email)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", errNotFound()
+	}
+	return pid, err
+}
+
+func (h *Handlers) declineMine(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("invId"), 10, 64)
+	if err != nil {
+		return errNotFound()
+	}
+	if err := h.st.DeclineInvitation(c.Request().Context(), id, currentUser(c).Email); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return errNotFound()
+		}
+		return err
+	}
+	return nil
+}
+
+func (h *Handlers) myInvitationAccept(c echo.Context) error {
+	pid, err := h.acceptMine(c)
+	if err != nil {
+		return err
+	}
+	h.flash(c, "You joined the project.")
+	return redirect(c, "/projects/"+pid)
+}
+
+func (h *Handlers) myInvitationDecline(c echo.Context) error {
+	if err := h.declineMine(c); err != nil {
+		return err
+	}
+	h.flash(c, "Invitation declined.")
+	return redirect(c, "/")
+}
+
+type myInvitationJSON struct {
+	ID          int64     `json:"id"`
+	ProjectID   string    `json:"projectId"`
+	ProjectName string    `json:"projectName"`
+	InvitedBy   string    `json:"invitedBy"`
+	CreatedAt   time.Time `json:"createdAt"`
+	ExpiresAt   time.Time `json:"expiresAt"`
+}
+
+func (h *Handlers) apiMyInvitations(c echo.Context) error {
+	invs, err := h.myInvitations(c)
+	if err != nil {
+		return err
+	}
+	out := make([]myInvitationJSON, len(invs))
+	for i, inv := range invs {
+		out[i] = myInvitationJSON{ID: inv.ID, ProjectID: inv.ProjectID, ProjectName: inv.ProjectName, InvitedBy: inv.InvitedBy,
+			CreatedAt: inv.CreatedAt.UTC(), ExpiresAt: inv.ExpiresAt.UTC()}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"invitations": out})
+}
+
+func (h *Handlers) apiInvitationAccept(c echo.Context) error {
+	pid, err := h.acceptMine(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"projectId": pid})
+}
+
+func (h *Handlers) apiInvitationDecline(c echo.Context) error {
+	if err := h.declineMine(c); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

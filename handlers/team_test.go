@@ -13,20 +13,31 @@ func TestInviteExistingAndNewInHouseUsers(t *testing.T) {
 	a := newTestApp(t)
 	o := a.user(authz.RoleOwner, "o@example.com")
 	est := a.user(authz.RoleInHouse, "est@example.com")
-	a.user(authz.RoleBidder, "bid@example.com")
 	p := a.project(o, "T1")
 	c := a.login(o.Email)
 
-	// An existing in-house account joins at once.
+	// An existing in-house account is invited, not added: it must accept first.
 	res := c.do("POST", "/api/projects/"+p.ID+"/team", map[string]any{"email": "EST@example.com"})
-	if res.Code != 201 || res.JSON(t)["teamMember"] == nil {
+	if res.Code != 201 || res.JSON(t)["invitation"] == nil || res.JSON(t)["teamMember"] != nil {
 		t.Fatalf("invite existing: %d %s", res.Code, res.Body)
 	}
-	if res := a.login(est.Email).get("/api/projects/" + p.ID); res.Code != 200 {
+	ec := a.login(est.Email)
+	if res := ec.get("/api/projects/" + p.ID); res.Code != 404 {
+		t.Errorf("invitee reads the project before accepting: %d", res.Code)
+	}
+	invs := ec.get("/api/me/invitations").JSON(t)["invitations"].([]any)
+	if len(invs) != 1 {
+		t.Fatalf("invitee's invitations: %v", invs)
+	}
+	invID := int(invs[0].(map[string]any)["id"].(float64))
+	if res := ec.do("POST", "/api/invitations/"+itoa(invID)+"/accept", nil); res.Code != 200 {
+		t.Fatalf("accept: %d %s", res.Code, res.Body)
+	}
+	if res := ec.get("/api/projects/" + p.ID); res.Code != 200 {
 		t.Errorf("member cannot read the project: %d", res.Code)
 	}
-	// Refusals are field errors.
-	for email, why := range map[string]string{"est@example.com": "already on the team", "bid@example.com": "Bidder", "o@example.com": "Project Owner", "nope": "email address"} {
+	// Refusals are field errors; only people already on the team (whom the owner sees) are named.
+	for email, why := range map[string]string{"est@example.com": "already on the team", "o@example.com": "already on the team", "nope": "email address"} {
 		res := c.do("POST", "/api/projects/"+p.ID+"/team", map[string]any{"email": email})
 		if res.Code != 400 || !strings.Contains(res.Body, why) {
 			t.Errorf("invite %s: %d %s", email, res.Code, res.Body)
@@ -34,7 +45,7 @@ func TestInviteExistingAndNewInHouseUsers(t *testing.T) {
 	}
 	// An unknown email gets a link; the link registers an in-house user who joins.
 	res = c.do("POST", "/api/projects/"+p.ID+"/team", map[string]any{"email": "new.qs@example.com"})
-	if res.Code != 201 {
+	if res.Code != 201 || res.JSON(t)["message"] != "Invitation sent to new.qs@example.com." {
 		t.Fatalf("invite new: %d %s", res.Code, res.Body)
 	}
 	link := res.JSON(t)["invitation"].(map[string]any)["url"].(string)

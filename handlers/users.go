@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -60,7 +61,7 @@ func (h *Handlers) adminUserNewPage(c echo.Context) error {
 		return err
 	}
 	v := views.AccountValues{Role: string(authz.RoleInHouse), Active: true}
-	return render(c, http.StatusOK, views.UserFormPage(h.page(c, "New user"), "New user", "/admin/users", v, nil, cats, nil), nil)
+	return render(c, http.StatusOK, views.UserFormPage(h.page(c, "New user"), "New user", "/admin/users", v, nil, cats, nil, views.Transfer{}), nil)
 }
 
 // createUser is an administrator's create, shared by page and API.
@@ -74,7 +75,7 @@ func (h *Handlers) createUser(c echo.Context, f accountForm) (store.User, fieldE
 	if len(errs) > 0 {
 		return store.User{}, errs, nil
 	}
-	hash, err := h.HashPassword(f.Password)
+	hash, err := h.hashPassword(c, f.Password)
 	if err != nil {
 		return store.User{}, nil, err
 	}
@@ -96,7 +97,7 @@ func (h *Handlers) adminUserCreate(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return render(c, http.StatusUnprocessableEntity, views.UserFormPage(h.page(c, "New user"), "New user", "/admin/users", f.values(), views.Errors(errs), cats, nil), nil)
+		return render(c, http.StatusUnprocessableEntity, views.UserFormPage(h.page(c, "New user"), "New user", "/admin/users", f.values(), views.Errors(errs), cats, nil, views.Transfer{}), nil)
 	}
 	h.flash(c, u.Name+" can now sign in as "+u.Role.Label()+".")
 	return redirect(c, "/admin/users")
@@ -116,7 +117,11 @@ func (h *Handlers) adminUserEditPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.UserFormPage(h.page(c, "Edit "+u.Name), "Edit "+u.Name, "/admin/users/"+u.ID, valuesOf(u), nil, cats, &u), nil)
+	tr, err := h.transferView(c, u.ID)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.UserFormPage(h.page(c, "Edit "+u.Name), "Edit "+u.Name, "/admin/users/"+u.ID, valuesOf(u), nil, cats, &u, tr), nil)
 }
 
 // updateUser is an administrator's edit, shared by page and API. An administrator cannot
@@ -143,24 +148,41 @@ func (h *Handlers) updateUser(c echo.Context, id string, f accountForm) (store.U
 	if len(errs) > 0 {
 		return store.User{}, errs, nil
 	}
-	u, err := h.st.UpdateUser(ctx, id, store.UserUpdate{Name: f.Name, Email: f.Email, Role: authz.Role(f.Role), Entity: f.Entity, CategoryID: catID, Active: active})
-	if errors.Is(err, store.ErrEmailTaken) {
-		return store.User{}, fieldErrors{"email": "is already registered to another account"}, nil
+	uu := store.UserUpdate{Name: f.Name, Email: f.Email, Role: authz.Role(f.Role), Entity: f.Entity, CategoryID: catID, Active: active}
+	if f.Password != "" {
+		// An administrator's reset ends every session of the user and revokes their API
+		// tokens, in the same transaction as the edit.
+		if uu.PasswordHash, err = h.hashPassword(c, f.Password); err != nil {
+			return store.User{}, nil, err
+		}
 	}
-	if err != nil {
+	u, err := h.st.UpdateUser(ctx, id, uu)
+	var owns *store.OwnsProjectsError
+	switch {
+	case errors.Is(err, store.ErrEmailTaken):
+		return store.User{}, fieldErrors{"email": "is already registered to another account"}, nil
+	case errors.As(err, &owns):
+		msg := "This user owns " + plural(owns.Projects, "project") + ". Transfer " + pick(owns.Projects == 1, "it", "them") +
+			" to another Project Owner before changing the role."
+		return store.User{}, nil, &appError{Status: http.StatusConflict, Message: msg, Fields: map[string]string{"role": msg}}
+	case err != nil:
 		return store.User{}, nil, err
 	}
-	if f.Password != "" {
-		hash, err := h.HashPassword(f.Password)
-		if err != nil {
-			return store.User{}, nil, err
-		}
-		// A reset by an administrator ends all the user's sessions.
-		if err := h.st.SetPassword(ctx, id, hash, nil); err != nil {
-			return store.User{}, nil, err
-		}
-	}
 	return u, nil, nil
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return itoa(n) + " " + what + "s"
+}
+
+func pick(cond bool, a, b string) string {
+	if cond {
+		return a
+	}
+	return b
 }
 
 func (h *Handlers) adminUserUpdate(c echo.Context) error {
@@ -169,6 +191,12 @@ func (h *Handlers) adminUserUpdate(c echo.Context) error {
 	f.Active = &active
 	id := c.Param("uid")
 	u, errs, err := h.updateUser(c, id, f)
+	status := http.StatusUnprocessableEntity
+	var ae *appError
+	if errors.As(err, &ae) && ae.Status == http.StatusConflict && ae.Fields != nil {
+		// A refused role change: the form again, with the reason beside the role.
+		errs, err, status = ae.Fields, nil, ae.Status
+	}
 	if err != nil {
 		return err
 	}
@@ -182,7 +210,11 @@ func (h *Handlers) adminUserUpdate(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return render(c, http.StatusUnprocessableEntity, views.UserFormPage(h.page(c, "Edit "+orig.Name), "Edit "+orig.Name, "/admin/users/"+id, f.values(), views.Errors(errs), cats, &orig), nil)
+		tr, err := h.transferView(c, id)
+		if err != nil {
+			return err
+		}
+		return render(c, status, views.UserFormPage(h.page(c, "Edit "+orig.Name), "Edit "+orig.Name, "/admin/users/"+id, f.values(), views.Errors(errs), cats, &orig, tr), nil)
 	}
 	h.flash(c, u.Name+" saved.")
 	return redirect(c, "/admin/users")
@@ -281,4 +313,69 @@ func (h *Handlers) apiUserDelete(c echo.Context) error {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+// Project ownership transfer (administrators).
+
+// transferView loads the projects a user owns and the active Project Owners who could take
+// them.
+func (h *Handlers) transferView(c echo.Context, userID string) (views.Transfer, error) {
+	ctx := c.Request().Context()
+	owned, err := h.st.OwnedProjects(ctx, userID)
+	if err != nil || len(owned) == 0 {
+		return views.Transfer{}, err
+	}
+	owners, _, err := h.st.ListUsers(ctx, store.UserFilter{Role: authz.RoleOwner, Page: 1, PerPage: 200})
+	if err != nil {
+		return views.Transfer{}, err
+	}
+	tr := views.Transfer{Owned: owned}
+	for _, o := range owners {
+		if o.Active {
+			tr.Owners = append(tr.Owners, o)
+		}
+	}
+	return tr, nil
+}
+
+// transfer gives the current project to ownerID; it returns the previous owner's id.
+func (h *Handlers) transfer(c echo.Context, ownerID string) (string, error) {
+	pr := currentProject(c)
+	old, err := h.st.TransferProject(c.Request().Context(), pr.ID, strings.TrimSpace(ownerID))
+	switch {
+	case errors.Is(err, store.ErrNewOwnerInvalid):
+		return "", errInvalid(fieldErrors{"ownerId": "must be an active Project Owner"})
+	case errors.Is(err, store.ErrSameOwner):
+		return "", errInvalid(fieldErrors{"ownerId": "already owns this project"})
+	case errors.Is(err, store.ErrCodeTaken):
+		return "", &appError{Status: http.StatusConflict, Message: "The new owner already has a project with code " + pr.Code + ". Change one of the codes first.",
+			Fields: map[string]string{"ownerId": "already owns a project with code " + pr.Code}}
+	}
+	return old, err
+}
+
+func (h *Handlers) projectTransfer(c echo.Context) error {
+	old, err := h.transfer(c, c.FormValue("ownerId"))
+	if err != nil {
+		return err
+	}
+	h.flash(c, currentProject(c).Name+" was transferred.")
+	return redirect(c, "/admin/users/"+old+"/edit")
+}
+
+func (h *Handlers) apiProjectTransfer(c echo.Context) error {
+	var body struct {
+		OwnerID string `json:"ownerId"`
+	}
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	if _, err := h.transfer(c, body.OwnerID); err != nil {
+		return err
+	}
+	p, _, err := h.st.ProjectFor(c.Request().Context(), currentProject(c).ID, currentUser(c).ID)
+	if err != nil {
+		return err
+	}
+	return h.writeProject(c, http.StatusOK, p)
 }

@@ -78,6 +78,10 @@ type ProjectFilter struct {
 // ListProjects returns the projects the viewer may see (administrators: all; others: those
 // whose team they are on), one page of them, and the total.
 func (s *Store) ListProjects(ctx context.Context, viewer User, f ProjectFilter) ([]Project, int, error) {
+	if !authz.CanSeeProjects(viewer.Role) {
+		// Rights follow the current role: a bidder sees no project, whatever team rows remain.
+		return nil, 0, nil
+	}
 	var rows []struct {
 		Project
 		Total int `db:"total"`
@@ -109,6 +113,9 @@ LIMIT $4 OFFSET $5`
 
 // ProjectStatusCounts counts the viewer's visible projects per status.
 func (s *Store) ProjectStatusCounts(ctx context.Context, viewer User) (map[string]int, error) {
+	if !authz.CanSeeProjects(viewer.Role) {
+		return map[string]int{}, nil
+	}
 	var rows []struct {
 		Status string `db:"status"`
 		N      int    `db:"n"`
@@ -218,4 +225,65 @@ ORDER BY tm.project_id, tm.role DESC, u.name`, pq.Array(projectIDs))
 		out[m.ProjectID] = append(out[m.ProjectID], m)
 	}
 	return out, nil
+}
+
+// ErrNewOwnerInvalid is returned when a transfer names someone who is not an active
+// Project Owner.
+var ErrNewOwnerInvalid = errors.New("new owner is not an active Project Owner")
+
+// ErrSameOwner is returned when a transfer names the current owner.
+var ErrSameOwner = errors.New("already the owner")
+
+// TransferProject gives a project to another active Project Owner, in one transaction:
+// projects.owner_id changes, the new owner is on the team as 'Project Owner' (promoted if
+// they were a member), and the old owner's membership is removed (an administrator can
+// invite them back). It returns the previous owner's id.
+//
+// The project row is locked, and the new owner's row is share-locked so a concurrent role
+// change of theirs (which locks it for update) waits and then sees the project.
+func (s *Store) TransferProject(ctx context.Context, projectID, newOwnerID string) (string, error) {
+	if !validUUID(projectID) {
+		return "", ErrNotFound
+	}
+	if !validUUID(newOwnerID) {
+		return "", ErrNewOwnerInvalid
+	}
+	var old string
+	err := s.WithTx(ctx, func(tx *Tx) error {
+		if err := tx.q.get(ctx, &old, `SELECT owner_id FROM projects WHERE id = $1 FOR UPDATE`, projectID); err != nil {
+			return err
+		}
+		if old == newOwnerID {
+			return ErrSameOwner
+		}
+		var ok bool
+		err := tx.q.get(ctx, &ok, `SELECT role = 'owner' AND active FROM users WHERE id = $1 FOR SHARE`, newOwnerID)
+		if errors.Is(err, ErrNotFound) || (err == nil && !ok) {
+			return ErrNewOwnerInvalid
+		}
+		if err != nil {
+			return err
+		}
+		err = tx.q.execOne(ctx, `UPDATE projects SET owner_id = $2, updated_at = now() WHERE id = $1`, projectID, newOwnerID)
+		if c, ok := uniqueViolation(err); ok && c == "projects_owner_code_key" {
+			return ErrCodeTaken
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.q.exec(ctx, `INSERT INTO team_members (project_id, user_id, role) VALUES ($1, $2, 'Project Owner')
+ON CONFLICT (project_id, user_id) DO UPDATE SET role = 'Project Owner'`, projectID, newOwnerID); err != nil {
+			return err
+		}
+		_, err = tx.q.exec(ctx, `DELETE FROM team_members WHERE project_id = $1 AND user_id = $2`, projectID, old)
+		return err
+	})
+	return old, err
+}
+
+// OwnedProjects lists the projects a user owns (for the administrator's transfer form).
+func (s *Store) OwnedProjects(ctx context.Context, userID string) ([]Project, error) {
+	var ps []Project
+	err := s.q.sel(ctx, &ps, `SELECT `+projectColumns+projectFrom+` WHERE p.owner_id = $1 ORDER BY p.name, p.id`, userID)
+	return ps, err
 }

@@ -31,16 +31,28 @@ func (s *Store) LoadSession(ctx context.Context, idHash []byte) (SessionRow, err
 	return out, nil
 }
 
-// SaveSession creates or replaces a session.
-func (s *Store) SaveSession(ctx context.Context, idHash []byte, userID *string, data map[string]any, expires time.Time) error {
+// CreateSession inserts a new session. Only signing in (login, registration, an accepted
+// invitation) creates one; everything else may only update a live row (UpdateSession).
+func (s *Store) CreateSession(ctx context.Context, idHash []byte, userID *string, data map[string]any, expires time.Time) error {
 	b, err := json.Marshal(data)
 	if err != nil {
 		return err
 	}
-	_, err = s.q.exec(ctx, `INSERT INTO sessions (id_hash, user_id, data, expires_at) VALUES ($1, $2, $3, $4)
-ON CONFLICT (id_hash) DO UPDATE SET user_id = EXCLUDED.user_id, data = EXCLUDED.data, expires_at = EXCLUDED.expires_at`,
+	_, err = s.q.exec(ctx, `INSERT INTO sessions (id_hash, user_id, data, expires_at) VALUES ($1, $2, $3, $4)`,
 		idHash, userID, b, expires)
 	return err
+}
+
+// UpdateSession saves a live session's data. It never recreates a row: a session deleted
+// meanwhile (logout, password change, deactivation) stays deleted and the answer is
+// ErrNotFound. The user must be the one the row was created for.
+func (s *Store) UpdateSession(ctx context.Context, idHash []byte, userID *string, data map[string]any, expires time.Time) error {
+	b, err := json.Marshal(data)
+	if err != nil {
+		return err
+	}
+	return s.q.execOne(ctx, `UPDATE sessions SET data = $3, expires_at = $4
+WHERE id_hash = $1 AND user_id IS NOT DISTINCT FROM $2::uuid AND expires_at > now()`, idHash, userID, b, expires)
 }
 
 // DeleteSession ends one session.

@@ -119,3 +119,42 @@ func (s *Store) AcceptInvitation(ctx context.Context, token, userID string) (str
 	})
 	return pid, err
 }
+
+// InvitationsFor lists the pending, unexpired invitations addressed to an email (the
+// invitee's own list: their dashboard, GET /api/me/invitations), newest first.
+func (s *Store) InvitationsFor(ctx context.Context, email string) ([]Invitation, error) {
+	var invs []Invitation
+	err := s.q.sel(ctx, &invs, invitationSelect+` WHERE i.email = $1 AND i.accepted_at IS NULL AND i.expires_at > now()
+ORDER BY i.created_at DESC, i.id DESC`, email)
+	return invs, err
+}
+
+// AcceptInvitationFor accepts invitation id on behalf of the account it is addressed to
+// (matched by email: nobody else can accept it) and adds them to the team, in one
+// transaction. ErrNotFound when it is not theirs, used, revoked or expired.
+func (s *Store) AcceptInvitationFor(ctx context.Context, id int64, userID, email string) (projectID string, err error) {
+	err = s.WithTx(ctx, func(tx *Tx) error {
+		if err := tx.q.get(ctx, &projectID, `UPDATE invitations SET accepted_at = now()
+WHERE id = $1 AND email = $2 AND accepted_at IS NULL AND expires_at > now() RETURNING project_id`, id, email); err != nil {
+			return err
+		}
+		if err := addMember(ctx, tx.q, projectID, userID); err != nil && !errors.Is(err, ErrAlreadyMember) {
+			return err
+		}
+		return nil
+	})
+	return projectID, err
+}
+
+// DeclineInvitation deletes a pending invitation addressed to email.
+func (s *Store) DeclineInvitation(ctx context.Context, id int64, email string) error {
+	return s.q.execOne(ctx, `DELETE FROM invitations WHERE id = $1 AND email = $2 AND accepted_at IS NULL`, id, email)
+}
+
+// OnTeamByEmail reports whether the account with this email is on the project's team.
+func (s *Store) OnTeamByEmail(ctx context.Context, projectID, email string) (bool, error) {
+	var on bool
+	err := s.q.get(ctx, &on, `SELECT EXISTS (SELECT 1 FROM team_members tm JOIN users u ON u.id = tm.user_id
+WHERE tm.project_id = $1 AND u.email = $2)`, projectID, email)
+	return on, err
+}

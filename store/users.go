@@ -126,15 +126,22 @@ func (s *Store) PasswordHash(ctx context.Context, userID string) (string, error)
 	return h, err
 }
 
-// SetPassword replaces a user's password hash and ends every other session of theirs.
+// SetPassword replaces a user's password hash and ends their other access: every session
+// but keepSessionHash (nil: all of them) and every API token.
 func (s *Store) SetPassword(ctx context.Context, userID, hash string, keepSessionHash []byte) error {
 	return s.WithTx(ctx, func(tx *Tx) error {
-		if err := tx.q.execOne(ctx, `UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1`, userID, hash); err != nil {
-			return err
-		}
-		_, err := tx.q.exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2`, userID, keepSessionHash)
-		return err
+		return tx.setPassword(ctx, userID, hash, keepSessionHash)
 	})
+}
+
+// setPassword is the one place a password changes: the user's own change, an
+// administrator's reset. A new password must lock out whoever held the old one, so it ends
+// the other sessions and revokes the API tokens in the same transaction.
+func (tx *Tx) setPassword(ctx context.Context, userID, hash string, keepSessionHash []byte) error {
+	if err := tx.q.execOne(ctx, `UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1`, userID, hash); err != nil {
+		return err
+	}
+	return tx.endOtherAccess(ctx, userID, keepSessionHash)
 }
 
 // UserFilter narrows the user list.
@@ -183,6 +190,16 @@ type UserUpdate struct {
 	Entity     string
 	CategoryID int64
 	Active     bool
+	// PasswordHash, when set, resets the password (ending all sessions and tokens).
+	PasswordHash string
+}
+
+// OwnsProjectsError refuses a role change that would leave projects with an owner who may
+// not own them: an administrator transfers them first.
+type OwnsProjectsError struct{ Projects int }
+
+func (e *OwnsProjectsError) Error() string {
+	return fmt.Sprintf("user owns %d project(s)", e.Projects)
 }
 
 // UpdateUser applies an administrator's edit. Deactivating ends the user's sessions and
@@ -193,6 +210,9 @@ func (s *Store) UpdateUser(ctx context.Context, id string, uu UserUpdate) (User,
 	}
 	var u User
 	err := s.WithTx(ctx, func(tx *Tx) error {
+		if err := tx.checkRoleChange(ctx, id, uu.Role); err != nil {
+			return err
+		}
 		var entityID int64
 		if err := tx.q.get(ctx, &entityID, upsertEntitySQL, uu.Entity); err != nil {
 			return fmt.Errorf("entity: %w", err)
@@ -211,10 +231,36 @@ func (s *Store) UpdateUser(ctx context.Context, id string, uu UserUpdate) (User,
 				return err
 			}
 		}
+		if uu.PasswordHash != "" {
+			if err := tx.setPassword(ctx, id, uu.PasswordHash, nil); err != nil {
+				return err
+			}
+		}
 		u, err = tx.userByID(ctx, id)
 		return err
 	})
 	return u, err
+}
+
+// checkRoleChange refuses to give a role that cannot own projects to a user who owns some.
+// The user's row is locked first: a project insert or transfer naming them as owner takes a
+// key-share lock on it, so the count cannot change before this transaction commits.
+func (tx *Tx) checkRoleChange(ctx context.Context, id string, role authz.Role) error {
+	var cur authz.Role
+	if err := tx.q.get(ctx, &cur, `SELECT role FROM users WHERE id = $1 FOR UPDATE`, id); err != nil {
+		return err
+	}
+	if cur == role || authz.Can(role, authz.CreateProject) {
+		return nil
+	}
+	var n int
+	if err := tx.q.get(ctx, &n, `SELECT count(*) FROM projects WHERE owner_id = $1`, id); err != nil {
+		return err
+	}
+	if n > 0 {
+		return &OwnsProjectsError{Projects: n}
+	}
+	return nil
 }
 
 // UpdateProfile lets a user change their own name, entity and category.
@@ -250,7 +296,13 @@ func (s *Store) DeactivateUser(ctx context.Context, id string) error {
 }
 
 func (tx *Tx) endAccess(ctx context.Context, userID string) error {
-	if _, err := tx.q.exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
+	return tx.endOtherAccess(ctx, userID, nil)
+}
+
+// endOtherAccess deletes the user's sessions except keepSessionHash (nil keeps none) and
+// revokes all their API tokens. ($2 IS NULL is spelled out: "id_hash <> NULL" matches no row.)
+func (tx *Tx) endOtherAccess(ctx context.Context, userID string, keepSessionHash []byte) error {
+	if _, err := tx.q.exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND ($2::bytea IS NULL OR id_hash <> $2::bytea)`, userID, keepSessionHash); err != nil {
 		return err
 	}
 	_, err := tx.q.exec(ctx, `DELETE FROM api_tokens WHERE user_id = $1`, userID)

@@ -289,7 +289,7 @@ func TeamRegion(p Page, t TeamView) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if t.canManage(p.User) {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "<div class=\"space-y-6\"><section class=\"card p-5\" aria-labelledby=\"invite-h\"><h2 id=\"invite-h\" class=\"text-sm font-semibold text-slate-900\">Invite in-house staff</h2><p class=\"mt-1 text-xs text-slate-500\">Estimators and quantity surveyors. An existing in-house account joins at once; anyone else gets an invitation link to register.</p><form method=\"post\" action=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "<div class=\"space-y-6\"><section class=\"card p-5\" aria-labelledby=\"invite-h\"><h2 id=\"invite-h\" class=\"text-sm font-semibold text-slate-900\">Invite in-house staff</h2><p class=\"mt-1 text-xs text-slate-500\">Estimators and quantity surveyors. Someone with an in-house account accepts or declines the invitation on their dashboard; anyone else registers through its link.</p><form method=\"post\" action=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
