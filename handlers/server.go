@@ -49,6 +49,9 @@ type Config struct {
 	InviteTTL time.Duration
 	// Jobs enqueues background jobs (package jobs); without it imports cannot start.
 	Jobs JobQueue
+	// ImportsPerUser caps the imports one person has queued or running at once
+	// (default DefaultImportsPerUser, in soq_import.go).
+	ImportsPerUser int
 }
 
 // Defaults fills unset fields.

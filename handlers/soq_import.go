@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"path"
@@ -36,6 +38,9 @@ const (
 	jobsPerPage       = 25
 	reportRefusedRows = 500
 	recentImports     = 5
+	// DefaultImportsPerUser is how many imports one person may have queued or running at
+	// once (Config.ImportsPerUser, IMPORTS_PER_USER); River's import queue caps the total.
+	DefaultImportsPerUser = 2
 )
 
 // importSOQ loads the SOQ in the URL and checks it belongs to the project the guard let
@@ -151,20 +156,30 @@ func (h *Handlers) importUpload(c echo.Context) error {
 		}
 		return refuse(status, msg)
 	}
+	// The file is checked against the limits and previewed once, here: the mapping page
+	// shows the stored preview and never reads the file again; the job reads it whole.
 	format, err := soqfile.DetectFormat(name, content)
+	var preview *soqfile.Preview
 	if err == nil {
-		// Read the preview now so a file that cannot be read is refused before it is stored.
-		_, err = soqfile.Read(format, content, "", soqfile.PreviewRows)
+		preview, err = soqfile.ReadPreview(format, content)
 	}
 	var fe *soqfile.FileError
 	if errors.As(err, &fe) {
-		return refuse(http.StatusUnprocessableEntity, fe.Msg)
+		status := http.StatusUnprocessableEntity
+		if fe.TooLarge {
+			status = http.StatusRequestEntityTooLarge
+		}
+		return refuse(status, fe.Msg)
 	}
 	if err != nil {
 		return err
 	}
+	pj, err := json.Marshal(preview)
+	if err != nil {
+		return err
+	}
 	id, err := h.st.CreateImport(c.Request().Context(), store.NewImport{SOQID: q.ID, ProjectID: q.ProjectID, Filename: name, Format: format,
-		Content: content, CreatedBy: currentUser(c).ID})
+		Content: content, Preview: pj, CreatedBy: currentUser(c).ID})
 	if err != nil {
 		return err
 	}
@@ -181,33 +196,26 @@ func (h *Handlers) loadImport(c echo.Context, write bool) (*store.SOQ, store.SOQ
 	return q, imp, err
 }
 
-// mapView reads the stored file's preview for the mapping form.
+// mapView builds the mapping form from the preview stored at upload (never the file).
 func (h *Handlers) mapView(c echo.Context, q *store.SOQ, imp store.SOQImport, sheet string) (views.ImportMapView, error) {
-	full, err := h.st.ImportContent(c.Request().Context(), imp.ID)
+	pj, err := h.st.ImportPreview(c.Request().Context(), imp.ID)
 	if err != nil {
 		return views.ImportMapView{}, err
 	}
-	t, err := soqfile.Read(full.Format, full.Content, sheet, soqfile.PreviewRows)
-	var fe *soqfile.FileError
-	if errors.As(err, &fe) && sheet != "" {
-		// A sheet that cannot be used: show the first one, with the message.
-		t, err = soqfile.Read(full.Format, full.Content, "", soqfile.PreviewRows)
-		if err == nil {
-			return views.ImportMapView{Project: *currentProject(c), Membership: currentMembership(c), SOQ: *q, Import: imp, Table: t,
-				Mapping: soqfile.Guess(t.Header), Error: fe.Msg}, nil
-		}
-	}
-	if errors.As(err, &fe) {
-		return views.ImportMapView{}, &appError{Status: http.StatusUnprocessableEntity, Message: fe.Msg}
-	}
-	if err != nil {
+	var p soqfile.Preview
+	if err := json.Unmarshal(pj, &p); err != nil {
 		return views.ImportMapView{}, err
+	}
+	t, msg := p.Table(sheet)
+	if t == nil {
+		return views.ImportMapView{}, &appError{Status: http.StatusUnprocessableEntity, Message: msg}
 	}
 	m := soqfile.Guess(t.Header)
 	for len(m) < t.Columns() {
 		m = append(m, soqfile.Ignore)
 	}
-	return views.ImportMapView{Project: *currentProject(c), Membership: currentMembership(c), SOQ: *q, Import: imp, Table: t, Mapping: m}, nil
+	return views.ImportMapView{Project: *currentProject(c), Membership: currentMembership(c), SOQ: *q, Import: imp, Table: t, Mapping: m,
+		Estimate: p.Estimate(t.Sheet), Error: msg}, nil
 }
 
 func (h *Handlers) importShow(c echo.Context) error {
@@ -233,6 +241,15 @@ func (h *Handlers) importShow(c echo.Context) error {
 }
 
 func (h *Handlers) statusView(c echo.Context, q *store.SOQ, imp store.SOQImport) (views.ImportStatusView, error) {
+	if imp.Abandoned() {
+		// River gave up on the job (every attempt's worker died) before the import could
+		// record an end: record it now, so the page stops showing it running.
+		msg := fmt.Sprintf("The import was interrupted %d times and has stopped; nothing was imported. Please start it again.", imp.JobAttempt)
+		if err := h.st.FailImport(c.Request().Context(), imp.ID, msg); err != nil {
+			return views.ImportStatusView{}, err
+		}
+		imp.Status, imp.Error = store.ImportFailed, msg
+	}
 	v := views.ImportStatusView{Project: *currentProject(c), Membership: currentMembership(c), SOQ: *q, Import: imp}
 	if imp.Status == store.ImportDone && imp.RefusedRows > 0 {
 		var err error
@@ -301,9 +318,19 @@ func (h *Handlers) importStart(c echo.Context) error {
 	if h.cfg.Jobs == nil {
 		return &appError{Status: http.StatusServiceUnavailable, Message: "Background jobs are not running on this server, so the import cannot start. Please try again later."}
 	}
-	_, err = h.st.QueueImport(ctx, imp.ID, v.Table.Sheet, names, mode, func(tx *sql.Tx) (int64, error) {
+	perUser := h.cfg.ImportsPerUser
+	if perUser <= 0 {
+		perUser = DefaultImportsPerUser
+	}
+	_, err = h.st.QueueImport(ctx, imp.ID, currentUser(c).ID, perUser, v.Table.Sheet, names, mode, func(tx *sql.Tx) (int64, error) {
 		return h.cfg.Jobs.EnqueueImportTx(ctx, tx, q.ProjectID, q.ID, imp.ID)
 	})
+	var tooMany *store.TooManyImportsError
+	if errors.As(err, &tooMany) {
+		v.Mapping, v.Mode = mapping, mode
+		v.Error = fmt.Sprintf("You already have %d imports running; wait for one to finish, then start this one.", tooMany.Running)
+		return render(c, http.StatusTooManyRequests, views.ImportMapPage(h.page(c, "Import · "+q.Title), v), views.ImportMapForm(v))
+	}
 	if err != nil {
 		return err
 	}

@@ -29,17 +29,21 @@ const KindImport = "soq_import"
 // Kind names the job.
 func (ImportArgs) Kind() string { return KindImport }
 
-// InsertOpts sets the import's attempts.
-func (ImportArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: MaxAttempts} }
+// InsertOpts sets the import's queue and attempts.
+func (ImportArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueImports, MaxAttempts: MaxAttempts}
+}
 
 type importWorker struct {
 	river.WorkerDefaults[ImportArgs]
-	st  *store.Store
-	log *slog.Logger
+	st      *store.Store
+	log     *slog.Logger
+	timeout time.Duration
 }
 
-// Timeout: 100,000 rows take seconds, not minutes; ten is generous.
-func (w *importWorker) Timeout(*river.Job[ImportArgs]) time.Duration { return 10 * time.Minute }
+// Timeout bounds an attempt; River's rescuer also waits this long before it takes a
+// running job for stuck, so it is what makes a dead worker's import come back quickly.
+func (w *importWorker) Timeout(*river.Job[ImportArgs]) time.Duration { return w.timeout }
 
 func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) error {
 	err := RunImport(ctx, w.st, job.Args.ImportID)

@@ -20,13 +20,52 @@ import (
 // MaxAttempts is how many times a job runs before it is discarded.
 const MaxAttempts = 5
 
+// QueueImports is the queue of spreadsheet imports: its own, so that its worker count
+// caps the imports running at once in a process whatever else is queued.
+const QueueImports = "imports"
+
+// Defaults of Config.
+const (
+	DefaultWorkers       = 4
+	DefaultImportWorkers = 2
+	// DefaultImportTimeout ends an import attempt that runs longer: 100,000 rows (the
+	// most a file may hold) take about 10 s here. A job whose worker died is rescued once
+	// it has been running this long (RescueAfter), and River looks for such jobs every
+	// 30 s: a killed import is retried within a minute.
+	DefaultImportTimeout = 30 * time.Second
+)
+
 // Config tunes the client.
 type Config struct {
 	// PollInterval is how often the client looks for new jobs (database/sql has no
 	// LISTEN, so the client polls). Default 1s; tests use less.
 	PollInterval time.Duration
-	// Workers is how many jobs run at once in this process. Default 4.
+	// Workers is how many jobs of the default queue run at once in this process.
 	Workers int
+	// ImportWorkers is how many imports run at once in this process (IMPORT_WORKERS).
+	ImportWorkers int
+	// ImportTimeout ends an import attempt (IMPORT_TIMEOUT); it is retried.
+	ImportTimeout time.Duration
+	// RescueAfter is how long a job may run before River takes it for stuck (its worker
+	// was killed) and retries it. Default ImportTimeout; never less.
+	RescueAfter time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	if c.PollInterval == 0 {
+		c.PollInterval = time.Second
+	}
+	if c.Workers <= 0 {
+		c.Workers = DefaultWorkers
+	}
+	if c.ImportWorkers <= 0 {
+		c.ImportWorkers = DefaultImportWorkers
+	}
+	if c.ImportTimeout <= 0 {
+		c.ImportTimeout = DefaultImportTimeout
+	}
+	c.RescueAfter = max(c.RescueAfter, c.ImportTimeout)
+	return c
 }
 
 // Client is the River client with 14Build's workers registered.
@@ -38,20 +77,22 @@ type Client struct {
 
 // New builds the client on the store's pool. It does not start working until Start.
 func New(st *store.Store, log *slog.Logger, cfg Config) (*Client, error) {
-	if cfg.PollInterval == 0 {
-		cfg.PollInterval = time.Second
-	}
-	if cfg.Workers == 0 {
-		cfg.Workers = 4
-	}
+	cfg = cfg.withDefaults()
 	workers := river.NewWorkers()
-	if err := river.AddWorkerSafely(workers, &importWorker{st: st, log: log}); err != nil {
+	if err := river.AddWorkerSafely(workers, &importWorker{st: st, log: log, timeout: cfg.ImportTimeout}); err != nil {
 		return nil, err
 	}
 	rc, err := river.NewClient(riverdatabasesql.New(st.DB().DB), &river.Config{
-		Logger:                      log,
-		Queues:                      map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
-		Workers:                     workers,
+		Logger: log,
+		Queues: map[string]river.QueueConfig{
+			river.QueueDefault: {MaxWorkers: cfg.Workers},
+			QueueImports:       {MaxWorkers: cfg.ImportWorkers},
+		},
+		Workers: workers,
+		// A job running past its timeout is cancelled; one still "running" after
+		// RescueAfter had its worker die (kill -9, a lost machine) and is retried.
+		JobTimeout:                  cfg.ImportTimeout,
+		RescueStuckJobsAfter:        cfg.RescueAfter,
 		MaxAttempts:                 MaxAttempts,
 		FetchPollInterval:           cfg.PollInterval,
 		FetchCooldown:               min(cfg.PollInterval, 100*time.Millisecond),

@@ -23,18 +23,6 @@ import (
 	"golang.org/x/text/encoding/charmap"
 )
 
-// Limits on an uploaded file.
-const (
-	MaxBytes    = 20 << 20 // the upload
-	MaxColumns  = 50
-	MaxRows     = 100_000 // data rows, after the header
-	PreviewRows = 10
-	// Zip-bomb limits: the whole unzipped workbook, and the part of it kept in memory
-	// (larger worksheets go to temporary files).
-	maxUnzipped    = 256 << 20
-	maxUnzippedXML = 64 << 20
-)
-
 // Formats.
 const (
 	XLSX = "xlsx"
@@ -42,7 +30,11 @@ const (
 )
 
 // FileError is a problem with the whole file, worded for the person who uploaded it.
-type FileError struct{ Msg string }
+// TooLarge marks a file past one of the size limits (limits.go).
+type FileError struct {
+	Msg      string
+	TooLarge bool
+}
 
 func (e *FileError) Error() string { return e.Msg }
 
@@ -91,6 +83,8 @@ type Table struct {
 	Formulas map[int][]int
 	// More is set when rows were left unread because of the limit.
 	More bool
+
+	cells int // cells walked so far, against MaxCells
 }
 
 // Columns is the width of the table (header and rows).
@@ -103,17 +97,21 @@ func (t *Table) Columns() int {
 }
 
 // Read reads up to limit data rows of sheet (the first sheet when empty) from a file. A
-// file with more than MaxRows data rows, more than MaxColumns columns or that cannot be
-// read is a *FileError.
+// file past the limits (limits.go) or that cannot be read is a *FileError.
 func Read(format string, content []byte, sheet string, limit int) (*Table, error) {
 	if len(content) > MaxBytes {
-		return nil, fileErr("The file is larger than 20 MB.")
+		return nil, tooLarge("The file is larger than %s.", mb(MaxBytes))
 	}
 	var t *Table
 	var err error
 	switch format {
 	case XLSX:
-		t, err = readXLSX(content, sheet, limit)
+		var wb *workbook
+		if wb, err = openXLSX(content); err != nil {
+			return nil, err
+		}
+		defer wb.close()
+		t, err = wb.read(sheet, limit)
 	case CSV:
 		t, err = readCSV(content, limit)
 	default:
@@ -122,18 +120,26 @@ func Read(format string, content []byte, sheet string, limit int) (*Table, error
 	if err != nil {
 		return nil, err
 	}
-	if t.Header == nil {
-		if t.Sheet != "" && len(t.Sheets) > 1 {
-			return nil, fileErr("The sheet %q is empty.", t.Sheet)
-		}
-		return nil, fileErr("The file has no rows: the first row must name the columns, and the items follow it.")
+	return t, t.empty()
+}
+
+// empty reports a sheet without a header as a *FileError.
+func (t *Table) empty() error {
+	if t.Header != nil {
+		return nil
 	}
-	return t, nil
+	if t.Sheet != "" && len(t.Sheets) > 1 {
+		return fileErr("The sheet %q is empty.", t.Sheet)
+	}
+	return fileErr("The file has no rows: the first row must name the columns, and the items follow it.")
 }
 
 // add appends a row, trimming trailing blanks; blank rows are skipped. It reports a file
 // error when the limits are passed.
 func (t *Table) add(num int, cells []string, limit int) (stop bool, err error) {
+	if t.cells += len(cells); t.cells > MaxCells {
+		return true, tooLarge("The sheet has more than %d cells (the limit); remove unused rows and columns, or split it into smaller files.", MaxCells)
+	}
 	for i, c := range cells {
 		cells[i] = strings.TrimSpace(c)
 	}
@@ -153,7 +159,7 @@ func (t *Table) add(num int, cells []string, limit int) (stop bool, err error) {
 		return false, nil
 	}
 	if len(t.Rows) >= MaxRows {
-		return true, fileErr("The file has more than %d rows; split it into smaller files.", MaxRows)
+		return true, tooLarge("The file has more than %d rows (the limit); split it into smaller files.", MaxRows)
 	}
 	if len(t.Rows) >= limit {
 		t.More = true
@@ -193,8 +199,14 @@ func readCSV(content []byte, limit int) (*Table, error) {
 		if err != nil {
 			return nil, fileErr("The CSV could not be read.")
 		}
+		n := 0
 		for i, c := range rec {
+			n += len(c)
 			rec[i] = unCSVSafe(c)
+		}
+		if n > MaxLineBytes {
+			line, _ := r.FieldPos(0)
+			return nil, tooLarge("Line %d of the CSV is longer than %d KB (the limit for one row); check that its quotes are closed.", line, MaxLineBytes>>10)
 		}
 		if stop, err := t.add(num, rec, limit); err != nil || stop {
 			return t, err
@@ -232,30 +244,64 @@ func unCSVSafe(s string) string {
 	return s
 }
 
-func readXLSX(content []byte, sheet string, limit int) (t *Table, err error) {
+// workbook is an opened XLSX whose declared sizes passed checkZip.
+type workbook struct {
+	content []byte
+	zr      *zip.Reader
+	f       *excelize.File
+	sheets  []string
+}
+
+// openXLSX checks a workbook's zip against the limits, then opens it with excelize under
+// the same limits (its own check, and the spill of large parts to temporary files).
+func openXLSX(content []byte) (wb *workbook, err error) {
 	defer func() {
 		// A malformed workbook must be a message, never a crash of the server or the job.
+		if r := recover(); r != nil {
+			wb, err = nil, &FileError{Msg: notXLSX}
+		}
+	}()
+	if err := checkZip(content); err != nil {
+		return nil, err
+	}
+	zr, err := zip.NewReader(bytes.NewReader(content), int64(len(content)))
+	if err != nil {
+		return nil, &FileError{Msg: notXLSX}
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(content), excelize.Options{
+		UnzipSizeLimit: MaxUnzipped, UnzipXMLSizeLimit: inMemoryXML, RawCellValue: true,
+	})
+	if err != nil {
+		if strings.Contains(err.Error(), "unzip size") {
+			return nil, tooLarge("This workbook unpacks to more than %s (the limit for a workbook); it was refused.", mb(MaxUnzipped))
+		}
+		return nil, &FileError{Msg: notXLSX}
+	}
+	wb = &workbook{content: content, zr: zr, f: f, sheets: f.GetSheetList()}
+	if len(wb.sheets) == 0 {
+		f.Close()
+		return nil, &FileError{Msg: notXLSX}
+	}
+	if len(wb.sheets) > MaxSheets {
+		f.Close()
+		return nil, tooLarge("The workbook has %d sheets; at most %d can be imported. Delete the sheets you do not need and upload it again.", len(wb.sheets), MaxSheets)
+	}
+	return wb, nil
+}
+
+func (wb *workbook) close() { _ = wb.f.Close() }
+
+// read streams up to limit data rows of sheet (the first when empty) and the formula
+// cells of the rows read.
+func (wb *workbook) read(sheet string, limit int) (t *Table, err error) {
+	defer func() {
 		if r := recover(); r != nil {
 			t, err = nil, &FileError{Msg: notXLSX}
 		}
 	}()
-	f, err := excelize.OpenReader(bytes.NewReader(content), excelize.Options{
-		UnzipSizeLimit: maxUnzipped, UnzipXMLSizeLimit: maxUnzippedXML, RawCellValue: true,
-	})
-	if err != nil {
-		if strings.Contains(err.Error(), "unzip size") || errors.Is(err, zip.ErrFormat) && bombLike(content) {
-			return nil, fileErr("This workbook unpacks to more than %d MB; it is not a normal spreadsheet and was refused.", maxUnzipped>>20)
-		}
-		return nil, &FileError{Msg: notXLSX}
-	}
-	defer f.Close()
-	t = &Table{Sheets: f.GetSheetList()}
-	if len(t.Sheets) == 0 {
-		return nil, &FileError{Msg: notXLSX}
-	}
-	t.Sheet = sheet
+	t = &Table{Sheets: wb.sheets, Sheet: sheet}
 	if sheet == "" {
-		t.Sheet = t.Sheets[0]
+		t.Sheet = wb.sheets[0]
 	}
 	found := false
 	for _, s := range t.Sheets {
@@ -264,11 +310,7 @@ func readXLSX(content []byte, sheet string, limit int) (t *Table, err error) {
 	if !found {
 		return nil, fileErr("The workbook has no sheet named %q.", t.Sheet)
 	}
-	t.Formulas, err = formulaCells(content, t.Sheet)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := f.Rows(t.Sheet)
+	rows, err := wb.f.Rows(t.Sheet)
 	if err != nil {
 		return nil, &FileError{Msg: notXLSX}
 	}
@@ -283,27 +325,27 @@ func readXLSX(content []byte, sheet string, limit int) (t *Table, err error) {
 		for i, c := range cells {
 			cells[i] = cleanNumber(c)
 		}
-		if stop, err := t.add(num, cells, limit); err != nil || stop {
-			return t, err
+		stop, err := t.add(num, cells, limit)
+		if err != nil {
+			return nil, err
+		}
+		if stop {
+			break
 		}
 	}
 	if rows.Error() != nil {
 		return nil, fileErr("The sheet has more rows than a workbook may hold.")
 	}
-	return t, nil
-}
-
-// bombLike reports whether a zip's entries declare more unzipped bytes than allowed.
-func bombLike(content []byte) bool {
-	zr, err := zip.NewReader(bytes.NewReader(content), int64(len(content)))
+	last := num
+	if t.Header == nil {
+		return t, nil
+	}
+	// Only the rows read need their formulas: a preview stops scanning after them.
+	t.Formulas, err = formulaCells(wb.zr, t.Sheet, last)
 	if err != nil {
-		return false
+		return nil, err
 	}
-	var n uint64
-	for _, f := range zr.File {
-		n += f.UncompressedSize64
-	}
-	return n > maxUnzipped
+	return t, nil
 }
 
 // cleanNumber turns a number as a workbook stores it ("2.2999999999999998", "1E-3") into
@@ -326,12 +368,8 @@ func cleanNumber(s string) string {
 }
 
 // formulaCells scans a sheet's XML for cells with a formula (<c r="D7"><f>…</f>), which
-// the row iterator does not report. It returns row number → column indexes.
-func formulaCells(content []byte, sheet string) (map[int][]int, error) {
-	zr, err := zip.NewReader(bytes.NewReader(content), int64(len(content)))
-	if err != nil {
-		return nil, &FileError{Msg: notXLSX}
-	}
+// the row iterator does not report, up to lastRow. It returns row number → column indexes.
+func formulaCells(zr *zip.Reader, sheet string, lastRow int) (map[int][]int, error) {
 	part, err := sheetPart(zr, sheet)
 	if err != nil {
 		return nil, err
@@ -350,7 +388,7 @@ func formulaCells(content []byte, sheet string) (map[int][]int, error) {
 		return nil, &FileError{Msg: notXLSX}
 	}
 	defer rc.Close()
-	dec := xml.NewDecoder(io.LimitReader(rc, maxUnzipped))
+	dec := xml.NewDecoder(io.LimitReader(rc, MaxUnzipped))
 	out := map[int][]int{}
 	row, col, inCell := 0, 0, false
 	for {
@@ -371,6 +409,9 @@ func formulaCells(content []byte, sheet string) (map[int][]int, error) {
 					if n, err := strconv.Atoi(v); err == nil {
 						row = n
 					}
+				}
+				if row > lastRow {
+					return out, nil
 				}
 			case "c":
 				inCell = true

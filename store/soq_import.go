@@ -64,11 +64,31 @@ type SOQImport struct {
 	UpdatedAt     time.Time      `db:"updated_at"`
 	StartedAt     sql.NullTime   `db:"started_at"`
 	FinishedAt    sql.NullTime   `db:"finished_at"`
-	Content       []byte         `db:"-"`
+	// The River job's state and attempt (empty and 0 before the import is queued).
+	JobState       string `db:"job_state"`
+	JobAttempt     int    `db:"job_attempt"`
+	JobMaxAttempts int    `db:"job_max_attempts"`
+	Content        []byte `db:"-"`
 }
 
 // Finished reports whether the import has reached its end (done or failed).
 func (i SOQImport) Finished() bool { return i.Status == ImportDone || i.Status == ImportFailed }
+
+// Retrying reports whether an earlier attempt of the import was interrupted (its worker
+// died or timed out, or an error ended it) and the import is waiting for, or running, a
+// later one.
+func (i SOQImport) Retrying() bool {
+	if i.Finished() || i.JobState == "" {
+		return false
+	}
+	return i.JobAttempt > 1 || i.JobAttempt == 1 && (i.JobState == "retryable" || i.JobState == "available" || i.JobState == "scheduled")
+}
+
+// Abandoned reports whether River gave up on the import's job (every attempt was
+// interrupted) while the import itself never finished.
+func (i SOQImport) Abandoned() bool {
+	return !i.Finished() && (i.JobState == "discarded" || i.JobState == "cancelled")
+}
 
 // Mapping is the column mapping (one field name per column).
 func (i SOQImport) Mapping() []string {
@@ -88,21 +108,41 @@ func (i SOQImport) Percent() int {
 	return min(99, i.ProcessedRows*100/i.TotalRows)
 }
 
-const importColumns = `id, soq_id, project_id, filename, format, size_bytes, sheet, mapping, mode, status, total_rows, processed_rows,
-	imported_rows, skipped_rows, refused_rows, error, river_job_id, created_by, created_at, updated_at, started_at, finished_at`
+// importColumns are read from soq_imports i LEFT JOIN river_job j (importFrom).
+const importColumns = `i.id, i.soq_id, i.project_id, i.filename, i.format, i.size_bytes, i.sheet, i.mapping, i.mode, i.status, i.total_rows,
+	i.processed_rows, i.imported_rows, i.skipped_rows, i.refused_rows, i.error, i.river_job_id, i.created_by, i.created_at, i.updated_at,
+	i.started_at, i.finished_at, COALESCE(j.state::text, '') AS job_state, COALESCE(j.attempt, 0) AS job_attempt,
+	COALESCE(j.max_attempts, 0) AS job_max_attempts`
 
-// NewImport is an upload to store.
+const importFrom = ` FROM soq_imports i LEFT JOIN river_job j ON j.id = i.river_job_id `
+
+// NewImport is an upload to store. Preview is the JSON of the file's preview (read once
+// at upload; the mapping page shows it without reading the file).
 type NewImport struct {
 	SOQID, ProjectID, Filename, Format, Sheet, CreatedBy string
-	Content                                              []byte
+	Content, Preview                                     []byte
 }
 
-// CreateImport stores an uploaded file, status uploaded.
+// CreateImport stores an uploaded file and its preview, status uploaded.
 func (s *Store) CreateImport(ctx context.Context, in NewImport) (string, error) {
 	id := newUUID()
-	_, err := s.q.exec(ctx, `INSERT INTO soq_imports (id, soq_id, project_id, filename, format, content, size_bytes, sheet, created_by)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULLIF($9, '')::uuid)`, id, in.SOQID, in.ProjectID, in.Filename, in.Format, in.Content, len(in.Content), in.Sheet, in.CreatedBy)
+	preview := in.Preview
+	if len(preview) == 0 {
+		preview = []byte("{}")
+	}
+	_, err := s.q.exec(ctx, `INSERT INTO soq_imports (id, soq_id, project_id, filename, format, content, size_bytes, sheet, created_by, preview)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULLIF($9, '')::uuid, $10)`, id, in.SOQID, in.ProjectID, in.Filename, in.Format, in.Content, len(in.Content), in.Sheet, in.CreatedBy, preview)
 	return id, err
+}
+
+// ImportPreview returns the stored preview (JSON) of an import.
+func (s *Store) ImportPreview(ctx context.Context, id string) ([]byte, error) {
+	if !validUUID(id) {
+		return nil, ErrNotFound
+	}
+	var b []byte
+	err := s.q.get(ctx, &b, `SELECT preview FROM soq_imports WHERE id = $1`, id)
+	return b, err
 }
 
 // Import returns an import of the SOQ, without its file.
@@ -111,7 +151,7 @@ func (s *Store) Import(ctx context.Context, soqID, id string) (SOQImport, error)
 		return SOQImport{}, ErrNotFound
 	}
 	var imp SOQImport
-	err := s.q.get(ctx, &imp, `SELECT `+importColumns+` FROM soq_imports WHERE soq_id = $1 AND id = $2`, soqID, id)
+	err := s.q.get(ctx, &imp, `SELECT `+importColumns+importFrom+`WHERE i.soq_id = $1 AND i.id = $2`, soqID, id)
 	return imp, err
 }
 
@@ -124,7 +164,7 @@ func (s *Store) ImportContent(ctx context.Context, id string) (SOQImport, error)
 		SOQImport
 		Content []byte `db:"content"`
 	}
-	if err := s.q.get(ctx, &row, `SELECT `+importColumns+`, content FROM soq_imports WHERE id = $1`, id); err != nil {
+	if err := s.q.get(ctx, &row, `SELECT `+importColumns+`, i.content`+importFrom+`WHERE i.id = $1`, id); err != nil {
 		return SOQImport{}, err
 	}
 	row.SOQImport.Content = row.Content
@@ -142,15 +182,27 @@ FROM soq_imports i, jsonb_array_elements(i.refused) WITH ORDINALITY AS x(r, n) W
 // RecentImports lists an SOQ's latest imports (without files).
 func (s *Store) RecentImports(ctx context.Context, soqID string, limit int) ([]SOQImport, error) {
 	var out []SOQImport
-	err := s.q.sel(ctx, &out, `SELECT `+importColumns+` FROM soq_imports WHERE soq_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, soqID, limit)
+	err := s.q.sel(ctx, &out, `SELECT `+importColumns+importFrom+`WHERE i.soq_id = $1 ORDER BY i.created_at DESC, i.id DESC LIMIT $2`, soqID, limit)
 	return out, err
+}
+
+// TooManyImportsError refuses to queue an import for a user who already has Limit imports
+// waiting or running.
+type TooManyImportsError struct{ Running, Limit int }
+
+func (e *TooManyImportsError) Error() string {
+	return fmt.Sprintf("%d imports already running (limit %d)", e.Running, e.Limit)
 }
 
 // QueueImport saves the chosen sheet, mapping and mode and enqueues the job in the same
 // transaction, so the job never runs on settings that were not saved. enqueue inserts the
 // job on tx and returns its id. An import that is no longer "uploaded" is left as it is
 // (a second click of Start enqueues nothing); queued reports whether this call queued it.
-func (s *Store) QueueImport(ctx context.Context, id, sheet string, mapping []string, mode string, enqueue func(tx *sql.Tx) (int64, error)) (queued bool, err error) {
+//
+// userID queues it; a user who already has perUser imports queued or running (whose job
+// River has not finished with) gets a *TooManyImportsError. The count and the insert run
+// under a per-user advisory lock, so concurrent starts cannot all pass the count.
+func (s *Store) QueueImport(ctx context.Context, id, userID string, perUser int, sheet string, mapping []string, mode string, enqueue func(tx *sql.Tx) (int64, error)) (queued bool, err error) {
 	m, err := json.Marshal(mapping)
 	if err != nil {
 		return false, err
@@ -166,6 +218,19 @@ func (s *Store) QueueImport(ctx context.Context, id, sheet string, mapping []str
 		}
 	}()
 	q := &counted{ext: sqltx, n: s.queries}
+	if userID != "" && perUser > 0 {
+		if _, err = q.exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('soq_import_user:' || $1::text, 0))`, userID); err != nil {
+			return false, err
+		}
+		var running int
+		if err = q.get(ctx, &running, `SELECT count(*) FROM soq_imports i JOIN river_job j ON j.id = i.river_job_id
+WHERE i.queued_by = $1::uuid AND i.status IN ('queued', 'running') AND j.state NOT IN ('completed', 'cancelled', 'discarded')`, userID); err != nil {
+			return false, err
+		}
+		if running >= perUser {
+			return false, &TooManyImportsError{Running: running, Limit: perUser}
+		}
+	}
 	var status string
 	if err = q.get(ctx, &status, `SELECT status FROM soq_imports WHERE id = $1 FOR UPDATE`, id); err != nil {
 		return false, err
@@ -178,8 +243,8 @@ func (s *Store) QueueImport(ctx context.Context, id, sheet string, mapping []str
 		return false, fmt.Errorf("enqueue: %w", err)
 	}
 	s.queries.Add(1)
-	if err = q.execOne(ctx, `UPDATE soq_imports SET sheet = $2, mapping = $3, mode = $4, status = 'queued', river_job_id = $5, updated_at = now() WHERE id = $1`,
-		id, sheet, m, mode, jobID); err != nil {
+	if err = q.execOne(ctx, `UPDATE soq_imports SET sheet = $2, mapping = $3, mode = $4, status = 'queued', river_job_id = $5,
+	queued_by = NULLIF($6, '')::uuid, updated_at = now() WHERE id = $1`, id, sheet, m, mode, jobID, userID); err != nil {
 		return false, err
 	}
 	if err = sqltx.Commit(); err != nil {

@@ -158,7 +158,7 @@ func run(ctx context.Context, n int) (err error) {
 			return err
 		}
 		mapping := []string{"section", "reference", "description", "unit", "quantity", "rate"}
-		if _, err := st.QueueImport(ctx, id, "Sheet1", mapping, store.ModeAllOrNothing, func(*sql.Tx) (int64, error) { return 0, nil }); err != nil {
+		if _, err := st.QueueImport(ctx, id, "", 0, "Sheet1", mapping, store.ModeAllOrNothing, func(*sql.Tx) (int64, error) { return 0, nil }); err != nil {
 			return err
 		}
 		start := time.Now()

@@ -1,0 +1,187 @@
+package soqfile
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"regexp"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// Preview is what the mapping page shows of a file: the header and first rows of every
+// sheet. It is read once, at upload, and stored with the import, so showing the page
+// never reads the file again.
+type Preview struct {
+	Sheets []SheetPreview `json:"sheets"`
+}
+
+// SheetPreview is one sheet's preview. Error says why the sheet cannot be imported (it
+// is then offered with that message). RowsEstimate is the number of rows after the header
+// the file declares (xlsx) or its line count (csv): cheap, and approximate.
+type SheetPreview struct {
+	Name         string     `json:"name"`
+	HeaderRow    int        `json:"header_row"`
+	Header       []string   `json:"header"`
+	Rows         [][]string `json:"rows"`
+	Nums         []int      `json:"nums"`
+	More         bool       `json:"more"`
+	RowsEstimate int        `json:"rows_estimate"`
+	Error        string     `json:"error,omitempty"`
+}
+
+// ReadPreview checks a file against the limits and reads the first PreviewRows data rows
+// of each sheet, stopping there. The file is refused (a *FileError) when its first sheet
+// cannot be read; a later sheet that cannot is kept with its message.
+func ReadPreview(format string, content []byte) (*Preview, error) {
+	if len(content) > MaxBytes {
+		return nil, tooLarge("The file is larger than %s.", mb(MaxBytes))
+	}
+	switch format {
+	case CSV:
+		t, err := readCSV(content, PreviewRows)
+		if err == nil {
+			err = t.empty()
+		}
+		if err != nil {
+			return nil, err
+		}
+		sp := sheetPreview(t)
+		sp.RowsEstimate = max(bytes.Count(content, []byte("\n"))+1-t.HeaderRow, len(t.Rows))
+		return &Preview{Sheets: []SheetPreview{sp}}, nil
+	case XLSX:
+	default:
+		return nil, fileErr("Upload an .xlsx workbook or a .csv file.")
+	}
+	wb, err := openXLSX(content)
+	if err != nil {
+		return nil, err
+	}
+	defer wb.close()
+	p := &Preview{}
+	for i, name := range wb.sheets {
+		t, err := wb.read(name, PreviewRows)
+		if err == nil {
+			err = t.empty()
+		}
+		var fe *FileError
+		switch {
+		case err == nil:
+		case i == 0 || !errors.As(err, &fe):
+			return nil, err
+		default:
+			p.Sheets = append(p.Sheets, SheetPreview{Name: name, Error: fe.Msg})
+			continue
+		}
+		sp := sheetPreview(t)
+		if last := wb.lastRow(name); last > 0 {
+			sp.RowsEstimate = max(last-t.HeaderRow, len(t.Rows))
+		}
+		p.Sheets = append(p.Sheets, sp)
+	}
+	return p, nil
+}
+
+func sheetPreview(t *Table) SheetPreview {
+	sp := SheetPreview{Name: t.Sheet, HeaderRow: t.HeaderRow, Header: clipCells(t.Header), Nums: t.Nums, More: t.More, RowsEstimate: len(t.Rows)}
+	for _, r := range t.Rows {
+		sp.Rows = append(sp.Rows, clipCells(r))
+	}
+	return sp
+}
+
+// clipCells shortens each cell to PreviewCellBytes (on a character boundary), which bounds the
+// stored preview whatever the file holds.
+func clipCells(cells []string) []string {
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		if len(c) > PreviewCellBytes {
+			n := PreviewCellBytes
+			for n > 0 && !utf8.RuneStart(c[n]) {
+				n--
+			}
+			c = c[:n] + "…"
+		}
+		out[i] = c
+	}
+	return out
+}
+
+// Table returns the preview of sheet (the first when empty) as a Table for the mapping
+// page. When that sheet cannot be imported, it returns the first usable sheet and the
+// reason as msg.
+func (p *Preview) Table(sheet string) (t *Table, msg string) {
+	pick := -1
+	for i, s := range p.Sheets {
+		if s.Name == sheet || sheet == "" && i == 0 {
+			pick = i
+		}
+	}
+	switch {
+	case pick < 0:
+		msg = "The workbook has no sheet named " + strconv.Quote(sheet) + "."
+	case p.Sheets[pick].Error != "":
+		msg = p.Sheets[pick].Error
+	}
+	if msg != "" {
+		pick = -1
+		for i, s := range p.Sheets {
+			if s.Error == "" {
+				pick = i
+				break
+			}
+		}
+		if pick < 0 {
+			return nil, msg
+		}
+	}
+	s := p.Sheets[pick]
+	t = &Table{Sheet: s.Name, HeaderRow: s.HeaderRow, Header: s.Header, Rows: s.Rows, Nums: s.Nums, More: s.More}
+	if len(p.Sheets) > 1 || s.Name != "" {
+		for _, s := range p.Sheets {
+			t.Sheets = append(t.Sheets, s.Name)
+		}
+	}
+	return t, msg
+}
+
+// Estimate is the approximate number of data rows of sheet (0 when unknown).
+func (p *Preview) Estimate(sheet string) int {
+	for i, s := range p.Sheets {
+		if s.Name == sheet || sheet == "" && i == 0 {
+			return s.RowsEstimate
+		}
+	}
+	return 0
+}
+
+var dimensionRe = regexp.MustCompile(`<(?:\w+:)?dimension\s+ref="[A-Z]*[0-9]*:?[A-Z]+([0-9]+)"`)
+
+// lastRow reads the last row a sheet declares in its <dimension> element, which comes
+// before the data: a look at the sheet's first 4 KB, not a parse.
+func (wb *workbook) lastRow(sheet string) int {
+	part, err := sheetPart(wb.zr, sheet)
+	if err != nil {
+		return 0
+	}
+	for _, f := range wb.zr.File {
+		if f.Name != part {
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return 0
+		}
+		defer rc.Close()
+		head := make([]byte, 4<<10)
+		n, _ := io.ReadFull(rc, head)
+		if m := dimensionRe.FindSubmatch(head[:n]); m != nil {
+			if v, err := strconv.Atoi(string(m[1])); err == nil && v <= excelize.TotalRows {
+				return v
+			}
+		}
+	}
+	return 0
+}
