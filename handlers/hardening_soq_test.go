@@ -447,6 +447,26 @@ func TestStaleReplaceRefused(t *testing.T) {
 	if got := c.get(ubase + "/" + uid).JSON(t); got["unitNumber"] != "U-1" || got["totalFloorArea"] != 20.0 {
 		t.Errorf("a refused unit PUT wrote: %v", got)
 	}
+	// The edit page carries the version it showed: saving after someone else's change is
+	// refused with a message, and their change stays.
+	edit := c.get("/projects/" + f.P.ID + "/units/" + uid + "/edit").Doc(t)
+	pageVersion, ok := edit.Find(`#unit-form input[name="version"]`).Attr("value")
+	if !ok {
+		t.Fatal("the edit form carries no version")
+	}
+	put = unitJSON("U-1-api", 20, 20)
+	put["version"] = c.get(ubase + "/" + uid).JSON(t)["version"]
+	if res := c.do("PUT", ubase+"/"+uid, put); res.Code != 200 {
+		t.Fatalf("unit PUT: %d %s", res.Code, res.Body)
+	}
+	form := url.Values{"unitNumber": {"U-1-page"}, "unitType": {"T"}, "totalFloorArea": {"10"}, "numberOfFloors": {"1"}, "numberOfRooms": {"1"},
+		"numberOfBathrooms": {"1"}, "floors[0].floorNumber": {"1"}, "floors[0].floorArea": {"10"}, "version": {pageVersion}}
+	if res := c.form("/projects/"+f.P.ID+"/units/"+uid, form); res.Code != http.StatusConflict || !strings.Contains(res.Body, "changed by someone else") {
+		t.Errorf("stale unit form: %d", res.Code)
+	}
+	if got := c.get(ubase + "/" + uid).JSON(t); got["unitNumber"] != "U-1-api" {
+		t.Errorf("a stale unit form wrote: %v", got["unitNumber"])
+	}
 }
 
 // Fifty concurrent adds of items and sections, with moves running alongside: every

@@ -221,6 +221,7 @@ func (h *Handlers) unitEditPage(c echo.Context) error {
 		return err
 	}
 	f := h.unitForm(c, "Edit unit "+u.UnitNumber, "/projects/"+pr.ID+"/units/"+u.ID, inputOf(u), nil)
+	f.Version = strconv.FormatInt(u.Version, 10)
 	return render(c, http.StatusOK, views.UnitFormPage(h.page(c, "Edit "+u.UnitNumber+" · "+pr.Name), f, currentMembership(c)), nil)
 }
 
@@ -257,14 +258,29 @@ func (h *Handlers) unitUpdate(c echo.Context) error {
 	pr := currentProject(c)
 	id := c.Param("unitId")
 	in := unitFromForm(c)
-	verrs, err := h.saveUnit(c, id, nil, in)
+	// The edit form carries the version it showed; a form without one (an old tab, a
+	// script) saves as before.
+	var version *int64
+	if v, err := strconv.ParseInt(c.FormValue("version"), 10, 64); err == nil {
+		version = &v
+	}
+	status := http.StatusUnprocessableEntity
+	verrs, err := h.saveUnit(c, id, version, in)
+	var ae *appError
+	if errors.As(err, &ae) && ae.Status == http.StatusConflict {
+		// Changed by someone else: show what was typed, against the new version, and say so.
+		verrs, err, status = units.Errors{"version": "This unit was changed by someone else while you edited it. Check the values below against the unit list, then save again to replace their change."}, nil, http.StatusConflict
+	}
 	if err != nil {
 		return err
 	}
 	if len(verrs) > 0 {
 		shapeFloors(&in)
 		f := h.unitForm(c, "Edit unit", "/projects/"+pr.ID+"/units/"+id, in, formErrors(verrs))
-		return render(c, http.StatusUnprocessableEntity, views.UnitFormPage(h.page(c, "Edit unit · "+pr.Name), f, currentMembership(c)), nil)
+		if u, err := h.st.Unit(c.Request().Context(), pr.ID, id); err == nil {
+			f.Version = strconv.FormatInt(u.Version, 10)
+		}
+		return render(c, status, views.UnitFormPage(h.page(c, "Edit unit · "+pr.Name), f, currentMembership(c)), nil)
 	}
 	h.flash(c, "Unit "+strings.TrimSpace(in.UnitNumber)+" saved.")
 	return redirect(c, "/projects/"+pr.ID+"/units")
