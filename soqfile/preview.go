@@ -49,7 +49,11 @@ func ReadPreview(format string, content []byte) (*Preview, error) {
 			return nil, err
 		}
 		sp := sheetPreview(t)
-		sp.RowsEstimate = max(bytes.Count(content, []byte("\n"))+1-t.HeaderRow, len(t.Rows))
+		lines := bytes.Count(content, []byte("\n"))
+		if !bytes.HasSuffix(content, []byte("\n")) {
+			lines++
+		}
+		sp.RowsEstimate = max(lines-t.HeaderRow, len(t.Rows))
 		return &Preview{Sheets: []SheetPreview{sp}}, nil
 	case XLSX:
 	default:
