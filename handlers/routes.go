@@ -43,16 +43,16 @@ type Access struct {
 
 func public() Access                         { return Access{kind: accessPublic} }
 func signedIn() Access                       { return Access{kind: accessSignedIn} }
-
-// browserSession is signed in through the session cookie, never a bearer token: what an
-// API token must not do to its own account (make, list or revoke tokens, change the
-// password), so a leaked token cannot entrench itself.
-func browserSession() Access { return Access{kind: accessBrowserSession} }
 func perm(p authz.Permission) Access         { return Access{kind: accessPerm, perm: p} }
 func inProject(a authz.ProjectAction) Access { return Access{kind: accessProject, action: a} }
 
 // onSOQ is project scope reached through an SOQ's id (/api/soq/{soqId}).
 func onSOQ(a authz.ProjectAction) Access { return Access{kind: accessSOQ, action: a} }
+
+// browserSession is signed in through the session cookie, never a bearer token: what an
+// API token must not do to its own account (make, list or revoke tokens, change the
+// password), so a leaked token cannot entrench itself.
+func browserSession() Access { return Access{kind: accessBrowserSession} }
 
 func (a Access) String() string {
 	switch a.kind {
