@@ -173,6 +173,9 @@ func TestSOQTotalsOverflowRefused(t *testing.T) {
 			t.Errorf("GET %s on an overflowing SOQ: %d", p, res.Code)
 		}
 	}
+	if res := c.get(base); res.Code != 200 || res.Doc(t).Find("#soq-overflow").Length() != 1 {
+		t.Errorf("the sheet does not say its totals are capped: %d", res.Code)
+	}
 	// Deleting the offending item is always possible.
 	if res := c.do("DELETE", "/api/soq/"+id+"/items/"+b1, nil); res.Code != 204 {
 		t.Errorf("delete: %d %s", res.Code, res.Body)
