@@ -175,6 +175,15 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if s := getenv("MAX_BODY"); s != "" {
 		c.http.MaxBody = s
 	}
+	// Password hashing: how many argon2id hashes run at once (each takes ARGON2_MEMORY_KIB),
+	// and registrations allowed per client address per hour.
+	for key, dst := range map[string]*int{"HASH_CONCURRENCY": &c.http.HashConcurrency, "REGISTER_LIMIT": &c.http.RegisterLimit} {
+		if s := getenv(key); s != "" {
+			if *dst, err = strconv.Atoi(s); err != nil || *dst < 1 || *dst > 10000 {
+				return c, fmt.Errorf("%s=%q: want a number from 1 to 10000", key, s)
+			}
+		}
+	}
 	return c, nil
 }
 
