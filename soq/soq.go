@@ -426,3 +426,28 @@ func AmountOrMax(q Quantity, rate int64) int64 {
 	}
 	return a
 }
+
+// Fit is CheckTotals for a write that may leave lines out (an import that keeps its valid
+// rows): in order, each changed line is accepted if the amounts and totals with it still
+// fit, or refused with the reason. kept are counted first, as in CheckTotals.
+func Fit(kept, changed []Line) (fit []Line, refused []*TotalError) {
+	t := Tally(kept)
+	for _, l := range changed {
+		a, err := Amount(l.Quantity, l.Rate)
+		switch {
+		case err != nil:
+			refused = append(refused, &TotalError{Key: l.Key, Which: OverAmount, Section: l.Section})
+			continue
+		case a > money.MaxMinor-t.Sections[l.Section]:
+			refused = append(refused, &TotalError{Key: l.Key, Which: OverSection, Section: l.Section})
+			continue
+		case a > money.MaxMinor-t.Total:
+			refused = append(refused, &TotalError{Key: l.Key, Which: OverGrand, Section: l.Section})
+			continue
+		}
+		t.Sections[l.Section] += a
+		t.Total += a
+		fit = append(fit, l)
+	}
+	return fit, refused
+}

@@ -3,6 +3,8 @@ package soq
 import (
 	"errors"
 	"testing"
+
+	"github.com/14build/14build/money"
 )
 
 func TestAmountRoundsHalfUp(t *testing.T) {
@@ -95,5 +97,69 @@ func TestItemTypeRules(t *testing.T) {
 		if errs := b.it.Check(); errs[b.field] == "" {
 			t.Errorf("%s: no %s error: %v", b.it.Reference, b.field, errs)
 		}
+	}
+}
+
+func TestCheckTotalsRefusesOverflow(t *testing.T) {
+	max := money.MaxMinor
+	one := Quantity(1000)
+	kept := []Line{{Key: "k1", Section: "A", Quantity: one, Rate: max - 10}}
+	if _, err := CheckTotals(kept, []Line{{Key: "rate", Section: "A", Quantity: one, Rate: 10}}); err != nil {
+		t.Errorf("exactly the limit refused: %v", err)
+	}
+	for _, tc := range []struct {
+		line  Line
+		which string
+	}{
+		{Line{Key: "rate", Section: "A", Quantity: one, Rate: 11}, OverSection},
+		{Line{Key: "rate", Section: "B", Quantity: one, Rate: 11}, OverGrand},
+		{Line{Key: "rate", Section: "B", Quantity: MaxQuantity, Rate: max}, OverAmount},
+	} {
+		_, err := CheckTotals(kept, []Line{tc.line})
+		var te *TotalError
+		if !errors.As(err, &te) || te.Which != tc.which || te.Key != "rate" {
+			t.Errorf("%+v: %v", tc.line, err)
+		}
+	}
+	// Stored values already over the limit: reads cap, and any addition is refused.
+	over := []Line{{Section: "A", Quantity: one, Rate: max}, {Section: "A", Quantity: one, Rate: max}}
+	if tl := Tally(over); !tl.Overflow || tl.Total != max || tl.Sections["A"] != max {
+		t.Errorf("tally %+v", tl)
+	}
+	if _, err := CheckTotals(over, []Line{{Key: "x", Section: "B", Quantity: one, Rate: 1}}); err == nil {
+		t.Error("addition to an overflowing SOQ accepted")
+	}
+}
+
+func TestFitKeepsWhatFits(t *testing.T) {
+	max := money.MaxMinor
+	one := Quantity(1000)
+	fit, refused := Fit([]Line{{Section: "A", Quantity: one, Rate: max / 2}}, []Line{
+		{Key: "row 2", Section: "A", Quantity: one, Rate: max / 4},
+		{Key: "row 3", Section: "B", Quantity: one, Rate: max / 2},
+		{Key: "row 4", Section: "B", Quantity: one, Rate: max / 4},
+	})
+	if len(fit) != 2 || fit[0].Key != "row 2" || fit[1].Key != "row 4" || len(refused) != 1 || refused[0].Key != "row 3" || refused[0].Which != OverGrand {
+		t.Errorf("fit %+v refused %+v", fit, refused)
+	}
+}
+
+func TestIdentifiersCleaned(t *testing.T) {
+	it := Item{Reference: "A-0\u200b1", Description: "x", Unit: "nr", Quantity: 1000, Rate: 1, Type: Measured}
+	if errs := it.Check(); errs["reference"] == "" {
+		t.Error("zero-width space in a reference accepted")
+	}
+	it = Item{Reference: " Re\u0301f ", Description: "x", Unit: "nr", Quantity: 1000, Rate: 1, Type: Measured}
+	if errs := it.Check(); len(errs) != 0 || it.Reference != "R\u00e9f" {
+		t.Errorf("NFD reference: %v %q", errs, it.Reference)
+	}
+	if code, _, errs := CheckSection("S\u00e9", "Title"); len(errs) != 0 || code != "S\u00e9" {
+		t.Errorf("section: %v", errs)
+	}
+	if _, _, errs := CheckSection("S\u202e1", "Title"); errs["code"] == "" {
+		t.Error("bidi override in a section code accepted")
+	}
+	if _, _, errs := CheckSection("S1", "Ti\x00tle"); errs["title"] == "" {
+		t.Error("NUL in a section title accepted")
 	}
 }

@@ -265,32 +265,54 @@ type SOQChange struct {
 // soq.CheckTotals whether the SOQ with the change applied still fits the money range.
 // A refusal is a *soq.TotalError naming the changed line to blame (Line.Key).
 func (tx *Tx) CheckSOQTotals(ctx context.Context, soqID string, ch SOQChange) error {
-	if _, err := tx.lockSOQ(ctx, soqID); err != nil {
+	kept, err := tx.keptLines(ctx, soqID, ch)
+	if err != nil {
 		return err
 	}
-	var kept []soq.Line
-	if !ch.ReplaceAll {
-		var rows []struct {
-			ID        string       `db:"id"`
-			SectionID string       `db:"section_id"`
-			Quantity  soq.Quantity `db:"quantity"`
-			Rate      int64        `db:"rate"`
-		}
-		if err := tx.q.sel(ctx, &rows, `SELECT id, section_id, (quantity * 1000)::bigint AS quantity, rate FROM soq_items WHERE soq_id = $1`, soqID); err != nil {
-			return err
-		}
-		skip := make(map[string]bool, len(ch.Replaced))
-		for _, id := range ch.Replaced {
-			skip[id] = true
-		}
-		for _, r := range rows {
-			if !skip[r.ID] {
-				kept = append(kept, soq.Line{Key: r.ID, Section: r.SectionID, Quantity: r.Quantity, Rate: r.Rate})
-			}
+	_, err = soq.CheckTotals(kept, ch.Lines)
+	return err
+}
+
+// FitSOQTotals is CheckSOQTotals for a write that may leave lines out (an import keeping
+// its valid rows): under the SOQ's lock it returns, in order, the lines of ch that fit
+// and a refusal (*soq.TotalError, by Line.Key) for each that does not.
+func (tx *Tx) FitSOQTotals(ctx context.Context, soqID string, ch SOQChange) ([]soq.Line, []*soq.TotalError, error) {
+	kept, err := tx.keptLines(ctx, soqID, ch)
+	if err != nil {
+		return nil, nil, err
+	}
+	fit, refused := soq.Fit(kept, ch.Lines)
+	return fit, refused, nil
+}
+
+// keptLines locks the SOQ and reads the stored items a change leaves as they are.
+func (tx *Tx) keptLines(ctx context.Context, soqID string, ch SOQChange) ([]soq.Line, error) {
+	if _, err := tx.lockSOQ(ctx, soqID); err != nil {
+		return nil, err
+	}
+	if ch.ReplaceAll {
+		return nil, nil
+	}
+	var rows []struct {
+		ID        string       `db:"id"`
+		SectionID string       `db:"section_id"`
+		Quantity  soq.Quantity `db:"quantity"`
+		Rate      int64        `db:"rate"`
+	}
+	if err := tx.q.sel(ctx, &rows, `SELECT id, section_id, (quantity * 1000)::bigint AS quantity, rate FROM soq_items WHERE soq_id = $1`, soqID); err != nil {
+		return nil, err
+	}
+	skip := make(map[string]bool, len(ch.Replaced))
+	for _, id := range ch.Replaced {
+		skip[id] = true
+	}
+	kept := make([]soq.Line, 0, len(rows))
+	for _, r := range rows {
+		if !skip[r.ID] {
+			kept = append(kept, soq.Line{Key: r.ID, Section: r.SectionID, Quantity: r.Quantity, Rate: r.Rate})
 		}
 	}
-	_, err := soq.CheckTotals(kept, ch.Lines)
-	return err
+	return kept, nil
 }
 
 // lockedSOQ is an SOQ's row as read under its lock.

@@ -154,3 +154,23 @@ func TestSchedule(t *testing.T) {
 		t.Errorf("levels sum %v != gross %v", levels, s.Total.Area)
 	}
 }
+
+func TestUnitNumberIdentifiers(t *testing.T) {
+	in := func(num string) []Input {
+		return []Input{{UnitNumber: num, TotalFloorArea: "10", NumberOfFloors: "1", NumberOfRooms: "1", NumberOfBathrooms: "1",
+			Floors: []FloorInput{{FloorNumber: "1", FloorArea: "10"}}}}
+	}
+	one := func(int) string { return "" }
+	for _, num := range []string{"A-0\u200b1", "A\u2067-01", "\ufeffA-01", "A-0\u00ad1"} {
+		if _, errs := Validate(in(num), nil, one); errs["unitNumber"] == "" {
+			t.Errorf("%q accepted", num)
+		}
+	}
+	// The NFD spelling of a number already taken (stored NFC, compared lower-cased) is taken.
+	if _, errs := Validate(in("Unit E\u0301"), map[string]bool{"unit \u00e9": true}, one); errs["unitNumber"] == "" {
+		t.Error("NFD duplicate accepted")
+	}
+	if v, errs := Validate(in("Unit e\u0301"), nil, one); len(errs) != 0 || v[0].UnitNumber != "Unit \u00e9" {
+		t.Errorf("NFD number not normalised: %v %v", errs, v)
+	}
+}
