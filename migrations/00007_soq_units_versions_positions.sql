@@ -22,6 +22,33 @@ WHERE x.id = s.id AND s.position <> x.rn;
 ALTER TABLE soq_items ADD CONSTRAINT soq_items_position_key UNIQUE (section_id, position) DEFERRABLE;
 ALTER TABLE soq_sections ADD CONSTRAINT soq_sections_position_key UNIQUE (soq_id, position) DEFERRABLE;
 
+-- Identifiers people type are stored in Unicode NFC from now on (package ident). Bring
+-- existing ones to NFC too, so that an old NFD spelling cannot sit beside its NFC twin;
+-- a row whose NFC form another row already has (or would get first) is left as it is.
+-- +goose StatementBegin
+DO $$
+BEGIN
+    IF current_setting('server_encoding') <> 'UTF8' THEN
+        RETURN; -- normalize() needs a UTF8 database
+    END IF;
+    UPDATE units u SET unit_number = normalize(u.unit_number, NFC)
+    WHERE u.unit_number IS NOT NFC NORMALIZED
+      AND NOT EXISTS (SELECT 1 FROM units o WHERE o.project_id = u.project_id AND o.id <> u.id
+          AND (lower(o.unit_number) = lower(normalize(u.unit_number, NFC))
+               OR o.id < u.id AND lower(normalize(o.unit_number, NFC)) = lower(normalize(u.unit_number, NFC))));
+    UPDATE soq_items i SET reference = normalize(i.reference, NFC)
+    WHERE i.reference IS NOT NFC NORMALIZED
+      AND NOT EXISTS (SELECT 1 FROM soq_items o WHERE o.soq_id = i.soq_id AND o.id <> i.id
+          AND (lower(o.reference) = lower(normalize(i.reference, NFC))
+               OR o.id < i.id AND lower(normalize(o.reference, NFC)) = lower(normalize(i.reference, NFC))));
+    UPDATE soq_sections s SET code = normalize(s.code, NFC)
+    WHERE s.code IS NOT NFC NORMALIZED
+      AND NOT EXISTS (SELECT 1 FROM soq_sections o WHERE o.soq_id = s.soq_id AND o.id <> s.id
+          AND (lower(o.code) = lower(normalize(s.code, NFC))
+               OR o.id < s.id AND lower(normalize(o.code, NFC)) = lower(normalize(s.code, NFC))));
+END $$;
+-- +goose StatementEnd
+
 -- +goose Down
 ALTER TABLE soq_sections DROP CONSTRAINT soq_sections_position_key;
 ALTER TABLE soq_items DROP CONSTRAINT soq_items_position_key;
