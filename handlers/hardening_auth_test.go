@@ -714,3 +714,30 @@ func TestPasswordHashingBounded(t *testing.T) {
 		t.Errorf("login once slots are free: %d %s", res.Code, res.Body)
 	}
 }
+
+// Creating a project and losing the right to own one race: nobody ends up owning a project
+// with a role that cannot own one.
+func TestRoleChangeAndCreateProjectRace(t *testing.T) {
+	a := newTestApp(t)
+	admin := a.user(authz.RoleAdmin, "admin@example.com")
+	ac := a.login(admin.Email)
+	for trial := range 25 {
+		email := "creator" + itoa(trial) + "@example.com"
+		u := a.user(authz.RoleOwner, email)
+		uc := a.login(email)
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			uc.do("POST", "/api/projects", map[string]any{"name": "Race", "code": "RC", "budget": map[string]any{"amount": 0, "currency": "usd"}})
+		}()
+		go func() {
+			defer wg.Done()
+			ac.do("PUT", "/api/users/"+u.ID, map[string]any{"name": u.Name, "email": email, "role": "inhouse", "entity": u.EntityName})
+		}()
+		wg.Wait()
+		if bad := a.count(`SELECT count(*) FROM projects p JOIN users u ON u.id = p.owner_id WHERE u.role NOT IN ('owner', 'admin')`); bad != 0 {
+			t.Fatalf("trial %d: %d projects owned by a user who may not own them", trial, bad)
+		}
+	}
+}

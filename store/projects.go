@@ -161,6 +161,20 @@ WHERE p.id = $1`, id, userID)
 func (s *Store) CreateProject(ctx context.Context, ownerID string, in ProjectInput) (Project, error) {
 	var id string
 	err := s.WithTx(ctx, func(tx *Tx) error {
+		// The owner's role is checked again under a share lock: a role change (which locks
+		// the row for update and counts owned projects) cannot slip between the request's
+		// permission check and this insert. A role that may not own projects any more
+		// answers as not found (the request was allowed a moment ago; this is that race).
+		var owner struct {
+			Role   authz.Role `db:"role"`
+			Active bool       `db:"active"`
+		}
+		if err := tx.q.get(ctx, &owner, `SELECT role, active FROM users WHERE id = $1 FOR SHARE`, ownerID); err != nil {
+			return err
+		}
+		if !owner.Active || !authz.Can(owner.Role, authz.CreateProject) {
+			return ErrNotFound
+		}
 		err := tx.q.get(ctx, &id, `INSERT INTO projects (name, code, address, status, budget_amount, currency, time_zone, owner_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
 			strings.TrimSpace(in.Name), strings.TrimSpace(in.Code), strings.TrimSpace(in.Address), in.Status, in.BudgetAmount, in.Currency, in.TimeZone, ownerID)
