@@ -103,7 +103,7 @@ func (h *Handlers) accountPassword(c echo.Context) error {
 	if err := h.st.SetPassword(ctx, u.ID, newHash, keep); err != nil {
 		return err
 	}
-	h.flash(c, "Password changed. Other devices have been signed out.")
+	h.flash(c, "Password changed. Other devices have been signed out and your API tokens revoked.")
 	return redirect(c, "/account")
 }
 

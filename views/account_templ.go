@@ -101,7 +101,7 @@ func AccountPage(p Page, a AccountView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<div class=\"flex justify-end\"><button type=\"submit\" class=\"btn-primary\">Save profile</button></div></form></section><section class=\"card p-6\" aria-labelledby=\"password-h\"><h2 id=\"password-h\" class=\"text-base font-semibold text-slate-900\">Password</h2><p class=\"mt-1 text-sm text-slate-500\">Changing it signs you out on every other device.</p><form method=\"post\" action=\"/account/password\" class=\"mt-4 space-y-4\" novalidate>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<div class=\"flex justify-end\"><button type=\"submit\" class=\"btn-primary\">Save profile</button></div></form></section><section class=\"card p-6\" aria-labelledby=\"password-h\"><h2 id=\"password-h\" class=\"text-base font-semibold text-slate-900\">Password</h2><p class=\"mt-1 text-sm text-slate-500\">Changing it signs you out on every other device and revokes your API tokens.</p><form method=\"post\" action=\"/account/password\" class=\"mt-4 space-y-4\" novalidate>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -169,7 +169,7 @@ func AccountPage(p Page, a AccountView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "</div><div class=\"flex justify-end\"><button type=\"submit\" class=\"btn-primary\">Change password</button></div></form></section><section class=\"card p-6 lg:col-span-2\" aria-labelledby=\"tokens-h\" id=\"tokens\"><h2 id=\"tokens-h\" class=\"text-base font-semibold text-slate-900\">API tokens</h2><p class=\"mt-1 text-sm text-slate-500\">For scripts and integrations: send <code class=\"rounded bg-slate-100 px-1\">Authorization: Bearer &lt;token&gt;</code> to <code class=\"rounded bg-slate-100 px-1\">/api</code>. A token acts as you.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "</div><div class=\"flex justify-end\"><button type=\"submit\" class=\"btn-primary\">Change password</button></div></form></section><section class=\"card p-6 lg:col-span-2\" aria-labelledby=\"tokens-h\" id=\"tokens\"><h2 id=\"tokens-h\" class=\"text-base font-semibold text-slate-900\">API tokens</h2><p class=\"mt-1 text-sm text-slate-500\">For scripts and integrations: send <code class=\"rounded bg-slate-100 px-1\">Authorization: Bearer &lt;token&gt;</code> to <code class=\"rounded bg-slate-100 px-1\">/api</code>. A token acts as you, but cannot manage tokens or change your password: that needs this page.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
