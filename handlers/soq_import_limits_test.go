@@ -327,3 +327,60 @@ func TestImportStuckJobRescued(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// A live import that runs longer than the timeout is neither cancelled nor taken for
+// stuck: it beats its heart (attempted_at moves) and completes on its first attempt.
+func TestImportLongerThanTimeoutCompletes(t *testing.T) {
+	f := newImportFixture(t)
+	stopJobs(t, f.a)
+	ctx := context.Background()
+	jc, err := jobs.New(f.a.st, slog.New(slog.DiscardHandler), jobs.Config{PollInterval: 50 * time.Millisecond, ImportTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := jc.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		jc.Stop(sctx)
+	})
+	rows := [][]string{{"Section", "Ref", "Description", "Unit", "Qty", "Rate"}}
+	for i := range 20_000 {
+		rows = append(rows, []string{"A Preliminaries", fmt.Sprintf("A%d", i+1), "Supply and fix, including all labour and materials", "nr", "1.5", "2.25"})
+	}
+	id := f.uploadOK(t, "bill.csv", csvBytes(rows))
+	v := f.mapping(t, id, "")
+	v.Set("mode", store.ModeAllOrNothing)
+	start := time.Now()
+	if res := f.c.form(f.base()+"/"+id+"/start", v); res.Code != http.StatusSeeOther {
+		t.Fatalf("start: %d", res.Code)
+	}
+	var beats []time.Time
+	for {
+		var at []time.Time
+		f.a.st.DB().Select(&at, `SELECT attempted_at FROM river_job WHERE state = 'running'`)
+		if len(at) == 1 && (len(beats) == 0 || !at[0].Equal(beats[len(beats)-1])) {
+			beats = append(beats, at[0])
+		}
+		if imp, _ := f.a.st.Import(ctx, f.soqID, id); imp.Finished() {
+			break
+		}
+		if time.Since(start) > 2*time.Minute {
+			t.Fatal("import did not finish")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	took := time.Since(start)
+	imp := f.wait(t, id)
+	if imp.Status != store.ImportDone || imp.ImportedRows != 20_000 || f.items() != 20_000 {
+		t.Fatalf("import: %s %q, %d imported, %d items", imp.Status, imp.Error, imp.ImportedRows, f.items())
+	}
+	if n := f.a.count(`SELECT count(*) FROM river_job WHERE attempt = 1 AND errors IS NULL`); n != 1 {
+		t.Fatalf("the job was retried or failed an attempt (it took %v against a 300 ms timeout)", took)
+	}
+	if took > time.Second && len(beats) < 2 {
+		t.Fatalf("no heartbeat seen in %v: %v", took, beats)
+	}
+}

@@ -41,11 +41,23 @@ type importWorker struct {
 	timeout time.Duration
 }
 
-// Timeout bounds an attempt; River's rescuer also waits this long before it takes a
-// running job for stuck, so it is what makes a dead worker's import come back quickly.
+// Timeout is how long an import may go without a heartbeat before River's rescuer takes
+// its worker for dead (the rescuer waits this long after attempted_at). River also cancels
+// the attempt's context after it; Work keeps a live import going past that (see alive).
 func (w *importWorker) Timeout(*river.Job[ImportArgs]) time.Duration { return w.timeout }
 
+// MaxImportRun bounds one attempt of an import that is alive and beating its heart.
+const MaxImportRun = 15 * time.Minute
+
 func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) error {
+	// A large file on a busy machine can take longer than the timeout (100,000 rows took
+	// 28–47 s here while others worked): the import continues, and its heartbeat keeps
+	// attempted_at fresh so the rescuer leaves it alone. A killed worker's heartbeat
+	// stops, and its job is rescued Timeout (plus the rescuer's 30 s period) later.
+	ctx, cancel := alive(ctx, MaxImportRun)
+	defer cancel()
+	stop := w.heartbeat(ctx, job.ID)
+	defer stop()
 	err := RunImport(ctx, w.st, job.Args.ImportID)
 	var fe *soqfile.FileError
 	switch {
@@ -68,6 +80,43 @@ func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 }
 
 var errNotStarted = errors.New("import was not started")
+
+// alive returns a context that ignores the parent's deadline (River's Timeout) but ends
+// with any other cancellation of it (shutdown with StopAndCancel), or after limit.
+func alive(parent context.Context, limit time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), limit)
+	stop := context.AfterFunc(parent, func() {
+		if !errors.Is(parent.Err(), context.DeadlineExceeded) {
+			cancel()
+		}
+	})
+	return ctx, func() { stop(); cancel() }
+}
+
+// heartbeat refreshes the running job's attempted_at every third of the timeout until
+// stop is called.
+func (w *importWorker) heartbeat(ctx context.Context, jobID int64) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(max(w.timeout/3, 10*time.Millisecond))
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := w.st.JobHeartbeat(ctx, jobID); err != nil && ctx.Err() == nil {
+					w.log.Warn("import job heartbeat", "job", jobID, "err", err.Error())
+				}
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
 
 // RunImport runs one import from its stored file: it reads the sheet, maps the columns,
 // checks every row (recording progress every soqfile.ProgressEvery rows) and writes the

@@ -28,10 +28,10 @@ const QueueImports = "imports"
 const (
 	DefaultWorkers       = 4
 	DefaultImportWorkers = 2
-	// DefaultImportTimeout ends an import attempt that runs longer: 100,000 rows (the
-	// most a file may hold) take about 10 s here. A job whose worker died is rescued once
-	// it has been running this long (RescueAfter), and River looks for such jobs every
-	// 30 s: a killed import is retried within a minute.
+	// DefaultImportTimeout is how long a running import may go without a heartbeat
+	// before River takes its worker for dead and retries it. River looks for such jobs
+	// every 30 s, so a killed import is rescued within a minute. A live import beats its
+	// heart every third of this and may run longer (MaxImportRun).
 	DefaultImportTimeout = 30 * time.Second
 )
 
@@ -44,7 +44,7 @@ type Config struct {
 	Workers int
 	// ImportWorkers is how many imports run at once in this process (IMPORT_WORKERS).
 	ImportWorkers int
-	// ImportTimeout ends an import attempt (IMPORT_TIMEOUT); it is retried.
+	// ImportTimeout is how long an import may go without a heartbeat (IMPORT_TIMEOUT).
 	ImportTimeout time.Duration
 	// RescueAfter is how long a job may run before River takes it for stuck (its worker
 	// was killed) and retries it. Default ImportTimeout; never less.

@@ -254,6 +254,13 @@ WHERE i.queued_by = $1::uuid AND i.status IN ('queued', 'running') AND j.state N
 	return true, nil
 }
 
+// JobHeartbeat marks a running River job as alive now: River's rescuer takes a job whose
+// attempted_at is older than its timeout for one whose worker died.
+func (s *Store) JobHeartbeat(ctx context.Context, jobID int64) error {
+	_, err := s.q.exec(ctx, `UPDATE river_job SET attempted_at = now() WHERE id = $1 AND state = 'running'`, jobID)
+	return err
+}
+
 // StartImportRun marks an import running and clears the previous run's figures.
 func (s *Store) StartImportRun(ctx context.Context, id string) error {
 	return s.q.execOne(ctx, `UPDATE soq_imports SET status = 'running', processed_rows = 0, error = '', started_at = now(), finished_at = NULL, updated_at = now() WHERE id = $1`, id)

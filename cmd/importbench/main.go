@@ -1,12 +1,15 @@
 // Command importbench times the SOQ spreadsheet import of 50,000 rows from an XLSX (the
 // background job's work: read, check every row, write in one transaction) next to
 // `psql \copy` of the same rows as CSV into an equivalent table on the same database, and
-// prints both times and their ratio.
+// prints both times and their ratio. It first times the upload's preview (the limits
+// check and the first rows of every sheet) of expanding workbooks: a large one within the
+// limits, and ones past them, which must be refused quickly.
 //
 //	TEST_DATABASE_URL=postgres://… go run ./cmd/importbench [-rows 50000]
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"database/sql"
@@ -14,6 +17,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -33,6 +37,10 @@ import (
 func main() {
 	rows := flag.Int("rows", 50_000, "rows to import")
 	flag.Parse()
+	if err := previewBench(); err != nil {
+		fmt.Fprintln(os.Stderr, "importbench:", err)
+		os.Exit(1)
+	}
 	if err := run(context.Background(), *rows); err != nil {
 		fmt.Fprintln(os.Stderr, "importbench:", err)
 		os.Exit(1)
@@ -231,4 +239,114 @@ func findPsql() (string, error) {
 		return p, nil
 	}
 	return "", errors.New("psql not found: install postgresql-client or set PSQL")
+}
+
+// previewBench times soqfile.ReadPreview — all the upload does with a file before storing
+// it — on expanding workbooks.
+func previewBench() error {
+	fmt.Println("Upload preview of expanding workbooks (limits check, first rows of every sheet):")
+	// Within the limits and as large as they allow: 100,000 rows × 9 columns.
+	x := excelize.NewFile()
+	sw, err := x.NewStreamWriter("Sheet1")
+	if err != nil {
+		return err
+	}
+	sw.SetRow("A1", []any{"Section", "Reference", "Description", "Unit", "Quantity", "Rate", "Type", "Trade", "Notes"})
+	for i := range soqfile.MaxRows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		if err := sw.SetRow(cell, []any{"A Section", fmt.Sprintf("A%06d", i), fmt.Sprintf("Item %d: supply and fix, including all labour, plant and materials", i),
+			"m2", float64(i) + 0.125, 12.5, "measured", "Concrete", fmt.Sprintf("note %d", i)}); err != nil {
+			return err
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return err
+	}
+	var large bytes.Buffer
+	if _, err := x.WriteTo(&large); err != nil {
+		return err
+	}
+	x.Close()
+	if err := timePreview(fmt.Sprintf("within the limits: %d rows × 9 columns", soqfile.MaxRows), large.Bytes(), false); err != nil {
+		return err
+	}
+	// The report's shape: a small file whose sheet unzips to 220 MB.
+	big, err := expanding(220<<20, func(i int) string {
+		return fmt.Sprintf(`<row r="%d"><c r="A%d" t="inlineStr"><is><t>Item</t></is></c><c r="B%d"><v>%d</v></c></row>`, i, i, i, i%10)
+	})
+	if err != nil {
+		return err
+	}
+	if err := timePreview("over the limits: the report's 220 MB sheet", big, true); err != nil {
+		return err
+	}
+	// Within the total but expanding about 1000:1.
+	bomb, err := expanding(8<<20, func(int) string { return `<row><c t="inlineStr"><is><t>Same row again</t></is></c></row>` })
+	if err != nil {
+		return err
+	}
+	return timePreview("over the limits: 8 MB of identical rows", bomb, true)
+}
+
+// expanding writes a workbook whose one sheet is about size bytes of rows made by row.
+func expanding(size int, row func(i int) string) ([]byte, error) {
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	parts := map[string]string{
+		"[Content_Types].xml":        `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>`,
+		"_rels/.rels":                `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
+		"xl/workbook.xml":            `<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+		"xl/_rels/workbook.xml.rels": `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`,
+	}
+	for _, name := range []string{"[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels"} {
+		w, err := zw.Create(name)
+		if err != nil {
+			return nil, err
+		}
+		w.Write([]byte(parts[name]))
+	}
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: "xl/worksheets/sheet1.xml", Method: zip.Deflate})
+	if err != nil {
+		return nil, err
+	}
+	n, _ := io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`)
+	for i := 1; n < size; i++ {
+		m, _ := io.WriteString(w, row(i))
+		n += m
+	}
+	io.WriteString(w, `</sheetData></worksheet>`)
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func timePreview(name string, content []byte, refuse bool) error {
+	unzipped := uint64(0)
+	if zr, err := zip.NewReader(bytes.NewReader(content), int64(len(content))); err == nil {
+		for _, f := range zr.File {
+			unzipped += f.UncompressedSize64
+		}
+	}
+	var times []time.Duration
+	var msg string
+	for range 3 {
+		start := time.Now()
+		_, err := soqfile.ReadPreview(soqfile.XLSX, content)
+		times = append(times, time.Since(start))
+		var fe *soqfile.FileError
+		switch {
+		case refuse && errors.As(err, &fe) && fe.TooLarge:
+			msg = "refused (413): " + fe.Msg
+		case refuse:
+			return fmt.Errorf("%s: not refused for its size (%v)", name, err)
+		case err != nil:
+			return fmt.Errorf("%s: %w", name, err)
+		default:
+			msg = "previewed"
+		}
+	}
+	fmt.Printf("  %s (%.2f MB unzipping to %.1f MB): %6.0f ms (runs: %v), %s\n", name, float64(len(content))/(1<<20), float64(unzipped)/(1<<20),
+		ms(median(times)), msList(times), msg)
+	return nil
 }
