@@ -70,7 +70,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if *migrateOnly {
 		return nil
 	}
-	jc, err := jobs.New(st, log, jobs.Config{})
+	jc, err := jobs.New(st, log, cfg.jobs)
 	if err != nil {
 		return err
 	}
@@ -139,6 +139,7 @@ type config struct {
 	addr        string
 	databaseURL string
 	http        handlers.Config
+	jobs        jobs.Config
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -182,6 +183,20 @@ func loadConfig(getenv func(string) string) (config, error) {
 			if *dst, err = strconv.Atoi(s); err != nil || *dst < 1 || *dst > 10000 {
 				return c, fmt.Errorf("%s=%q: want a number from 1 to 10000", key, s)
 			}
+		}
+	}
+	// Spreadsheet imports: how many run at once per process and per person, and how long
+	// an import may go without a heartbeat before it is taken for dead and retried.
+	for key, dst := range map[string]*int{"IMPORT_WORKERS": &c.jobs.ImportWorkers, "IMPORTS_PER_USER": &c.http.ImportsPerUser} {
+		if s := getenv(key); s != "" {
+			if *dst, err = strconv.Atoi(s); err != nil || *dst < 1 || *dst > 100 {
+				return c, fmt.Errorf("%s=%q: want a number from 1 to 100", key, s)
+			}
+		}
+	}
+	if s := getenv("IMPORT_TIMEOUT"); s != "" {
+		if c.jobs.ImportTimeout, err = time.ParseDuration(s); err != nil || c.jobs.ImportTimeout < time.Second {
+			return c, fmt.Errorf("IMPORT_TIMEOUT=%q: want a duration such as 30s", s)
 		}
 	}
 	return c, nil
