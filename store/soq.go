@@ -165,15 +165,18 @@ WHERE i.soq_id = $1 ORDER BY i.position, i.id`, q.ID); err != nil {
 	for i, sec := range q.Sections {
 		secIdx[sec.ID] = i
 	}
-	lines := make([]soq.Line, len(items))
-	for i, it := range items {
+	lines := make([]soq.Line, 0, len(items))
+	for _, it := range items {
+		si, ok := secIdx[it.SectionID]
+		if !ok {
+			continue // its section was replaced between the two reads: it is not on this page
+		}
 		// Reads never fail on out-of-range values: they are capped (see soq.Tally).
 		it.Amount = soq.AmountOrMax(it.Quantity, it.Rate)
 		it.UnitIDs = byItem[it.ID]
-		lines[i] = soq.Line{Section: it.SectionID, Quantity: it.Quantity, Rate: it.Rate}
+		lines = append(lines, soq.Line{Section: it.SectionID, Quantity: it.Quantity, Rate: it.Rate})
 		if f.matches(it) {
-			sec := &q.Sections[secIdx[it.SectionID]]
-			sec.Items = append(sec.Items, it)
+			q.Sections[si].Items = append(q.Sections[si].Items, it)
 		}
 	}
 	t := soq.Tally(lines)
@@ -181,7 +184,7 @@ WHERE i.soq_id = $1 ORDER BY i.position, i.id`, q.ID); err != nil {
 	for i := range q.Sections {
 		q.Sections[i].Total = t.Sections[q.Sections[i].ID]
 	}
-	q.ItemCount = len(items)
+	q.ItemCount = len(lines)
 	return nil
 }
 
