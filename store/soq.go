@@ -329,7 +329,9 @@ type lockedSOQ struct {
 // then computed from what is committed, never from a stale read.
 func (tx *Tx) lockSOQ(ctx context.Context, soqID string) (lockedSOQ, error) {
 	var l lockedSOQ
-	err := tx.q.get(ctx, &l, `SELECT status, version FROM soqs WHERE id = $1 FOR UPDATE`, soqID)
+	// NO KEY UPDATE: writers of one SOQ queue behind each other, while inserts elsewhere that
+	// only reference the SOQ (an upload, a tender) are not held up by it.
+	err := tx.q.get(ctx, &l, `SELECT status, version FROM soqs WHERE id = $1 FOR NO KEY UPDATE`, soqID)
 	return l, err
 }
 

@@ -176,7 +176,7 @@ func (s *Store) UpdateUnit(ctx context.Context, projectID, unitID string, versio
 	}
 	return s.WithTx(ctx, func(tx *Tx) error {
 		var cur int64
-		if err := tx.q.get(ctx, &cur, `SELECT version FROM units WHERE project_id = $1 AND id = $2 FOR UPDATE`, projectID, unitID); err != nil {
+		if err := tx.q.get(ctx, &cur, `SELECT version FROM units WHERE project_id = $1 AND id = $2 FOR NO KEY UPDATE`, projectID, unitID); err != nil {
 			return err
 		}
 		if version != nil && *version != cur {
