@@ -621,7 +621,8 @@ func TestRegistrationRateLimited(t *testing.T) {
 // against a limit of 5. Now exactly the limit reach argon2 (401) and the rest are refused
 // before hashing (429), every round.
 func TestConcurrentWrongPasswordsCheckedAtMostLimit(t *testing.T) {
-	a := newTestApp(t, func(c *Config) { c.LoginLimitIP = 100000 })
+	// A long hashing wait: on a loaded machine a busy 429 must not be mistaken for the limit.
+	a := newTestApp(t, func(c *Config) { c.LoginLimitIP = 100000; c.HashWait = 30 * time.Second })
 	const burst, limit = 40, 5
 	for round := range 5 {
 		email := "target" + itoa(round) + "@example.com"
