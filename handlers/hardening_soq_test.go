@@ -675,3 +675,21 @@ func FuzzSOQItemJSON(f *testing.F) {
 		}
 	})
 }
+
+// ?page= far past the end (or past int64) on the units page shows a page, never a 500.
+func TestUnitsPageHugePageNumber(t *testing.T) {
+	f := newFixture(t)
+	c := f.clients["owner"]
+	if res := c.do("POST", "/api/projects/"+f.P.ID+"/units", map[string]any{"units": []any{unitJSON("A-01", 10, 10)}}); res.Code != 201 {
+		t.Fatal(res.Body)
+	}
+	for _, p := range []string{"9223372036854775807", "92233720368547758", "99999999999999999999", "-1", "x"} {
+		res := c.get("/projects/" + f.P.ID + "/units?page=" + p)
+		if res.Code != 200 && res.Code != 400 {
+			t.Errorf("page=%s: %d", p, res.Code)
+		}
+		if res.Code == 200 && !strings.Contains(res.Body, "A-01") {
+			t.Errorf("page=%s does not show the last page", p)
+		}
+	}
+}

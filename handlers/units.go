@@ -48,6 +48,8 @@ func (h *Handlers) unitsPage(c echo.Context) error {
 	if n, err := strconv.Atoi(c.QueryParam("page")); err == nil && n > 1 {
 		page = n
 	}
+	// Past the end shows the last page; clamping first keeps (page-1)×perPage from overflowing.
+	page = min(page, max(1, (len(all)+unitsPerPage-1)/unitsPerPage))
 	from := min((page-1)*unitsPerPage, len(all))
 	to := min(from+unitsPerPage, len(all))
 	v := views.UnitsView{Project: *pr, Membership: currentMembership(c), Units: all[from:to], Schedule: units.MakeSchedule(domainUnits(all)),
