@@ -100,12 +100,10 @@ func (h *Handlers) endSession(c echo.Context) error {
 	return h.sessions.Save(c.Request(), c.Response(), sess)
 }
 
-// safeNext keeps redirects on this site.
+// safeNext keeps redirects on this site: only a same-site path survives (sameSitePath in
+// render.go), anything else becomes "/".
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/"
-	}
-	return next
+	return sameSitePath(next)
 }
 
 func (h *Handlers) loginPage(c echo.Context) error {

@@ -1,13 +1,19 @@
 package handlers
 
 import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
+	"syscall"
 
 	"github.com/labstack/echo/v4"
+	"github.com/lib/pq"
 
 	"github.com/14build/14build/store"
 	"github.com/14build/14build/views"
@@ -34,6 +40,44 @@ func errUnauthorized() error {
 	return &appError{Status: http.StatusUnauthorized, Message: "Sign in to continue."}
 }
 
+// retryAfterUnavailable is the Retry-After (seconds) sent with a 503: the pool reconnects by
+// itself, so a short wait is enough once PostgreSQL is back.
+const retryAfterUnavailable = "5"
+
+func errUnavailable() *appError {
+	return &appError{Status: http.StatusServiceUnavailable, Message: "14Build cannot reach its database right now. Nothing was lost; please try again in a moment."}
+}
+
+// dbUnavailable reports whether err means PostgreSQL could not be reached or dropped the
+// connection (refused, reset, timed out, shutting down, not accepting connections), as
+// opposed to a bug in a query. These become a 503 the client may retry, not a 500.
+func dbUnavailable(err error) bool {
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		code := string(pqErr.Code)
+		switch {
+		case strings.HasPrefix(code, "08"), // connection exception
+			code == "57P01", code == "57P02", code == "57P03", // admin/crash shutdown, cannot connect now
+			code == "53300": // too many connections
+			return true
+		}
+		// A FATAL error ends the connection: e.g. the database does not accept connections.
+		return pqErr.Severity == "FATAL" || pqErr.Severity == "PANIC"
+	}
+	var opErr *net.OpError
+	var dnsErr *net.DNSError
+	switch {
+	case errors.As(err, &opErr), errors.As(err, &dnsErr),
+		errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone),
+		errors.Is(err, context.DeadlineExceeded), errors.Is(err, syscall.ECONNREFUSED),
+		errors.Is(err, syscall.ECONNRESET):
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "connection refused") || strings.Contains(msg, "sql: database is closed") ||
+		strings.Contains(msg, "driver: bad connection")
+}
+
 func errInvalid(fields map[string]string) error {
 	return &appError{Status: http.StatusBadRequest, Message: "Some fields need attention.", Fields: fields}
 }
@@ -52,6 +96,9 @@ func (h *Handlers) handleError(err error, c echo.Context) {
 		log.Info("request refused", "status", ae.Status, "reason", ae.Message)
 	}
 	c.Response().Header().Set("Vary", "HX-Request")
+	if ae.Status == http.StatusServiceUnavailable && c.Response().Header().Get("Retry-After") == "" {
+		c.Response().Header().Set("Retry-After", retryAfterUnavailable)
+	}
 	var rerr error
 	switch {
 	case isAPI(c):
@@ -81,6 +128,9 @@ func (h *Handlers) toAppError(err error) *appError {
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		return errNotFound().(*appError)
+	}
+	if dbUnavailable(err) {
+		return errUnavailable()
 	}
 	var he *echo.HTTPError
 	if errors.As(err, &he) {

@@ -7,6 +7,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/labstack/echo/v4"
+
 	"github.com/14build/14build/authz"
 	"github.com/14build/14build/money"
 	"github.com/14build/14build/store"
@@ -172,4 +174,47 @@ func (f *projectForm) validate() (store.ProjectInput, fieldErrors) {
 		}
 	}
 	return in, errs
+}
+
+// maxPage bounds ?page=: beyond it an offset would be absurd (and page × perPage could
+// overflow into a negative OFFSET, which PostgreSQL refuses with a 500).
+const maxPage = 100_000
+
+// parsePage is the one reader of ?page= and ?perPage=: whole numbers, page 1..maxPage and
+// perPage 1..maxPer (default def). A bad value is a field error; the numbers returned are
+// always in range (the default or the nearest bound), so a caller may also just use them.
+func parsePage(c echo.Context, def, maxPer int) (page, per int, errs fieldErrors) {
+	errs = fieldErrors{}
+	page, per = 1, def
+	if s := c.QueryParam("page"); s != "" {
+		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+		switch {
+		case err != nil || n < 1:
+			errs.add("page", "must be a whole number from 1 to "+itoa(maxPage))
+		case n > maxPage:
+			errs.add("page", "must be a whole number from 1 to "+itoa(maxPage))
+			page = maxPage
+		default:
+			page = int(n)
+		}
+	}
+	if s := c.QueryParam("perPage"); s != "" {
+		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+		switch {
+		case err != nil || n < 1:
+			errs.add("perPage", "must be a whole number from 1 to "+itoa(maxPer))
+		case n > int64(maxPer):
+			errs.add("perPage", "must be a whole number from 1 to "+itoa(maxPer))
+			per = maxPer
+		default:
+			per = int(n)
+		}
+	}
+	return page, per, errs
+}
+
+// pageNumber is ?page= for pages that show the nearest page rather than an error.
+func pageNumber(c echo.Context) int {
+	page, _, _ := parsePage(c, 1, 1)
+	return page
 }

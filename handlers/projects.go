@@ -18,24 +18,10 @@ const projectsPerPage = 25
 
 // listQuery reads ?status=&q=&page=&perPage=; an unknown status is a field error.
 func listQuery(c echo.Context, defaultPer int) (store.ProjectFilter, fieldErrors) {
-	errs := fieldErrors{}
-	f := store.ProjectFilter{Status: c.QueryParam("status"), Query: c.QueryParam("q"), Page: 1, PerPage: defaultPer}
+	page, per, errs := parsePage(c, defaultPer, 200)
+	f := store.ProjectFilter{Status: c.QueryParam("status"), Query: c.QueryParam("q"), Page: page, PerPage: per}
 	if f.Status != "" && !store.ValidProjectStatus(f.Status) {
 		errs.add("status", "must be one of "+strings.Join(store.ProjectStatuses, ", "))
-	}
-	if s := c.QueryParam("page"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 100000 {
-			errs.add("page", "must be a whole number from 1")
-		}
-		f.Page = n
-	}
-	if s := c.QueryParam("perPage"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 200 {
-			errs.add("perPage", "must be a whole number from 1 to 200")
-		}
-		f.PerPage = n
 	}
 	if len(f.Query) > 200 {
 		errs.add("q", "must be at most 200 characters")

@@ -4,6 +4,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -62,4 +65,39 @@ func redirect(c echo.Context, to string) error {
 		return c.NoContent(http.StatusNoContent)
 	}
 	return c.Redirect(http.StatusSeeOther, to)
+}
+
+// sameSitePath returns next when it is a path on this site, "/" otherwise. Browsers strip
+// tabs and newlines from URLs and treat "\" as "/", so "/\t/evil.test" or "/\\evil.test"
+// become "//evil.test", another site: any control character, whitespace or backslash
+// anywhere (raw or percent-decoded in the path) is refused, as is anything with a scheme or
+// host, or a path whose second character could start a host.
+func sameSitePath(next string) string {
+	if next == "" || len(next) > 2048 || next[0] != '/' || !cleanURLText(next) {
+		return "/"
+	}
+	if len(next) > 1 && (next[1] == '/' || next[1] == '\\') {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return "/"
+	}
+	if !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") || !cleanURLText(u.Path) {
+		return "/"
+	}
+	return next
+}
+
+// cleanURLText refuses what a browser would strip or reinterpret in a URL.
+func cleanURLText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r == '\\' || unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) {
+			return false
+		}
+	}
+	return true
 }

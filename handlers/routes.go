@@ -244,6 +244,9 @@ func (h *Handlers) guard(a Access, next echo.HandlerFunc) echo.HandlerFunc {
 		if u == nil {
 			return errUnauthorized()
 		}
+		if err := checkIDs(c); err != nil {
+			return err
+		}
 		switch a.kind {
 		case accessBrowserSession:
 			if via, _ := c.Get(viaKey).(string); via != "session" {

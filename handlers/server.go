@@ -47,6 +47,10 @@ type Config struct {
 	MaxBody string
 	// InviteTTL is how long an invitation link works.
 	InviteTTL time.Duration
+	// MetricsToken, when set, lets GET /metrics answer a caller sending it as a bearer token
+	// (compared in constant time). Unset, /metrics on the main listener answers 404 (main
+	// may serve the metrics on a separate METRICS_ADDR instead).
+	MetricsToken string
 	// Jobs enqueues background jobs (package jobs); without it imports cannot start.
 	Jobs JobQueue
 	// ImportsPerUser caps the imports one person has queued or running at once
@@ -121,7 +125,7 @@ func New(st *store.Store, log *slog.Logger, cfg Config) *Handlers {
 		st:       st,
 		log:      log,
 		cfg:      cfg,
-		sessions: &pgSessions{st: st, ttl: cfg.SessionTTL, secure: cfg.SecureCookies},
+		sessions: &pgSessions{st: st, ttl: cfg.SessionTTL, secure: cfg.SecureCookies || strings.HasPrefix(cfg.BaseURL, "https://")},
 		limiter:  newLoginLimiter(cfg.LoginLimit, cfg.LoginLimitIP, cfg.LoginWindow),
 		cop:      http.NewCrossOriginProtection(),
 		registry: reg,
@@ -130,7 +134,7 @@ func New(st *store.Store, log *slog.Logger, cfg Config) *Handlers {
 		regLimiter: newLoginLimiter(0, cfg.RegisterLimit, cfg.RegisterWindow),
 		hashSlots:  make(chan struct{}, cfg.HashConcurrency),
 	}
-	h.metrics = newMetrics(reg, st)
+	h.metrics = newMetrics(reg, st, h.Routes())
 	return h
 }
 
@@ -175,6 +179,8 @@ func (h *Handlers) Echo() *echo.Echo {
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: h.cfg.MaxBody, Skipper: largeBody}))
 	e.Use(h.crossOrigin)
 	e.Use(h.authenticate)
+	e.Use(h.privateResponses)
+	e.Use(h.checkInput)
 	h.routes(e)
 	return e
 }

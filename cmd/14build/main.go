@@ -115,31 +115,58 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
 	}
 	log.Info("14build listening", "addr", ln.Addr().String(), "base_url", cfg.http.BaseURL)
-	errc := make(chan error, 1)
+	servers := []*http.Server{srv}
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	if cfg.metricsAddr != "" {
+		// Metrics on their own listener (an address only operators reach), without a token.
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", h.MetricsHandler())
+		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		mln, err := net.Listen("tcp", cfg.metricsAddr)
+		if err != nil {
+			_ = srv.Close()
+			return fmt.Errorf("listen on METRICS_ADDR %s: %w", cfg.metricsAddr, err)
+		}
+		log.Info("metrics listening", "addr", mln.Addr().String())
+		servers = append(servers, msrv)
+		go func() { errc <- msrv.Serve(mln) }()
+	}
 
 	select {
 	case err := <-errc:
+		for _, s := range servers {
+			_ = s.Close()
+		}
 		if !errors.Is(err, http.ErrServerClosed) {
 			return err
 		}
 		return nil
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	// In-flight requests finish (up to SHUTDOWN_TIMEOUT); new connections are refused. Past
+	// the timeout the remaining connections are closed, and the exit is still clean: what
+	// was cut off is logged.
+	log.Info("shutting down", "timeout", cfg.shutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	for _, s := range servers {
+		if err := s.Shutdown(sctx); err != nil {
+			log.Warn("shutdown timed out; closing the remaining connections", "err", err.Error())
+			_ = s.Close()
+		}
 	}
+	log.Info("stopped")
 	return nil
 }
 
 type config struct {
-	addr        string
-	databaseURL string
-	http        handlers.Config
-	jobs        jobs.Config
+	addr            string
+	databaseURL     string
+	metricsAddr     string
+	shutdownTimeout time.Duration
+	http            handlers.Config
+	jobs            jobs.Config
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -183,6 +210,14 @@ func loadConfig(getenv func(string) string) (config, error) {
 			if *dst, err = strconv.Atoi(s); err != nil || *dst < 1 || *dst > 10000 {
 				return c, fmt.Errorf("%s=%q: want a number from 1 to 10000", key, s)
 			}
+		}
+	}
+	c.http.MetricsToken = getenv("METRICS_TOKEN")
+	c.metricsAddr = getenv("METRICS_ADDR")
+	c.shutdownTimeout = 30 * time.Second
+	if s := getenv("SHUTDOWN_TIMEOUT"); s != "" {
+		if c.shutdownTimeout, err = time.ParseDuration(s); err != nil || c.shutdownTimeout <= 0 {
+			return c, fmt.Errorf("SHUTDOWN_TIMEOUT=%q: want a duration such as 30s", s)
 		}
 	}
 	// Spreadsheet imports: how many run at once per process and per person, and how long
