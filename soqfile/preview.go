@@ -1,11 +1,15 @@
 package soqfile
 
 import (
+	"archive/zip"
+	"bufio"
 	"bytes"
+	"encoding/xml"
 	"errors"
 	"io"
 	"regexp"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
@@ -59,7 +63,24 @@ func ReadPreview(format string, content []byte) (*Preview, error) {
 	default:
 		return nil, fileErr("Upload an .xlsx workbook or a .csv file.")
 	}
-	wb, err := openXLSX(content)
+	if err := checkZip(content); err != nil {
+		return nil, err
+	}
+	// Shared strings are parsed whole by the reader the first time a cell needs one: with
+	// them cut to what the first rows use, a preview costs the same for a 60 MB table as
+	// for a small one. Anything unexpected falls back to the file as it is.
+	if slim, ok := slimSharedStrings(content); ok {
+		if p, err := previewXLSX(slim); err == nil {
+			return p, nil
+		}
+	}
+	return previewXLSX(content)
+}
+
+// previewXLSX previews a workbook checkZip has passed (the slimmed copy of one is much
+// more compressible than the original, hence not checked again).
+func previewXLSX(content []byte) (*Preview, error) {
+	wb, err := openChecked(content)
 	if err != nil {
 		return nil, err
 	}
@@ -188,4 +209,179 @@ func (wb *workbook) lastRow(sheet string) int {
 		}
 	}
 	return 0
+}
+
+// previewScanRows bounds the rows of each sheet slimSharedStrings looks at for the shared
+// strings the preview needs.
+const previewScanRows = 1000
+
+// slimSharedStrings returns the workbook with its shared strings table reduced to the
+// entries the first rows of its sheets use: the others are emptied and the table ends after
+// the last one used (every other part is copied as it is, still compressed). ok is false
+// when there is nothing worth reducing or the workbook is not as expected.
+func slimSharedStrings(content []byte) (slim []byte, ok bool) {
+	zr, err := zip.NewReader(bytes.NewReader(content), int64(len(content)))
+	if err != nil {
+		return nil, false
+	}
+	var sst *zip.File
+	for _, f := range zr.File {
+		if strings.EqualFold(f.Name, "xl/sharedStrings.xml") {
+			sst = f
+		}
+	}
+	if sst == nil || sst.UncompressedSize64 < 1<<20 {
+		return nil, false
+	}
+	need := map[int]bool{}
+	for _, f := range zr.File {
+		if strings.HasPrefix(f.Name, "xl/worksheets/") && strings.HasSuffix(f.Name, ".xml") {
+			if !sharedIndexes(f, need) {
+				return nil, false
+			}
+		}
+	}
+	cut, ok := cutSharedStrings(sst, need)
+	if !ok {
+		return nil, false
+	}
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	for _, f := range zr.File {
+		if f == sst {
+			w, err := zw.CreateHeader(&zip.FileHeader{Name: f.Name, Method: zip.Deflate})
+			if err != nil {
+				return nil, false
+			}
+			w.Write(cut)
+			continue
+		}
+		w, err := zw.CreateRaw(&f.FileHeader)
+		if err != nil {
+			return nil, false
+		}
+		rc, err := f.OpenRaw()
+		if err != nil {
+			return nil, false
+		}
+		if _, err := io.Copy(w, rc); err != nil {
+			return nil, false
+		}
+	}
+	if zw.Close() != nil {
+		return nil, false
+	}
+	return b.Bytes(), true
+}
+
+// sharedIndexes adds the shared string indexes the cells of a sheet's first
+// previewScanRows rows use to need.
+func sharedIndexes(f *zip.File, need map[int]bool) bool {
+	rc, err := f.Open()
+	if err != nil {
+		return false
+	}
+	defer rc.Close()
+	dec := xml.NewDecoder(rc)
+	rows, shared, inV := 0, false, false
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return true
+		}
+		if err != nil {
+			return false
+		}
+		switch el := tok.(type) {
+		case xml.StartElement:
+			switch el.Name.Local {
+			case "row":
+				if rows++; rows > previewScanRows {
+					return true
+				}
+			case "c":
+				shared = attr(el, "t") == "s"
+			case "v":
+				inV = shared
+			}
+		case xml.EndElement:
+			if el.Name.Local == "v" {
+				inV = false
+			}
+		case xml.CharData:
+			if inV {
+				n, err := strconv.Atoi(strings.TrimSpace(string(el)))
+				if err != nil || n < 0 || len(need) >= MaxCells {
+					return false
+				}
+				need[n] = true
+			}
+		}
+	}
+}
+
+// cutSharedStrings copies the shared strings table, emptying the entries not in need and
+// ending it after the last one in need.
+func cutSharedStrings(f *zip.File, need map[int]bool) ([]byte, bool) {
+	last := -1
+	for n := range need {
+		last = max(last, n)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return nil, false
+	}
+	defer rc.Close()
+	r := bufio.NewReaderSize(rc, 64<<10)
+	var out bytes.Buffer
+	entry, in, keep := 0, false, false
+	for entry <= last {
+		// Each chunk ends with a tag's '>': a tag is never split between chunks.
+		chunk, err := r.ReadSlice('>')
+		if err == bufio.ErrBufferFull {
+			if keep || !in {
+				out.Write(chunk)
+			}
+			continue
+		}
+		if !in {
+			i := bytes.LastIndex(chunk, []byte("<si"))
+			switch {
+			case i < 0 || len(chunk) <= i+3:
+				out.Write(chunk)
+			case chunk[i+3] == '/':
+				out.Write(chunk)
+				entry++
+			case chunk[i+3] == '>' || chunk[i+3] == ' ':
+				if keep = need[entry]; keep {
+					out.Write(chunk)
+				} else {
+					out.Write(chunk[:i])
+					out.WriteString("<si/>")
+				}
+				in = true
+			default:
+				out.Write(chunk)
+			}
+		} else {
+			if keep {
+				out.Write(chunk)
+			}
+			if bytes.HasSuffix(chunk, []byte("</si>")) {
+				in = false
+				entry++
+			}
+		}
+		if err == io.EOF {
+			return out.Bytes(), true // the table ended: it is all needed
+		}
+		if err != nil {
+			return nil, false
+		}
+	}
+	if !bytes.Contains(out.Bytes(), []byte("<sst")) {
+		return nil, false
+	}
+	out.WriteString("</sst>")
+	return out.Bytes(), true
 }

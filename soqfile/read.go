@@ -255,15 +255,20 @@ type workbook struct {
 // openXLSX checks a workbook's zip against the limits, then opens it with excelize under
 // the same limits (its own check, and the spill of large parts to temporary files).
 func openXLSX(content []byte) (wb *workbook, err error) {
+	if err := checkZip(content); err != nil {
+		return nil, err
+	}
+	return openChecked(content)
+}
+
+// openChecked opens a workbook already checked by checkZip (or derived from one that was).
+func openChecked(content []byte) (wb *workbook, err error) {
 	defer func() {
 		// A malformed workbook must be a message, never a crash of the server or the job.
 		if r := recover(); r != nil {
 			wb, err = nil, &FileError{Msg: notXLSX}
 		}
 	}()
-	if err := checkZip(content); err != nil {
-		return nil, err
-	}
 	zr, err := zip.NewReader(bytes.NewReader(content), int64(len(content)))
 	if err != nil {
 		return nil, &FileError{Msg: notXLSX}

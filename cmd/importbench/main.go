@@ -270,6 +270,21 @@ func previewBench() error {
 	if err := timePreview(fmt.Sprintf("within the limits: %d rows × 9 columns", soqfile.MaxRows), large.Bytes(), false); err != nil {
 		return err
 	}
+	// Within the limits: 60 MB of shared strings (a million), the first rows using the
+	// first ones (as spreadsheet programs write them) or the last one (the worst case).
+	for _, last := range []bool{false, true} {
+		wb, err := sharedStringsWorkbook(60<<20, last)
+		if err != nil {
+			return err
+		}
+		name := "within the limits: 60 MB of shared strings, first rows using early ones"
+		if last {
+			name = "within the limits: 60 MB of shared strings, first row using the last one"
+		}
+		if err := timePreview(name, wb, false); err != nil {
+			return err
+		}
+	}
 	// The report's shape: a small file whose sheet unzips to 220 MB.
 	big, err := expanding(220<<20, func(i int) string {
 		return fmt.Sprintf(`<row r="%d"><c r="A%d" t="inlineStr"><is><t>Item</t></is></c><c r="B%d"><v>%d</v></c></row>`, i, i, i, i%10)
@@ -286,6 +301,43 @@ func previewBench() error {
 		return err
 	}
 	return timePreview("over the limits: 8 MB of identical rows", bomb, true)
+}
+
+// sharedStringsWorkbook writes a workbook with about size bytes of shared strings and a
+// sheet of two rows using some of them.
+func sharedStringsWorkbook(size int, useLast bool) ([]byte, error) {
+	var sst bytes.Buffer
+	sst.WriteString(`<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">`)
+	k := 0
+	for ; sst.Len() < size; k++ {
+		fmt.Fprintf(&sst, "<si><t>String number %d with some text %x</t></si>", k, k*7919)
+	}
+	sst.WriteString(`</sst>`)
+	first := 3
+	if useLast {
+		first = k - 1
+	}
+	sheet := fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="s"><v>%d</v></c><c r="B1" t="s"><v>0</v></c></row><row r="2"><c r="A2" t="s"><v>1</v></c></row></sheetData></worksheet>`, first)
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	for _, p := range [][2]string{
+		{"[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>`},
+		{"_rels/.rels", `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`},
+		{"xl/workbook.xml", `<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>`},
+		{"xl/_rels/workbook.xml.rels", `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>`},
+		{"xl/sharedStrings.xml", sst.String()},
+		{"xl/worksheets/sheet1.xml", sheet},
+	} {
+		w, err := zw.Create(p[0])
+		if err != nil {
+			return nil, err
+		}
+		io.WriteString(w, p[1])
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
 // expanding writes a workbook whose one sheet is about size bytes of rows made by row.
