@@ -18,6 +18,7 @@ import (
 
 	"github.com/14build/14build/money"
 	"github.com/14build/14build/soq"
+	"github.com/14build/14build/store"
 	"github.com/14build/14build/units"
 )
 
@@ -691,5 +692,32 @@ func TestUnitsPageHugePageNumber(t *testing.T) {
 		if res.Code == 200 && !strings.Contains(res.Body, "A-01") {
 			t.Errorf("page=%s does not show the last page", p)
 		}
+	}
+}
+
+// The importer takes the same identifier rule: invisible characters are refused per row,
+// and the two Unicode spellings of one reference are one reference.
+func TestImportIdentifiersCleaned(t *testing.T) {
+	f := newImportFixture(t)
+	id := f.uploadOK(t, "idents.csv", csvBytes([][]string{
+		{"Section", "Reference", "Description", "Unit", "Quantity", "Rate"},
+		{"B", "B1", "Good row", "m3", "10", "20"},
+		{"B", "B\u200b1", "Zero-width twin of B1", "m3", "1", "5"},
+		{"B", "R\u00e9f", "NFC", "nr", "1", "5"},
+		{"B", "Re\u0301f", "NFD twin", "nr", "1", "5"},
+		{"B", "B\u202e9", "Bidi override", "nr", "1", "5"},
+	}))
+	imp := f.run(t, id, "", store.ModeValidRows)
+	refused := f.refusals(t, id)
+	if imp.Status != store.ImportDone || imp.ImportedRows != 2 || imp.RefusedRows != 3 {
+		t.Fatalf("import: %+v %v", imp, refused)
+	}
+	for _, row := range []int{3, 5, 6} {
+		if refused[row] == "" {
+			t.Errorf("row %d not refused: %v", row, refused)
+		}
+	}
+	if n := f.a.count(`SELECT count(*) FROM soq_items WHERE soq_id = $1 AND reference = $2`, f.soqID, "R\u00e9f"); n != 1 {
+		t.Errorf("NFC reference stored %d times", n)
 	}
 }
