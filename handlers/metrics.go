@@ -87,8 +87,9 @@ func (h *Handlers) metricsHandler() echo.HandlerFunc {
 		}
 		got, ok := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
 		if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(want)) != 1 {
+			// A plain 401 for the scraper (the error handler would send a browser to sign in).
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
-			return &appError{Status: http.StatusUnauthorized, Message: "The metrics need the metrics token."}
+			return c.String(http.StatusUnauthorized, "The metrics need the metrics token.\n")
 		}
 		return serve(c)
 	}
