@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
@@ -382,5 +383,55 @@ func TestImportLongerThanTimeoutCompletes(t *testing.T) {
 	}
 	if took > time.Second && len(beats) < 2 {
 		t.Fatalf("no heartbeat seen in %v: %v", took, beats)
+	}
+}
+
+// However many imports are queued, a process runs at most ImportWorkers of them at once
+// (the rest wait their turn in River's import queue) and every one completes.
+func TestImportWorkersCapTotal(t *testing.T) {
+	f := newImportFixture(t)
+	stopJobs(t, f.a)
+	ctx := context.Background()
+	const workers, imports = 2, 6
+	jc, err := jobs.New(f.a.st, slog.New(slog.DiscardHandler), jobs.Config{PollInterval: 50 * time.Millisecond, ImportWorkers: workers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for n := range imports {
+		rows := [][]string{{"Section", "Ref", "Description", "Unit", "Qty", "Rate"}}
+		for i := range 3000 {
+			rows = append(rows, []string{"A", fmt.Sprintf("N%d-%d", n, i), "Item", "nr", "1", "2"})
+		}
+		id := f.uploadOK(t, "bill.csv", csvBytes(rows))
+		if _, err := f.a.st.QueueImport(ctx, id, "", 0, "", []string{"section", "reference", "description", "unit", "quantity", "rate"}, store.ModeAllOrNothing,
+			func(tx *sql.Tx) (int64, error) { return jc.EnqueueImportTx(ctx, tx, f.p.ID, f.soqID, id) }); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	if err := jc.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		jc.Stop(sctx)
+	})
+	most, deadline := 0, time.Now().Add(2*time.Minute)
+	for f.a.count(`SELECT count(*) FROM soq_imports WHERE status IN ('done', 'failed')`) < imports {
+		// The imports' own status, not River's job state: River records a job's completion
+		// in batches, so a finished job can still read "running" when the next starts.
+		most = max(most, f.a.count(`SELECT count(*) FROM soq_imports WHERE status = 'running'`))
+		if time.Now().After(deadline) {
+			t.Fatal("imports did not finish")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if most > workers || most == 0 {
+		t.Fatalf("%d imports ran at once, want at most %d", most, workers)
+	}
+	if n := f.items(); n != imports*3000 {
+		t.Fatalf("%d items", n)
 	}
 }
