@@ -41,6 +41,7 @@ var walkJSONValues = []string{
 	`true`, `[]`, `{}`, `["not-a-uuid"]`, `["00000000-0000-0000-0000-000000000000", "\u0000"]`,
 	`[[[[["\u0000"]]]]]`, `{"a":{"b":["\u0000"]}}`, `"not-a-uuid"`, `"-1"`, `"9223372036854775808"`,
 	`"1e309"`, `[9223372036854775808]`, `[{"unitNumber":"\u0000"}]`,
+	`["00000000-0000-0000-0000-00000000000G"]`, `["zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz", -1]`,
 }
 
 var walkQueryKeys = []string{"q", "page", "perPage", "status", "next", "sort", "projectId", "offset",
@@ -143,7 +144,7 @@ func TestRouteWalkHostile(t *testing.T) {
 	order := []string{"owner", "admin", "inhouse", "outsider", "otherOwner", "bidder", "anonymous"}
 	start := time.Now()
 	sent, failures := 0, 0
-	var inSend, inSum time.Duration
+	var inSend, inSum, inGen, inKeep time.Duration
 	seen5xx := map[string]bool{}
 	for ri, r := range routes {
 		for _, p := range paramRE.FindAllString(r.Path, -1) {
@@ -152,17 +153,22 @@ func TestRouteWalkHostile(t *testing.T) {
 			}
 		}
 		for _, role := range order {
+			tg := time.Now()
 			reqs := walkRequests(r, ids, templates, roles[role], ri)
+			inGen += time.Since(tg)
 			for _, req := range reqs {
 				t0 := time.Now()
-				res := f.clients[role].send(req.http(t, f.a))
+				hreq := req.http(t, f.a)
+				res := f.clients[role].send(hreq)
 				inSend += time.Since(t0)
 				sent++
 				key := req.method + " " + r.Path
 				if res.Code < 400 && r.Method != "GET" && role != "anonymous" {
 					// A write that succeeded may have signed this client in as someone else
 					// (registration, login): sign the role back in so it stays itself.
+					tk := time.Now()
 					walkKeepIdentity(t, f, role, key)
+					inKeep += time.Since(tk)
 				}
 				if res.Code >= 500 {
 					failures++
@@ -192,8 +198,9 @@ func TestRouteWalkHostile(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d routes, %d requests, %d 5xx, %s (sending %s, checksums %s)", len(routes), sent, failures,
-		time.Since(start).Round(time.Millisecond), inSend.Round(time.Millisecond), inSum.Round(time.Millisecond))
+	t.Logf("%d routes, %d requests, %d 5xx, %s (sending %s, checksums %s, building %s, re-signing in %s)", len(routes), sent, failures,
+		time.Since(start).Round(time.Millisecond), inSend.Round(time.Millisecond), inSum.Round(time.Millisecond),
+		inGen.Round(time.Millisecond), inKeep.Round(time.Millisecond))
 }
 
 func short(s string) string {
@@ -293,22 +300,9 @@ func walkRequests(r Route, ids map[string]string, templates map[string]string, l
 	}
 	allFields := func(v string, jsonBody bool) walkReq {
 		if jsonBody {
-			var b strings.Builder
-			b.WriteString("{")
-			for i, name := range walkFields {
-				if i > 0 {
-					b.WriteString(",")
-				}
-				fmt.Fprintf(&b, "%q:%s", name, v)
-			}
-			b.WriteString("}")
-			return walkReq{method: r.Method, path: real, ctype: "application/json", body: []byte(b.String())}
+			return walkReq{method: r.Method, path: real, ctype: "application/json", body: allFieldsBody(v, true)}
 		}
-		vals := url.Values{}
-		for _, k := range walkFields {
-			vals.Set(k, v)
-		}
-		return walkReq{method: r.Method, path: real, ctype: "application/x-www-form-urlencoded", body: []byte(vals.Encode())}
+		return walkReq{method: r.Method, path: real, ctype: "application/x-www-form-urlencoded", body: allFieldsBody(v, false)}
 	}
 	if level == walkLight {
 		// One request: hostile query and hostile body together.
@@ -381,6 +375,41 @@ func walkRequests(r Route, ids map[string]string, templates map[string]string, l
 	return out
 }
 
+var allFieldsCache = map[string][]byte{}
+
+// allFieldsBody is a body with every known field set to v (built once per value: the 100k
+// values make them megabytes).
+func allFieldsBody(v string, jsonBody bool) []byte {
+	key := fmt.Sprint(jsonBody, v)
+	if b, ok := allFieldsCache[key]; ok {
+		return b
+	}
+	var b []byte
+	if jsonBody {
+		var sb strings.Builder
+		sb.WriteString("{")
+		for i, name := range walkFields {
+			if i > 0 {
+				sb.WriteString(",")
+			}
+			fmt.Fprintf(&sb, "%q:%s", name, v)
+		}
+		sb.WriteString("}")
+		b = []byte(sb.String())
+	} else {
+		vals := url.Values{}
+		for _, k := range walkFields {
+			vals.Set(k, v)
+		}
+		b = []byte(vals.Encode())
+	}
+	allFieldsCache[key] = b
+	return b
+}
+
+// walkBadIDs replace an id in a template: what a uuid column cannot take.
+var walkBadIDs = []string{`"00000000-0000-0000-0000-00000000000G"`, `"not-a-uuid"`, `-1`, `"` + strings.Repeat("9", 36) + `"`}
+
 // mutateJSON returns tpl once per leaf (string, number, bool) with that leaf replaced by a
 // hostile value (rotating through walkJSONValues).
 func mutateJSON(tpl string, seed int) [][]byte {
@@ -389,6 +418,7 @@ func mutateJSON(tpl string, seed int) [][]byte {
 		panic(err)
 	}
 	var paths [][]any
+	var idPaths [][]any
 	var walk func(v any, path []any)
 	walk = func(v any, path []any) {
 		switch x := v.(type) {
@@ -401,14 +431,30 @@ func mutateJSON(tpl string, seed int) [][]byte {
 				walk(c, append(slices.Clone(path), i))
 			}
 			paths = append(paths, path) // the list itself, too
+		case string:
+			if validUUID(x) {
+				idPaths = append(idPaths, path)
+			}
+			paths = append(paths, path)
 		default:
 			paths = append(paths, path)
 		}
 	}
 	walk(doc, nil)
 	var out [][]byte
+	values := make([]string, len(paths))
+	for i := range paths {
+		values[i] = walkJSONValues[(i+seed)%len(walkJSONValues)]
+	}
+	// Ids get every kind of malformed id.
+	for _, p := range idPaths {
+		for _, v := range walkBadIDs {
+			paths = append(paths, p)
+			values = append(values, v)
+		}
+	}
 	for i, p := range paths {
-		hv := walkJSONValues[(i+seed)%len(walkJSONValues)]
+		hv := values[i]
 		var fresh any
 		_ = json.Unmarshal([]byte(tpl), &fresh)
 		// Set the leaf to a placeholder, marshal, and splice the raw hostile JSON in, so
