@@ -410,6 +410,20 @@ func (tx *Tx) insertItems(ctx context.Context, soqID, projectID, importID string
 	var imp any
 	if importID != "" {
 		imp = importID
+		// Backstop for imports: the other writers check totals with the field to blame
+		// before they get here; an import's rows are checked again so that none can take
+		// a total past the money range, whatever the import's own row checks did.
+		lines := make([]soq.Line, len(ids))
+		for i := range ids {
+			q, err := soq.ParseQuantity(qty[i])
+			if err != nil {
+				return fmt.Errorf("import row quantity %q: %w", qty[i], err)
+			}
+			lines[i] = soq.Line{Key: refs[i], Section: secs[i], Quantity: q, Rate: rates[i]}
+		}
+		if err := tx.CheckSOQTotals(ctx, soqID, SOQChange{Lines: lines}); err != nil {
+			return err
+		}
 	}
 	_, err := tx.q.exec(ctx, `INSERT INTO soq_items (id, soq_id, section_id, reference, description, unit, quantity, rate, item_type, category_id, position, import_id)
 SELECT x.id, $1, x.sec, x.ref, x.descr, x.unit, x.qty::numeric, x.rate, x.typ, NULLIF(x.cat, 0), x.pos, $12
