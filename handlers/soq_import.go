@@ -206,6 +206,12 @@ func (h *Handlers) mapView(c echo.Context, q *store.SOQ, imp store.SOQImport, sh
 	if err := json.Unmarshal(pj, &p); err != nil {
 		return views.ImportMapView{}, err
 	}
+	if len(p.Sheets) == 0 {
+		// Uploaded before previews were stored: read it this once, and keep it.
+		if p, err = h.storePreview(c, imp.ID); err != nil {
+			return views.ImportMapView{}, err
+		}
+	}
 	t, msg := p.Table(sheet)
 	if t == nil {
 		return views.ImportMapView{}, &appError{Status: http.StatusUnprocessableEntity, Message: msg}
@@ -216,6 +222,28 @@ func (h *Handlers) mapView(c echo.Context, q *store.SOQ, imp store.SOQImport, sh
 	}
 	return views.ImportMapView{Project: *currentProject(c), Membership: currentMembership(c), SOQ: *q, Import: imp, Table: t, Mapping: m,
 		Estimate: p.Estimate(t.Sheet), Error: msg}, nil
+}
+
+// storePreview reads and stores the preview of an import uploaded without one.
+func (h *Handlers) storePreview(c echo.Context, id string) (soqfile.Preview, error) {
+	ctx := c.Request().Context()
+	full, err := h.st.ImportContent(ctx, id)
+	if err != nil {
+		return soqfile.Preview{}, err
+	}
+	p, err := soqfile.ReadPreview(full.Format, full.Content)
+	var fe *soqfile.FileError
+	if errors.As(err, &fe) {
+		return soqfile.Preview{}, &appError{Status: http.StatusUnprocessableEntity, Message: fe.Msg}
+	}
+	if err != nil {
+		return soqfile.Preview{}, err
+	}
+	pj, err := json.Marshal(p)
+	if err != nil {
+		return soqfile.Preview{}, err
+	}
+	return *p, h.st.SetImportPreview(ctx, id, pj)
 }
 
 func (h *Handlers) importShow(c echo.Context) error {

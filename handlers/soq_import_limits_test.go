@@ -435,3 +435,32 @@ func TestImportWorkersCapTotal(t *testing.T) {
 		t.Fatalf("%d items", n)
 	}
 }
+
+// An import uploaded before previews were stored gets its preview read once, and kept; an
+// import whose job River gave up on (every attempt's worker died) shows as failed.
+func TestImportLegacyPreviewAndAbandonedJob(t *testing.T) {
+	f := newImportFixture(t)
+	stopJobs(t, f.a)
+	id := f.uploadOK(t, "bill.csv", csvBytes([][]string{{"Section", "Ref", "Description", "Unit", "Qty", "Rate"}, {"A", "A1", "Legacy", "nr", "1", "1"}}))
+	f.a.st.DB().MustExec(`UPDATE soq_imports SET preview = '{}' WHERE id = $1`, id)
+	if res := f.c.get(f.base() + "/" + id); res.Code != http.StatusOK || !strings.Contains(res.Doc(t).Find("#import-preview").Text(), "Legacy") {
+		t.Fatalf("legacy preview: %d", res.Code)
+	}
+	if n := f.a.count(`SELECT count(*) FROM soq_imports WHERE id = $1 AND preview ? 'sheets'`, id); n != 1 {
+		t.Fatal("preview not kept")
+	}
+	v := f.mapping(t, id, "")
+	v.Set("mode", store.ModeAllOrNothing)
+	if res := f.c.form(f.base()+"/"+id+"/start", v); res.Code != http.StatusSeeOther {
+		t.Fatalf("start: %d", res.Code)
+	}
+	f.a.st.DB().MustExec(`UPDATE river_job SET state = 'discarded', attempt = 5, finalized_at = now()`)
+	f.a.st.DB().MustExec(`UPDATE soq_imports SET status = 'running', total_rows = 100, processed_rows = 19 WHERE id = $1`, id)
+	res := f.c.get(f.base() + "/" + id)
+	if doc := res.Doc(t); doc.Find("#import-state").Text() != "Failed" || !strings.Contains(doc.Find("#import-error").Text(), "interrupted 5 times and has stopped") {
+		t.Fatalf("abandoned: %s", doc.Find("#import-status").Text())
+	}
+	if imp, _ := f.a.st.Import(context.Background(), f.soqID, id); imp.Status != store.ImportFailed {
+		t.Fatalf("status %s", imp.Status)
+	}
+}

@@ -194,6 +194,11 @@ func (e *TooManyImportsError) Error() string {
 	return fmt.Sprintf("%d imports already running (limit %d)", e.Running, e.Limit)
 }
 
+// SetImportPreview stores the preview of an import uploaded before previews were kept.
+func (s *Store) SetImportPreview(ctx context.Context, id string, preview []byte) error {
+	return s.q.execOne(ctx, `UPDATE soq_imports SET preview = $2 WHERE id = $1`, id, preview)
+}
+
 // QueueImport saves the chosen sheet, mapping and mode and enqueues the job in the same
 // transaction, so the job never runs on settings that were not saved. enqueue inserts the
 // job on tx and returns its id. An import that is no longer "uploaded" is left as it is
