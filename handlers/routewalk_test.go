@@ -281,11 +281,7 @@ func walkRequests(r Route, ids map[string]string, templates map[string]string, l
 	// 2. Hostile query values, every known key at once.
 	var queries []string
 	for _, v := range pick(walkTextValues, 5, 1) {
-		q := url.Values{}
-		for _, k := range walkQueryKeys {
-			q.Set(k, v)
-		}
-		queries = append(queries, "?"+q.Encode())
+		queries = append(queries, walkQuery(v))
 	}
 	if !withBody {
 		for _, q := range queries {
@@ -376,6 +372,21 @@ func walkRequests(r Route, ids map[string]string, templates map[string]string, l
 }
 
 var allFieldsCache = map[string][]byte{}
+
+var queryCache = map[string]string{}
+
+// walkQuery is "?k=v" for every known query key (built once per value).
+func walkQuery(v string) string {
+	if q, ok := queryCache[v]; ok {
+		return q
+	}
+	q := url.Values{}
+	for _, k := range walkQueryKeys {
+		q.Set(k, v)
+	}
+	queryCache[v] = "?" + q.Encode()
+	return queryCache[v]
+}
 
 // allFieldsBody is a body with every known field set to v (built once per value: the 100k
 // values make them megabytes).
