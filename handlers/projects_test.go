@@ -251,12 +251,12 @@ func TestDeleteProjectNeedsAdministrator(t *testing.T) {
 }
 
 func TestHealthAndMetrics(t *testing.T) {
-	a := newTestApp(t)
+	a := newTestApp(t, func(c *Config) { c.MetricsToken = "metrics-token" })
 	if res := a.client().get("/healthz"); res.Code != 200 || !strings.Contains(res.Body, `"database":"ok"`) {
 		t.Fatalf("healthz: %d %s", res.Code, res.Body)
 	}
 	a.client().get("/login")
-	res := a.client().get("/metrics")
+	res := a.client().get("/metrics", "Authorization", "Bearer metrics-token")
 	for _, want := range []string{"http_requests_total", `route="/login"`, "db_queries_total", "go_goroutines"} {
 		if !strings.Contains(res.Body, want) {
 			t.Errorf("metrics lack %s", want)
