@@ -721,3 +721,21 @@ func TestImportIdentifiersCleaned(t *testing.T) {
 		t.Errorf("NFC reference stored %d times", n)
 	}
 }
+
+// A unit id of the right length that is not a UUID is a 400 on the field, not a driver error.
+func TestSOQItemUnitIDsMalformed(t *testing.T) {
+	f := newFixture(t)
+	c := f.clients["owner"]
+	body := soqBodyFor(f.P.ID)
+	body["sections"].([]any)[0].(map[string]any)["items"].([]any)[0].(map[string]any)["unitIds"] = []any{"00000000-0000-0000-0000-00000000000G"}
+	res := c.do("POST", "/api/soq", body)
+	if res.Code != 400 || fieldsOf(t, res.Body)["sections[0].items[0].unitIds"] == nil {
+		t.Errorf("POST: %d %s", res.Code, res.Body)
+	}
+	q := newSOQ(t, c, soqBodyFor(f.P.ID))
+	res = c.do("POST", "/api/soq/"+q["id"].(string)+"/sections/"+sectionIDs(q)[0]+"/items", map[string]any{"reference": "U1", "description": "x",
+		"unit": "nr", "quantity": 1, "rate": 1, "unitIds": []any{"zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz"}})
+	if res.Code != 400 || fieldsOf(t, res.Body)["unitIds"] == nil {
+		t.Errorf("add item: %d %s", res.Code, res.Body)
+	}
+}

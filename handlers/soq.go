@@ -192,7 +192,7 @@ func (h *Handlers) checkItem(b soqItemBody, cats map[string]int64, prefix string
 		it.CategoryID = id
 	}
 	for _, u := range b.UnitIDs {
-		if len(u) != 36 {
+		if !store.ValidID(u) {
 			errs.add(prefix+"unitIds", "must be ids of this project's units")
 		}
 	}
