@@ -78,7 +78,7 @@ func TestBadTextRefusedBeforeHandlers(t *testing.T) {
 				if fields[c.field] != "contains invalid characters" {
 					t.Errorf("%s: %s %s: fields %v, want %q named", bad.name, c.method, c.path, fields, c.field)
 				}
-			} else if !strings.Contains(res.Body, "invalid UTF-8 or NUL") {
+			} else if !strings.Contains(res.Body, "invalid UTF-8 or NUL): "+c.field+".") {
 				t.Errorf("%s: %s %s: the page does not say why: %s", bad.name, c.method, c.path, short(res.Body))
 			}
 			if sum() != before {

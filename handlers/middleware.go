@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -305,7 +306,14 @@ func (h *Handlers) checkInput(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}
 		if len(errs) > 0 {
-			return &appError{Status: http.StatusBadRequest, Message: "Some fields contain characters we cannot accept (invalid UTF-8 or NUL).", Fields: errs}
+			// Pages show only the message, so it names the fields too.
+			names := make([]string, 0, len(errs))
+			for k := range errs {
+				names = append(names, k)
+			}
+			sort.Strings(names)
+			return &appError{Status: http.StatusBadRequest, Fields: errs,
+				Message: "Some fields contain characters we cannot accept (invalid UTF-8 or NUL): " + strings.Join(names, ", ") + "."}
 		}
 		return next(c)
 	}
