@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -69,12 +70,27 @@ func ReadPreview(format string, content []byte) (*Preview, error) {
 	// Shared strings are parsed whole by the reader the first time a cell needs one: with
 	// them cut to what the first rows use, a preview costs the same for a 60 MB table as
 	// for a small one. Anything unexpected falls back to the file as it is.
-	if slim, ok := slimSharedStrings(content); ok {
-		if p, err := previewXLSX(slim); err == nil {
+	if slim, cut, ok := slimWorkbook(content); ok {
+		if p, err := previewXLSX(slim); err == nil && complete(p, slim, cut) {
 			return p, nil
 		}
 	}
 	return previewXLSX(content)
+}
+
+// complete reports whether a preview of the slimmed copy is the whole preview: every sheet
+// cut short showed all its preview rows.
+func complete(p *Preview, slim []byte, cut map[string]bool) bool {
+	zr, err := zip.NewReader(bytes.NewReader(slim), int64(len(slim)))
+	if err != nil {
+		return false
+	}
+	for _, s := range p.Sheets {
+		if part, err := sheetPart(zr, s.Name); err != nil || cut[part] && !s.More {
+			return false
+		}
+	}
+	return true
 }
 
 // previewXLSX previews a workbook checkZip has passed (the slimmed copy of one is much
@@ -211,18 +227,20 @@ func (wb *workbook) lastRow(sheet string) int {
 	return 0
 }
 
-// previewScanRows bounds the rows of each sheet slimSharedStrings looks at for the shared
-// strings the preview needs.
+// previewScanRows is how many rows of each sheet the slimmed copy keeps.
 const previewScanRows = 1000
 
-// slimSharedStrings returns the workbook with its shared strings table reduced to the
-// entries the first rows of its sheets use: the others are emptied and the table ends after
-// the last one used (every other part is copied as it is, still compressed). ok is false
-// when there is nothing worth reducing or the workbook is not as expected.
-func slimSharedStrings(content []byte) (slim []byte, ok bool) {
+// slimWorkbook returns a copy of the workbook made for the preview: each sheet cut after
+// its first previewScanRows rows, and the shared strings table reduced to the entries
+// those rows use, renumbered (every other part is copied as it is, still compressed).
+// The reader parses the shared strings table whole, so this makes a preview cost the same
+// for a table of a million strings as for a small one. cut names the sheets' parts that
+// were cut short. ok is false when there is nothing worth slimming or the workbook is not
+// as expected (the caller then previews the file as it is).
+func slimWorkbook(content []byte) (slim []byte, cut map[string]bool, ok bool) {
 	zr, err := zip.NewReader(bytes.NewReader(content), int64(len(content)))
 	if err != nil {
-		return nil, false
+		return nil, nil, false
 	}
 	var sst *zip.File
 	for _, f := range zr.File {
@@ -231,73 +249,115 @@ func slimSharedStrings(content []byte) (slim []byte, ok bool) {
 		}
 	}
 	if sst == nil || sst.UncompressedSize64 < 1<<20 {
-		return nil, false
+		return nil, nil, false
 	}
-	need := map[int]bool{}
+	heads := map[*zip.File]*sheetHead{}
+	need := map[int]int{} // old index → new
 	for _, f := range zr.File {
 		if strings.HasPrefix(f.Name, "xl/worksheets/") && strings.HasSuffix(f.Name, ".xml") {
-			if !sharedIndexes(f, need) {
-				return nil, false
+			h, ok := readSheetHead(f)
+			if !ok {
+				return nil, nil, false
+			}
+			heads[f] = h
+			for _, v := range h.shared {
+				need[v.index] = 0
 			}
 		}
 	}
-	cut, ok := cutSharedStrings(sst, need)
-	if !ok {
-		return nil, false
+	old := make([]int, 0, len(need))
+	for n := range need {
+		old = append(old, n)
 	}
+	slices.Sort(old)
+	for i, n := range old {
+		need[n] = i
+	}
+	table, ok := pickSharedStrings(sst, old)
+	if !ok {
+		return nil, nil, false
+	}
+	cut = map[string]bool{}
 	var b bytes.Buffer
 	zw := zip.NewWriter(&b)
 	for _, f := range zr.File {
-		if f == sst {
-			w, err := zw.CreateHeader(&zip.FileHeader{Name: f.Name, Method: zip.Deflate})
+		var part []byte
+		switch h := heads[f]; {
+		case f == sst:
+			part = table
+		case h != nil:
+			part = h.renumbered(need)
+			cut[f.Name] = h.cut
+		default:
+			w, err := zw.CreateRaw(&f.FileHeader)
 			if err != nil {
-				return nil, false
+				return nil, nil, false
 			}
-			w.Write(cut)
+			rc, err := f.OpenRaw()
+			if err != nil {
+				return nil, nil, false
+			}
+			if _, err := io.Copy(w, rc); err != nil {
+				return nil, nil, false
+			}
 			continue
 		}
-		w, err := zw.CreateRaw(&f.FileHeader)
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: f.Name, Method: zip.Deflate})
 		if err != nil {
-			return nil, false
+			return nil, nil, false
 		}
-		rc, err := f.OpenRaw()
-		if err != nil {
-			return nil, false
-		}
-		if _, err := io.Copy(w, rc); err != nil {
-			return nil, false
-		}
+		w.Write(part)
 	}
 	if zw.Close() != nil {
-		return nil, false
+		return nil, nil, false
 	}
-	return b.Bytes(), true
+	return b.Bytes(), cut, true
 }
 
-// sharedIndexes adds the shared string indexes the cells of a sheet's first
-// previewScanRows rows use to need.
-func sharedIndexes(f *zip.File, need map[int]bool) bool {
+// sheetHead is the start of a sheet's XML, up to previewScanRows rows, with where its
+// shared string indexes are.
+type sheetHead struct {
+	raw    []byte
+	shared []struct{ start, end, index int }
+	cut    bool
+	close  string // closing tags when cut
+}
+
+// readSheetHead reads a sheet up to the end of its previewScanRows-th row.
+func readSheetHead(f *zip.File) (*sheetHead, bool) {
 	rc, err := f.Open()
 	if err != nil {
-		return false
+		return nil, false
 	}
 	defer rc.Close()
-	dec := xml.NewDecoder(rc)
+	var raw bytes.Buffer
+	dec := xml.NewDecoder(io.TeeReader(rc, &raw))
+	h := &sheetHead{}
+	var names []string // qualified names of the open elements, as written
 	rows, shared, inV := 0, false, false
 	for {
-		tok, err := dec.Token()
+		start := int(dec.InputOffset())
+		tok, err := dec.RawToken()
 		if err == io.EOF {
-			return true
+			h.raw = raw.Bytes()
+			return h, true
 		}
 		if err != nil {
-			return false
+			return nil, false
 		}
+		end := int(dec.InputOffset())
 		switch el := tok.(type) {
 		case xml.StartElement:
+			names = append(names, qualified(el.Name))
 			switch el.Name.Local {
 			case "row":
 				if rows++; rows > previewScanRows {
-					return true
+					// Keep what comes before this row and close what is open around it.
+					h.raw, h.cut = raw.Bytes()[:start], true
+					for i := len(names) - 2; i >= 0; i-- {
+						h.close += "</" + names[i] + ">"
+					}
+					return h, true
 				}
 			case "c":
 				shared = attr(el, "t") == "s"
@@ -305,83 +365,99 @@ func sharedIndexes(f *zip.File, need map[int]bool) bool {
 				inV = shared
 			}
 		case xml.EndElement:
+			if len(names) > 0 {
+				names = names[:len(names)-1]
+			}
 			if el.Name.Local == "v" {
 				inV = false
 			}
 		case xml.CharData:
 			if inV {
 				n, err := strconv.Atoi(strings.TrimSpace(string(el)))
-				if err != nil || n < 0 || len(need) >= MaxCells {
-					return false
+				if err != nil || n < 0 || len(h.shared) >= MaxCells {
+					return nil, false
 				}
-				need[n] = true
+				h.shared = append(h.shared, struct{ start, end, index int }{start, end, n})
 			}
 		}
 	}
 }
 
-// cutSharedStrings copies the shared strings table, emptying the entries not in need and
-// ending it after the last one in need.
-func cutSharedStrings(f *zip.File, need map[int]bool) ([]byte, bool) {
-	last := -1
-	for n := range need {
-		last = max(last, n)
+func qualified(n xml.Name) string {
+	if n.Space != "" {
+		return n.Space + ":" + n.Local
 	}
+	return n.Local
+}
+
+// renumbered is the head with its shared string indexes renumbered, closed when cut.
+func (h *sheetHead) renumbered(to map[int]int) []byte {
+	var out bytes.Buffer
+	at := 0
+	for _, v := range h.shared {
+		out.Write(h.raw[at:v.start])
+		out.WriteString(strconv.Itoa(to[v.index]))
+		at = v.end
+	}
+	out.Write(h.raw[at:])
+	out.WriteString(h.close)
+	return out.Bytes()
+}
+
+// pickSharedStrings returns a shared strings table of the entries old (ascending) of f,
+// in that order.
+func pickSharedStrings(f *zip.File, old []int) ([]byte, bool) {
 	rc, err := f.Open()
 	if err != nil {
 		return nil, false
 	}
 	defer rc.Close()
 	r := bufio.NewReaderSize(rc, 64<<10)
-	var out bytes.Buffer
-	entry, in, keep := 0, false, false
-	for entry <= last {
-		// Each chunk ends with a tag's '>': a tag is never split between chunks.
+	var out, entry bytes.Buffer
+	root := ""
+	n, next, in := 0, 0, false
+	for next < len(old) {
+		// Each chunk ends with a tag's '>' (or fills the buffer): a tag's name is never
+		// split between chunks.
 		chunk, err := r.ReadSlice('>')
-		if err == bufio.ErrBufferFull {
-			if keep || !in {
-				out.Write(chunk)
-			}
-			continue
+		if err != nil && err != bufio.ErrBufferFull {
+			return nil, false // the table ends before an entry the sheets use
 		}
 		if !in {
 			i := bytes.LastIndex(chunk, []byte("<si"))
-			switch {
-			case i < 0 || len(chunk) <= i+3:
+			if root == "" {
 				out.Write(chunk)
-			case chunk[i+3] == '/':
-				out.Write(chunk)
-				entry++
-			case chunk[i+3] == '>' || chunk[i+3] == ' ':
-				if keep = need[entry]; keep {
-					out.Write(chunk)
-				} else {
-					out.Write(chunk[:i])
-					out.WriteString("<si/>")
+				if j := bytes.Index(chunk, []byte("sst")); j > 0 && chunk[j-1] == '<' || j > 1 && chunk[j-1] == ':' {
+					k := bytes.LastIndexByte(chunk[:j], '<')
+					root = string(chunk[k+1 : j+3])
 				}
+				continue
+			}
+			if i < 0 || len(chunk) <= i+3 || !bytes.ContainsRune([]byte("/> "), rune(chunk[i+3])) {
+				continue
+			}
+			entry.Reset()
+			entry.Write(chunk[i:])
+			if chunk[i+3] != '/' {
 				in = true
-			default:
-				out.Write(chunk)
+				continue
 			}
 		} else {
-			if keep {
-				out.Write(chunk)
+			entry.Write(chunk)
+			if !bytes.HasSuffix(chunk, []byte("</si>")) {
+				continue
 			}
-			if bytes.HasSuffix(chunk, []byte("</si>")) {
-				in = false
-				entry++
-			}
+			in = false
 		}
-		if err == io.EOF {
-			return out.Bytes(), true // the table ended: it is all needed
+		if n == old[next] {
+			out.Write(entry.Bytes())
+			next++
 		}
-		if err != nil {
-			return nil, false
-		}
+		n++
 	}
-	if !bytes.Contains(out.Bytes(), []byte("<sst")) {
+	if root == "" {
 		return nil, false
 	}
-	out.WriteString("</sst>")
+	out.WriteString("</" + root + ">")
 	return out.Bytes(), true
 }

@@ -12,7 +12,7 @@ import (
 // bigSharedWorkbook is a two-sheet workbook with a shared strings table of n entries
 // (a few MB): rich text, an empty entry and plain ones, used in the first rows in an
 // order unlike the table's.
-func bigSharedWorkbook(t *testing.T, n int) []byte {
+func bigSharedWorkbook(t *testing.T, n int, bill ...string) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	zw := zip.NewWriter(&b)
@@ -42,10 +42,12 @@ func bigSharedWorkbook(t *testing.T, n int) []byte {
 		}
 		return s + `</sheetData></worksheet>`
 	}
-	put("xl/worksheets/sheet1.xml", sheet(
-		`<c r="A1" t="s"><v>7</v></c><c r="B1" t="s"><v>0</v></c><c r="C1" t="s"><v>3</v></c>`,
-		`<c r="A2" t="s"><v>1</v></c><c r="B2" t="s"><v>`+fmt.Sprint(n-1)+`</v></c><c r="C2"><v>2.2999999999999998</v></c>`,
-		`<c r="A3" t="inlineStr"><is><t>inline</t></is></c><c r="B3" t="s"><v>42</v></c>`))
+	if bill == nil {
+		bill = []string{`<c r="A1" t="s"><v>7</v></c><c r="B1" t="s"><v>0</v></c><c r="C1" t="s"><v>3</v></c>`,
+			`<c r="A2" t="s"><v>1</v></c><c r="B2" t="s"><v>` + fmt.Sprint(n-1) + `</v></c><c r="C2"><v>2.2999999999999998</v></c>`,
+			`<c r="A3" t="inlineStr"><is><t>inline</t></is></c><c r="B3" t="s"><v>42</v></c>`}
+	}
+	put("xl/worksheets/sheet1.xml", sheet(bill...))
 	put("xl/worksheets/sheet2.xml", sheet(`<c r="A1" t="s"><v>99</v></c>`, `<c r="A2" t="s"><v>5000</v></c>`))
 	zw.Close()
 	return b.Bytes()
@@ -55,7 +57,7 @@ func bigSharedWorkbook(t *testing.T, n int) []byte {
 // whole table gives, and the job's full read the same first rows.
 func TestPreviewSlimSharedStrings(t *testing.T) {
 	content := bigSharedWorkbook(t, 60_000)
-	slim, ok := slimSharedStrings(content)
+	slim, _, ok := slimWorkbook(content)
 	if !ok || len(slim) >= len(content) {
 		t.Fatalf("not slimmed: %v, %d → %d bytes", ok, len(content), len(slim))
 	}
@@ -78,5 +80,42 @@ func TestPreviewSlimSharedStrings(t *testing.T) {
 	full, err := Read(XLSX, content, "Bill", MaxRows)
 	if err != nil || !reflect.DeepEqual(full.Rows, [][]string{{"", "String 59999 & more", "2.3"}, {"inline", "String 42 & more"}}) {
 		t.Fatalf("full read %+v %v", full, err)
+	}
+}
+
+// Sheets longer than the slimmed copy keeps: one whose preview fits in the rows kept, and
+// one whose first 1,200 rows are blank (the copy cannot show it: the file is read whole).
+func TestPreviewSlimCutSheets(t *testing.T) {
+	long := make([]string, 1500)
+	blankFirst := make([]string, 1300)
+	for i := range long {
+		long[i] = fmt.Sprintf(`<c r="A%d" t="s"><v>%d</v></c><c r="B%d"><v>%d</v></c>`, i+1, 50_000-i, i+1, i)
+	}
+	for i := range blankFirst {
+		if i >= 1200 {
+			blankFirst[i] = fmt.Sprintf(`<c r="A%d" t="s"><v>%d</v></c>`, i+1, 100+i)
+		}
+	}
+	for name, rows := range map[string][]string{"long": long, "blank first": blankFirst} {
+		content := bigSharedWorkbook(t, 60_000, rows...)
+		slim, cut, ok := slimWorkbook(content)
+		if !ok || !cut["xl/worksheets/sheet1.xml"] {
+			t.Fatalf("%s: not cut", name)
+		}
+		sp, err := previewXLSX(slim)
+		if whole := err == nil && complete(sp, slim, cut); whole != (name == "long") {
+			t.Fatalf("%s: preview of the slim copy complete=%v, %v", name, whole, err)
+		}
+		got, err := ReadPreview(XLSX, content)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := previewXLSX(content)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) || name == "long" && !reflect.DeepEqual(sp, want) {
+			t.Fatalf("%s: slim preview %+v\nwhole %+v", name, got, want)
+		}
 	}
 }
