@@ -417,3 +417,30 @@ func TestCacheHSTSAndSecureCookies(t *testing.T) {
 		t.Errorf("session cookie with an https BASE_URL: %q", cookie)
 	}
 }
+
+// checkJSON names the field by its path, finds invalid UTF-8 the decoder would have hidden
+// as U+FFFD, and leaves valid text (an escaped backslash before u0000) and non-JSON alone.
+func TestCheckJSONNamesThePath(t *testing.T) {
+	for _, c := range []struct{ body, want string }{
+		{`{"a":[1,{"b":"\u0000"}]}`, "a[1].b"},
+		{`{"units":[{"unitNumber":"A"},{"floors":[{},{"x":"` + "\xff" + `"}]}]}`, "units[1].floors[1].x"},
+		{`["ok","\u0000"]`, "[1]"},
+		{`"\u0000"`, "body"},
+		{`{"k\u0000":1}`, "k\x00"},
+		{`{"a":{"b":{}},"c":"` + "\xc3\x28" + `"}`, "c"},
+		{`{"a":"\\u0000"}`, ""},
+		{`{"a":"Ünïcödé 🏗"}`, ""},
+		{`{"a":`, ""},
+		{`not json` + "\xff", ""},
+	} {
+		errs := fieldErrors{}
+		checkJSON([]byte(c.body), errs)
+		want := fieldName(c.want)
+		switch {
+		case c.want == "" && len(errs) > 0:
+			t.Errorf("%q: refused %v", c.body, errs)
+		case c.want != "" && errs[want] != msgBadText:
+			t.Errorf("%q: %v, want %q named", c.body, errs, want)
+		}
+	}
+}
