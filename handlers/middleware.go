@@ -376,6 +376,9 @@ func checkMultipart(req *http.Request, boundary string, errs fieldErrors) (func(
 		if part.FileName() == "" {
 			v, _ := io.ReadAll(io.LimitReader(part, 1<<20))
 			checkValues(errs, part.FormName(), []string{string(v)})
+		} else {
+			// A file's name is text that is stored; its bytes are the handler's to judge.
+			checkValues(errs, part.FormName(), []string{part.FileName()})
 		}
 		_ = part.Close()
 	}
