@@ -739,3 +739,38 @@ func TestSOQItemUnitIDsMalformed(t *testing.T) {
 		t.Errorf("add item: %d %s", res.Code, res.Body)
 	}
 }
+
+// An import goes through the same totals rule as every other write: in "valid rows" mode the
+// rows that would overflow a total are refused rows (the job still succeeds); all-or-nothing
+// writes none of them. A section code with an invisible character is refused like in the sheet.
+func TestImportTotalsAndSectionCodes(t *testing.T) {
+	f := newImportFixture(t)
+	rows := [][]string{
+		{"Section", "Reference", "Description", "Unit", "Quantity", "Rate"},
+		{"B", "B1", "Fits", "m3", "1000", "50000000000"},
+		{"B", "B2", "Takes the section past the limit", "m3", "1000", "50000000000"},
+		{"C", "C1", "Own section, fits", "m3", "1000", "50000000000"},
+		{"D\u200b", "D1", "Zero-width section code", "nr", "1", "5"},
+	}
+	id := f.uploadOK(t, "totals.csv", csvBytes(rows))
+	imp := f.run(t, id, "", store.ModeValidRows)
+	refused := f.refusals(t, id)
+	if imp.Status != store.ImportDone || imp.ImportedRows != 1 || imp.RefusedRows != 3 {
+		t.Fatalf("valid rows: %+v %v", imp, refused)
+	}
+	if !strings.Contains(refused[3], "section total") || !strings.Contains(refused[4], "grand total") || !strings.Contains(refused[5], "invisible") {
+		t.Errorf("refusal reasons: %v", refused)
+	}
+	if n := f.a.count(`SELECT count(*) FROM soq_items WHERE soq_id = $1`, f.soqID); n != 1 {
+		t.Errorf("items stored: %d, want 1", n)
+	}
+
+	id = f.uploadOK(t, "totals2.csv", csvBytes([][]string{rows[0], {"E", "E1", "Overflows with B1", "m3", "1000", "90000000000"}, {"E", "E2", "Fits", "nr", "1", "1"}}))
+	imp = f.run(t, id, "", store.ModeAllOrNothing)
+	if imp.ImportedRows != 0 || imp.RefusedRows != 1 {
+		t.Fatalf("all or nothing: %+v %v", imp, f.refusals(t, id))
+	}
+	if n := f.a.count(`SELECT count(*) FROM soq_items WHERE soq_id = $1`, f.soqID); n != 1 {
+		t.Errorf("items stored after all-or-nothing: %d, want 1", n)
+	}
+}

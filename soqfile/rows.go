@@ -356,14 +356,20 @@ func parseSection(s string) (code, title, msg string) {
 	if code == "" {
 		return "", "", "section is required"
 	}
-	if utf8.RuneCountInString(code) > 20 {
-		return "", "", fmt.Sprintf("section code %q must be at most 20 characters (write a code, then the title: B Substructure)", clip(code))
-	}
-	if utf8.RuneCountInString(title) > 200 {
-		return "", "", "section title must be at most 200 characters"
+	if utf8.RuneCountInString(code) > soq.MaxSectionCode {
+		return "", "", fmt.Sprintf("section code %q must be at most %d characters (write a code, then the title: B Substructure)", clip(code), soq.MaxSectionCode)
 	}
 	if title == "" {
 		title = "Section " + code
+	}
+	// The same rules as a section typed in the sheet or sent to the API (NFC, no invisible
+	// or direction characters, lengths).
+	code, title, errs := soq.CheckSection(code, title)
+	if m := errs["code"]; m != "" {
+		return "", "", "section code " + m
+	}
+	if m := errs["title"]; m != "" {
+		return "", "", "section title " + m
 	}
 	return code, title, ""
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -359,6 +360,13 @@ func (s *Store) ApplyImport(ctx context.Context, p ImportPlan) (ImportOutcome, e
 			}
 			lines = append(lines, l)
 		}
+		// The same totals rule as every other write of items: lines that would take an
+		// amount, a section total or the grand total past the money range are refused rows,
+		// not a failed job (a retry could never succeed).
+		lines, refused, err := tx.fitImportTotals(ctx, p.SOQID, lines, refused)
+		if err != nil {
+			return err
+		}
 		sort.SliceStable(refused, func(a, b int) bool { return refused[a].Row < refused[b].Row })
 		out.Refused = refused
 		if p.AllOrNothing && len(refused) > 0 {
@@ -371,6 +379,9 @@ func (s *Store) ApplyImport(ctx context.Context, p ImportPlan) (ImportOutcome, e
 			}
 		}
 		out.Imported = len(lines)
+		if refused == nil {
+			refused = []ImportRefusal{} // stored as [], never JSON null (ImportRefusals expands it)
+		}
 		rj, err := json.Marshal(refused)
 		if err != nil {
 			return err
@@ -380,6 +391,52 @@ func (s *Store) ApplyImport(ctx context.Context, p ImportPlan) (ImportOutcome, e
 			p.ImportID, p.Total, p.Skipped, out.Imported, len(refused), rj)
 	})
 	return out, err
+}
+
+// fitImportTotals keeps the lines that fit the money range with the SOQ's stored items (a
+// previous run's rows are already deleted) and moves the others to refused, by row.
+func (tx *Tx) fitImportTotals(ctx context.Context, soqID string, lines []ImportLine, refused []ImportRefusal) ([]ImportLine, []ImportRefusal, error) {
+	if len(lines) == 0 {
+		return lines, refused, nil
+	}
+	var secs []struct {
+		ID   string `db:"id"`
+		Code string `db:"code"`
+	}
+	if err := tx.q.sel(ctx, &secs, `SELECT id, lower(code) AS code FROM soq_sections WHERE soq_id = $1`, soqID); err != nil {
+		return nil, nil, err
+	}
+	byCode := make(map[string]string, len(secs))
+	for _, s := range secs {
+		byCode[s.Code] = s.ID
+	}
+	ch := SOQChange{Lines: make([]soq.Line, len(lines))}
+	for i, l := range lines {
+		// A section the import creates has no id yet: its code keys its total.
+		sec, ok := byCode[strings.ToLower(l.SectionCode)]
+		if !ok {
+			sec = "new:" + strings.ToLower(l.SectionCode)
+		}
+		ch.Lines[i] = soq.Line{Key: strconv.Itoa(i), Section: sec, Quantity: l.Item.Quantity, Rate: l.Item.Rate}
+	}
+	_, over, err := tx.FitSOQTotals(ctx, soqID, ch)
+	if err != nil || len(over) == 0 {
+		return lines, refused, err
+	}
+	drop := make(map[int]string, len(over))
+	for _, te := range over {
+		i, _ := strconv.Atoi(te.Key)
+		drop[i] = te.Error()
+	}
+	kept := lines[:0:0]
+	for i, l := range lines {
+		if why, ok := drop[i]; ok {
+			refused = append(refused, ImportRefusal{Row: l.Row, Reason: why})
+			continue
+		}
+		kept = append(kept, l)
+	}
+	return kept, refused, nil
 }
 
 // writeImport creates the plan's missing sections and inserts lines.
