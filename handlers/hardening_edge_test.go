@@ -315,6 +315,14 @@ func TestDatabaseUnreachableIs503ThenRecovers(t *testing.T) {
 			t.Errorf("%s: not JSON", who)
 		}
 	}
+	if res, err := http.Get(srv.URL + "/healthz"); err != nil {
+		t.Fatal(err)
+	} else {
+		res.Body.Close()
+		if res.StatusCode != 503 || res.Header.Get("Retry-After") == "" {
+			t.Errorf("healthz with the database unreachable: %d Retry-After %q", res.StatusCode, res.Header.Get("Retry-After"))
+		}
+	}
 	for _, p := range []string{"/api/projects", "/projects"} {
 		req, _ := http.NewRequest("GET", srv.URL+p, nil)
 		req.Header.Set("Authorization", "Bearer some-token")

@@ -298,6 +298,7 @@ func (h *Handlers) healthz(c echo.Context) error {
 	defer cancel()
 	if err := h.st.Ping(ctx); err != nil {
 		Logger(c.Request().Context(), h.log).Error("health check: database unreachable", "err", err.Error())
+		c.Response().Header().Set("Retry-After", retryAfterUnavailable)
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "unreachable"})
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "database": "ok"})
