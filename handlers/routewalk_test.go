@@ -125,6 +125,7 @@ var paramRE = regexp.MustCompile(`:[A-Za-z]+|\*`)
 type walkReq struct {
 	method, path, ctype string
 	body                []byte
+	hx                  bool // sent as HTMX sends it: the partial's code path
 }
 
 func TestRouteWalkHostile(t *testing.T) {
@@ -225,6 +226,9 @@ func (w walkReq) http(t *testing.T, a *testApp) *http.Request {
 	if w.ctype != "" {
 		req.Header.Set("Content-Type", w.ctype)
 	}
+	if w.hx {
+		req.Header.Set("HX-Request", "true")
+	}
 	return req
 }
 
@@ -284,8 +288,11 @@ func walkRequests(r Route, ids map[string]string, templates map[string]string, l
 		queries = append(queries, walkQuery(v))
 	}
 	if !withBody {
-		for _, q := range queries {
+		for i, q := range queries {
 			out = append(out, walkReq{method: r.Method, path: real + q})
+			if level == walkFull && i < 2 {
+				out = append(out, walkReq{method: r.Method, path: real + q, hx: true})
+			}
 		}
 	}
 	if !withBody {
@@ -350,8 +357,13 @@ func walkRequests(r Route, ids map[string]string, templates map[string]string, l
 			out = append(out, walkReq{method: r.Method, path: real, ctype: "application/x-www-form-urlencoded", body: []byte(vals.Encode())})
 		}
 	}
-	for _, v := range pick(walkTextValues, 3, 1) {
-		out = append(out, allFields(v, false))
+	for i, v := range pick(walkTextValues, 3, 1) {
+		w := allFields(v, false)
+		out = append(out, w)
+		if level == walkFull && i < 2 {
+			w.hx = true
+			out = append(out, w)
+		}
 	}
 	if level == walkFull {
 		out = append(out, walkReq{method: r.Method, path: real + queries[0], ctype: "application/x-www-form-urlencoded", body: []byte("next=%2F%09%2Fevil.test")})
