@@ -326,7 +326,18 @@ func walkRequests(r Route, ids map[string]string, templates map[string]string, l
 				}
 			}
 		}
-		// 3b. Every known field at once, and bodies of the wrong shape.
+		// 3b. Routes without a template: each id-like field alone with a malformed id (a body
+		// of every field at once stops at the first unknown one).
+		if _, ok := templates[key]; !ok && level != walkLight {
+			for i, name := range []string{"id", "projectId", "ownerId", "userId", "sectionId", "unitIds", "categoryId", "itemId"} {
+				v := walkBadIDs[(i+seed)%len(walkBadIDs)]
+				if name == "unitIds" {
+					v = "[" + v + "]"
+				}
+				out = append(out, walkReq{method: r.Method, path: real, ctype: "application/json", body: []byte(`{"` + name + `":` + v + `}`)})
+			}
+		}
+		// 3c. Every known field at once, and bodies of the wrong shape.
 		for _, v := range pick(walkJSONValues, 2, 1) {
 			out = append(out, allFields(v, true))
 		}
