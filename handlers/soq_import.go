@@ -367,10 +367,7 @@ func (h *Handlers) importStart(c echo.Context) error {
 
 func (h *Handlers) jobsPage(c echo.Context) error {
 	pr := currentProject(c)
-	page := 1
-	if n, err := strconv.Atoi(c.QueryParam("page")); err == nil && n > 1 {
-		page = n
-	}
+	page := pageNumber(c)
 	rows, total, err := h.st.ProjectJobs(c.Request().Context(), pr.ID, jobsPerPage, (page-1)*jobsPerPage)
 	if err != nil {
 		return err

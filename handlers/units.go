@@ -44,10 +44,7 @@ func (h *Handlers) unitsPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	page := 1
-	if n, err := strconv.Atoi(c.QueryParam("page")); err == nil && n > 1 {
-		page = n
-	}
+	page := pageNumber(c)
 	// Past the end shows the last page; clamping first keeps (page-1)×perPage from overflowing.
 	page = min(page, max(1, (len(all)+unitsPerPage-1)/unitsPerPage))
 	from := min((page-1)*unitsPerPage, len(all))

@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -21,19 +20,11 @@ func userFilter(c echo.Context, defaultPer int) (store.UserFilter, fieldErrors) 
 	if f.Role != "" && !f.Role.Valid() {
 		errs.add("role", "must be owner, inhouse, bidder or admin")
 	}
-	if s := c.QueryParam("page"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 100000 {
-			errs.add("page", "must be a whole number from 1")
-		}
-		f.Page = n
-	}
-	if s := c.QueryParam("perPage"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 200 {
-			errs.add("perPage", "must be a whole number from 1 to 200")
-		}
-		f.PerPage = n
+	// One page parser for every list (handlers/forms.go).
+	var perr fieldErrors
+	f.Page, f.PerPage, perr = parsePage(c, defaultPer, 200)
+	for k, v := range perr {
+		errs[k] = v
 	}
 	if len(f.Query) > 200 {
 		errs.add("q", "must be at most 200 characters")
