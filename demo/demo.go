@@ -4,8 +4,11 @@ package demo
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/14build/14build/authz"
 	"github.com/14build/14build/store"
@@ -77,6 +80,12 @@ var projects = []demoProject{
 		nil, nil},
 }
 
+// pendingInvitations are invitations waiting for their invitee's answer, so the tour shows
+// the consent step: Quinn sees Olivia's invitation to Marina Apartments on the dashboard.
+var pendingInvitations = []struct{ project, email string }{
+	{"MAR-02", "quinn@harbourhomes.test"},
+}
+
 // Load creates the demo data unless it is there already (it checks for the administrator).
 // hash turns a password into its stored hash.
 func Load(ctx context.Context, st *store.Store, hash func(string) (string, error)) (bool, error) {
@@ -123,6 +132,18 @@ func Load(ctx context.Context, st *store.Store, hash func(string) (string, error
 		}
 		if _, err := st.CreateUnits(ctx, p.ID, dp.units, false); err != nil {
 			return false, err
+		}
+		for _, inv := range pendingInvitations {
+			if inv.project != dp.in.Code {
+				continue
+			}
+			tok := make([]byte, 32)
+			if _, err := rand.Read(tok); err != nil {
+				return false, err
+			}
+			if _, err := st.CreateInvitation(ctx, p.ID, inv.email, ids[dp.owner], hex.EncodeToString(tok), 14*24*time.Hour); err != nil {
+				return false, fmt.Errorf("demo invitation: %w", err)
+			}
 		}
 		if i == 0 {
 			// A realistic schedule of quantities on the first project.

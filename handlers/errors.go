@@ -45,7 +45,7 @@ func errUnauthorized() error {
 const retryAfterUnavailable = "5"
 
 func errUnavailable() *appError {
-	return &appError{Status: http.StatusServiceUnavailable, Message: "14Build cannot reach its database right now. Nothing was lost; please try again in a moment."}
+	return &appError{Status: http.StatusServiceUnavailable, Message: "14Build cannot reach its database right now. Nothing was changed by this request; please try again in a moment."}
 }
 
 // dbUnavailable reports whether err means PostgreSQL could not be reached or dropped the

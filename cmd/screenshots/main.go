@@ -56,6 +56,8 @@ func run(base, out, only string) error {
 		{"dashboard-inhouse", "ivan@harbourhomes.test", "/"},
 		{"admin-users", "admin@14build.test", "/admin/users"},
 		{"admin-user-new", "admin@14build.test", "/admin/users/new"},
+		{"admin-user-edit-owner", "admin@14build.test", "{editOlivia}"},
+		{"dashboard-invited", "quinn@harbourhomes.test", "/"},
 	}
 	want := map[string]bool{}
 	for _, n := range strings.Split(only, ",") {
@@ -123,6 +125,17 @@ func run(base, out, only string) error {
 				projectPath, _, _ := strings.Cut(strings.TrimPrefix(soqPath, "/projects/"), "/")
 				path = strings.ReplaceAll(path, "{soqProject}", projectPath)
 				path = strings.ReplaceAll(path, "{soq}", soqPath)
+			}
+			if path == "{editOlivia}" {
+				// An owner's edit page shows the projects they own, each with a transfer form.
+				if err := chromedp.Do(ctx, chromedp.Navigate(base+"/admin/users?q=olivia")); err != nil {
+					return err
+				}
+				href, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`a[href$="/edit"]`), "href"))
+				if err != nil {
+					return err
+				}
+				path = href.Value
 			}
 			tctx, tcancel := context.WithTimeout(ctx, 20*time.Second)
 			err := chromedp.Do(tctx, chromedp.Navigate(base+path), chromedp.Sleep(300*time.Millisecond))
