@@ -67,28 +67,11 @@ func makeRows(n int) []line {
 }
 
 func run(ctx context.Context, n int) (err error) {
-	admin := os.Getenv("TEST_DATABASE_URL")
-	if admin == "" {
-		admin = os.Getenv("DATABASE_URL")
-	}
-	if admin == "" {
-		if admin, err = testdb.LocalURL(ctx); err != nil {
-			return err
-		}
-	}
-	dbURL, drop, err := testdb.Scratch(ctx, admin, "importbench")
+	st, dbURL, done, err := testdb.ScratchStore(ctx, os.Getenv, "importbench")
 	if err != nil {
 		return err
 	}
-	defer func() { err = errors.Join(err, drop()) }()
-	st, err := store.Open(ctx, dbURL)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		return err
-	}
+	defer func() { err = errors.Join(err, done()) }()
 	psql, err := findPsql()
 	if err != nil {
 		return err

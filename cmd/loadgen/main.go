@@ -74,26 +74,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	progress := func(format string, a ...any) { fmt.Fprintf(stderr, "loadgen: "+format+"\n", a...) }
 
-	admin := getenv("TEST_DATABASE_URL")
-	if admin == "" {
-		if admin, err = testdb.LocalURL(ctx); err != nil {
-			return err
-		}
-	}
-	dbURL, drop, err := testdb.Scratch(ctx, admin, "bench")
+	st, _, done, err := testdb.ScratchStore(ctx, getenv, "bench")
 	if err != nil {
 		return err
 	}
-	defer func() { err = errors.Join(err, drop()) }()
-
-	st, err := store.Open(ctx, dbURL)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		return err
-	}
+	defer func() { err = errors.Join(err, done()) }()
 	var pgVersion string
 	if err := st.DB().QueryRowContext(ctx, `SHOW server_version`).Scan(&pgVersion); err != nil {
 		return err

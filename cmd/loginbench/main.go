@@ -73,25 +73,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	progress := func(format string, a ...any) { fmt.Fprintf(stderr, "loginbench: "+format+"\n", a...) }
 
-	admin := getenv("TEST_DATABASE_URL")
-	if admin == "" {
-		if admin, err = testdb.LocalURL(ctx); err != nil {
-			return err
-		}
-	}
-	dbURL, drop, err := testdb.Scratch(ctx, admin, "loginbench")
+	st, _, done, err := testdb.ScratchStore(ctx, getenv, "loginbench")
 	if err != nil {
 		return err
 	}
-	defer func() { err = errors.Join(err, drop()) }()
-	st, err := store.Open(ctx, dbURL)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		return err
-	}
+	defer func() { err = errors.Join(err, done()) }()
 
 	// Production cost: what a burst costs in memory is the point.
 	params := argon2id.DefaultParams

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/url"
 	"time"
+
+	"github.com/14build/14build/store"
 )
 
 // Scratch makes a fresh, empty database named prefix_<random> on admin's server, for a
@@ -37,4 +39,36 @@ func Scratch(ctx context.Context, admin, prefix string) (string, func() error, e
 		return nil
 	}
 	return withDB(admin, name), drop, nil
+}
+
+// ScratchStore is what every benchmark command starts with: the admin URL from
+// TEST_DATABASE_URL (or DATABASE_URL, or the project's private cluster), a scratch database
+// named prefix_<random>, migrated, and a Store on it. done closes the store and drops the
+// database.
+func ScratchStore(ctx context.Context, getenv func(string) string, prefix string) (st *store.Store, dbURL string, done func() error, err error) {
+	admin := getenv("TEST_DATABASE_URL")
+	if admin == "" {
+		admin = getenv("DATABASE_URL")
+	}
+	if admin == "" {
+		if admin, err = LocalURL(ctx); err != nil {
+			return nil, "", nil, err
+		}
+	}
+	dbURL, drop, err := Scratch(ctx, admin, prefix)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	if st, err = store.Open(ctx, dbURL); err != nil {
+		return nil, "", nil, errors.Join(err, drop())
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, "", nil, errors.Join(err, drop())
+	}
+	done = func() error {
+		st.Close()
+		return drop()
+	}
+	return st, dbURL, done, nil
 }
