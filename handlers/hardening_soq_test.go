@@ -123,6 +123,15 @@ func TestSOQTotalsOverflowRefused(t *testing.T) {
 	if code != 400 || !strings.Contains(fmt.Sprint(fieldsOf(t, resBody)["quantity"]), "grand total") {
 		t.Errorf("patch quantity: %d %s", code, resBody)
 	}
+	// The item being changed counts once, with its new values: on an SOQ one cent over the
+	// limit (stored before the check existed), lowering B1's rate brings the grand total back
+	// exactly to the limit, which fits.
+	if _, err := f.a.st.DB().Exec(`UPDATE soq_items SET rate = 2 WHERE id = $1`, b1); err != nil {
+		t.Fatal(err)
+	}
+	if code, resBody = c.try("PATCH", "/api/soq/"+id+"/items/"+b1, map[string]any{"rate": 1}, nil); code != 200 {
+		t.Errorf("patch back to the limit: %d %s", code, resBody)
+	}
 	// Cell save (sheet): 422 with the message in the row, nothing saved.
 	base := "/projects/" + f.P.ID + "/soq/" + id
 	res := c.form(base+"/items/"+b1+"/cells/rate", url.Values{"value": {"1.00"}}, "HX-Request", "true")

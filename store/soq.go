@@ -11,6 +11,7 @@ import (
 
 	"github.com/lib/pq"
 
+	"github.com/14build/14build/money"
 	"github.com/14build/14build/soq"
 )
 
@@ -296,27 +297,30 @@ func (tx *Tx) keptLines(ctx context.Context, soqID string, ch SOQChange) ([]soq.
 	if ch.ReplaceAll {
 		return nil, nil
 	}
+	// One line per section carrying the stored items' summed amount (quantity 1 × the sum),
+	// not one per item: a cell save in a 5,000-item SOQ read and summed every row in Go
+	// (15 → 27 ms, half of it scanning). PostgreSQL's round() on the exact numeric product is
+	// half-up for the non-negative values the columns allow, as soq.Amount is; the sum is
+	// clipped just past the limit so it scans as int64 and still reads as overflow.
 	var rows []struct {
-		ID        string       `db:"id"`
-		SectionID string       `db:"section_id"`
-		Quantity  soq.Quantity `db:"quantity"`
-		Rate      int64        `db:"rate"`
+		SectionID string `db:"section_id"`
+		Amount    int64  `db:"amount"`
 	}
-	if err := tx.q.sel(ctx, &rows, `SELECT id, section_id, (quantity * 1000)::bigint AS quantity, rate FROM soq_items WHERE soq_id = $1`, soqID); err != nil {
+	if err := tx.q.sel(ctx, &rows, sectionAmountsSQL, soqID, pq.Array(ch.Replaced), money.MaxMinor+1); err != nil {
 		return nil, err
-	}
-	skip := make(map[string]bool, len(ch.Replaced))
-	for _, id := range ch.Replaced {
-		skip[id] = true
 	}
 	kept := make([]soq.Line, 0, len(rows))
 	for _, r := range rows {
-		if !skip[r.ID] {
-			kept = append(kept, soq.Line{Key: r.ID, Section: r.SectionID, Quantity: r.Quantity, Rate: r.Rate})
-		}
+		kept = append(kept, soq.Line{Key: "section:" + r.SectionID, Section: r.SectionID, Quantity: soq.Quantity(1000), Rate: r.Amount})
 	}
 	return kept, nil
 }
+
+const sectionAmountsSQL = `
+SELECT section_id, LEAST(sum(round(quantity * rate)), $3)::bigint AS amount
+FROM soq_items
+WHERE soq_id = $1 AND id <> ALL(COALESCE($2::uuid[], '{}'))
+GROUP BY section_id`
 
 // lockedSOQ is an SOQ's row as read under its lock.
 type lockedSOQ struct {
