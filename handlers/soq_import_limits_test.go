@@ -192,6 +192,31 @@ func stopJobs(t *testing.T, a *testApp) {
 	}
 }
 
+// newJobs makes a job client of its own on the test's database (after stopJobs), polling
+// quickly; startJobs starts it and stops it when the test ends.
+func newJobs(t *testing.T, a *testApp, cfg jobs.Config) *jobs.Client {
+	t.Helper()
+	cfg.PollInterval = 50 * time.Millisecond
+	jc, err := jobs.New(a.st, slog.New(slog.DiscardHandler), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return jc
+}
+
+func startJobs(t *testing.T, jc *jobs.Client) *jobs.Client {
+	t.Helper()
+	if err := jc.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		jc.Stop(ctx)
+	})
+	return jc
+}
+
 // Many concurrent starts by one person: exactly the cap get through, the rest a 429 that
 // says why, every round.
 func TestImportPerUserCap(t *testing.T) {
@@ -286,18 +311,7 @@ func TestImportStuckJobRescued(t *testing.T) {
 	}
 
 	// A new process starts; its rescuer finds the job.
-	jc, err := jobs.New(f.a.st, slog.New(slog.DiscardHandler), jobs.Config{PollInterval: 50 * time.Millisecond, ImportTimeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := jc.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		jc.Stop(sctx)
-	})
+	startJobs(t, newJobs(t, f.a, jobs.Config{ImportTimeout: 5 * time.Second}))
 	deadline := time.Now().Add(30 * time.Second)
 	for f.a.count(`SELECT count(*) FROM river_job WHERE state = 'retryable' OR attempt > 1`) == 0 {
 		if time.Now().After(deadline) {
@@ -335,18 +349,7 @@ func TestImportLongerThanTimeoutCompletes(t *testing.T) {
 	f := newImportFixture(t)
 	stopJobs(t, f.a)
 	ctx := context.Background()
-	jc, err := jobs.New(f.a.st, slog.New(slog.DiscardHandler), jobs.Config{PollInterval: 50 * time.Millisecond, ImportTimeout: 300 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := jc.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		jc.Stop(sctx)
-	})
+	startJobs(t, newJobs(t, f.a, jobs.Config{ImportTimeout: 300 * time.Millisecond}))
 	rows := [][]string{{"Section", "Ref", "Description", "Unit", "Qty", "Rate"}}
 	for i := range 20_000 {
 		rows = append(rows, []string{"A Preliminaries", fmt.Sprintf("A%d", i+1), "Supply and fix, including all labour and materials", "nr", "1.5", "2.25"})
@@ -393,10 +396,7 @@ func TestImportWorkersCapTotal(t *testing.T) {
 	stopJobs(t, f.a)
 	ctx := context.Background()
 	const workers, imports = 2, 6
-	jc, err := jobs.New(f.a.st, slog.New(slog.DiscardHandler), jobs.Config{PollInterval: 50 * time.Millisecond, ImportWorkers: workers})
-	if err != nil {
-		t.Fatal(err)
-	}
+	jc := newJobs(t, f.a, jobs.Config{ImportWorkers: workers})
 	var ids []string
 	for n := range imports {
 		rows := [][]string{{"Section", "Ref", "Description", "Unit", "Qty", "Rate"}}
@@ -410,14 +410,7 @@ func TestImportWorkersCapTotal(t *testing.T) {
 		}
 		ids = append(ids, id)
 	}
-	if err := jc.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		jc.Stop(sctx)
-	})
+	startJobs(t, jc)
 	most, deadline := 0, time.Now().Add(2*time.Minute)
 	for f.a.count(`SELECT count(*) FROM soq_imports WHERE status IN ('done', 'failed')`) < imports {
 		// The imports' own status, not River's job state: River records a job's completion
