@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/14build/14build/authz"
+	"github.com/14build/14build/field"
 	"github.com/14build/14build/store"
 	"github.com/14build/14build/views"
 )
@@ -42,9 +43,9 @@ func (h *Handlers) accountUpdate(c echo.Context) error {
 		return err
 	}
 	v := views.AccountValues{Name: c.FormValue("name"), Entity: c.FormValue("entity"), Category: c.FormValue("category"), Email: u.Email, Role: string(u.Role)}
-	errs := fieldErrors{}
-	errs.text("name", v.Name, 1, 200)
-	errs.text("entity", v.Entity, 1, 200)
+	errs := field.Errors{}
+	errs.Text("name", v.Name, 1, 200)
+	errs.Text("entity", v.Entity, 1, 200)
 	var catID int64
 	if v.Category != "" {
 		for _, ct := range a.Categories {
@@ -53,13 +54,13 @@ func (h *Handlers) accountUpdate(c echo.Context) error {
 			}
 		}
 		if catID == 0 {
-			errs.add("category", "is not a trade category we know")
+			errs.Add("category", "is not a trade category we know")
 		}
 	} else if u.Role == authz.RoleBidder {
-		errs.add("category", "is required for bidders")
+		errs.Add("category", "is required for bidders")
 	}
 	if len(errs) > 0 {
-		a.Profile, a.ProfileErrs = v, views.Errors(errs)
+		a.Profile, a.ProfileErrs = v, errs
 		return render(c, http.StatusUnprocessableEntity, views.AccountPage(h.page(c, "Account"), a), nil)
 	}
 	if _, err := h.st.UpdateProfile(c.Request().Context(), u.ID, v.Name, v.Entity, catID); err != nil {
@@ -73,7 +74,7 @@ func (h *Handlers) accountPassword(c echo.Context) error {
 	ctx := c.Request().Context()
 	u := currentUser(c)
 	current, next := c.FormValue("current"), c.FormValue("password")
-	errs := fieldErrors{}
+	errs := field.Errors{}
 	hash, err := h.st.PasswordHash(ctx, u.ID)
 	if err != nil {
 		return err
@@ -81,15 +82,15 @@ func (h *Handlers) accountPassword(c echo.Context) error {
 	if ok, err := h.verifyPassword(c, current, hash); err != nil {
 		return err
 	} else if !ok {
-		errs.add("current", "is not your current password")
+		errs.Add("current", "is not your current password")
 	}
-	errs.password("password", next)
+	errs.Password("password", next)
 	if len(errs) > 0 {
 		a, err := h.accountView(c)
 		if err != nil {
 			return err
 		}
-		a.PasswordErr = views.Errors(errs)
+		a.PasswordErr = errs
 		return render(c, http.StatusUnprocessableEntity, views.AccountPage(h.page(c, "Account"), a), nil)
 	}
 	newHash, err := h.hashPassword(c, next)
@@ -113,14 +114,14 @@ const tokenPrefix = "14b_"
 func (h *Handlers) tokenCreate(c echo.Context) error {
 	u := currentUser(c)
 	name := strings.TrimSpace(c.FormValue("name"))
-	errs := fieldErrors{}
-	errs.text("name", name, 1, 100)
+	errs := field.Errors{}
+	errs.Text("name", name, 1, 100)
 	a, err := h.accountView(c)
 	if err != nil {
 		return err
 	}
 	if len(errs) > 0 {
-		a.TokenErrs, a.TokenName = views.Errors(errs), name
+		a.TokenErrs, a.TokenName = errs, name
 		return render(c, http.StatusUnprocessableEntity, views.AccountPage(h.page(c, "Account"), a), nil)
 	}
 	token := tokenPrefix + newToken()

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/14build/14build/authz"
+	"github.com/14build/14build/field"
 	"github.com/14build/14build/store"
 	"github.com/14build/14build/views"
 )
@@ -119,7 +120,7 @@ func (h *Handlers) loginPage(c echo.Context) error {
 
 func (h *Handlers) loginSubmit(c echo.Context) error {
 	email, password, next := c.FormValue("email"), c.FormValue("password"), c.FormValue("next")
-	errs := views.Errors{}
+	errs := field.Errors{}
 	if strings.TrimSpace(email) == "" {
 		errs["email"] = "Enter your email."
 	}
@@ -171,7 +172,7 @@ func (f accountForm) values() views.AccountValues {
 }
 
 // register creates a self-service account; errors are field errors or appErrors.
-func (h *Handlers) register(c echo.Context, f accountForm) (store.User, fieldErrors, error) {
+func (h *Handlers) register(c echo.Context, f accountForm) (store.User, field.Errors, error) {
 	ctx := c.Request().Context()
 	// Every attempt counts, refused ones too: each costs a hash or answers whether an email
 	// is registered.
@@ -193,7 +194,7 @@ func (h *Handlers) register(c echo.Context, f accountForm) (store.User, fieldErr
 	u, err := h.st.CreateUser(ctx, store.NewUser{Name: f.Name, Email: f.Email, PasswordHash: hash,
 		Role: authz.Role(f.Role), Entity: f.Entity, CategoryID: catID})
 	if errors.Is(err, store.ErrEmailTaken) {
-		return store.User{}, fieldErrors{"email": "is already registered: sign in instead"}, nil
+		return store.User{}, field.Errors{"email": "is already registered: sign in instead"}, nil
 	}
 	if err != nil {
 		return store.User{}, nil, err
@@ -212,7 +213,7 @@ func (h *Handlers) registerSubmit(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return render(c, http.StatusUnprocessableEntity, views.RegisterPage(h.page(c, "Create account"), f.values(), views.Errors(errs), cats), nil)
+		return render(c, http.StatusUnprocessableEntity, views.RegisterPage(h.page(c, "Create account"), f.values(), errs, cats), nil)
 	}
 	h.flash(c, "Welcome to 14Build. Your account is ready.")
 	return redirect(c, "/")
@@ -233,7 +234,7 @@ func (h *Handlers) apiRegister(c echo.Context) error {
 		return err
 	}
 	if f.Active != nil {
-		return errInvalid(fieldErrors{"active": "unknown field"})
+		return errInvalid(field.Errors{"active": "unknown field"})
 	}
 	u, errs, err := h.register(c, f)
 	if err != nil {
@@ -253,12 +254,12 @@ func (h *Handlers) apiLogin(c echo.Context) error {
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
-	errs := fieldErrors{}
+	errs := field.Errors{}
 	if strings.TrimSpace(body.Email) == "" {
-		errs.add("email", "is required")
+		errs.Add("email", "is required")
 	}
 	if body.Password == "" {
-		errs.add("password", "is required")
+		errs.Add("password", "is required")
 	}
 	if len(errs) > 0 {
 		return errInvalid(errs)

@@ -1,66 +1,17 @@
 package handlers
 
 import (
-	"net/mail"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/14build/14build/authz"
+	"github.com/14build/14build/field"
 	"github.com/14build/14build/money"
 	"github.com/14build/14build/store"
 )
-
-// fieldErrors maps a field's name (as the API spells it) to a message for a person.
-type fieldErrors map[string]string
-
-func (f fieldErrors) add(field, msg string) {
-	if _, ok := f[field]; !ok {
-		f[field] = msg
-	}
-}
-
-func (f fieldErrors) text(field string, v string, min, max int) {
-	n := utf8.RuneCountInString(strings.TrimSpace(v))
-	switch {
-	case n < min && min == 1:
-		f.add(field, "is required")
-	case n < min:
-		f.add(field, "must be at least "+itoa(min)+" characters")
-	case n > max:
-		f.add(field, "must be at most "+itoa(max)+" characters")
-	}
-	if strings.ContainsRune(v, 0) {
-		f.add(field, "must not contain a NUL character")
-	}
-}
-
-func (f fieldErrors) email(field, v string) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		f.add(field, "is required")
-		return
-	}
-	a, err := mail.ParseAddress(v)
-	if err != nil || a.Address != v || len(v) > 254 || !strings.Contains(v[strings.LastIndex(v, "@"):], ".") {
-		f.add(field, "must be an email address such as name@example.com")
-	}
-}
-
-func (f fieldErrors) password(field, v string) {
-	n := utf8.RuneCountInString(v)
-	switch {
-	case n == 0:
-		f.add(field, "is required")
-	case n < 10:
-		f.add(field, "must be at least 10 characters")
-	case n > 128:
-		f.add(field, "must be at most 128 characters")
-	}
-}
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
@@ -77,24 +28,24 @@ type accountForm struct {
 
 // validate checks the form; roles lists the roles this form may choose; needPassword is
 // false when editing. It resolves the category name to its id.
-func (f *accountForm) validate(roles []authz.Role, needPassword bool, cats []store.Category) (categoryID int64, errs fieldErrors) {
-	errs = fieldErrors{}
-	errs.text("name", f.Name, 1, 200)
-	errs.email("email", f.Email)
+func (f *accountForm) validate(roles []authz.Role, needPassword bool, cats []store.Category) (categoryID int64, errs field.Errors) {
+	errs = field.Errors{}
+	errs.Text("name", f.Name, 1, 200)
+	errs.Email("email", f.Email)
 	if needPassword || f.Password != "" {
-		errs.password("password", f.Password)
+		errs.Password("password", f.Password)
 	}
 	role := authz.Role(f.Role)
 	if f.Role == "" {
-		errs.add("role", "is required")
+		errs.Add("role", "is required")
 	} else if !role.Valid() || !containsRole(roles, role) {
 		names := make([]string, len(roles))
 		for i, r := range roles {
 			names[i] = `"` + string(r) + `"`
 		}
-		errs.add("role", "must be one of "+strings.Join(names, ", "))
+		errs.Add("role", "must be one of "+strings.Join(names, ", "))
 	}
-	errs.text("entity", f.Entity, 1, 200)
+	errs.Text("entity", f.Entity, 1, 200)
 	if strings.TrimSpace(f.Category) != "" {
 		for _, c := range cats {
 			if strings.EqualFold(c.Name, strings.TrimSpace(f.Category)) {
@@ -102,10 +53,10 @@ func (f *accountForm) validate(roles []authz.Role, needPassword bool, cats []sto
 			}
 		}
 		if categoryID == 0 {
-			errs.add("category", "is not a trade category we know")
+			errs.Add("category", "is not a trade category we know")
 		}
 	} else if role == authz.RoleBidder {
-		errs.add("category", "is required for bidders: it decides which tenders you see")
+		errs.Add("category", "is required for bidders: it decides which tenders you see")
 	}
 	return categoryID, errs
 }
@@ -135,23 +86,23 @@ type moneyJSON struct {
 }
 
 // validate returns the store's input, or per-field messages.
-func (f *projectForm) validate() (store.ProjectInput, fieldErrors) {
-	errs := fieldErrors{}
-	errs.text("name", f.Name, 1, 200)
-	errs.text("code", f.Code, 1, 40)
-	errs.text("address", f.Address, 0, 500)
+func (f *projectForm) validate() (store.ProjectInput, field.Errors) {
+	errs := field.Errors{}
+	errs.Text("name", f.Name, 1, 200)
+	errs.Text("code", f.Code, 1, 40)
+	errs.Text("address", f.Address, 0, 500)
 	in := store.ProjectInput{Name: f.Name, Code: f.Code, Address: f.Address, Status: f.Status, TimeZone: f.TimeZone}
 	if in.Status == "" {
 		in.Status = "planning"
 	}
 	if !store.ValidProjectStatus(in.Status) {
-		errs.add("status", "must be one of "+strings.Join(store.ProjectStatuses, ", "))
+		errs.Add("status", "must be one of "+strings.Join(store.ProjectStatuses, ", "))
 	}
 	if in.TimeZone == "" {
 		in.TimeZone = "UTC"
 	}
 	if _, err := time.LoadLocation(in.TimeZone); err != nil || strings.EqualFold(in.TimeZone, "local") {
-		errs.add("timeZone", "must be an IANA time zone such as Europe/London")
+		errs.Add("timeZone", "must be an IANA time zone such as Europe/London")
 	}
 	if f.Budget == nil {
 		in.Currency = "usd"
@@ -161,14 +112,14 @@ func (f *projectForm) validate() (store.ProjectInput, fieldErrors) {
 			in.Currency = "usd"
 		}
 		if _, ok := money.Lookup(in.Currency); !ok {
-			errs.add("budget.currency", "is not a currency we support")
+			errs.Add("budget.currency", "is not a currency we support")
 		}
 		if f.Budget.Amount == nil {
-			errs.add("budget.amount", "is required (an integer in minor units: 125000 = 1,250.00)")
+			errs.Add("budget.amount", "is required (an integer in minor units: 125000 = 1,250.00)")
 		} else if *f.Budget.Amount < 0 {
-			errs.add("budget.amount", "must not be negative")
+			errs.Add("budget.amount", "must not be negative")
 		} else if *f.Budget.Amount > money.MaxMinor {
-			errs.add("budget.amount", "is too large")
+			errs.Add("budget.amount", "is too large")
 		} else {
 			in.BudgetAmount = *f.Budget.Amount
 		}
@@ -183,16 +134,16 @@ const maxPage = 100_000
 // parsePage is the one reader of ?page= and ?perPage=: whole numbers, page 1..maxPage and
 // perPage 1..maxPer (default def). A bad value is a field error; the numbers returned are
 // always in range (the default or the nearest bound), so a caller may also just use them.
-func parsePage(c echo.Context, def, maxPer int) (page, per int, errs fieldErrors) {
-	errs = fieldErrors{}
+func parsePage(c echo.Context, def, maxPer int) (page, per int, errs field.Errors) {
+	errs = field.Errors{}
 	page, per = 1, def
 	if s := c.QueryParam("page"); s != "" {
 		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
 		switch {
 		case err != nil || n < 1:
-			errs.add("page", "must be a whole number from 1 to "+itoa(maxPage))
+			errs.Add("page", "must be a whole number from 1 to "+itoa(maxPage))
 		case n > maxPage:
-			errs.add("page", "must be a whole number from 1 to "+itoa(maxPage))
+			errs.Add("page", "must be a whole number from 1 to "+itoa(maxPage))
 			page = maxPage
 		default:
 			page = int(n)
@@ -202,9 +153,9 @@ func parsePage(c echo.Context, def, maxPer int) (page, per int, errs fieldErrors
 		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
 		switch {
 		case err != nil || n < 1:
-			errs.add("perPage", "must be a whole number from 1 to "+itoa(maxPer))
+			errs.Add("perPage", "must be a whole number from 1 to "+itoa(maxPer))
 		case n > int64(maxPer):
-			errs.add("perPage", "must be a whole number from 1 to "+itoa(maxPer))
+			errs.Add("perPage", "must be a whole number from 1 to "+itoa(maxPer))
 			per = maxPer
 		default:
 			per = int(n)

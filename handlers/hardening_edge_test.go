@@ -17,6 +17,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/14build/14build/field"
 	"github.com/14build/14build/internal/testdb"
 	"github.com/14build/14build/store"
 )
@@ -442,7 +443,7 @@ func TestCheckJSONNamesThePath(t *testing.T) {
 		{`{"a":`, ""},
 		{`not json` + "\xff", ""},
 	} {
-		errs := fieldErrors{}
+		errs := field.Errors{}
 		checkJSON([]byte(c.body), errs)
 		want := fieldName(c.want)
 		switch {

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/14build/14build/field"
 	"github.com/14build/14build/money"
 	"github.com/14build/14build/soq"
 	"github.com/14build/14build/store"
@@ -596,7 +597,7 @@ func FuzzUnitJSON(f *testing.F) {
 		if dec.Decode(&body) != nil || len(body.Units) > units.MaxBatch {
 			return
 		}
-		typeErrs := fieldErrors{}
+		typeErrs := field.Errors{}
 		ins := make([]units.Input, len(body.Units))
 		for i, b := range body.Units {
 			ins[i] = b.input(fmt.Sprintf("units[%d].", i), typeErrs)
@@ -656,7 +657,7 @@ func FuzzSOQItemJSON(f *testing.F) {
 		if dec.Decode(&b) != nil {
 			return
 		}
-		errs := fieldErrors{}
+		errs := field.Errors{}
 		it := h.checkItem(b, map[string]int64{}, "", errs)
 		if len(errs) > 0 {
 			return

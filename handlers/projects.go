@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/14build/14build/field"
 	"github.com/14build/14build/money"
 	"github.com/14build/14build/store"
 	"github.com/14build/14build/views"
@@ -17,14 +18,14 @@ import (
 const projectsPerPage = 25
 
 // listQuery reads ?status=&q=&page=&perPage=; an unknown status is a field error.
-func listQuery(c echo.Context, defaultPer int) (store.ProjectFilter, fieldErrors) {
+func listQuery(c echo.Context, defaultPer int) (store.ProjectFilter, field.Errors) {
 	page, per, errs := parsePage(c, defaultPer, 200)
 	f := store.ProjectFilter{Status: c.QueryParam("status"), Query: c.QueryParam("q"), Page: page, PerPage: per}
 	if f.Status != "" && !store.ValidProjectStatus(f.Status) {
-		errs.add("status", "must be one of "+strings.Join(store.ProjectStatuses, ", "))
+		errs.Add("status", "must be one of "+strings.Join(store.ProjectStatuses, ", "))
 	}
 	if len(f.Query) > 200 {
-		errs.add("q", "must be at most 200 characters")
+		errs.Add("q", "must be at most 200 characters")
 	}
 	return f, errs
 }
@@ -70,20 +71,20 @@ func (h *Handlers) projectNewPage(c echo.Context) error {
 }
 
 // projectFromForm reads the HTML form; the budget is typed in major units.
-func projectFromForm(c echo.Context) (projectForm, views.ProjectValues, fieldErrors) {
+func projectFromForm(c echo.Context) (projectForm, views.ProjectValues, field.Errors) {
 	v := views.ProjectValues{Name: c.FormValue("name"), Code: c.FormValue("code"), Address: c.FormValue("address"),
 		Status: c.FormValue("status"), Budget: c.FormValue("budget"), Currency: c.FormValue("currency"), TimeZone: c.FormValue("timeZone")}
 	f := projectForm{Name: v.Name, Code: v.Code, Address: v.Address, Status: v.Status, TimeZone: v.TimeZone,
 		Budget: &moneyJSON{Currency: v.Currency}}
-	errs := fieldErrors{}
+	errs := field.Errors{}
 	cur, ok := money.Lookup(v.Currency)
 	if !ok {
-		errs.add("budget.currency", "is not a currency we support")
+		errs.Add("budget.currency", "is not a currency we support")
 	} else if strings.TrimSpace(v.Budget) == "" {
 		zero := int64(0)
 		f.Budget.Amount = &zero
 	} else if amt, err := money.Parse(v.Budget, cur); err != nil {
-		errs.add("budget.amount", err.Error())
+		errs.Add("budget.amount", err.Error())
 	} else {
 		f.Budget.Amount = &amt
 	}
@@ -94,12 +95,12 @@ func (h *Handlers) projectCreate(c echo.Context) error {
 	f, v, errs := projectFromForm(c)
 	in, verrs := f.validate()
 	for k, m := range verrs {
-		errs.add(k, m)
+		errs.Add(k, m)
 	}
 	if len(errs) == 0 {
 		pr, err := h.st.CreateProject(c.Request().Context(), currentUser(c).ID, in)
 		if errors.Is(err, store.ErrCodeTaken) {
-			errs.add("code", "is already used by another of your projects")
+			errs.Add("code", "is already used by another of your projects")
 		} else if err != nil {
 			return err
 		} else {
@@ -107,7 +108,7 @@ func (h *Handlers) projectCreate(c echo.Context) error {
 			return redirect(c, "/projects/"+pr.ID)
 		}
 	}
-	return render(c, http.StatusUnprocessableEntity, views.ProjectFormPage(h.page(c, "New project"), "New project", "/projects", "/projects", v, views.Errors(errs)), nil)
+	return render(c, http.StatusUnprocessableEntity, views.ProjectFormPage(h.page(c, "New project"), "New project", "/projects", "/projects", v, errs), nil)
 }
 
 func (h *Handlers) projectShow(c echo.Context) error {
@@ -134,12 +135,12 @@ func (h *Handlers) projectUpdate(c echo.Context) error {
 	f, v, errs := projectFromForm(c)
 	in, verrs := f.validate()
 	for k, m := range verrs {
-		errs.add(k, m)
+		errs.Add(k, m)
 	}
 	if len(errs) == 0 {
 		err := h.st.UpdateProject(c.Request().Context(), pr.ID, in)
 		if errors.Is(err, store.ErrCodeTaken) {
-			errs.add("code", "is already used by another of the owner's projects")
+			errs.Add("code", "is already used by another of the owner's projects")
 		} else if err != nil {
 			return err
 		} else {
@@ -147,7 +148,7 @@ func (h *Handlers) projectUpdate(c echo.Context) error {
 			return redirect(c, "/projects/"+pr.ID)
 		}
 	}
-	return render(c, http.StatusUnprocessableEntity, views.ProjectFormPage(h.page(c, "Edit "+pr.Name), "Edit project", "/projects/"+pr.ID, "/projects/"+pr.ID, v, views.Errors(errs)), nil)
+	return render(c, http.StatusUnprocessableEntity, views.ProjectFormPage(h.page(c, "Edit "+pr.Name), "Edit project", "/projects/"+pr.ID, "/projects/"+pr.ID, v, errs), nil)
 }
 
 func (h *Handlers) projectDeleteConfirm(c echo.Context) error {
@@ -247,7 +248,7 @@ func (h *Handlers) apiProjectCreate(c echo.Context) error {
 		return err
 	}
 	if f.Budget == nil {
-		return errInvalid(fieldErrors{"budget": "is required: {\"amount\": minor units, \"currency\": \"usd\"}"})
+		return errInvalid(field.Errors{"budget": "is required: {\"amount\": minor units, \"currency\": \"usd\"}"})
 	}
 	in, errs := f.validate()
 	if len(errs) > 0 {
@@ -256,7 +257,7 @@ func (h *Handlers) apiProjectCreate(c echo.Context) error {
 	ctx := c.Request().Context()
 	pr, err := h.st.CreateProject(ctx, currentUser(c).ID, in)
 	if errors.Is(err, store.ErrCodeTaken) {
-		return errInvalid(fieldErrors{"code": "is already used by another of your projects"})
+		return errInvalid(field.Errors{"code": "is already used by another of your projects"})
 	}
 	if err != nil {
 		return err
@@ -290,7 +291,7 @@ func (h *Handlers) apiProjectUpdate(c echo.Context) error {
 		return err
 	}
 	if f.Budget == nil {
-		return errInvalid(fieldErrors{"budget": "is required: {\"amount\": minor units, \"currency\": \"usd\"}"})
+		return errInvalid(field.Errors{"budget": "is required: {\"amount\": minor units, \"currency\": \"usd\"}"})
 	}
 	in, errs := f.validate()
 	if len(errs) > 0 {
@@ -299,7 +300,7 @@ func (h *Handlers) apiProjectUpdate(c echo.Context) error {
 	ctx := c.Request().Context()
 	err := h.st.UpdateProject(ctx, pr.ID, in)
 	if errors.Is(err, store.ErrCodeTaken) {
-		return errInvalid(fieldErrors{"code": "is already used by another of the owner's projects"})
+		return errInvalid(field.Errors{"code": "is already used by another of the owner's projects"})
 	}
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/14build/14build/authz"
+	"github.com/14build/14build/field"
 	"github.com/14build/14build/money"
 	"github.com/14build/14build/soq"
 	"github.com/14build/14build/store"
@@ -170,7 +171,7 @@ func rawMinor(raw json.RawMessage) (int64, string) {
 }
 
 // checkItem turns a JSON item into a checked item, adding messages under prefix.
-func (h *Handlers) checkItem(b soqItemBody, cats map[string]int64, prefix string, errs fieldErrors) store.NewItem {
+func (h *Handlers) checkItem(b soqItemBody, cats map[string]int64, prefix string, errs field.Errors) store.NewItem {
 	it := store.NewItem{Item: soq.Item{Reference: b.Reference, Description: b.Description, Unit: b.Unit, Type: soq.ItemType(b.ItemType)}}
 	if it.Type == "" {
 		it.Type = soq.Measured
@@ -179,27 +180,27 @@ func (h *Handlers) checkItem(b soqItemBody, cats map[string]int64, prefix string
 	if it.Type.Fixed() && len(b.Quantity) == 0 {
 		it.Quantity = 1000 // an allowance is one sum
 	} else if it.Quantity, msg = rawQuantity(b.Quantity); msg != "" {
-		errs.add(prefix+"quantity", msg)
+		errs.Add(prefix+"quantity", msg)
 	}
 	if it.Rate, msg = rawMinor(b.Rate); msg != "" {
-		errs.add(prefix+"rate", msg)
+		errs.Add(prefix+"rate", msg)
 	}
 	if b.Category != nil && strings.TrimSpace(*b.Category) != "" {
 		id, ok := cats[strings.ToLower(strings.TrimSpace(*b.Category))]
 		if !ok {
-			errs.add(prefix+"category", "is not a trade category we know")
+			errs.Add(prefix+"category", "is not a trade category we know")
 		}
 		it.CategoryID = id
 	}
 	for _, u := range b.UnitIDs {
 		if !store.ValidID(u) {
-			errs.add(prefix+"unitIds", "must be ids of this project's units")
+			errs.Add(prefix+"unitIds", "must be ids of this project's units")
 		}
 	}
 	it.UnitIDs = b.UnitIDs
 	for f, m := range it.Item.Check() {
 		if _, typed := errs[prefix+f]; !typed {
-			errs.add(prefix+f, m)
+			errs.Add(prefix+f, m)
 		}
 	}
 	return it
@@ -218,21 +219,21 @@ func (h *Handlers) categoryIndex(c echo.Context) (map[string]int64, error) {
 }
 
 // checkSOQ validates a whole SOQ body; every problem is reported at once, by path.
-func (h *Handlers) checkSOQ(c echo.Context, b soqBody) (store.NewSOQ, fieldErrors, error) {
-	errs := fieldErrors{}
-	errs.text("title", b.Title, 1, 200)
+func (h *Handlers) checkSOQ(c echo.Context, b soqBody) (store.NewSOQ, field.Errors, error) {
+	errs := field.Errors{}
+	errs.Text("title", b.Title, 1, 200)
 	in := store.NewSOQ{Title: strings.TrimSpace(b.Title), Currency: strings.ToLower(strings.TrimSpace(b.Currency)), Status: b.Status}
 	if in.Status == "" {
 		in.Status = "draft"
 	}
 	if in.Status != "draft" && in.Status != "issued" {
-		errs.add("status", "must be draft or issued")
+		errs.Add("status", "must be draft or issued")
 	}
 	if _, ok := money.Lookup(in.Currency); !ok {
-		errs.add("currency", "is not a currency we support")
+		errs.Add("currency", "is not a currency we support")
 	}
 	if len(b.Sections) > maxSOQSections {
-		errs.add("sections", fmt.Sprintf("at most %d sections", maxSOQSections))
+		errs.Add("sections", fmt.Sprintf("at most %d sections", maxSOQSections))
 		return in, errs, nil
 	}
 	n := 0
@@ -240,7 +241,7 @@ func (h *Handlers) checkSOQ(c echo.Context, b soqBody) (store.NewSOQ, fieldError
 		n += len(s.Items)
 	}
 	if n > maxSOQItems {
-		errs.add("sections", fmt.Sprintf("at most %d items in one SOQ body (this one has %d); import larger schedules from a spreadsheet", maxSOQItems, n))
+		errs.Add("sections", fmt.Sprintf("at most %d items in one SOQ body (this one has %d); import larger schedules from a spreadsheet", maxSOQItems, n))
 		return in, errs, nil
 	}
 	cats, err := h.categoryIndex(c)
@@ -252,11 +253,11 @@ func (h *Handlers) checkSOQ(c echo.Context, b soqBody) (store.NewSOQ, fieldError
 		sp := fmt.Sprintf("sections[%d].", si)
 		code, title, serrs := soq.CheckSection(s.Code, s.Title)
 		for f, m := range serrs {
-			errs.add(sp+f, m)
+			errs.Add(sp+f, m)
 		}
 		key := strings.ToLower(code)
 		if j, dup := codes[key]; dup && key != "" {
-			errs.add(sp+"code", fmt.Sprintf("is used twice (also sections[%d])", j))
+			errs.Add(sp+"code", fmt.Sprintf("is used twice (also sections[%d])", j))
 		}
 		codes[key] = si
 		sec := store.NewSection{Code: code, Title: title}
@@ -265,7 +266,7 @@ func (h *Handlers) checkSOQ(c echo.Context, b soqBody) (store.NewSOQ, fieldError
 			it := h.checkItem(ib, cats, ip, errs)
 			rk := strings.ToLower(it.Reference)
 			if other, dup := refs[rk]; dup && rk != "" {
-				errs.add(ip+"reference", "is used twice (also "+other+")")
+				errs.Add(ip+"reference", "is used twice (also "+other+")")
 			}
 			refs[rk] = strings.TrimSuffix(ip, ".")
 			sec.Items = append(sec.Items, it)
@@ -281,9 +282,9 @@ func soqStoreError(err error) error {
 	var refused *store.ItemRefused
 	switch {
 	case errors.As(err, &over):
-		return errInvalid(fieldErrors{over.Key: over.Error()})
+		return errInvalid(field.Errors{over.Key: over.Error()})
 	case errors.As(err, &refused):
-		return errInvalid(fieldErrors(refused.Fields))
+		return errInvalid(refused.Fields)
 	case errors.As(err, &conflict):
 		return &appError{Status: http.StatusConflict, Message: fmt.Sprintf(
 			"This SOQ was changed by someone else since you read it (it is now at version %d). Read it again, re-apply your change and send that version; nothing was saved.", conflict.Current),
@@ -291,11 +292,11 @@ func soqStoreError(err error) error {
 	case errors.Is(err, store.ErrSOQIssued):
 		return errIssued()
 	case errors.Is(err, store.ErrReferenceTaken):
-		return errInvalid(fieldErrors{"reference": "is already used in this SOQ"})
+		return errInvalid(field.Errors{"reference": "is already used in this SOQ"})
 	case errors.Is(err, store.ErrSectionCodeTaken):
-		return errInvalid(fieldErrors{"code": "is already used in this SOQ"})
+		return errInvalid(field.Errors{"code": "is already used in this SOQ"})
 	case errors.Is(err, store.ErrUnknownUnit):
-		return errInvalid(fieldErrors{"unitIds": "must be ids of this project's units"})
+		return errInvalid(field.Errors{"unitIds": "must be ids of this project's units"})
 	}
 	return err
 }
@@ -329,7 +330,7 @@ func (h *Handlers) loadedSOQ(c echo.Context, id string, f store.ItemFilter) (sto
 func (h *Handlers) apiSOQList(c echo.Context) error {
 	pid := c.QueryParam("projectId")
 	if pid == "" {
-		return errInvalid(fieldErrors{"projectId": "is required"})
+		return errInvalid(field.Errors{"projectId": "is required"})
 	}
 	if _, err := h.projectAccess(c, pid, authz.ViewProject); err != nil {
 		return err
@@ -356,7 +357,7 @@ func (h *Handlers) apiSOQCreate(c echo.Context) error {
 		return err
 	}
 	if b.ProjectID == "" {
-		return errInvalid(fieldErrors{"projectId": "is required"})
+		return errInvalid(field.Errors{"projectId": "is required"})
 	}
 	p, err := h.projectAccess(c, b.ProjectID, authz.EditSOQ)
 	if err != nil {
@@ -399,7 +400,7 @@ func (h *Handlers) apiSOQReplace(c echo.Context) error {
 		return err
 	}
 	if b.ProjectID != "" && b.ProjectID != cur.ProjectID {
-		return errInvalid(fieldErrors{"projectId": "cannot move an SOQ to another project"})
+		return errInvalid(field.Errors{"projectId": "cannot move an SOQ to another project"})
 	}
 	if b.Currency == "" {
 		b.Currency = cur.Currency
@@ -412,7 +413,7 @@ func (h *Handlers) apiSOQReplace(c echo.Context) error {
 		return errInvalid(errs)
 	}
 	if b.Version == nil {
-		return errInvalid(fieldErrors{"version": "is required: send the version you read (GET /api/soq/{id} returns it), so a change made meanwhile is not overwritten"})
+		return errInvalid(field.Errors{"version": "is required: send the version you read (GET /api/soq/{id} returns it), so a change made meanwhile is not overwritten"})
 	}
 	// An issued SOQ is read-only: a replacement must say it returns the SOQ to draft.
 	if cur.Status == "issued" && in.Status == "issued" {
@@ -449,7 +450,7 @@ func (h *Handlers) apiSectionAdd(c echo.Context) error {
 	}
 	code, title, serrs := soq.CheckSection(b.Code, b.Title)
 	if len(serrs) > 0 {
-		return errInvalid(fieldErrors(serrs))
+		return errInvalid(serrs)
 	}
 	id, err := h.st.AddSection(c.Request().Context(), q.ID, code, title)
 	if err != nil {
@@ -498,7 +499,7 @@ func (h *Handlers) apiItemAdd(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	errs := fieldErrors{}
+	errs := field.Errors{}
 	it := h.checkItem(b, cats, "", errs)
 	if len(errs) > 0 {
 		return errInvalid(errs)
@@ -532,7 +533,7 @@ func errItemGone() error {
 // re-checks the whole item and the totals, and writes only the changed columns, so people
 // editing different fields of one item at once never undo each other. Refusals come back
 // as messages by field.
-func (h *Handlers) patchItem(c echo.Context, itemID string, set func(it *store.Item, errs fieldErrors, cats map[string]int64)) (fieldErrors, error) {
+func (h *Handlers) patchItem(c echo.Context, itemID string, set func(it *store.Item, errs field.Errors, cats map[string]int64)) (field.Errors, error) {
 	q := currentSOQ(c)
 	if q.Status == "issued" {
 		return nil, errIssued()
@@ -541,10 +542,10 @@ func (h *Handlers) patchItem(c echo.Context, itemID string, set func(it *store.I
 	if err != nil {
 		return nil, err
 	}
-	_, err = h.st.PatchItem(c.Request().Context(), q.ID, itemID, func(it *store.Item) soq.Errors {
-		errs := fieldErrors{}
+	_, err = h.st.PatchItem(c.Request().Context(), q.ID, itemID, func(it *store.Item) field.Errors {
+		errs := field.Errors{}
 		set(it, errs, cats)
-		return soq.Errors(errs)
+		return errs
 	})
 	var over *soq.TotalError
 	var refused *store.ItemRefused
@@ -552,11 +553,11 @@ func (h *Handlers) patchItem(c echo.Context, itemID string, set func(it *store.I
 	case err == nil:
 		return nil, nil
 	case errors.As(err, &refused):
-		return fieldErrors(refused.Fields), nil
+		return refused.Fields, nil
 	case errors.As(err, &over):
-		return fieldErrors{over.Key: over.Error()}, nil
+		return field.Errors{over.Key: over.Error()}, nil
 	case errors.Is(err, store.ErrReferenceTaken):
-		return fieldErrors{"reference": "is already used in this SOQ"}, nil
+		return field.Errors{"reference": "is already used in this SOQ"}, nil
 	case errors.Is(err, store.ErrNotFound):
 		return nil, errItemGone()
 	}
@@ -568,13 +569,13 @@ func (h *Handlers) apiItemPatch(c echo.Context) error {
 	if err := decodeJSON(c, &b); err != nil {
 		return err
 	}
-	errs, err := h.patchItem(c, c.Param("itemId"), func(it *store.Item, errs fieldErrors, cats map[string]int64) {
+	errs, err := h.patchItem(c, c.Param("itemId"), func(it *store.Item, errs field.Errors, cats map[string]int64) {
 		for k, raw := range b {
 			var s string
 			switch k {
 			case "reference", "description", "unit", "itemType":
 				if json.Unmarshal(raw, &s) != nil {
-					errs.add(k, "must be a string")
+					errs.Add(k, "must be a string")
 					continue
 				}
 				switch k {
@@ -590,13 +591,13 @@ func (h *Handlers) apiItemPatch(c echo.Context) error {
 			case "quantity":
 				q, msg := rawQuantity(raw)
 				if msg != "" {
-					errs.add(k, msg)
+					errs.Add(k, msg)
 				}
 				it.Quantity = q
 			case "rate":
 				r, msg := rawMinor(raw)
 				if msg != "" {
-					errs.add(k, msg)
+					errs.Add(k, msg)
 				}
 				it.Rate = r
 			case "category":
@@ -605,16 +606,16 @@ func (h *Handlers) apiItemPatch(c echo.Context) error {
 					continue
 				}
 				if json.Unmarshal(raw, &s) != nil {
-					errs.add(k, "must be a trade category's name or null")
+					errs.Add(k, "must be a trade category's name or null")
 					continue
 				}
 				id, ok := cats[strings.ToLower(strings.TrimSpace(s))]
 				if !ok {
-					errs.add(k, "is not a trade category we know")
+					errs.Add(k, "is not a trade category we know")
 				}
 				it.CategoryID.Int64, it.CategoryID.Valid = id, ok
 			default:
-				errs.add(k, "unknown field")
+				errs.Add(k, "unknown field")
 			}
 		}
 	})

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/14build/14build/authz"
+	"github.com/14build/14build/field"
 	"github.com/14build/14build/money"
 	"github.com/14build/14build/soq"
 	"github.com/14build/14build/store"
@@ -94,13 +95,13 @@ func (h *Handlers) soqCreate(c echo.Context) error {
 	if code == "" {
 		code = pr.Currency
 	}
-	errs := fieldErrors{}
-	errs.text("title", title, 1, 200)
+	errs := field.Errors{}
+	errs.Text("title", title, 1, 200)
 	if _, ok := money.Lookup(code); !ok {
-		errs.add("currency", "is not a currency we support")
+		errs.Add("currency", "is not a currency we support")
 	}
 	if len(errs) > 0 {
-		return h.renderSOQList(c, http.StatusUnprocessableEntity, views.SOQListView{Title: title, Currency: code, Errs: views.Errors(errs)})
+		return h.renderSOQList(c, http.StatusUnprocessableEntity, views.SOQListView{Title: title, Currency: code, Errs: errs})
 	}
 	id, err := h.st.CreateSOQ(c.Request().Context(), pr.ID, currentUser(c).ID, store.NewSOQ{Title: title, Currency: code, Status: "draft"})
 	if err != nil {
@@ -260,9 +261,9 @@ func (h *Handlers) soqCellEditor(c echo.Context) error {
 }
 
 // setCell applies one typed cell value to an item, as an inline edit.
-func setCell(field, value string, currency money.Currency) func(it *store.Item, errs fieldErrors, cats map[string]int64) {
-	return func(it *store.Item, errs fieldErrors, cats map[string]int64) {
-		switch field {
+func setCell(name, value string, currency money.Currency) func(it *store.Item, errs field.Errors, cats map[string]int64) {
+	return func(it *store.Item, errs field.Errors, cats map[string]int64) {
+		switch name {
 		case "reference":
 			it.Reference = value
 		case "description":
@@ -272,13 +273,13 @@ func setCell(field, value string, currency money.Currency) func(it *store.Item, 
 		case "quantity":
 			q, err := soq.ParseQuantity(value)
 			if err != nil {
-				errs.add(field, err.Error())
+				errs.Add(name, err.Error())
 			}
 			it.Quantity = q
 		case "rate":
 			r, err := money.Parse(value, currency)
 			if err != nil {
-				errs.add(field, err.Error())
+				errs.Add(name, err.Error())
 			}
 			it.Rate = r
 		case "itemType":
@@ -303,7 +304,7 @@ func setCell(field, value string, currency money.Currency) func(it *store.Item, 
 				known = known || cid == id
 			}
 			if !known {
-				errs.add(field, "is not a trade category we know")
+				errs.Add(name, "is not a trade category we know")
 				return
 			}
 			it.CategoryID.Int64, it.CategoryID.Valid = id, true
@@ -312,7 +313,7 @@ func setCell(field, value string, currency money.Currency) func(it *store.Item, 
 }
 
 // cellMessages orders the refusal's messages by column and names their fields.
-func cellMessages(errs fieldErrors) []string {
+func cellMessages(errs field.Errors) []string {
 	var out []string
 	for _, f := range views.SOQFields {
 		if m, ok := errs[f]; ok {
@@ -401,7 +402,7 @@ func (h *Handlers) soqItemAdd(c echo.Context) error {
 	ctx := c.Request().Context()
 	f := views.ItemForm{SectionID: sectionID, Reference: c.FormValue("reference"), Description: c.FormValue("description"),
 		Unit: c.FormValue("unit"), Quantity: c.FormValue("quantity"), Rate: c.FormValue("rate"), ItemType: c.FormValue("itemType")}
-	errs := fieldErrors{}
+	errs := field.Errors{}
 	it := soq.Item{Reference: f.Reference, Description: f.Description, Unit: f.Unit, Type: soq.ItemType(f.ItemType)}
 	if it.Type == "" {
 		it.Type = soq.Measured
@@ -409,24 +410,24 @@ func (h *Handlers) soqItemAdd(c echo.Context) error {
 	if strings.TrimSpace(f.Quantity) == "" && it.Type.Fixed() {
 		it.Quantity = 1000
 	} else if it.Quantity, err = soq.ParseQuantity(f.Quantity); err != nil {
-		errs.add("quantity", err.Error())
+		errs.Add("quantity", err.Error())
 	}
 	if strings.TrimSpace(f.Rate) != "" {
 		if it.Rate, err = money.Parse(f.Rate, views.Currency(q.Currency)); err != nil {
-			errs.add("rate", err.Error())
+			errs.Add("rate", err.Error())
 		}
 	}
 	for k, m := range it.Check() {
-		errs.add(k, m)
+		errs.Add(k, m)
 	}
 	if len(errs) == 0 {
 		id, err := h.st.AddItem(ctx, q.ID, q.ProjectID, sectionID, store.NewItem{Item: it})
 		var over *soq.TotalError
 		switch {
 		case errors.Is(err, store.ErrReferenceTaken):
-			errs.add("reference", "is already used in this SOQ")
+			errs.Add("reference", "is already used in this SOQ")
 		case errors.As(err, &over):
-			errs.add(over.Key, over.Error())
+			errs.Add(over.Key, over.Error())
 		case err != nil:
 			return soqStoreError(err)
 		default:
@@ -440,7 +441,7 @@ func (h *Handlers) soqItemAdd(c echo.Context) error {
 	if !slices.ContainsFunc(v.SOQ.Sections, func(s store.Section) bool { return s.ID == sectionID }) {
 		return errNotFound()
 	}
-	f.Errs = views.Errors(errs)
+	f.Errs = errs
 	v.AddItem = f
 	return renderStatus(c, http.StatusUnprocessableEntity, views.SOQPage(h.page(c, v.SOQ.Title+" · "+v.Project.Name), v))
 }
@@ -507,12 +508,12 @@ func (h *Handlers) soqSectionAdd(c echo.Context) error {
 	}
 	code, title, serrs := soq.CheckSection(c.FormValue("code"), c.FormValue("title"))
 	f := views.SectionForm{Code: code, Title: title}
-	errs := fieldErrors(serrs)
+	errs := serrs
 	if len(errs) == 0 {
 		id, err := h.st.AddSection(c.Request().Context(), q.ID, f.Code, f.Title)
 		switch {
 		case errors.Is(err, store.ErrSectionCodeTaken):
-			errs.add("code", "is already used in this SOQ")
+			errs.Add("code", "is already used in this SOQ")
 		case err != nil:
 			return err
 		default:
@@ -523,7 +524,7 @@ func (h *Handlers) soqSectionAdd(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f.Errs = views.Errors(errs)
+	f.Errs = errs
 	v.AddSec = f
 	return renderStatus(c, http.StatusUnprocessableEntity, views.SOQPage(h.page(c, v.SOQ.Title+" · "+v.Project.Name), v))
 }
@@ -582,7 +583,7 @@ func (h *Handlers) soqStatus(c echo.Context) error {
 	}
 	status := c.FormValue("status")
 	if status != "draft" && status != "issued" {
-		return errInvalid(fieldErrors{"status": "must be draft or issued"})
+		return errInvalid(field.Errors{"status": "must be draft or issued"})
 	}
 	if err := h.st.SetSOQStatus(c.Request().Context(), q.ID, status); err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/14build/14build/authz"
+	"github.com/14build/14build/field"
 	"github.com/14build/14build/store"
 	"github.com/14build/14build/views"
 )
@@ -20,10 +21,10 @@ import (
 // and nothing about the person, who accepts or declines it themselves (their dashboard, or
 // the link for someone who has no account yet). Only people already on the team, whom the
 // inviter sees anyway, are refused.
-func (h *Handlers) invite(ctx context.Context, pr *store.Project, inviter *store.User, email string) (store.Invitation, fieldErrors, error) {
+func (h *Handlers) invite(ctx context.Context, pr *store.Project, inviter *store.User, email string) (store.Invitation, field.Errors, error) {
 	email = strings.TrimSpace(email)
-	errs := fieldErrors{}
-	errs.email("email", email)
+	errs := field.Errors{}
+	errs.Email("email", email)
 	if len(errs) > 0 {
 		return store.Invitation{}, errs, nil
 	}
@@ -32,11 +33,11 @@ func (h *Handlers) invite(ctx context.Context, pr *store.Project, inviter *store
 		return store.Invitation{}, nil, err
 	}
 	if on {
-		return store.Invitation{}, fieldErrors{"email": "is already on the team"}, nil
+		return store.Invitation{}, field.Errors{"email": "is already on the team"}, nil
 	}
 	inv, err := h.st.CreateInvitation(ctx, pr.ID, email, inviter.ID, newToken(), h.cfg.InviteTTL)
 	if errors.Is(err, store.ErrAlreadyInvited) {
-		return store.Invitation{}, fieldErrors{"email": "already has a pending invitation"}, nil
+		return store.Invitation{}, field.Errors{"email": "already has a pending invitation"}, nil
 	}
 	if err != nil {
 		return store.Invitation{}, nil, err
@@ -89,7 +90,7 @@ func (h *Handlers) teamInvite(c echo.Context) error {
 		return err
 	}
 	if len(errs) > 0 {
-		t.Email, t.Errors = email, views.Errors(errs)
+		t.Email, t.Errors = email, errs
 		return h.renderTeam(c, http.StatusUnprocessableEntity, t)
 	}
 	notice := invitationSent(inv.Email)
@@ -234,7 +235,7 @@ func (h *Handlers) invitationAccept(c echo.Context) error {
 		})
 		switch {
 		case errors.Is(err, store.ErrEmailTaken):
-			errs.add("", "An account with "+inv.Email+" exists already: sign in to accept the invitation.")
+			errs.Add("", "An account with "+inv.Email+" exists already: sign in to accept the invitation.")
 		case err != nil:
 			return err
 		default:
@@ -245,7 +246,7 @@ func (h *Handlers) invitationAccept(c echo.Context) error {
 			return redirect(c, "/projects/"+pid)
 		}
 	}
-	return render(c, http.StatusUnprocessableEntity, views.InvitationPage(h.page(c, "Join "+inv.ProjectName), inv, f.values(), views.Errors(errs), nil), nil)
+	return render(c, http.StatusUnprocessableEntity, views.InvitationPage(h.page(c, "Join "+inv.ProjectName), inv, f.values(), errs, nil), nil)
 }
 
 // API

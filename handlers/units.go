@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/14build/14build/authz"
+	"github.com/14build/14build/field"
 	"github.com/14build/14build/store"
 	"github.com/14build/14build/units"
 	"github.com/14build/14build/views"
@@ -112,8 +113,8 @@ func sumState(in units.Input) views.SumState {
 }
 
 // formErrors drops the "Unit A-01: " prefix: on the unit's own form it says nothing new.
-func formErrors(errs units.Errors) views.Errors {
-	out := views.Errors{}
+func formErrors(errs field.Errors) field.Errors {
+	out := field.Errors{}
 	for k, v := range errs {
 		if strings.HasPrefix(v, "Unit ") {
 			if _, rest, ok := strings.Cut(v, ": "); ok {
@@ -125,7 +126,7 @@ func formErrors(errs units.Errors) views.Errors {
 	return out
 }
 
-func (h *Handlers) unitForm(c echo.Context, title, action string, in units.Input, errs views.Errors) views.UnitForm {
+func (h *Handlers) unitForm(c echo.Context, title, action string, in units.Input, errs field.Errors) views.UnitForm {
 	pr := currentProject(c)
 	base := "/projects/" + pr.ID + "/units"
 	return views.UnitForm{Project: *pr, Title: title, Action: action, Preview: base + "/preview", Cancel: base, V: in, Errs: errs, Sum: sumState(in)}
@@ -191,7 +192,7 @@ func (h *Handlers) unitCreate(c echo.Context) error {
 	if len(verrs) == 0 {
 		_, err := h.st.CreateUnits(ctx, pr.ID, valid, false)
 		if errors.Is(err, store.ErrUnitNumberTaken) {
-			verrs = units.Errors{"unitNumber": "Unit number is already used in this project"}
+			verrs = field.Errors{"unitNumber": "Unit number is already used in this project"}
 		} else if err != nil {
 			return err
 		} else {
@@ -226,7 +227,7 @@ func (h *Handlers) unitEditPage(c echo.Context) error {
 
 // saveUnit validates and replaces one unit; it returns field errors keyed without prefix.
 // With a version, a unit changed since is refused (409) rather than overwritten.
-func (h *Handlers) saveUnit(c echo.Context, unitID string, version *int64, in units.Input) (units.Errors, error) {
+func (h *Handlers) saveUnit(c echo.Context, unitID string, version *int64, in units.Input) (field.Errors, error) {
 	ctx := c.Request().Context()
 	pr := currentProject(c)
 	if _, err := h.st.Unit(ctx, pr.ID, unitID); err != nil {
@@ -244,7 +245,7 @@ func (h *Handlers) saveUnit(c echo.Context, unitID string, version *int64, in un
 	var conflict *store.VersionConflict
 	switch {
 	case errors.Is(err, store.ErrUnitNumberTaken):
-		return units.Errors{"unitNumber": "Unit number is already used in this project"}, nil
+		return field.Errors{"unitNumber": "Unit number is already used in this project"}, nil
 	case errors.As(err, &conflict):
 		return nil, &appError{Status: http.StatusConflict, Message: fmt.Sprintf(
 			"This unit was changed by someone else since you read it (it is now at version %d). Read it again, re-apply your change and send that version; nothing was saved.", conflict.Current),
@@ -268,7 +269,7 @@ func (h *Handlers) unitUpdate(c echo.Context) error {
 	var ae *appError
 	if errors.As(err, &ae) && ae.Status == http.StatusConflict {
 		// Changed by someone else: show what was typed, against the new version, and say so.
-		verrs, err, status = units.Errors{"version": "This unit was changed by someone else while you edited it. Check the values below against the unit list, then save again to replace their change."}, nil, http.StatusConflict
+		verrs, err, status = field.Errors{"version": "This unit was changed by someone else while you edited it. Check the values below against the unit list, then save again to replace their change."}, nil, http.StatusConflict
 	}
 	if err != nil {
 		return err
@@ -291,7 +292,7 @@ func (h *Handlers) duplicate(c echo.Context, unitID string, countText string) ([
 	pr := currentProject(c)
 	count, err := strconv.Atoi(strings.TrimSpace(countText))
 	if err != nil || count < 1 || count > units.MaxDuplicate {
-		return nil, errInvalid(fieldErrors{"count": fmt.Sprintf("must be a whole number from 1 to %d", units.MaxDuplicate)})
+		return nil, errInvalid(field.Errors{"count": fmt.Sprintf("must be a whole number from 1 to %d", units.MaxDuplicate)})
 	}
 	src, err := h.st.Unit(ctx, pr.ID, unitID)
 	if err != nil {
@@ -479,7 +480,7 @@ type unitBody struct {
 }
 
 // input turns the JSON into the validator's text input, adding a type error per field.
-func (b unitBody) input(prefix string, errs fieldErrors) units.Input {
+func (b unitBody) input(prefix string, errs field.Errors) units.Input {
 	num := func(field string, raw json.RawMessage) string {
 		s := strings.TrimSpace(string(raw))
 		if s == "" || s == "null" {
@@ -491,7 +492,7 @@ func (b unitBody) input(prefix string, errs fieldErrors) units.Input {
 				return n.String()
 			}
 		}
-		errs.add(prefix+field, "must be a number")
+		errs.Add(prefix+field, "must be a number")
 		return "0"
 	}
 	str := func(field string, raw json.RawMessage) string {
@@ -501,7 +502,7 @@ func (b unitBody) input(prefix string, errs fieldErrors) units.Input {
 		}
 		var v string
 		if json.Unmarshal(raw, &v) != nil {
-			errs.add(prefix+field, "must be a string")
+			errs.Add(prefix+field, "must be a string")
 		}
 		return v
 	}
@@ -534,13 +535,13 @@ func (h *Handlers) apiUnitsCreate(c echo.Context) error {
 	}
 	switch {
 	case body.Units == nil:
-		return errInvalid(fieldErrors{"units": "is required: {\"units\": [ … ]}"})
+		return errInvalid(field.Errors{"units": "is required: {\"units\": [ … ]}"})
 	case len(body.Units) == 0:
-		return errInvalid(fieldErrors{"units": "give at least one unit"})
+		return errInvalid(field.Errors{"units": "give at least one unit"})
 	case len(body.Units) > units.MaxBatch:
-		return errInvalid(fieldErrors{"units": fmt.Sprintf("at most %d units per request (this one has %d)", units.MaxBatch, len(body.Units))})
+		return errInvalid(field.Errors{"units": fmt.Sprintf("at most %d units per request (this one has %d)", units.MaxBatch, len(body.Units))})
 	}
-	typeErrs := fieldErrors{}
+	typeErrs := field.Errors{}
 	ins := make([]units.Input, len(body.Units))
 	for i, b := range body.Units {
 		ins[i] = b.input(fmt.Sprintf("units[%d].", i), typeErrs)
@@ -590,10 +591,10 @@ func (h *Handlers) apiUnitUpdate(c echo.Context) error {
 	if _, err := h.st.Unit(c.Request().Context(), pr.ID, c.Param("unitId")); err != nil {
 		return err
 	}
-	typeErrs := fieldErrors{}
+	typeErrs := field.Errors{}
 	in := b.input("", typeErrs)
 	if b.Version == nil {
-		typeErrs.add("version", "is required: send the version you read (GET returns it), so a change made meanwhile is not overwritten")
+		typeErrs.Add("version", "is required: send the version you read (GET returns it), so a change made meanwhile is not overwritten")
 	}
 	if len(typeErrs) > 0 {
 		return errInvalid(typeErrs)

@@ -8,26 +8,27 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/14build/14build/authz"
+	"github.com/14build/14build/field"
 	"github.com/14build/14build/store"
 	"github.com/14build/14build/views"
 )
 
 const usersPerPage = 25
 
-func userFilter(c echo.Context, defaultPer int) (store.UserFilter, fieldErrors) {
-	errs := fieldErrors{}
+func userFilter(c echo.Context, defaultPer int) (store.UserFilter, field.Errors) {
+	errs := field.Errors{}
 	f := store.UserFilter{Query: c.QueryParam("q"), Role: authz.Role(c.QueryParam("role")), Page: 1, PerPage: defaultPer}
 	if f.Role != "" && !f.Role.Valid() {
-		errs.add("role", "must be owner, inhouse, bidder or admin")
+		errs.Add("role", "must be owner, inhouse, bidder or admin")
 	}
 	// One page parser for every list (handlers/forms.go).
-	var perr fieldErrors
+	var perr field.Errors
 	f.Page, f.PerPage, perr = parsePage(c, defaultPer, 200)
 	for k, v := range perr {
 		errs[k] = v
 	}
 	if len(f.Query) > 200 {
-		errs.add("q", "must be at most 200 characters")
+		errs.Add("q", "must be at most 200 characters")
 	}
 	return f, errs
 }
@@ -56,7 +57,7 @@ func (h *Handlers) adminUserNewPage(c echo.Context) error {
 }
 
 // createUser is an administrator's create, shared by page and API.
-func (h *Handlers) createUser(c echo.Context, f accountForm) (store.User, fieldErrors, error) {
+func (h *Handlers) createUser(c echo.Context, f accountForm) (store.User, field.Errors, error) {
 	ctx := c.Request().Context()
 	cats, err := h.st.Categories(ctx)
 	if err != nil {
@@ -72,7 +73,7 @@ func (h *Handlers) createUser(c echo.Context, f accountForm) (store.User, fieldE
 	}
 	u, err := h.st.CreateUser(ctx, store.NewUser{Name: f.Name, Email: f.Email, PasswordHash: hash, Role: authz.Role(f.Role), Entity: f.Entity, CategoryID: catID})
 	if errors.Is(err, store.ErrEmailTaken) {
-		return store.User{}, fieldErrors{"email": "is already registered"}, nil
+		return store.User{}, field.Errors{"email": "is already registered"}, nil
 	}
 	return u, nil, err
 }
@@ -88,7 +89,7 @@ func (h *Handlers) adminUserCreate(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return render(c, http.StatusUnprocessableEntity, views.UserFormPage(h.page(c, "New user"), "New user", "/admin/users", f.values(), views.Errors(errs), cats, nil, views.Transfer{}), nil)
+		return render(c, http.StatusUnprocessableEntity, views.UserFormPage(h.page(c, "New user"), "New user", "/admin/users", f.values(), errs, cats, nil, views.Transfer{}), nil)
 	}
 	h.flash(c, u.Name+" can now sign in as "+u.Role.Label()+".")
 	return redirect(c, "/admin/users")
@@ -117,7 +118,7 @@ func (h *Handlers) adminUserEditPage(c echo.Context) error {
 
 // updateUser is an administrator's edit, shared by page and API. An administrator cannot
 // deactivate or demote themselves (someone must be left to manage users).
-func (h *Handlers) updateUser(c echo.Context, id string, f accountForm) (store.User, fieldErrors, error) {
+func (h *Handlers) updateUser(c echo.Context, id string, f accountForm) (store.User, field.Errors, error) {
 	ctx := c.Request().Context()
 	if _, err := h.st.UserByID(ctx, id); err != nil {
 		return store.User{}, nil, err
@@ -130,10 +131,10 @@ func (h *Handlers) updateUser(c echo.Context, id string, f accountForm) (store.U
 	active := f.Active == nil || *f.Active
 	if id == currentUser(c).ID {
 		if !active {
-			errs.add("active", "you cannot deactivate your own account")
+			errs.Add("active", "you cannot deactivate your own account")
 		}
 		if f.Role != string(authz.RoleAdmin) {
-			errs.add("role", "you cannot remove your own administrator role")
+			errs.Add("role", "you cannot remove your own administrator role")
 		}
 	}
 	if len(errs) > 0 {
@@ -151,7 +152,7 @@ func (h *Handlers) updateUser(c echo.Context, id string, f accountForm) (store.U
 	var owns *store.OwnsProjectsError
 	switch {
 	case errors.Is(err, store.ErrEmailTaken):
-		return store.User{}, fieldErrors{"email": "is already registered to another account"}, nil
+		return store.User{}, field.Errors{"email": "is already registered to another account"}, nil
 	case errors.As(err, &owns):
 		msg := "This user owns " + plural(owns.Projects, "project") + ". Transfer " + pick(owns.Projects == 1, "it", "them") +
 			" to another Project Owner before changing the role."
@@ -205,7 +206,7 @@ func (h *Handlers) adminUserUpdate(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return render(c, status, views.UserFormPage(h.page(c, "Edit "+orig.Name), "Edit "+orig.Name, "/admin/users/"+id, f.values(), views.Errors(errs), cats, &orig, tr), nil)
+		return render(c, status, views.UserFormPage(h.page(c, "Edit "+orig.Name), "Edit "+orig.Name, "/admin/users/"+id, f.values(), errs, cats, &orig, tr), nil)
 	}
 	h.flash(c, u.Name+" saved.")
 	return redirect(c, "/admin/users")
@@ -335,9 +336,9 @@ func (h *Handlers) transfer(c echo.Context, ownerID string) (string, error) {
 	old, err := h.st.TransferProject(c.Request().Context(), pr.ID, strings.TrimSpace(ownerID))
 	switch {
 	case errors.Is(err, store.ErrNewOwnerInvalid):
-		return "", errInvalid(fieldErrors{"ownerId": "must be an active Project Owner"})
+		return "", errInvalid(field.Errors{"ownerId": "must be an active Project Owner"})
 	case errors.Is(err, store.ErrSameOwner):
-		return "", errInvalid(fieldErrors{"ownerId": "already owns this project"})
+		return "", errInvalid(field.Errors{"ownerId": "already owns this project"})
 	case errors.Is(err, store.ErrCodeTaken):
 		return "", &appError{Status: http.StatusConflict, Message: "The new owner already has a project with code " + pr.Code + ". Change one of the codes first.",
 			Fields: map[string]string{"ownerId": "already owns a project with code " + pr.Code}}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/14build/14build/field"
 	"github.com/14build/14build/ident"
 	"github.com/14build/14build/money"
 )
@@ -186,9 +187,6 @@ type Item struct {
 	Type        ItemType
 }
 
-// Errors maps a field name to a message.
-type Errors map[string]string
-
 // Limits on text.
 const (
 	MaxReference   = 40
@@ -197,8 +195,8 @@ const (
 
 // Check applies the rules that hold for every item and those of its type. It normalizes
 // the unit in place. Messages are for people.
-func (it *Item) Check() Errors {
-	errs := Errors{}
+func (it *Item) Check() field.Errors {
+	errs := field.Errors{}
 	add := func(f, m string) {
 		if _, ok := errs[f]; !ok {
 			errs[f] = m
@@ -290,8 +288,8 @@ const (
 // CheckSection cleans a section's code (an identifier: NFC, nothing invisible, unique per
 // SOQ) and title, returning messages by field ("code", "title"). The sheet, the API and
 // the importer all use it.
-func CheckSection(code, title string) (string, string, Errors) {
-	errs := Errors{}
+func CheckSection(code, title string) (string, string, field.Errors) {
+	errs := field.Errors{}
 	code, msg := ident.Clean(code)
 	switch n := utf8.RuneCountInString(code); {
 	case msg != "":

@@ -11,6 +11,7 @@ import (
 
 	"github.com/lib/pq"
 
+	"github.com/14build/14build/field"
 	"github.com/14build/14build/money"
 	"github.com/14build/14build/soq"
 )
@@ -30,7 +31,7 @@ func (e *VersionConflict) Error() string {
 }
 
 // ItemRefused carries the item rules' messages (by field) from a field-level item write.
-type ItemRefused struct{ Fields soq.Errors }
+type ItemRefused struct{ Fields field.Errors }
 
 func (e *ItemRefused) Error() string { return "item refused" }
 
@@ -485,7 +486,7 @@ WHERE i.soq_id = $1 AND i.id = $2`, soqID, itemID); err != nil {
 // messages by field to refuse the edit (*ItemRefused). A deleted item is ErrNotFound; an
 // issued SOQ is ErrSOQIssued. The blame for a total overflow falls on "rate", or on
 // "quantity" when only the quantity changed.
-func (s *Store) PatchItem(ctx context.Context, soqID, itemID string, apply func(it *Item) soq.Errors) (Item, error) {
+func (s *Store) PatchItem(ctx context.Context, soqID, itemID string, apply func(it *Item) field.Errors) (Item, error) {
 	if !validUUID(itemID) {
 		return Item{}, ErrNotFound
 	}

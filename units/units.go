@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/14build/14build/field"
 	"github.com/14build/14build/ident"
 )
 
@@ -145,15 +146,12 @@ func parseCount(s string, max int) (int, string) {
 	return n, ""
 }
 
-// Errors maps a field path ("units[2].floors[1].floorArea", or "unitNumber" for a single
-// unit) to a message that names the unit and floor.
-type Errors map[string]string
-
 // Validate checks a batch. taken holds the unit numbers already in the project (lower
 // case), except the unit being edited. prefix builds field paths: "units[i]." for a batch,
-// "" for one unit.
-func Validate(in []Input, taken map[string]bool, prefix func(i int) string) ([]Unit, Errors) {
-	errs := Errors{}
+// "" for one unit. The errors are keyed by field path ("units[2].floors[1].floorArea", or
+// "unitNumber" for a single unit), each message naming the unit and floor.
+func Validate(in []Input, taken map[string]bool, prefix func(i int) string) ([]Unit, field.Errors) {
+	errs := field.Errors{}
 	out := make([]Unit, len(in))
 	seen := map[string]int{}
 	for i, u := range in {

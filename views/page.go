@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/14build/14build/authz"
+	"github.com/14build/14build/field"
 	"github.com/14build/14build/money"
 	"github.com/14build/14build/static"
 	"github.com/14build/14build/store"
@@ -20,9 +21,6 @@ type Page struct {
 	Flash string
 	Path  string
 }
-
-// Errors holds per-field messages keyed by the API's field names.
-type Errors map[string]string
 
 func asset(name string) string { return static.URL(name) }
 
@@ -105,8 +103,8 @@ func roleBadge(r authz.Role) string {
 	return "badge"
 }
 
-func inputClass(errs Errors, field string) string {
-	if _, bad := errs[field]; bad {
+func inputClass(errs field.Errors, name string) string {
+	if errs.Has(name) {
 		return "input input-error"
 	}
 	return "input"
