@@ -1,0 +1,122 @@
+package soq
+
+import (
+	"database/sql/driver"
+	"fmt"
+)
+
+// ImportStatus is where a spreadsheet import of an SOQ is in its life:
+//
+//	Uploaded --Queue--> Queued --Start--> Running --Done--> Done
+//	                      ^                  |  \--Fail--> Failed
+//	                      +------Retry-------+
+//
+// It lives in package soq beside the SOQ's own Status because an import is a way of
+// writing an SOQ (its rows pass the same item rules) and has no rules of its own that
+// would justify a package.
+type ImportStatus string
+
+const (
+	ImportUploaded ImportStatus = "uploaded" // stored and previewed; columns not yet mapped
+	ImportQueued   ImportStatus = "queued"   // mapped; its job waits for a worker (or a retry)
+	ImportRunning  ImportStatus = "running"  // a worker is reading and checking the rows
+	ImportDone     ImportStatus = "done"     // written (or, all-or-nothing, refused whole)
+	ImportFailed   ImportStatus = "failed"   // ended without writing anything
+)
+
+// ImportStatuses lists every import status.
+var ImportStatuses = []ImportStatus{ImportUploaded, ImportQueued, ImportRunning, ImportDone, ImportFailed}
+
+// Valid reports whether s is an import status.
+func (s ImportStatus) Valid() bool {
+	for _, x := range ImportStatuses {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Finished reports whether the import has reached its end (done or failed).
+func (s ImportStatus) Finished() bool { return s == ImportDone || s == ImportFailed }
+
+// Active reports whether the import is waiting for or held by a worker: what counts
+// against a person's limit of concurrent imports.
+func (s ImportStatus) Active() bool { return s == ImportQueued || s == ImportRunning }
+
+// Mappable reports whether the import's columns can still be mapped and the import
+// started (only once: a second Start enqueues nothing).
+func (s ImportStatus) Mappable() bool { return s == ImportUploaded }
+
+// ImportTransitionError refuses a change of import status its life does not allow.
+type ImportTransitionError struct {
+	From ImportStatus
+	To   ImportStatus
+}
+
+func (e *ImportTransitionError) Error() string {
+	return fmt.Sprintf("an import cannot go from %s to %s", e.From, e.To)
+}
+
+func (s ImportStatus) to(next ImportStatus, ok bool) (ImportStatus, error) {
+	if !ok {
+		return s, &ImportTransitionError{From: s, To: next}
+	}
+	return next, nil
+}
+
+// Queue is Uploaded → Queued: the columns are mapped and the job enqueued.
+func (s ImportStatus) Queue() (ImportStatus, error) { return s.to(ImportQueued, s == ImportUploaded) }
+
+// Start is a worker taking the import. River may run a job again at any point after a
+// crash (even after its import was recorded as finished, if the worker died before River
+// did), and a run is idempotent — it first removes what an earlier run wrote — so every
+// status but Uploaded (never queued) may start.
+func (s ImportStatus) Start() (ImportStatus, error) {
+	return s.to(ImportRunning, s.Valid() && s != ImportUploaded)
+}
+
+// Progress is a running import recording how far it got; it stays Running.
+func (s ImportStatus) Progress() (ImportStatus, error) {
+	return s.to(ImportRunning, s == ImportRunning)
+}
+
+// Retry puts an interrupted attempt back in the queue for River's next attempt.
+func (s ImportStatus) Retry() (ImportStatus, error) {
+	return s.to(ImportQueued, s == ImportQueued || s == ImportRunning)
+}
+
+// Fail ends an import that has not finished without writing anything: a problem with the
+// file, the last attempt interrupted, or River giving up on the job.
+func (s ImportStatus) Fail() (ImportStatus, error) {
+	return s.to(ImportFailed, s.Valid() && !s.Finished())
+}
+
+// Done records a run that wrote its rows (or refused them).
+func (s ImportStatus) Done() (ImportStatus, error) { return s.to(ImportDone, s == ImportRunning) }
+
+// Value stores the status as its text.
+func (s ImportStatus) Value() (driver.Value, error) {
+	if !s.Valid() {
+		return nil, fmt.Errorf("soq: invalid import status %q", string(s))
+	}
+	return string(s), nil
+}
+
+// Scan reads a stored import status, refusing one the domain does not know.
+func (s *ImportStatus) Scan(src any) error {
+	var text string
+	switch v := src.(type) {
+	case string:
+		text = v
+	case []byte:
+		text = string(v)
+	default:
+		return fmt.Errorf("soq: cannot scan %T into an import status", src)
+	}
+	if !ImportStatus(text).Valid() {
+		return fmt.Errorf("soq: unknown import status %q", text)
+	}
+	*s = ImportStatus(text)
+	return nil
+}

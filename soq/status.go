@@ -1,0 +1,112 @@
+package soq
+
+import (
+	"database/sql/driver"
+	"fmt"
+)
+
+// Status is where an SOQ is in its life: a Draft is edited by the project's team; once
+// Issued it is read-only (it is what tenders are priced against) until it is reopened.
+type Status string
+
+const (
+	Draft  Status = "draft"
+	Issued Status = "issued"
+)
+
+// Statuses in the order forms offer them.
+var Statuses = []Status{Draft, Issued}
+
+// Valid reports whether s is a status.
+func (s Status) Valid() bool { return s == Draft || s == Issued }
+
+// Editable reports whether the SOQ's sections and items may change. It is the one rule
+// every write (API, sheet, import) asks; an SOQ that is not editable answers 409.
+func (s Status) Editable() bool { return s == Draft }
+
+// Label is the status as people read it.
+func (s Status) Label() string {
+	switch s {
+	case Draft:
+		return "Draft"
+	case Issued:
+		return "Issued"
+	}
+	return string(s)
+}
+
+// TransitionError refuses a change of status that the SOQ's life does not allow.
+type TransitionError struct{ From, To Status }
+
+func (e *TransitionError) Error() string {
+	switch {
+	case e.From == e.To:
+		return fmt.Sprintf("the SOQ is already %s", e.From)
+	case !e.From.Valid():
+		return fmt.Sprintf("the SOQ's status %q is unknown", string(e.From))
+	}
+	return fmt.Sprintf("an SOQ cannot go from %s to %s", e.From, e.To)
+}
+
+// Issue is the transition Draft → Issued.
+func (s Status) Issue() (Status, error) {
+	if s != Draft {
+		return s, &TransitionError{From: s, To: Issued}
+	}
+	return Issued, nil
+}
+
+// Reopen is the transition Issued → Draft (edits allowed again).
+func (s Status) Reopen() (Status, error) {
+	if s != Issued {
+		return s, &TransitionError{From: s, To: Draft}
+	}
+	return Draft, nil
+}
+
+// To applies the transition that leads from s to next (Issue or Reopen), or refuses it.
+// Front ends that are sent a wanted status (a form's button, a JSON body) call it.
+func (s Status) To(next Status) (Status, error) {
+	switch next {
+	case Issued:
+		return s.Issue()
+	case Draft:
+		return s.Reopen()
+	}
+	return s, &TransitionError{From: s, To: next}
+}
+
+// ParseStatus reads a status as a form or a body sends it; "" is Draft (a new SOQ).
+func ParseStatus(text string) (Status, bool) {
+	if text == "" {
+		return Draft, true
+	}
+	s := Status(text)
+	return s, s.Valid()
+}
+
+// Value stores the status as its text.
+func (s Status) Value() (driver.Value, error) {
+	if !s.Valid() {
+		return nil, fmt.Errorf("soq: invalid status %q", string(s))
+	}
+	return string(s), nil
+}
+
+// Scan reads a stored status, refusing one the domain does not know.
+func (s *Status) Scan(src any) error {
+	var text string
+	switch v := src.(type) {
+	case string:
+		text = v
+	case []byte:
+		text = string(v)
+	default:
+		return fmt.Errorf("soq: cannot scan %T into a status", src)
+	}
+	if !Status(text).Valid() {
+		return fmt.Errorf("soq: unknown status %q", text)
+	}
+	*s = Status(text)
+	return nil
+}
