@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/lib/pq"
@@ -37,16 +36,16 @@ func (e *ItemRefused) Error() string { return "item refused" }
 
 // SOQ is a schedule of quantities; Sections is filled by LoadSOQ.
 type SOQ struct {
-	ID        string    `db:"id"`
-	ProjectID string    `db:"project_id"`
-	Title     string    `db:"title"`
-	Currency  string    `db:"currency"`
-	Status    string    `db:"status"`
-	ItemCount int       `db:"item_count"`
-	Version   int64     `db:"version"`
-	CreatedAt time.Time `db:"created_at"`
-	UpdatedAt time.Time `db:"updated_at"`
-	Sections  []Section `db:"-"`
+	ID        string     `db:"id"`
+	ProjectID string     `db:"project_id"`
+	Title     string     `db:"title"`
+	Currency  string     `db:"currency"`
+	Status    soq.Status `db:"status"`
+	ItemCount int        `db:"item_count"`
+	Version   int64      `db:"version"`
+	CreatedAt time.Time  `db:"created_at"`
+	UpdatedAt time.Time  `db:"updated_at"`
+	Sections  []Section  `db:"-"`
 	// Total is the sum of the items' amounts, computed by package soq.
 	Total int64 `db:"-"`
 	// Overflow: stored values exceed what 14Build can hold; totals are capped.
@@ -61,10 +60,10 @@ type Section struct {
 	Title    string `db:"title"`
 	Position int    `db:"position"`
 	Items    []Item `db:"-"`
-	Total    int64  `db:"-"`
+	Total    int64  `db:"total"` // the sum of its items' stored amounts
 }
 
-// Item is an SOQ line. Amount is computed by package soq.
+// Item is an SOQ line. Amount is computed by soq.Amount when the item is written, and stored.
 type Item struct {
 	ID           string         `db:"id"`
 	SOQID        string         `db:"soq_id"`
@@ -79,7 +78,7 @@ type Item struct {
 	CategoryName sql.NullString `db:"category_name"`
 	Position     int            `db:"position"`
 	UnitIDs      []string       `db:"-"`
-	Amount       int64          `db:"-"`
+	Amount       int64          `db:"amount"`
 }
 
 const soqColumns = `s.id, s.project_id, s.title, s.currency, s.status, s.version, s.created_at, s.updated_at,
@@ -99,22 +98,19 @@ func (s *Store) SOQsOf(ctx context.Context, projectID string) ([]SOQ, error) {
 	for i, q := range out {
 		ids[i], idx[q.ID] = q.ID, i
 	}
+	// Totals are sums of the stored amounts (see soq_write.go), clipped just past the
+	// money range: an SOQ over it reads as capped, with Overflow set.
 	var rows []struct {
-		SOQID    string       `db:"soq_id"`
-		Quantity soq.Quantity `db:"quantity"`
-		Rate     int64        `db:"rate"`
+		SOQID string `db:"soq_id"`
+		Total int64  `db:"total"`
 	}
-	if err := s.q.sel(ctx, &rows, `SELECT soq_id, (quantity * 1000)::bigint AS quantity, rate FROM soq_items WHERE soq_id = ANY($1)`, pq.Array(ids)); err != nil {
+	if err := s.q.sel(ctx, &rows, `SELECT soq_id, LEAST(sum(amount), $2)::bigint AS total FROM soq_items WHERE soq_id = ANY($1) GROUP BY soq_id`,
+		pq.Array(ids), overLimit); err != nil {
 		return nil, err
 	}
-	lines := make([][]soq.Line, len(out))
 	for _, r := range rows {
 		i := idx[r.SOQID]
-		lines[i] = append(lines[i], soq.Line{Quantity: r.Quantity, Rate: r.Rate})
-	}
-	for i := range out {
-		t := soq.Tally(lines[i])
-		out[i].Total, out[i].Overflow = t.Total, t.Overflow
+		out[i].Total, out[i].Overflow = capAmount(r.Total), r.Total > money.MaxMinor
 	}
 	return out, nil
 }
@@ -130,7 +126,7 @@ func (s *Store) SOQHeader(ctx context.Context, id string) (SOQ, error) {
 }
 
 const itemColumns = `i.id, i.soq_id, i.section_id, i.reference, i.description, i.unit, (i.quantity * 1000)::bigint AS quantity,
-	i.rate, i.item_type, i.category_id, c.name AS category_name, i.position`
+	i.rate, i.item_type, i.category_id, c.name AS category_name, i.position, i.amount`
 
 // ItemFilter narrows the items loaded with an SOQ.
 type ItemFilter struct {
@@ -143,7 +139,10 @@ type ItemFilter struct {
 // LoadSOQ fills an SOQ's sections and items (filtered), with amounts and totals.
 // Section and SOQ totals always cover every item, whatever the filter shows.
 func (s *Store) LoadSOQ(ctx context.Context, q *SOQ, f ItemFilter) error {
-	if err := s.q.sel(ctx, &q.Sections, `SELECT id, soq_id, code, title, position FROM soq_sections WHERE soq_id = $1 ORDER BY position, id`, q.ID); err != nil {
+	// Section totals are sums of the stored amounts, of every item whatever the filter.
+	if err := s.q.sel(ctx, &q.Sections, `SELECT s.id, s.soq_id, s.code, s.title, s.position,
+	(SELECT LEAST(COALESCE(sum(i.amount), 0), $2) FROM soq_items i WHERE i.section_id = s.id)::bigint AS total
+FROM soq_sections s WHERE s.soq_id = $1 ORDER BY s.position, s.id`, q.ID, overLimit); err != nil {
 		return err
 	}
 	var items []Item
@@ -167,26 +166,29 @@ WHERE i.soq_id = $1 ORDER BY i.position, i.id`, q.ID); err != nil {
 	for i, sec := range q.Sections {
 		secIdx[sec.ID] = i
 	}
-	lines := make([]soq.Line, 0, len(items))
+	count := 0
 	for _, it := range items {
 		si, ok := secIdx[it.SectionID]
 		if !ok {
 			continue // its section was replaced between the two reads: it is not on this page
 		}
-		// Reads never fail on out-of-range values: they are capped (see soq.Tally).
-		it.Amount = soq.AmountOrMax(it.Quantity, it.Rate)
+		count++
+		// Reads never fail on out-of-range values: they are capped.
+		it.Amount = capAmount(it.Amount)
 		it.UnitIDs = byItem[it.ID]
-		lines = append(lines, soq.Line{Section: it.SectionID, Quantity: it.Quantity, Rate: it.Rate})
 		if f.matches(it) {
 			q.Sections[si].Items = append(q.Sections[si].Items, it)
 		}
 	}
+	// The grand total adds the sections' sums; soq.Tally caps it and flags an overflow.
+	lines := make([]soq.Line, len(q.Sections))
+	for i, sec := range q.Sections {
+		lines[i] = soq.Line{Section: sec.ID, Quantity: 1000, Rate: sec.Total}
+		q.Sections[i].Total = capAmount(sec.Total)
+	}
 	t := soq.Tally(lines)
 	q.Total, q.Overflow = t.Total, t.Overflow
-	for i := range q.Sections {
-		q.Sections[i].Total = t.Sections[q.Sections[i].ID]
-	}
-	q.ItemCount = len(lines)
+	q.ItemCount = count
 	return nil
 }
 
@@ -221,8 +223,9 @@ type NewSection struct {
 
 // NewSOQ is a whole SOQ to create or to replace.
 type NewSOQ struct {
-	Title, Currency, Status string
-	Sections                []NewSection
+	Title, Currency string
+	Status          soq.Status // "" is soq.Draft
+	Sections        []NewSection
 }
 
 // CreateSOQ inserts an SOQ with its sections and items in one transaction, in a constant
@@ -231,7 +234,7 @@ func (s *Store) CreateSOQ(ctx context.Context, projectID, userID string, in NewS
 	id := newUUID()
 	err := s.WithTx(ctx, func(tx *Tx) error {
 		if in.Status == "" {
-			in.Status = "draft"
+			in.Status = soq.Draft
 		}
 		if _, err := tx.q.exec(ctx, `INSERT INTO soqs (id, project_id, title, currency, status, created_by) VALUES ($1, $2, $3, $4, $5, $6)`,
 			id, projectID, in.Title, in.Currency, in.Status, userID); err != nil {
@@ -240,7 +243,7 @@ func (s *Store) CreateSOQ(ctx context.Context, projectID, userID string, in NewS
 		if err := tx.CheckSOQTotals(ctx, id, SOQChange{ReplaceAll: true, Lines: in.lines()}); err != nil {
 			return err
 		}
-		return tx.insertSections(ctx, id, projectID, in.Sections, 0, "")
+		return tx.insertSections(ctx, id, projectID, in.Sections, 0)
 	})
 	return id, err
 }
@@ -298,16 +301,14 @@ func (tx *Tx) keptLines(ctx context.Context, soqID string, ch SOQChange) ([]soq.
 	if ch.ReplaceAll {
 		return nil, nil
 	}
-	// One line per section carrying the stored items' summed amount (quantity 1 × the sum),
-	// not one per item: a cell save in a 5,000-item SOQ read and summed every row in Go
-	// (15 → 27 ms, half of it scanning). PostgreSQL's round() on the exact numeric product is
-	// half-up for the non-negative values the columns allow, as soq.Amount is; the sum is
-	// clipped just past the limit so it scans as int64 and still reads as overflow.
+	// One line per section carrying the sum of its stored amounts (quantity 1 × the sum),
+	// not one per item; the sum is clipped just past the limit so it scans as int64 and
+	// still reads as overflow.
 	var rows []struct {
 		SectionID string `db:"section_id"`
 		Amount    int64  `db:"amount"`
 	}
-	if err := tx.q.sel(ctx, &rows, sectionAmountsSQL, soqID, pq.Array(ch.Replaced), money.MaxMinor+1); err != nil {
+	if err := tx.q.sel(ctx, &rows, sectionAmountsSQL, soqID, pq.Array(ch.Replaced), overLimit); err != nil {
 		return nil, err
 	}
 	kept := make([]soq.Line, 0, len(rows))
@@ -318,15 +319,15 @@ func (tx *Tx) keptLines(ctx context.Context, soqID string, ch SOQChange) ([]soq.
 }
 
 const sectionAmountsSQL = `
-SELECT section_id, LEAST(sum(round(quantity * rate)), $3)::bigint AS amount
+SELECT section_id, LEAST(sum(amount), $3)::bigint AS amount
 FROM soq_items
 WHERE soq_id = $1 AND id <> ALL(COALESCE($2::uuid[], '{}'))
 GROUP BY section_id`
 
 // lockedSOQ is an SOQ's row as read under its lock.
 type lockedSOQ struct {
-	Status  string `db:"status"`
-	Version int64  `db:"version"`
+	Status  soq.Status `db:"status"`
+	Version int64      `db:"version"`
 }
 
 // lockSOQ locks an SOQ's row for the rest of the transaction. Every write to its items or
@@ -367,30 +368,29 @@ func (s *Store) ReplaceSOQ(ctx context.Context, id, projectID string, version in
 		if _, err := tx.q.exec(ctx, `DELETE FROM soq_sections WHERE soq_id = $1`, id); err != nil {
 			return err
 		}
-		return tx.insertSections(ctx, id, projectID, in.Sections, 0, "")
+		return tx.insertSections(ctx, id, projectID, in.Sections, 0)
 	})
 }
 
-// insertSections adds sections and their items. Positions start after startPos; importID,
-// when set, marks the items as written by that import.
-func (tx *Tx) insertSections(ctx context.Context, soqID, projectID string, secs []NewSection, startPos int, importID string) error {
+// insertSections adds sections and their items. Positions start after startPos.
+func (tx *Tx) insertSections(ctx context.Context, soqID, projectID string, secs []NewSection, startPos int) error {
 	var sIDs, sCodes, sTitles []string
 	var sPos []int64
-	var iIDs, iSecs, iRefs, iDescs, iUnits, iQty, iTypes []string
-	var iRates, iCats, iPos []int64
+	var rows []itemRow
 	var lItems, lUnits []string
-	pos := startPos
+	pos := int64(startPos)
 	for si, sec := range secs {
 		sid := newUUID()
 		sIDs, sCodes, sTitles, sPos = append(sIDs, sid), append(sCodes, sec.Code), append(sTitles, sec.Title), append(sPos, int64(startPos+si+1))
 		for _, it := range sec.Items {
 			pos++
-			iid := newUUID()
-			iIDs, iSecs, iRefs, iDescs = append(iIDs, iid), append(iSecs, sid), append(iRefs, it.Reference), append(iDescs, it.Description)
-			iUnits, iQty, iTypes = append(iUnits, it.Unit), append(iQty, it.Quantity.Fixed()), append(iTypes, string(it.Type))
-			iRates, iCats, iPos = append(iRates, it.Rate), append(iCats, it.CategoryID), append(iPos, int64(pos))
-			for _, u := range it.UnitIDs {
-				lItems, lUnits = append(lItems, iid), append(lUnits, u)
+			r, err := newItemRow(newUUID(), sid, it.Item, it.CategoryID, pos)
+			if err != nil {
+				return err
+			}
+			rows = append(rows, r)
+			for _, u := range dedupe(it.UnitIDs) {
+				lItems, lUnits = append(lItems, r.ID), append(lUnits, u)
 			}
 		}
 	}
@@ -405,54 +405,11 @@ SELECT x.id, $1, x.code, x.title, x.pos FROM unnest($2::uuid[], $3::text[], $4::
 			return fmt.Errorf("insert sections: %w", err)
 		}
 	}
-	return tx.insertItems(ctx, soqID, projectID, importID, iIDs, iSecs, iRefs, iDescs, iUnits, iQty, iTypes, iRates, iCats, iPos, lItems, lUnits)
-}
-
-func (tx *Tx) insertItems(ctx context.Context, soqID, projectID, importID string, ids, secs, refs, descs, units, qty, types []string, rates, cats, pos []int64, lItems, lUnits []string) error {
-	if len(ids) == 0 {
-		return nil
+	if err := tx.insertItemRows(ctx, soqID, rows); err != nil {
+		return err
 	}
-	var imp any
-	if importID != "" {
-		imp = importID
-		// Backstop for imports: the other writers check totals with the field to blame
-		// before they get here; an import's rows are checked again so that none can take
-		// a total past the money range, whatever the import's own row checks did.
-		lines := make([]soq.Line, len(ids))
-		for i := range ids {
-			q, err := soq.ParseQuantity(qty[i])
-			if err != nil {
-				return fmt.Errorf("import row quantity %q: %w", qty[i], err)
-			}
-			lines[i] = soq.Line{Key: refs[i], Section: secs[i], Quantity: q, Rate: rates[i]}
-		}
-		if err := tx.CheckSOQTotals(ctx, soqID, SOQChange{Lines: lines}); err != nil {
-			return err
-		}
-	}
-	_, err := tx.q.exec(ctx, `INSERT INTO soq_items (id, soq_id, section_id, reference, description, unit, quantity, rate, item_type, category_id, position, import_id)
-SELECT x.id, $1, x.sec, x.ref, x.descr, x.unit, x.qty::numeric, x.rate, x.typ, NULLIF(x.cat, 0), x.pos, $12
-FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::bigint[], $11::int[])
-	AS x(id, sec, ref, descr, unit, qty, rate, typ, cat, pos)`,
-		soqID, pq.Array(ids), pq.Array(secs), pq.Array(refs), pq.Array(descs), pq.Array(units), pq.Array(qty), pq.Array(rates),
-		pq.Array(types), pq.Array(cats), pq.Array(pos), imp)
-	if c, ok := uniqueViolation(err); ok && c == "soq_items_reference_key" {
-		return ErrReferenceTaken
-	}
-	if err != nil {
-		return fmt.Errorf("insert items: %w", err)
-	}
-	if len(lItems) > 0 {
-		// Only units of this SOQ's project may be linked; others are silently not found.
-		res, err := tx.q.exec(ctx, `INSERT INTO soq_item_units (item_id, unit_id)
-SELECT x.item, x.unit FROM unnest($1::uuid[], $2::uuid[]) AS x(item, unit) JOIN units u ON u.id = x.unit AND u.project_id = $3
-ON CONFLICT DO NOTHING`, pq.Array(lItems), pq.Array(lUnits), projectID)
-		if err != nil {
-			return fmt.Errorf("link units: %w", err)
-		}
-		if n, _ := res.RowsAffected(); int(n) != len(lItems) {
-			return ErrUnknownUnit
-		}
+	if err := tx.linkUnits(ctx, projectID, lItems, lUnits); err != nil {
+		return err
 	}
 	return tx.touchSOQ(ctx, soqID)
 }
@@ -475,146 +432,8 @@ func (s *Store) SOQItem(ctx context.Context, soqID, itemID string) (Item, error)
 WHERE i.soq_id = $1 AND i.id = $2`, soqID, itemID); err != nil {
 		return Item{}, err
 	}
-	it.Amount = soq.AmountOrMax(it.Quantity, it.Rate)
+	it.Amount = capAmount(it.Amount)
 	return it, nil
-}
-
-// PatchItem is a field-level edit (an inline cell save, PATCH): under the SOQ's lock it
-// re-reads the item, lets apply change the fields the caller sent, re-checks the whole
-// item by its rules and the SOQ's totals, and writes back only the columns that changed.
-// Concurrent edits of different fields of one item therefore all survive. apply returns
-// messages by field to refuse the edit (*ItemRefused). A deleted item is ErrNotFound; an
-// issued SOQ is ErrSOQIssued. The blame for a total overflow falls on "rate", or on
-// "quantity" when only the quantity changed.
-func (s *Store) PatchItem(ctx context.Context, soqID, itemID string, apply func(it *Item) field.Errors) (Item, error) {
-	if !validUUID(itemID) {
-		return Item{}, ErrNotFound
-	}
-	var out Item
-	err := s.WithTx(ctx, func(tx *Tx) error {
-		l, err := tx.lockSOQ(ctx, soqID)
-		if err != nil {
-			return err
-		}
-		if l.Status == "issued" {
-			return ErrSOQIssued
-		}
-		var cur Item
-		if err := tx.q.get(ctx, &cur, `SELECT `+itemColumns+` FROM soq_items i LEFT JOIN categories c ON c.id = i.category_id
-WHERE i.soq_id = $1 AND i.id = $2 FOR UPDATE OF i`, soqID, itemID); err != nil {
-			return err
-		}
-		next := cur
-		if errs := apply(&next); len(errs) > 0 {
-			return &ItemRefused{Fields: errs}
-		}
-		checked := soq.Item{Reference: next.Reference, Description: next.Description, Unit: next.Unit, Quantity: next.Quantity, Rate: next.Rate, Type: next.Type}
-		if errs := checked.Check(); len(errs) > 0 {
-			return &ItemRefused{Fields: errs}
-		}
-		next.Reference, next.Description, next.Unit = checked.Reference, checked.Description, checked.Unit
-		if !next.CategoryID.Valid {
-			next.CategoryID.Int64 = 0
-		}
-		var sets []string
-		var args []any
-		col := func(name, cast string, v any) {
-			args = append(args, v)
-			sets = append(sets, fmt.Sprintf("%s = $%d%s", name, len(args)+2, cast))
-		}
-		if next.Reference != cur.Reference {
-			col("reference", "", next.Reference)
-		}
-		if next.Description != cur.Description {
-			col("description", "", next.Description)
-		}
-		if next.Unit != cur.Unit {
-			col("unit", "", next.Unit)
-		}
-		if next.Quantity != cur.Quantity {
-			col("quantity", "::numeric", next.Quantity.Fixed())
-		}
-		if next.Rate != cur.Rate {
-			col("rate", "", next.Rate)
-		}
-		if next.Type != cur.Type {
-			col("item_type", "", string(next.Type))
-		}
-		if next.CategoryID.Valid != cur.CategoryID.Valid || next.CategoryID.Int64 != cur.CategoryID.Int64 {
-			col("category_id", "", sql.NullInt64{Int64: next.CategoryID.Int64, Valid: next.CategoryID.Valid})
-		}
-		next.Amount = soq.AmountOrMax(next.Quantity, next.Rate)
-		out = next
-		if len(sets) == 0 {
-			return nil // nothing changed: nothing to write
-		}
-		if next.Quantity != cur.Quantity || next.Rate != cur.Rate {
-			blame := "rate"
-			if next.Rate == cur.Rate {
-				blame = "quantity"
-			}
-			if err := tx.CheckSOQTotals(ctx, soqID, SOQChange{Replaced: []string{itemID},
-				Lines: []soq.Line{{Key: blame, Section: cur.SectionID, Quantity: next.Quantity, Rate: next.Rate}}}); err != nil {
-				return err
-			}
-		}
-		_, err = tx.q.exec(ctx, `UPDATE soq_items SET `+strings.Join(sets, ", ")+`, updated_at = now() WHERE soq_id = $1 AND id = $2`,
-			append([]any{soqID, itemID}, args...)...)
-		if c, ok := uniqueViolation(err); ok && c == "soq_items_reference_key" {
-			return ErrReferenceTaken
-		}
-		if err != nil {
-			return err
-		}
-		if !next.CategoryID.Valid {
-			out.CategoryName = sql.NullString{}
-		} else if next.CategoryID != cur.CategoryID {
-			if err := tx.q.get(ctx, &out.CategoryName, `SELECT name FROM categories WHERE id = $1`, next.CategoryID.Int64); err != nil {
-				return err
-			}
-		}
-		return tx.touchSOQ(ctx, soqID)
-	})
-	return out, err
-}
-
-// AddItem appends an item to a section. The SOQ's lock makes concurrent adds take turns,
-// so each gets its own position.
-func (s *Store) AddItem(ctx context.Context, soqID, projectID, sectionID string, it NewItem) (string, error) {
-	if !validUUID(sectionID) {
-		return "", ErrNotFound
-	}
-	id := newUUID()
-	err := s.WithTx(ctx, func(tx *Tx) error {
-		l, err := tx.lockSOQ(ctx, soqID)
-		if err != nil {
-			return err
-		}
-		if l.Status == "issued" {
-			return ErrSOQIssued
-		}
-		var ok bool
-		if err := tx.q.get(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM soq_sections WHERE soq_id = $1 AND id = $2)`, soqID, sectionID); err != nil {
-			return err
-		}
-		if !ok {
-			return ErrNotFound
-		}
-		if err := tx.CheckSOQTotals(ctx, soqID, SOQChange{Lines: []soq.Line{{Key: "rate", Section: sectionID, Quantity: it.Quantity, Rate: it.Rate}}}); err != nil {
-			return err
-		}
-		var pos int64
-		if err := tx.q.get(ctx, &pos, `SELECT COALESCE(max(position), 0) + 1 FROM soq_items WHERE soq_id = $1`, soqID); err != nil {
-			return err
-		}
-		var lItems, lUnits []string
-		for _, u := range it.UnitIDs {
-			lItems, lUnits = append(lItems, id), append(lUnits, u)
-		}
-		return tx.insertItems(ctx, soqID, projectID, "", []string{id}, []string{sectionID}, []string{it.Reference}, []string{it.Description},
-			[]string{it.Unit}, []string{it.Quantity.Fixed()}, []string{string(it.Type)}, []int64{it.Rate}, []int64{it.CategoryID}, []int64{pos}, lItems, lUnits)
-	})
-	return id, err
 }
 
 // DeleteItem removes an item.
@@ -734,7 +553,18 @@ ORDER BY position `+order+` LIMIT 1 FOR UPDATE`, scope, pos)
 	return err
 }
 
-// SetSOQStatus changes draft/issued.
-func (s *Store) SetSOQStatus(ctx context.Context, id, status string) error {
-	return s.q.execOne(ctx, `UPDATE soqs SET status = $2, version = version + 1, updated_at = now() WHERE id = $1`, id, status)
+// ErrStatusChanged is returned by SetSOQStatus when the SOQ's status is no longer the one
+// the transition was decided from (someone else issued or reopened it meanwhile).
+var ErrStatusChanged = errors.New("the SOQ's status changed meanwhile")
+
+// SetSOQStatus stores the status a soq.Status transition (Issue or Reopen) decided, if
+// the SOQ is still in the status it was decided from.
+func (s *Store) SetSOQStatus(ctx context.Context, id string, from, to soq.Status) error {
+	err := s.q.execOne(ctx, `UPDATE soqs SET status = $3, version = version + 1, updated_at = now() WHERE id = $1 AND status = $2`, id, from, to)
+	if errors.Is(err, ErrNotFound) {
+		if _, herr := s.SOQHeader(ctx, id); herr == nil {
+			return ErrStatusChanged
+		}
+	}
+	return err
 }

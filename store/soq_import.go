@@ -8,21 +8,12 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/lib/pq"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/14build/14build/soq"
-)
-
-// Import statuses.
-const (
-	ImportUploaded = "uploaded"
-	ImportQueued   = "queued"
-	ImportRunning  = "running"
-	ImportDone     = "done"
-	ImportFailed   = "failed"
 )
 
 // Import modes.
@@ -34,37 +25,34 @@ const (
 // ErrSOQIssued is returned when an import meets an SOQ that was issued meanwhile.
 var ErrSOQIssued = errors.New("the SOQ is issued")
 
-// ImportRefusal is one refused row: its number as the spreadsheet numbers it, and why.
-type ImportRefusal struct {
-	Row    int    `json:"row"`
-	Reason string `json:"reason"`
-}
+// ImportRefusal is one refused row (soq.ImportRefusal).
+type ImportRefusal = soq.ImportRefusal
 
 // SOQImport is an uploaded spreadsheet and what became of it. Content is loaded only by
 // ImportContent.
 type SOQImport struct {
-	ID            string         `db:"id"`
-	SOQID         string         `db:"soq_id"`
-	ProjectID     string         `db:"project_id"`
-	Filename      string         `db:"filename"`
-	Format        string         `db:"format"`
-	SizeBytes     int            `db:"size_bytes"`
-	Sheet         string         `db:"sheet"`
-	MappingJSON   []byte         `db:"mapping"`
-	Mode          string         `db:"mode"`
-	Status        string         `db:"status"`
-	TotalRows     int            `db:"total_rows"`
-	ProcessedRows int            `db:"processed_rows"`
-	ImportedRows  int            `db:"imported_rows"`
-	SkippedRows   int            `db:"skipped_rows"`
-	RefusedRows   int            `db:"refused_rows"`
-	Error         string         `db:"error"`
-	RiverJobID    sql.NullInt64  `db:"river_job_id"`
-	CreatedBy     sql.NullString `db:"created_by"`
-	CreatedAt     time.Time      `db:"created_at"`
-	UpdatedAt     time.Time      `db:"updated_at"`
-	StartedAt     sql.NullTime   `db:"started_at"`
-	FinishedAt    sql.NullTime   `db:"finished_at"`
+	ID            string           `db:"id"`
+	SOQID         string           `db:"soq_id"`
+	ProjectID     string           `db:"project_id"`
+	Filename      string           `db:"filename"`
+	Format        string           `db:"format"`
+	SizeBytes     int              `db:"size_bytes"`
+	Sheet         string           `db:"sheet"`
+	MappingJSON   []byte           `db:"mapping"`
+	Mode          string           `db:"mode"`
+	Status        soq.ImportStatus `db:"status"`
+	TotalRows     int              `db:"total_rows"`
+	ProcessedRows int              `db:"processed_rows"`
+	ImportedRows  int              `db:"imported_rows"`
+	SkippedRows   int              `db:"skipped_rows"`
+	RefusedRows   int              `db:"refused_rows"`
+	Error         string           `db:"error"`
+	RiverJobID    sql.NullInt64    `db:"river_job_id"`
+	CreatedBy     sql.NullString   `db:"created_by"`
+	CreatedAt     time.Time        `db:"created_at"`
+	UpdatedAt     time.Time        `db:"updated_at"`
+	StartedAt     sql.NullTime     `db:"started_at"`
+	FinishedAt    sql.NullTime     `db:"finished_at"`
 	// The River job's state and attempt (empty and 0 before the import is queued).
 	JobState       string `db:"job_state"`
 	JobAttempt     int    `db:"job_attempt"`
@@ -73,7 +61,7 @@ type SOQImport struct {
 }
 
 // Finished reports whether the import has reached its end (done or failed).
-func (i SOQImport) Finished() bool { return i.Status == ImportDone || i.Status == ImportFailed }
+func (i SOQImport) Finished() bool { return i.Status.Finished() }
 
 // Retrying reports whether an earlier attempt of the import was interrupted (its worker
 // died or timed out, or an error ended it) and the import is waiting for, or running, a
@@ -213,63 +201,61 @@ func (s *Store) QueueImport(ctx context.Context, id, userID string, perUser int,
 	if err != nil {
 		return false, err
 	}
-	sqltx, err := s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return false, fmt.Errorf("begin: %w", err)
-	}
-	s.queries.Add(1)
-	defer func() {
-		if err != nil || !queued {
-			_ = sqltx.Rollback()
+	err = s.WithTx(ctx, func(tx *Tx) error {
+		q := tx.q
+		if userID != "" && perUser > 0 {
+			if _, err := q.exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('soq_import_user:' || $1::text, 0))`, userID); err != nil {
+				return err
+			}
+			var running int
+			if err := q.get(ctx, &running, `SELECT count(*) FROM soq_imports i JOIN river_job j ON j.id = i.river_job_id
+WHERE i.queued_by = $1::uuid AND i.status IN ($2, $3) AND j.state NOT IN ($4, $5, $6)`, userID, soq.ImportQueued, soq.ImportRunning,
+				rivertype.JobStateCompleted, rivertype.JobStateCancelled, rivertype.JobStateDiscarded); err != nil {
+				return err
+			}
+			if running >= perUser {
+				return &TooManyImportsError{Running: running, Limit: perUser}
+			}
 		}
-	}()
-	q := &counted{ext: sqltx, n: s.queries}
-	if userID != "" && perUser > 0 {
-		if _, err = q.exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('soq_import_user:' || $1::text, 0))`, userID); err != nil {
-			return false, err
+		var status soq.ImportStatus
+		if err := q.get(ctx, &status, `SELECT status FROM soq_imports WHERE id = $1 FOR UPDATE`, id); err != nil {
+			return err
 		}
-		var running int
-		if err = q.get(ctx, &running, `SELECT count(*) FROM soq_imports i JOIN river_job j ON j.id = i.river_job_id
-WHERE i.queued_by = $1::uuid AND i.status IN ('queued', 'running') AND j.state NOT IN ('completed', 'cancelled', 'discarded')`, userID); err != nil {
-			return false, err
+		next, terr := status.Queue()
+		if terr != nil {
+			return nil // started already: a second click of Start enqueues nothing
 		}
-		if running >= perUser {
-			return false, &TooManyImportsError{Running: running, Limit: perUser}
+		sqltx, err := tx.sqlTx()
+		if err != nil {
+			return err
 		}
-	}
-	var status string
-	if err = q.get(ctx, &status, `SELECT status FROM soq_imports WHERE id = $1 FOR UPDATE`, id); err != nil {
-		return false, err
-	}
-	if status != ImportUploaded {
-		return false, nil
-	}
-	jobID, err := enqueue(sqltx.Tx)
-	if err != nil {
-		return false, fmt.Errorf("enqueue: %w", err)
-	}
-	s.queries.Add(1)
-	if err = q.execOne(ctx, `UPDATE soq_imports SET sheet = $2, mapping = $3, mode = $4, status = 'queued', river_job_id = $5,
-	queued_by = NULLIF($6, '')::uuid, updated_at = now() WHERE id = $1`, id, sheet, m, mode, jobID, userID); err != nil {
-		return false, err
-	}
-	if err = sqltx.Commit(); err != nil {
-		return false, fmt.Errorf("commit: %w", err)
-	}
-	s.queries.Add(1)
-	return true, nil
+		jobID, err := enqueue(sqltx)
+		if err != nil {
+			return fmt.Errorf("enqueue: %w", err)
+		}
+		q.n.Add(1)
+		if err := q.execOne(ctx, `UPDATE soq_imports SET sheet = $2, mapping = $3, mode = $4, status = $7, river_job_id = $5,
+	queued_by = NULLIF($6, '')::uuid, updated_at = now() WHERE id = $1`, id, sheet, m, mode, jobID, userID, next); err != nil {
+			return err
+		}
+		queued = true
+		return nil
+	})
+	return queued && err == nil, err
 }
 
 // JobHeartbeat marks a running River job as alive now: River's rescuer takes a job whose
 // attempted_at is older than its timeout for one whose worker died.
 func (s *Store) JobHeartbeat(ctx context.Context, jobID int64) error {
-	_, err := s.q.exec(ctx, `UPDATE river_job SET attempted_at = now() WHERE id = $1 AND state = 'running'`, jobID)
+	_, err := s.q.exec(ctx, `UPDATE river_job SET attempted_at = now() WHERE id = $1 AND state = $2`, jobID, rivertype.JobStateRunning)
 	return err
 }
 
-// StartImportRun marks an import running and clears the previous run's figures.
+// StartImportRun marks an import running (soq.ImportStatus.Start, checked by the caller)
+// and clears the previous run's figures.
 func (s *Store) StartImportRun(ctx context.Context, id string) error {
-	return s.q.execOne(ctx, `UPDATE soq_imports SET status = 'running', processed_rows = 0, error = '', started_at = now(), finished_at = NULL, updated_at = now() WHERE id = $1`, id)
+	return s.q.execOne(ctx, `UPDATE soq_imports SET status = $2, processed_rows = 0, error = '', started_at = now(), finished_at = NULL, updated_at = now() WHERE id = $1`,
+		id, soq.ImportRunning)
 }
 
 // ImportProgress records how many rows are read (total) and checked (processed).
@@ -278,29 +264,28 @@ func (s *Store) ImportProgress(ctx context.Context, id string, total, processed 
 	return err
 }
 
-// FailImport ends an import with a message for people; nothing is written.
+// FailImport ends an import with a message for people; nothing is written. Only an
+// import that has not finished fails (soq.ImportStatus.Fail): a finished one is left as
+// it is, so a late failure of a retried job never overwrites a recorded outcome.
 func (s *Store) FailImport(ctx context.Context, id, message string) error {
-	_, err := s.q.exec(ctx, `UPDATE soq_imports SET status = 'failed', error = $2, imported_rows = 0, finished_at = now(), updated_at = now() WHERE id = $1`, id, message)
+	_, err := s.q.exec(ctx, `UPDATE soq_imports SET status = $3, error = $2, imported_rows = 0, finished_at = now(), updated_at = now()
+WHERE id = $1 AND status NOT IN ($4, $3)`, id, message, soq.ImportFailed, soq.ImportDone)
 	return err
 }
 
-// RetryImport puts an import back in the queue after a failed attempt, with a message.
+// RetryImport puts an import back in the queue after a failed attempt, with a message
+// (soq.ImportStatus.Retry: only a queued or running import goes back in the queue).
 func (s *Store) RetryImport(ctx context.Context, id, message string) error {
-	_, err := s.q.exec(ctx, `UPDATE soq_imports SET status = 'queued', error = $2, updated_at = now() WHERE id = $1`, id, message)
+	_, err := s.q.exec(ctx, `UPDATE soq_imports SET status = $3, error = $2, updated_at = now() WHERE id = $1 AND status IN ($3, $4)`,
+		id, message, soq.ImportQueued, soq.ImportRunning)
 	return err
 }
 
-// ImportLine is one checked row of a spreadsheet, ready to be written.
-type ImportLine struct {
-	Row          int
-	SectionCode  string
-	SectionTitle string
-	Item         soq.Item
-	CategoryID   int64
-}
+// ImportLine is one checked row of a spreadsheet, ready to be written (soq.ImportLine).
+type ImportLine = soq.ImportLine
 
-// ImportSection is a section named in the file (created when missing).
-type ImportSection struct{ Code, Title string }
+// ImportSection is a section named in the file, created when missing (soq.ImportSection).
+type ImportSection = soq.ImportSection
 
 // ImportPlan is what an import run decided from the file.
 type ImportPlan struct {
@@ -327,11 +312,13 @@ func (s *Store) ApplyImport(ctx context.Context, p ImportPlan) (ImportOutcome, e
 	var out ImportOutcome
 	err := s.WithTx(ctx, func(tx *Tx) error {
 		out = ImportOutcome{}
-		var status string
-		if err := tx.q.get(ctx, &status, `SELECT status FROM soqs WHERE id = $1 FOR UPDATE`, p.SOQID); err != nil {
+		// Locks the SOQ for the run and bumps its version: every write of items does, so
+		// that a cell save's compare-and-set sees that the items changed (soq_write.go).
+		var status soq.Status
+		if err := tx.q.get(ctx, &status, `UPDATE soqs SET version = version + 1, updated_at = now() WHERE id = $1 RETURNING status`, p.SOQID); err != nil {
 			return err
 		}
-		if status == "issued" {
+		if !status.Editable() {
 			return ErrSOQIssued
 		}
 		if _, err := tx.q.exec(ctx, `DELETE FROM soq_items WHERE soq_id = $1 AND import_id = $2`, p.SOQID, p.ImportID); err != nil {
@@ -339,7 +326,7 @@ func (s *Store) ApplyImport(ctx context.Context, p ImportPlan) (ImportOutcome, e
 		}
 		refs := make([]string, len(p.Lines))
 		for i, l := range p.Lines {
-			refs[i] = strings.ToLower(l.Item.Reference)
+			refs[i] = soq.RefKey(l.Item.Reference)
 		}
 		var taken []string
 		if len(refs) > 0 {
@@ -354,7 +341,7 @@ func (s *Store) ApplyImport(ctx context.Context, p ImportPlan) (ImportOutcome, e
 		refused := append([]ImportRefusal(nil), p.Refused...)
 		lines := make([]ImportLine, 0, len(p.Lines))
 		for _, l := range p.Lines {
-			if isTaken[strings.ToLower(l.Item.Reference)] {
+			if isTaken[soq.RefKey(l.Item.Reference)] {
 				refused = append(refused, ImportRefusal{Row: l.Row, Reason: fmt.Sprintf("reference %s is already used in this SOQ", l.Item.Reference)})
 				continue
 			}
@@ -386,9 +373,9 @@ func (s *Store) ApplyImport(ctx context.Context, p ImportPlan) (ImportOutcome, e
 		if err != nil {
 			return err
 		}
-		return tx.q.execOne(ctx, `UPDATE soq_imports SET status = 'done', error = '', total_rows = $2, processed_rows = $2, skipped_rows = $3,
+		return tx.q.execOne(ctx, `UPDATE soq_imports SET status = $7, error = '', total_rows = $2, processed_rows = $2, skipped_rows = $3,
 	imported_rows = $4, refused_rows = $5, refused = $6, finished_at = now(), updated_at = now() WHERE id = $1`,
-			p.ImportID, p.Total, p.Skipped, out.Imported, len(refused), rj)
+			p.ImportID, p.Total, p.Skipped, out.Imported, len(refused), rj, soq.ImportDone)
 	})
 	return out, err
 }
@@ -413,9 +400,9 @@ func (tx *Tx) fitImportTotals(ctx context.Context, soqID string, lines []ImportL
 	ch := SOQChange{Lines: make([]soq.Line, len(lines))}
 	for i, l := range lines {
 		// A section the import creates has no id yet: its code keys its total.
-		sec, ok := byCode[strings.ToLower(l.SectionCode)]
+		sec, ok := byCode[soq.RefKey(l.SectionCode)]
 		if !ok {
-			sec = "new:" + strings.ToLower(l.SectionCode)
+			sec = "new:" + soq.RefKey(l.SectionCode)
 		}
 		ch.Lines[i] = soq.Line{Key: strconv.Itoa(i), Section: sec, Quantity: l.Item.Quantity, Rate: l.Item.Rate}
 	}
@@ -463,7 +450,7 @@ func (tx *Tx) writeImport(ctx context.Context, p ImportPlan, lines []ImportLine)
 	var sIDs, sCodes, sTitles []string
 	var sPos []int64
 	for _, s := range p.Sections {
-		k := strings.ToLower(s.Code)
+		k := soq.RefKey(s.Code)
 		if _, ok := byCode[k]; ok {
 			continue
 		}
@@ -480,18 +467,28 @@ SELECT x.id, $1, x.code, x.title, x.pos FROM unnest($2::uuid[], $3::text[], $4::
 			return 0, fmt.Errorf("insert sections: %w", err)
 		}
 	}
-	n := len(lines)
-	ids, secIDs, refs, descs, units, qty, types := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	rates, cats, ipos := make([]int64, n), make([]int64, n), make([]int64, n)
+	rows := make([]itemRow, len(lines))
+	check := make([]soq.Line, len(lines))
 	for i, l := range lines {
-		sid, ok := byCode[strings.ToLower(l.SectionCode)]
+		sid, ok := byCode[soq.RefKey(l.SectionCode)]
 		if !ok {
 			return 0, fmt.Errorf("row %d: section %q not in the plan", l.Row, l.SectionCode)
 		}
-		ids[i], secIDs[i], refs[i], descs[i], units[i] = newUUID(), sid, l.Item.Reference, l.Item.Description, l.Item.Unit
-		qty[i], types[i], rates[i], cats[i], ipos[i] = l.Item.Quantity.Fixed(), string(l.Item.Type), l.Item.Rate, l.CategoryID, pos.Item+int64(i+1)
+		r, err := newItemRow(newUUID(), sid, l.Item, l.CategoryID, pos.Item+int64(i+1))
+		if err != nil {
+			return 0, fmt.Errorf("row %d: %w", l.Row, err)
+		}
+		r.ImportID = &p.ImportID
+		rows[i] = r
+		check[i] = soq.Line{Key: l.Item.Reference, Section: sid, Quantity: l.Item.Quantity, Rate: l.Item.Rate}
 	}
-	if err := tx.insertItems(ctx, p.SOQID, p.ProjectID, p.ImportID, ids, secIDs, refs, descs, units, qty, types, rates, cats, ipos, nil, nil); err != nil {
+	// Backstop: the rows were fitted to the totals above; checking them again against
+	// what is stored means no total past the money range is ever written, whatever the
+	// import's own row checks did.
+	if err := tx.CheckSOQTotals(ctx, p.SOQID, SOQChange{Lines: check}); err != nil {
+		return 0, err
+	}
+	if err := tx.copyItemRows(ctx, p.SOQID, rows); err != nil {
 		return 0, err
 	}
 	return len(sIDs), nil
@@ -511,7 +508,7 @@ type JobRow struct {
 	SOQID       sql.NullString `db:"soq_id"`
 	SOQTitle    sql.NullString `db:"soq_title"`
 	Filename    sql.NullString `db:"filename"`
-	Status      sql.NullString `db:"status"`
+	Status      sql.NullString `db:"status"` // the import's soq.ImportStatus (ImportStatus)
 	Total       sql.NullInt64  `db:"total_rows"`
 	Processed   sql.NullInt64  `db:"processed_rows"`
 	Imported    sql.NullInt64  `db:"imported_rows"`
@@ -536,3 +533,6 @@ FROM river_job j LEFT JOIN soq_imports i ON i.river_job_id = j.id LEFT JOIN soqs
 WHERE `+where+` ORDER BY j.created_at DESC, j.id DESC LIMIT $2 OFFSET $3`, projectID, limit, offset)
 	return out, total, err
 }
+
+// ImportStatus is the status of the import the job runs ("" when it runs none).
+func (j JobRow) ImportStatus() soq.ImportStatus { return soq.ImportStatus(j.Status.String) }

@@ -12,21 +12,21 @@ type SOQTotals struct {
 	Total    int64
 }
 
-// SOQTotals sums an SOQ's amounts (computed by package soq) per section and overall, in
-// one query that reads only quantities and rates: what an inline edit needs to refresh.
+// SOQTotals sums an SOQ's stored amounts per section and overall, in one query: what an
+// inline edit needs to refresh.
 func (s *Store) SOQTotals(ctx context.Context, soqID string) (SOQTotals, error) {
 	t := SOQTotals{Sections: map[string]int64{}}
 	var rows []struct {
-		SectionID string       `db:"section_id"`
-		Quantity  soq.Quantity `db:"quantity"`
-		Rate      int64        `db:"rate"`
+		SectionID string `db:"section_id"`
+		Total     int64  `db:"total"`
 	}
-	if err := s.q.sel(ctx, &rows, `SELECT section_id, (quantity * 1000)::bigint AS quantity, rate FROM soq_items WHERE soq_id = $1`, soqID); err != nil {
+	if err := s.q.sel(ctx, &rows, `SELECT section_id, LEAST(sum(amount), $2)::bigint AS total FROM soq_items WHERE soq_id = $1 GROUP BY section_id`,
+		soqID, overLimit); err != nil {
 		return t, err
 	}
 	lines := make([]soq.Line, len(rows))
 	for i, r := range rows {
-		lines[i] = soq.Line{Section: r.SectionID, Quantity: r.Quantity, Rate: r.Rate}
+		lines[i] = soq.Line{Section: r.SectionID, Quantity: 1000, Rate: r.Total}
 	}
 	// Reads never fail on out-of-range values: they are capped (see soq.Tally).
 	tl := soq.Tally(lines)
@@ -56,7 +56,7 @@ WHERE i.soq_id = $1 AND i.section_id = $2 ORDER BY i.position, i.id`, soqID, sec
 		if matched <= offset || len(items) == limit {
 			continue
 		}
-		it.Amount = soq.AmountOrMax(it.Quantity, it.Rate)
+		it.Amount = capAmount(it.Amount)
 		items = append(items, it)
 	}
 	return items, matched, nil

@@ -1,0 +1,17 @@
+-- +goose Up
+-- Each item's amount (quantity × rate, rounded half-up to the minor unit) is stored when the
+-- item is written, computed in Go by soq.Amount — still the one place it is computed — so
+-- that totals are SQL sums and a cell save no longer reads every item of its SOQ.
+--
+-- Existing rows get the same value: round() on the exact numeric product rounds half away
+-- from zero, which is half-up for the non-negative quantities and rates the columns allow
+-- (store/soq_amount_test.go checks it against soq.Amount). Rows stored past the money range
+-- (before the totals check existed, or by hand) are capped one above money.MaxMinor (2^53),
+-- so that any total they are part of still reads as over the limit.
+ALTER TABLE soq_items ADD COLUMN amount bigint;
+UPDATE soq_items SET amount = LEAST(round(quantity * rate), 9007199254740993);
+ALTER TABLE soq_items ALTER COLUMN amount SET NOT NULL;
+ALTER TABLE soq_items ADD CONSTRAINT soq_items_amount_check CHECK (amount >= 0);
+
+-- +goose Down
+ALTER TABLE soq_items DROP COLUMN amount;
