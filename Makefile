@@ -5,7 +5,7 @@ SHELL := /bin/bash
 GO ?= go
 ADDR ?= :8080
 
-.PHONY: run build test generate css templ check-generated lint bench node_modules clean-db help
+.PHONY: run build test generate css templ check-generated check-tidy lint bench clean-db help
 
 help:
 	@echo "make run     - serve 14Build on $(ADDR) with demo data (starts PostgreSQL if DATABASE_URL is unset)"
@@ -21,14 +21,17 @@ run: build
 	  echo "Serving 14Build at http://localhost$(ADDR) (demo logins in README.md)" && \
 	  DATABASE_URL="$$url" ADDR="$(ADDR)" ./bin/14build -demo
 
-node_modules: package-lock.json
+# npm ci only when package-lock.json changed: npm writes node_modules/.package-lock.json on
+# every install, so it is the stamp (a phony node_modules reinstalled on every make test).
+node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
-	@touch node_modules
+	@touch $@
 
+# -log-level warn: templ logs every run's progress at info.
 templ:
-	$(GO) tool templ generate
+	$(GO) tool templ generate -log-level warn
 
-css: node_modules
+css: node_modules/.package-lock.json
 	npx tailwindcss -c tailwind.config.js -i static/src/app.css -o static/dist/app.css --minify 2>/dev/null
 	cp node_modules/htmx.org/dist/htmx.min.js static/dist/htmx.min.js
 
@@ -45,7 +48,12 @@ lint:
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-test: check-generated lint
+# go.mod and go.sum must be what go mod tidy makes them (requires marked indirect that are
+# not, modules no longer used).
+check-tidy:
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy and commit the result" >&2; exit 1; }
+
+test: check-tidy check-generated lint
 	@url="$${TEST_DATABASE_URL:-$${DATABASE_URL:-$$(scripts/pg.sh postgres)}}" && \
 	  TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 ./...
 
