@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -83,7 +84,7 @@ func New(st *store.Store, log *slog.Logger, cfg Config) (*Client, error) {
 		return nil, err
 	}
 	rc, err := river.NewClient(riverdatabasesql.New(st.DB().DB), &river.Config{
-		Logger: log,
+		Logger: slog.New(riverLog{log.Handler()}),
 		Queues: map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: cfg.Workers},
 			QueueImports:       {MaxWorkers: cfg.ImportWorkers},
@@ -131,3 +132,21 @@ func (c *Client) EnqueueImportTx(ctx context.Context, tx *sql.Tx, projectID, soq
 	}
 	return res.Job.ID, nil
 }
+
+// riverLog passes River's log records through, but its notice that database/sql has no
+// LISTEN ("entering poll only mode"), which it logs at info on every start and which is
+// how this client is meant to run (Config.PollInterval), goes at debug.
+type riverLog struct{ slog.Handler }
+
+func (h riverLog) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level == slog.LevelInfo && strings.Contains(r.Message, "poll only mode") {
+		if !h.Handler.Enabled(ctx, slog.LevelDebug) {
+			return nil
+		}
+		r.Level = slog.LevelDebug
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h riverLog) WithAttrs(as []slog.Attr) slog.Handler { return riverLog{h.Handler.WithAttrs(as)} }
+func (h riverLog) WithGroup(name string) slog.Handler    { return riverLog{h.Handler.WithGroup(name)} }
