@@ -59,13 +59,23 @@ type ProjectInput struct {
 // ErrCodeTaken is returned when the owner already has a project with that code.
 var ErrCodeTaken = errors.New("project code already used")
 
-const projectColumns = `p.id, p.name, p.code, p.address, p.status, p.budget_amount, p.currency, p.time_zone,
-	p.owner_id, o.name AS owner_name, o.email::text AS owner_email, oe.name AS owner_entity,
-	(SELECT count(*) FROM units un WHERE un.project_id = p.id) AS unit_count,
-	(SELECT count(*) FROM team_members m WHERE m.project_id = p.id) AS member_count,
-	p.created_at, p.updated_at`
+// ProjectScope is which projects a list covers. The caller decides it from the viewer's
+// rights; a scope with neither All nor a UserID covers nothing.
+type ProjectScope struct {
+	All    bool   // every project
+	UserID string // otherwise: the projects whose team this user is on
+}
 
-const projectFrom = ` FROM projects p JOIN users o ON o.id = p.owner_id JOIN entities oe ON oe.id = o.entity_id`
+// scopeUser is the scope as the list queries take it: NULL for every project, else the
+// user whose team a project must have.
+func (sc ProjectScope) scopeUser() *string {
+	if sc.All {
+		return nil
+	}
+	return &sc.UserID
+}
+
+func (sc ProjectScope) empty() bool { return !sc.All && sc.UserID == "" }
 
 // ProjectFilter narrows a project list.
 type ProjectFilter struct {
@@ -75,31 +85,37 @@ type ProjectFilter struct {
 	PerPage int
 }
 
-// ListProjects returns the projects the viewer may see (administrators: all; others: those
-// whose team they are on), one page of them, and the total.
-func (s *Store) ListProjects(ctx context.Context, viewer User, f ProjectFilter) ([]Project, int, error) {
-	if !authz.CanSeeProjects(viewer.Role) {
-		// Rights follow the current role: a bidder sees no project, whatever team rows remain.
+// listProjectsSQL is one page of the projects in a scope, last changed first, with their
+// owner, unit and member counts, and the total over all pages.
+// $1 scope (ProjectScope.scopeUser), $2 status (empty: any), $3 LIKE-escaped text in the
+// name, code or address (empty: any), $4 limit, $5 offset.
+const listProjectsSQL = `
+SELECT p.id, p.name, p.code, p.address, p.status, p.budget_amount, p.currency, p.time_zone,
+       p.owner_id, o.name AS owner_name, o.email::text AS owner_email, oe.name AS owner_entity,
+       (SELECT count(*) FROM units un WHERE un.project_id = p.id) AS unit_count,
+       (SELECT count(*) FROM team_members m WHERE m.project_id = p.id) AS member_count,
+       p.created_at, p.updated_at,
+       count(*) OVER () AS total
+FROM projects p
+JOIN users o ON o.id = p.owner_id
+JOIN entities oe ON oe.id = o.entity_id
+WHERE ($1::uuid IS NULL OR p.id IN (SELECT tm.project_id FROM team_members tm WHERE tm.user_id = $1))
+  AND ($2 = '' OR p.status = $2)
+  AND ($3 = '' OR p.name ILIKE '%' || $3 || '%' OR p.code ILIKE '%' || $3 || '%' OR p.address ILIKE '%' || $3 || '%')
+ORDER BY p.updated_at DESC, p.id
+LIMIT $4 OFFSET $5`
+
+// ListProjects returns one page of the projects in scope, with counts, and the total.
+func (s *Store) ListProjects(ctx context.Context, scope ProjectScope, f ProjectFilter) ([]Project, int, error) {
+	if scope.empty() {
 		return nil, 0, nil
 	}
 	var rows []struct {
 		Project
 		Total int `db:"total"`
 	}
-	// Administrators see every project; others reach theirs through team_members, so the
-	// plan starts from the user's memberships rather than from every project.
-	scope := ` WHERE true`
-	if viewer.Role != authz.RoleAdmin {
-		scope = ` JOIN team_members tm ON tm.project_id = p.id AND tm.user_id = $1 WHERE true`
-	}
-	q := `SELECT ` + projectColumns + `, count(*) OVER () AS total` + projectFrom + scope + `
-  AND ($2 = '' OR p.status = $2)
-  AND ($3 = '' OR p.name ILIKE '%' || $3 || '%' OR p.code ILIKE '%' || $3 || '%' OR p.address ILIKE '%' || $3 || '%')
-  AND $1::uuid IS NOT NULL -- always true; types $1 when the scope does not use it
-ORDER BY p.updated_at DESC, p.id
-LIMIT $4 OFFSET $5`
 	page, per := clampPage(f.Page, f.PerPage)
-	if err := s.q.sel(ctx, &rows, q, viewer.ID, f.Status, escapeLike(f.Query), per, (page-1)*per); err != nil {
+	if err := s.q.sel(ctx, &rows, listProjectsSQL, scope.scopeUser(), f.Status, escapeLike(f.Query), per, (page-1)*per); err != nil {
 		return nil, 0, err
 	}
 	ps := make([]Project, len(rows))
@@ -111,22 +127,84 @@ LIMIT $4 OFFSET $5`
 	return ps, total, nil
 }
 
-// ProjectStatusCounts counts the viewer's visible projects per status.
-func (s *Store) ProjectStatusCounts(ctx context.Context, viewer User) (map[string]int, error) {
-	if !authz.CanSeeProjects(viewer.Role) {
+// ProjectDetail is a project with its units (each with its floors) and its team.
+type ProjectDetail struct {
+	Project
+	Units []Unit
+	Team  []Member
+}
+
+// listProjectDetailsSQL is listProjectsSQL without the counts: the units and the team
+// come whole (their lengths are the counts). Same parameters.
+const listProjectDetailsSQL = `
+SELECT p.id, p.name, p.code, p.address, p.status, p.budget_amount, p.currency, p.time_zone,
+       p.owner_id, o.name AS owner_name, o.email::text AS owner_email, oe.name AS owner_entity,
+       p.created_at, p.updated_at,
+       count(*) OVER () AS total
+FROM projects p
+JOIN users o ON o.id = p.owner_id
+JOIN entities oe ON oe.id = o.entity_id
+WHERE ($1::uuid IS NULL OR p.id IN (SELECT tm.project_id FROM team_members tm WHERE tm.user_id = $1))
+  AND ($2 = '' OR p.status = $2)
+  AND ($3 = '' OR p.name ILIKE '%' || $3 || '%' OR p.code ILIKE '%' || $3 || '%' OR p.address ILIKE '%' || $3 || '%')
+ORDER BY p.updated_at DESC, p.id
+LIMIT $4 OFFSET $5`
+
+// ListProjectDetails is ListProjects with each project's units, floors and team, in four
+// queries whatever the page size: the page, then one batch per level (= ANY).
+func (s *Store) ListProjectDetails(ctx context.Context, scope ProjectScope, f ProjectFilter) ([]ProjectDetail, int, error) {
+	if scope.empty() {
+		return nil, 0, nil
+	}
+	var rows []struct {
+		Project
+		Total int `db:"total"`
+	}
+	page, per := clampPage(f.Page, f.PerPage)
+	if err := s.q.sel(ctx, &rows, listProjectDetailsSQL, scope.scopeUser(), f.Status, escapeLike(f.Query), per, (page-1)*per); err != nil {
+		return nil, 0, err
+	}
+	if len(rows) == 0 {
+		return nil, 0, nil
+	}
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	units, err := s.UnitsOf(ctx, ids)
+	if err != nil {
+		return nil, 0, err
+	}
+	teams, err := s.TeamMembers(ctx, ids)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]ProjectDetail, len(rows))
+	for i, r := range rows {
+		p := r.Project
+		p.UnitCount, p.MemberCount = len(units[p.ID]), len(teams[p.ID])
+		out[i] = ProjectDetail{Project: p, Units: units[p.ID], Team: teams[p.ID]}
+	}
+	return out, rows[0].Total, nil
+}
+
+// projectStatusCountsSQL counts the projects in a scope per status; $1 as in listProjectsSQL.
+const projectStatusCountsSQL = `
+SELECT p.status, count(*) AS n
+FROM projects p
+WHERE ($1::uuid IS NULL OR p.id IN (SELECT tm.project_id FROM team_members tm WHERE tm.user_id = $1))
+GROUP BY p.status`
+
+// ProjectStatusCounts counts the projects in scope per status.
+func (s *Store) ProjectStatusCounts(ctx context.Context, scope ProjectScope) (map[string]int, error) {
+	if scope.empty() {
 		return map[string]int{}, nil
 	}
 	var rows []struct {
 		Status string `db:"status"`
 		N      int    `db:"n"`
 	}
-	q := `SELECT p.status, count(*) AS n FROM projects p WHERE $1::uuid IS NOT NULL GROUP BY p.status`
-	if viewer.Role != authz.RoleAdmin {
-		q = `SELECT p.status, count(*) AS n FROM team_members tm JOIN projects p ON p.id = tm.project_id
-WHERE tm.user_id = $1 GROUP BY p.status`
-	}
-	err := s.q.sel(ctx, &rows, q, viewer.ID)
-	if err != nil {
+	if err := s.q.sel(ctx, &rows, projectStatusCountsSQL, scope.scopeUser()); err != nil {
 		return nil, err
 	}
 	out := make(map[string]int, len(rows))
@@ -135,6 +213,19 @@ WHERE tm.user_id = $1 GROUP BY p.status`
 	}
 	return out, nil
 }
+
+// projectForSQL is one project with its owner and counts, and whether user $2 is on its team.
+const projectForSQL = `
+SELECT p.id, p.name, p.code, p.address, p.status, p.budget_amount, p.currency, p.time_zone,
+       p.owner_id, o.name AS owner_name, o.email::text AS owner_email, oe.name AS owner_entity,
+       (SELECT count(*) FROM units un WHERE un.project_id = p.id) AS unit_count,
+       (SELECT count(*) FROM team_members m WHERE m.project_id = p.id) AS member_count,
+       p.created_at, p.updated_at,
+       EXISTS (SELECT 1 FROM team_members tm WHERE tm.project_id = p.id AND tm.user_id = $2) AS on_team
+FROM projects p
+JOIN users o ON o.id = p.owner_id
+JOIN entities oe ON oe.id = o.entity_id
+WHERE p.id = $1`
 
 // ProjectFor returns a project and what the user is in it. A project that does not exist
 // is ErrNotFound; one that exists but the user is not on is returned with an empty
@@ -147,9 +238,7 @@ func (s *Store) ProjectFor(ctx context.Context, id string, userID string) (Proje
 		Project
 		OnTeam bool `db:"on_team"`
 	}
-	err := s.q.get(ctx, &row, `SELECT `+projectColumns+`,
-	EXISTS (SELECT 1 FROM team_members tm WHERE tm.project_id = p.id AND tm.user_id = $2) AS on_team`+projectFrom+`
-WHERE p.id = $1`, id, userID)
+	err := s.q.get(ctx, &row, projectForSQL, id, userID)
 	if err != nil {
 		return Project{}, authz.Membership{}, err
 	}
@@ -184,7 +273,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
 		if err != nil {
 			return fmt.Errorf("insert project: %w", err)
 		}
-		_, err = tx.q.exec(ctx, `INSERT INTO team_members (project_id, user_id, role) VALUES ($1, $2, 'Project Owner')`, id, ownerID)
+		_, err = tx.q.exec(ctx, `INSERT INTO team_members (project_id, user_id, role) VALUES ($1, $2, $3)`, id, ownerID, authz.TeamOwner)
 		return err
 	})
 	if err != nil {
@@ -215,11 +304,24 @@ func (s *Store) DeleteProject(ctx context.Context, id string) error {
 
 // Member is a team member with their account.
 type Member struct {
-	ProjectID string    `db:"project_id"`
-	TeamRole  string    `db:"team_role"`
-	JoinedAt  time.Time `db:"joined_at"`
+	ProjectID string         `db:"project_id"`
+	TeamRole  authz.TeamRole `db:"team_role"`
+	JoinedAt  time.Time      `db:"joined_at"`
 	User
 }
+
+// teamMembersSQL is the teams of projects $1 (uuid[]) with each member's account: the
+// owner first, then by name.
+const teamMembersSQL = `
+SELECT tm.project_id, tm.role AS team_role, tm.joined_at,
+       u.id, u.name, u.email::text AS email, u.role, u.entity_id, e.name AS entity_name,
+       u.category_id, c.name AS category_name, u.active, u.created_at
+FROM team_members tm
+JOIN users u ON u.id = tm.user_id
+JOIN entities e ON e.id = u.entity_id
+LEFT JOIN categories c ON c.id = u.category_id
+WHERE tm.project_id = ANY($1)
+ORDER BY tm.project_id, tm.role DESC, u.name`
 
 // TeamMembers loads the teams of several projects in one query, keyed by project id.
 func (s *Store) TeamMembers(ctx context.Context, projectIDs []string) (map[string][]Member, error) {
@@ -228,10 +330,7 @@ func (s *Store) TeamMembers(ctx context.Context, projectIDs []string) (map[strin
 		return out, nil
 	}
 	var rows []Member
-	err := s.q.sel(ctx, &rows, `SELECT tm.project_id, tm.role AS team_role, tm.joined_at, `+userColumns+`
-FROM team_members tm JOIN users u ON u.id = tm.user_id JOIN entities e ON e.id = u.entity_id LEFT JOIN categories c ON c.id = u.category_id
-WHERE tm.project_id = ANY($1)
-ORDER BY tm.project_id, tm.role DESC, u.name`, pq.Array(projectIDs))
+	err := s.q.sel(ctx, &rows, teamMembersSQL, pq.Array(projectIDs))
 	if err != nil {
 		return nil, err
 	}
@@ -285,8 +384,8 @@ func (s *Store) TransferProject(ctx context.Context, projectID, newOwnerID strin
 		if err != nil {
 			return err
 		}
-		if _, err := tx.q.exec(ctx, `INSERT INTO team_members (project_id, user_id, role) VALUES ($1, $2, 'Project Owner')
-ON CONFLICT (project_id, user_id) DO UPDATE SET role = 'Project Owner'`, projectID, newOwnerID); err != nil {
+		if _, err := tx.q.exec(ctx, `INSERT INTO team_members (project_id, user_id, role) VALUES ($1, $2, $3)
+ON CONFLICT (project_id, user_id) DO UPDATE SET role = $3`, projectID, newOwnerID, authz.TeamOwner); err != nil {
 			return err
 		}
 		_, err = tx.q.exec(ctx, `DELETE FROM team_members WHERE project_id = $1 AND user_id = $2`, projectID, old)
@@ -298,6 +397,18 @@ ON CONFLICT (project_id, user_id) DO UPDATE SET role = 'Project Owner'`, project
 // OwnedProjects lists the projects a user owns (for the administrator's transfer form).
 func (s *Store) OwnedProjects(ctx context.Context, userID string) ([]Project, error) {
 	var ps []Project
-	err := s.q.sel(ctx, &ps, `SELECT `+projectColumns+projectFrom+` WHERE p.owner_id = $1 ORDER BY p.name, p.id`, userID)
+	err := s.q.sel(ctx, &ps, ownedProjectsSQL, userID)
 	return ps, err
 }
+
+const ownedProjectsSQL = `
+SELECT p.id, p.name, p.code, p.address, p.status, p.budget_amount, p.currency, p.time_zone,
+       p.owner_id, o.name AS owner_name, o.email::text AS owner_email, oe.name AS owner_entity,
+       (SELECT count(*) FROM units un WHERE un.project_id = p.id) AS unit_count,
+       (SELECT count(*) FROM team_members m WHERE m.project_id = p.id) AS member_count,
+       p.created_at, p.updated_at
+FROM projects p
+JOIN users o ON o.id = p.owner_id
+JOIN entities oe ON oe.id = o.entity_id
+WHERE p.owner_id = $1
+ORDER BY p.name, p.id`

@@ -2,31 +2,63 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"time"
+
+	"github.com/14build/14build/authz"
 )
 
-// SessionRow is one server-side session.
+// SessionRow is one server-side session, with its user's account.
 type SessionRow struct {
 	UserID    *string
+	User      *User // the account of UserID, read in the same query; nil without one
 	Data      map[string]any
 	ExpiresAt time.Time
 }
 
-// LoadSession returns a live session by the hash of its id.
+// loadSessionSQL reads a live session and its user's account in one statement: every
+// request that carries a cookie runs it, so it is one round trip, prepared once.
+const loadSessionSQL = `
+SELECT s.user_id, s.data, s.expires_at,
+       u.id AS u_id, u.name AS u_name, u.email::text AS u_email, u.role AS u_role,
+       u.entity_id AS u_entity_id, e.name AS u_entity_name,
+       u.category_id AS u_category_id, c.name AS u_category_name,
+       u.active AS u_active, u.created_at AS u_created_at
+FROM sessions s
+LEFT JOIN users u ON u.id = s.user_id
+LEFT JOIN entities e ON e.id = u.entity_id
+LEFT JOIN categories c ON c.id = u.category_id
+WHERE s.id_hash = $1 AND s.expires_at > now()`
+
+// LoadSession returns a live session by the hash of its id, with its user's account.
 func (s *Store) LoadSession(ctx context.Context, idHash []byte) (SessionRow, error) {
 	var row struct {
-		UserID    *string   `db:"user_id"`
-		Data      []byte    `db:"data"`
-		ExpiresAt time.Time `db:"expires_at"`
+		UserID       *string             `db:"user_id"`
+		Data         []byte              `db:"data"`
+		ExpiresAt    time.Time           `db:"expires_at"`
+		ID           sql.NullString      `db:"u_id"`
+		Name         sql.NullString      `db:"u_name"`
+		Email        sql.NullString      `db:"u_email"`
+		Role         sql.NullString      `db:"u_role"`
+		EntityID     sql.NullInt64       `db:"u_entity_id"`
+		EntityName   sql.NullString      `db:"u_entity_name"`
+		CategoryID   sql.NullInt64       `db:"u_category_id"`
+		CategoryName sql.NullString      `db:"u_category_name"`
+		Active       sql.NullBool        `db:"u_active"`
+		CreatedAt    sql.Null[time.Time] `db:"u_created_at"`
 	}
-	err := s.q.get(ctx, &row, `SELECT user_id, data, expires_at FROM sessions WHERE id_hash = $1 AND expires_at > now()`, idHash)
-	if err != nil {
+	if err := s.q.get(ctx, &row, loadSessionSQL, idHash); err != nil {
 		return SessionRow{}, err
 	}
 	out := SessionRow{UserID: row.UserID, ExpiresAt: row.ExpiresAt, Data: map[string]any{}}
 	if err := json.Unmarshal(row.Data, &out.Data); err != nil {
 		return SessionRow{}, err
+	}
+	if row.ID.Valid {
+		out.User = &User{ID: row.ID.String, Name: row.Name.String, Email: row.Email.String, Role: authz.Role(row.Role.String),
+			EntityID: row.EntityID.Int64, EntityName: row.EntityName.String, CategoryID: row.CategoryID, CategoryName: row.CategoryName,
+			Active: row.Active.Bool, CreatedAt: row.CreatedAt.V}
 	}
 	return out, nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/14build/14build/authz"
 )
 
 // ErrAlreadyMember is returned when the user is already on the team.
@@ -20,8 +22,8 @@ func (s *Store) AddMember(ctx context.Context, projectID, userID string) error {
 func addMember(ctx context.Context, q *counted, projectID, userID string) error {
 	// ON CONFLICT rather than catching the violation: inside a transaction an error would
 	// abort it.
-	res, err := q.exec(ctx, `INSERT INTO team_members (project_id, user_id, role) VALUES ($1, $2, 'In-House User')
-ON CONFLICT (project_id, user_id) DO NOTHING`, projectID, userID)
+	res, err := q.exec(ctx, `INSERT INTO team_members (project_id, user_id, role) VALUES ($1, $2, $3)
+ON CONFLICT (project_id, user_id) DO NOTHING`, projectID, userID, authz.TeamInHouse)
 	if err != nil {
 		return err
 	}
@@ -39,7 +41,7 @@ func (s *Store) RemoveMember(ctx context.Context, projectID, userID string) erro
 	if !validUUID(userID) {
 		return ErrNotFound
 	}
-	return s.q.execOne(ctx, `DELETE FROM team_members WHERE project_id = $1 AND user_id = $2 AND role <> 'Project Owner'`, projectID, userID)
+	return s.q.execOne(ctx, `DELETE FROM team_members WHERE project_id = $1 AND user_id = $2 AND role <> $3`, projectID, userID, authz.TeamOwner)
 }
 
 // Invitation is a pending (or accepted) invitation to join a project's team.
@@ -55,9 +57,43 @@ type Invitation struct {
 	AcceptedAt  *time.Time `db:"accepted_at"`
 }
 
-const invitationSelect = `SELECT i.id, i.project_id, p.name AS project_name, i.email::text AS email, i.token,
-	u.name AS invited_by_name, i.created_at, i.expires_at, i.accepted_at
-FROM invitations i JOIN projects p ON p.id = i.project_id JOIN users u ON u.id = i.invited_by`
+// The invitation queries: each reads invitations with their project's name and the name
+// of who invited.
+const (
+	invitationByIDSQL = `
+SELECT i.id, i.project_id, p.name AS project_name, i.email::text AS email, i.token,
+       u.name AS invited_by_name, i.created_at, i.expires_at, i.accepted_at
+FROM invitations i
+JOIN projects p ON p.id = i.project_id
+JOIN users u ON u.id = i.invited_by
+WHERE i.id = $1`
+
+	pendingInvitationsSQL = `
+SELECT i.id, i.project_id, p.name AS project_name, i.email::text AS email, i.token,
+       u.name AS invited_by_name, i.created_at, i.expires_at, i.accepted_at
+FROM invitations i
+JOIN projects p ON p.id = i.project_id
+JOIN users u ON u.id = i.invited_by
+WHERE i.project_id = $1 AND i.accepted_at IS NULL
+ORDER BY i.created_at DESC`
+
+	invitationByTokenSQL = `
+SELECT i.id, i.project_id, p.name AS project_name, i.email::text AS email, i.token,
+       u.name AS invited_by_name, i.created_at, i.expires_at, i.accepted_at
+FROM invitations i
+JOIN projects p ON p.id = i.project_id
+JOIN users u ON u.id = i.invited_by
+WHERE i.token = $1 AND i.accepted_at IS NULL AND i.expires_at > now()`
+
+	invitationsForSQL = `
+SELECT i.id, i.project_id, p.name AS project_name, i.email::text AS email, i.token,
+       u.name AS invited_by_name, i.created_at, i.expires_at, i.accepted_at
+FROM invitations i
+JOIN projects p ON p.id = i.project_id
+JOIN users u ON u.id = i.invited_by
+WHERE i.email = $1 AND i.accepted_at IS NULL AND i.expires_at > now()
+ORDER BY i.created_at DESC, i.id DESC`
+)
 
 // CreateInvitation records a pending invitation. The token is shown to the owner to pass on
 // until email delivery exists, so it is kept as is; it grants only joining this team.
@@ -72,21 +108,21 @@ VALUES ($1, $2, $3, $4, now() + $5 * interval '1 second') RETURNING id`, project
 		return Invitation{}, err
 	}
 	var inv Invitation
-	err = s.q.get(ctx, &inv, invitationSelect+` WHERE i.id = $1`, id)
+	err = s.q.get(ctx, &inv, invitationByIDSQL, id)
 	return inv, err
 }
 
 // PendingInvitations lists a project's unaccepted invitations, newest first.
 func (s *Store) PendingInvitations(ctx context.Context, projectID string) ([]Invitation, error) {
 	var invs []Invitation
-	err := s.q.sel(ctx, &invs, invitationSelect+` WHERE i.project_id = $1 AND i.accepted_at IS NULL ORDER BY i.created_at DESC`, projectID)
+	err := s.q.sel(ctx, &invs, pendingInvitationsSQL, projectID)
 	return invs, err
 }
 
 // InvitationByToken returns a pending, unexpired invitation.
 func (s *Store) InvitationByToken(ctx context.Context, token string) (Invitation, error) {
 	var inv Invitation
-	err := s.q.get(ctx, &inv, invitationSelect+` WHERE i.token = $1 AND i.accepted_at IS NULL AND i.expires_at > now()`, token)
+	err := s.q.get(ctx, &inv, invitationByTokenSQL, token)
 	return inv, err
 }
 
@@ -124,8 +160,7 @@ func (s *Store) AcceptInvitation(ctx context.Context, token, userID string) (str
 // invitee's own list: their dashboard, GET /api/me/invitations), newest first.
 func (s *Store) InvitationsFor(ctx context.Context, email string) ([]Invitation, error) {
 	var invs []Invitation
-	err := s.q.sel(ctx, &invs, invitationSelect+` WHERE i.email = $1 AND i.accepted_at IS NULL AND i.expires_at > now()
-ORDER BY i.created_at DESC, i.id DESC`, email)
+	err := s.q.sel(ctx, &invs, invitationsForSQL, email)
 	return invs, err
 }
 

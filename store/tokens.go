@@ -34,12 +34,22 @@ func (s *Store) DeleteAPIToken(ctx context.Context, userID string, id int64) err
 	return s.q.execOne(ctx, `DELETE FROM api_tokens WHERE user_id = $1 AND id = $2`, userID, id)
 }
 
+// userByTokenSQL notes a token's use and returns its active user's account.
+const userByTokenSQL = `
+WITH t AS (
+  UPDATE api_tokens SET last_used_at = now() WHERE token_hash = $1 RETURNING user_id
+)
+SELECT u.id, u.name, u.email::text AS email, u.role, u.entity_id, e.name AS entity_name,
+       u.category_id, c.name AS category_name, u.active, u.created_at
+FROM users u
+JOIN t ON t.user_id = u.id
+JOIN entities e ON e.id = u.entity_id
+LEFT JOIN categories c ON c.id = u.category_id
+WHERE u.active`
+
 // UserByToken resolves a bearer token's hash to its active user, noting the use.
 func (s *Store) UserByToken(ctx context.Context, hash []byte) (User, error) {
 	var u User
-	err := s.q.get(ctx, &u, `WITH t AS (
-  UPDATE api_tokens SET last_used_at = now() WHERE token_hash = $1 RETURNING user_id
-)
-SELECT `+userColumns+userFrom+` JOIN t ON t.user_id = u.id WHERE u.active`, hash)
+	err := s.q.get(ctx, &u, userByTokenSQL, hash)
 	return u, err
 }

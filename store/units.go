@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -39,18 +40,58 @@ type Floor struct {
 	FloorArea   units.Area `db:"floor_area"`
 }
 
-const unitColumns = `id, project_id, unit_number, unit_type, (total_floor_area * 100)::bigint AS total_area,
-	number_of_floors, number_of_rooms, number_of_bathrooms, created_by_ai, version, created_at, updated_at`
+// unitsSQL is a project's units in unit-number order. Areas are numeric square metres in
+// the table and hundredths (units.Area) here.
+const unitsSQL = `
+SELECT id, project_id, unit_number, unit_type, (total_floor_area * 100)::bigint AS total_area,
+       number_of_floors, number_of_rooms, number_of_bathrooms, created_by_ai, version, created_at, updated_at
+FROM units
+WHERE project_id = $1
+ORDER BY lower(unit_number), id`
 
 // Units lists a project's units with their floors: two queries, whatever the count.
 func (s *Store) Units(ctx context.Context, projectID string) ([]Unit, error) {
 	var us []Unit
-	if err := s.q.sel(ctx, &us, `SELECT `+unitColumns+` FROM units WHERE project_id = $1
-ORDER BY lower(unit_number), id`, projectID); err != nil {
+	if err := s.q.sel(ctx, &us, unitsSQL, projectID); err != nil {
 		return nil, err
 	}
 	return us, s.attachFloors(ctx, s.q, us)
 }
+
+// unitsOfSQL is the units of projects $1 (uuid[]), in each project's order.
+const unitsOfSQL = `
+SELECT id, project_id, unit_number, unit_type, (total_floor_area * 100)::bigint AS total_area,
+       number_of_floors, number_of_rooms, number_of_bathrooms, created_by_ai, version, created_at, updated_at
+FROM units
+WHERE project_id = ANY($1)
+ORDER BY project_id, lower(unit_number), id`
+
+// UnitsOf loads the units of several projects with their floors, keyed by project id: two
+// queries, whatever the number of projects or units.
+func (s *Store) UnitsOf(ctx context.Context, projectIDs []string) (map[string][]Unit, error) {
+	out := make(map[string][]Unit, len(projectIDs))
+	if len(projectIDs) == 0 {
+		return out, nil
+	}
+	var us []Unit
+	if err := s.q.sel(ctx, &us, unitsOfSQL, pq.Array(projectIDs)); err != nil {
+		return nil, err
+	}
+	if err := s.attachFloors(ctx, s.q, us); err != nil {
+		return nil, err
+	}
+	for _, u := range us {
+		out[u.ProjectID] = append(out[u.ProjectID], u)
+	}
+	return out, nil
+}
+
+// floorsOfSQL is the floors of units $1 (uuid[]).
+const floorsOfSQL = `
+SELECT unit_id, floor_number, (floor_area * 100)::bigint AS floor_area
+FROM unit_floors
+WHERE unit_id = ANY($1)
+ORDER BY unit_id, floor_number`
 
 func (s *Store) attachFloors(ctx context.Context, q *counted, us []Unit) error {
 	if len(us) == 0 {
@@ -63,8 +104,7 @@ func (s *Store) attachFloors(ctx context.Context, q *counted, us []Unit) error {
 		idx[u.ID] = i
 	}
 	var fs []Floor
-	if err := q.sel(ctx, &fs, `SELECT unit_id, floor_number, (floor_area * 100)::bigint AS floor_area
-FROM unit_floors WHERE unit_id = ANY($1) ORDER BY unit_id, floor_number`, pq.Array(ids)); err != nil {
+	if err := q.sel(ctx, &fs, floorsOfSQL, pq.Array(ids)); err != nil {
 		return err
 	}
 	for _, f := range fs {
@@ -74,13 +114,19 @@ FROM unit_floors WHERE unit_id = ANY($1) ORDER BY unit_id, floor_number`, pq.Arr
 	return nil
 }
 
+const unitSQL = `
+SELECT id, project_id, unit_number, unit_type, (total_floor_area * 100)::bigint AS total_area,
+       number_of_floors, number_of_rooms, number_of_bathrooms, created_by_ai, version, created_at, updated_at
+FROM units
+WHERE project_id = $1 AND id = $2`
+
 // Unit returns one unit of the project, with its floors.
 func (s *Store) Unit(ctx context.Context, projectID, unitID string) (Unit, error) {
 	if !validUUID(unitID) {
 		return Unit{}, ErrNotFound
 	}
 	var u Unit
-	if err := s.q.get(ctx, &u, `SELECT `+unitColumns+` FROM units WHERE project_id = $1 AND id = $2`, projectID, unitID); err != nil {
+	if err := s.q.get(ctx, &u, unitSQL, projectID, unitID); err != nil {
 		return Unit{}, err
 	}
 	us := []Unit{u}
@@ -105,6 +151,49 @@ func (s *Store) UnitNumbers(ctx context.Context, projectID, exceptID string) (ma
 	return out, nil
 }
 
+// unitRow and floorRow are the rows a batch writes, sent as one JSON array each
+// (jsonb_to_recordset): one parameter per batch, the columns named in the SQL beside them.
+type unitRow struct {
+	ID                string `json:"id"`
+	UnitNumber        string `json:"unit_number"`
+	UnitType          string `json:"unit_type"`
+	TotalArea         int64  `json:"total_area"` // hundredths of a square metre
+	NumberOfFloors    int    `json:"number_of_floors"`
+	NumberOfRooms     int    `json:"number_of_rooms"`
+	NumberOfBathrooms int    `json:"number_of_bathrooms"`
+}
+
+type floorRow struct {
+	UnitID      string `json:"unit_id"`
+	FloorNumber int    `json:"floor_number"`
+	FloorArea   int64  `json:"floor_area"` // hundredths of a square metre
+}
+
+// insertUnitsSQL inserts units $2 (a JSON array of unitRow) into project $1.
+const insertUnitsSQL = `
+INSERT INTO units (id, project_id, unit_number, unit_type, total_floor_area,
+                   number_of_floors, number_of_rooms, number_of_bathrooms, created_by_ai)
+SELECT u.id, $1, u.unit_number, u.unit_type, u.total_area::numeric / 100,
+       u.number_of_floors, u.number_of_rooms, u.number_of_bathrooms, $3
+FROM jsonb_to_recordset($2::jsonb) AS u(id uuid, unit_number text, unit_type text, total_area bigint,
+                                        number_of_floors int, number_of_rooms int, number_of_bathrooms int)`
+
+// insertFloorsSQL inserts floors $1 (a JSON array of floorRow).
+const insertFloorsSQL = `
+INSERT INTO unit_floors (unit_id, floor_number, floor_area)
+SELECT f.unit_id, f.floor_number, f.floor_area::numeric / 100
+FROM jsonb_to_recordset($1::jsonb) AS f(unit_id uuid, floor_number int, floor_area bigint)`
+
+// unitsByIDSQL reads units $1 (uuid[]) back in the order of the array.
+const unitsByIDSQL = `
+SELECT id, project_id, unit_number, unit_type, (total_floor_area * 100)::bigint AS total_area,
+       number_of_floors, number_of_rooms, number_of_bathrooms, created_by_ai, version, created_at, updated_at
+FROM units
+WHERE id = ANY($1)
+ORDER BY array_position($1, id)`
+
+const touchProjectSQL = `UPDATE projects SET updated_at = now() WHERE id = $1`
+
 // CreateUnits saves a validated batch with its floors in one transaction: all or nothing,
 // in a constant number of statements.
 func (s *Store) CreateUnits(ctx context.Context, projectID string, batch []units.Unit, createdByAI bool) ([]Unit, error) {
@@ -112,56 +201,53 @@ func (s *Store) CreateUnits(ctx context.Context, projectID string, batch []units
 		return nil, nil
 	}
 	ids := make([]string, len(batch))
-	nums, types := make([]string, len(batch)), make([]string, len(batch))
-	totals, floors, rooms, baths := make([]int64, len(batch)), make([]int64, len(batch)), make([]int64, len(batch)), make([]int64, len(batch))
-	var fUnit []string
-	var fNum, fArea []int64
+	rows := make([]unitRow, len(batch))
+	var floors []floorRow
 	for i, u := range batch {
 		ids[i] = newUUID()
-		nums[i], types[i] = u.UnitNumber, u.UnitType
-		totals[i], floors[i], rooms[i], baths[i] = int64(u.TotalArea), int64(u.NumberOfFloors), int64(u.NumberOfRooms), int64(u.NumberOfBathrooms)
+		rows[i] = unitRow{ID: ids[i], UnitNumber: u.UnitNumber, UnitType: u.UnitType, TotalArea: int64(u.TotalArea),
+			NumberOfFloors: u.NumberOfFloors, NumberOfRooms: u.NumberOfRooms, NumberOfBathrooms: u.NumberOfBathrooms}
 		for j, a := range u.FloorAreas {
-			fUnit = append(fUnit, ids[i])
-			fNum = append(fNum, int64(j+1))
-			fArea = append(fArea, int64(a))
+			floors = append(floors, floorRow{UnitID: ids[i], FloorNumber: j + 1, FloorArea: int64(a)})
 		}
 	}
-	err := s.WithTx(ctx, func(tx *Tx) error {
-		_, err := tx.q.exec(ctx, `INSERT INTO units (id, project_id, unit_number, unit_type, total_floor_area, number_of_floors,
-	number_of_rooms, number_of_bathrooms, created_by_ai)
-SELECT u.id, $1, u.num, u.typ, u.total::numeric / 100, u.floors, u.rooms, u.baths, $9
-FROM unnest($2::uuid[], $3::text[], $4::text[], $5::bigint[], $6::int[], $7::int[], $8::int[]) AS u(id, num, typ, total, floors, rooms, baths)`,
-			projectID, pq.Array(ids), pq.Array(nums), pq.Array(types), pq.Array(totals), pq.Array(floors), pq.Array(rooms), pq.Array(baths), createdByAI)
+	rowsJSON, err := json.Marshal(rows)
+	if err != nil {
+		return nil, err
+	}
+	err = s.WithTx(ctx, func(tx *Tx) error {
+		_, err := tx.q.exec(ctx, insertUnitsSQL, projectID, rowsJSON, createdByAI)
 		if c, ok := uniqueViolation(err); ok && c == "units_project_number_key" {
 			return ErrUnitNumberTaken
 		}
 		if err != nil {
 			return fmt.Errorf("insert units: %w", err)
 		}
-		if err := tx.insertFloors(ctx, fUnit, fNum, fArea); err != nil {
+		if err := tx.insertFloors(ctx, floors); err != nil {
 			return err
 		}
-		_, err = tx.q.exec(ctx, `UPDATE projects SET updated_at = now() WHERE id = $1`, projectID)
+		_, err = tx.q.exec(ctx, touchProjectSQL, projectID)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	var us []Unit
-	if err := s.q.sel(ctx, &us, `SELECT `+unitColumns+` FROM units WHERE id = ANY($1) ORDER BY array_position($1, id)`, pq.Array(ids)); err != nil {
+	if err := s.q.sel(ctx, &us, unitsByIDSQL, pq.Array(ids)); err != nil {
 		return nil, err
 	}
 	return us, s.attachFloors(ctx, s.q, us)
 }
 
-func (tx *Tx) insertFloors(ctx context.Context, unitIDs []string, nums, areas []int64) error {
-	if len(unitIDs) == 0 {
+func (tx *Tx) insertFloors(ctx context.Context, floors []floorRow) error {
+	if len(floors) == 0 {
 		return nil
 	}
-	_, err := tx.q.exec(ctx, `INSERT INTO unit_floors (unit_id, floor_number, floor_area)
-SELECT f.unit_id, f.num, f.area::numeric / 100 FROM unnest($1::uuid[], $2::int[], $3::bigint[]) AS f(unit_id, num, area)`,
-		pq.Array(unitIDs), pq.Array(nums), pq.Array(areas))
+	b, err := json.Marshal(floors)
 	if err != nil {
+		return err
+	}
+	if _, err := tx.q.exec(ctx, insertFloorsSQL, b); err != nil {
 		return fmt.Errorf("insert floors: %w", err)
 	}
 	return nil
@@ -194,14 +280,14 @@ WHERE project_id = $1 AND id = $2`, projectID, unitID, u.UnitNumber, u.UnitType,
 		if _, err := tx.q.exec(ctx, `DELETE FROM unit_floors WHERE unit_id = $1`, unitID); err != nil {
 			return err
 		}
-		ids, nums, areas := make([]string, len(u.FloorAreas)), make([]int64, len(u.FloorAreas)), make([]int64, len(u.FloorAreas))
+		floors := make([]floorRow, len(u.FloorAreas))
 		for j, a := range u.FloorAreas {
-			ids[j], nums[j], areas[j] = unitID, int64(j+1), int64(a)
+			floors[j] = floorRow{UnitID: unitID, FloorNumber: j + 1, FloorArea: int64(a)}
 		}
-		if err := tx.insertFloors(ctx, ids, nums, areas); err != nil {
+		if err := tx.insertFloors(ctx, floors); err != nil {
 			return err
 		}
-		_, err = tx.q.exec(ctx, `UPDATE projects SET updated_at = now() WHERE id = $1`, projectID)
+		_, err = tx.q.exec(ctx, touchProjectSQL, projectID)
 		return err
 	})
 }

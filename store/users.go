@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/14build/14build/authz"
+	"github.com/14build/14build/soq"
 )
 
 // User is an account with its entity (company) and trade category.
@@ -25,11 +26,8 @@ type User struct {
 	CreatedAt    time.Time      `db:"created_at"`
 }
 
-// Category is a trade.
-type Category struct {
-	ID   int64  `db:"id"`
-	Name string `db:"name"`
-}
+// Category is a trade category; its rules (how a trade is named) are package soq's.
+type Category = soq.Category
 
 // NewUser is what creating an account needs. Entity is a company name, found or created;
 // CategoryID is optional (0 = none).
@@ -45,10 +43,23 @@ type NewUser struct {
 // ErrEmailTaken is returned when the email already belongs to an account.
 var ErrEmailTaken = errors.New("email already registered")
 
-const userColumns = `u.id, u.name, u.email::text AS email, u.role, u.entity_id, e.name AS entity_name,
-	u.category_id, c.name AS category_name, u.active, u.created_at`
+// userByIDSQL is one account with its entity and category.
+const userByIDSQL = `
+SELECT u.id, u.name, u.email::text AS email, u.role, u.entity_id, e.name AS entity_name,
+       u.category_id, c.name AS category_name, u.active, u.created_at
+FROM users u
+JOIN entities e ON e.id = u.entity_id
+LEFT JOIN categories c ON c.id = u.category_id
+WHERE u.id = $1`
 
-const userFrom = ` FROM users u JOIN entities e ON e.id = u.entity_id LEFT JOIN categories c ON c.id = u.category_id`
+// userByEmailSQL is userByIDSQL by email (citext: case-insensitive).
+const userByEmailSQL = `
+SELECT u.id, u.name, u.email::text AS email, u.role, u.entity_id, e.name AS entity_name,
+       u.category_id, c.name AS category_name, u.active, u.created_at
+FROM users u
+JOIN entities e ON e.id = u.entity_id
+LEFT JOIN categories c ON c.id = u.category_id
+WHERE u.email = $1`
 
 // CreateUser creates an account, finding or creating its entity, in one transaction.
 func (s *Store) CreateUser(ctx context.Context, nu NewUser) (User, error) {
@@ -87,7 +98,7 @@ func (tx *Tx) CreateUser(ctx context.Context, nu NewUser) (User, error) {
 
 func (tx *Tx) userByID(ctx context.Context, id string) (User, error) {
 	var u User
-	err := tx.q.get(ctx, &u, `SELECT `+userColumns+userFrom+` WHERE u.id = $1`, id)
+	err := tx.q.get(ctx, &u, userByIDSQL, id)
 	return u, err
 }
 
@@ -97,14 +108,14 @@ func (s *Store) UserByID(ctx context.Context, id string) (User, error) {
 		return User{}, ErrNotFound
 	}
 	var u User
-	err := s.q.get(ctx, &u, `SELECT `+userColumns+userFrom+` WHERE u.id = $1`, id)
+	err := s.q.get(ctx, &u, userByIDSQL, id)
 	return u, err
 }
 
 // UserByEmail returns an account by email (case-insensitive).
 func (s *Store) UserByEmail(ctx context.Context, email string) (User, error) {
 	var u User
-	err := s.q.get(ctx, &u, `SELECT `+userColumns+userFrom+` WHERE u.email = $1`, strings.TrimSpace(email))
+	err := s.q.get(ctx, &u, userByEmailSQL, strings.TrimSpace(email))
 	return u, err
 }
 
@@ -152,19 +163,29 @@ type UserFilter struct {
 	PerPage int
 }
 
+// listUsersSQL is one page of accounts, active first, with the total over all pages.
+// $1 LIKE-escaped text in the name, email or entity (empty: any), $2 role (empty: any),
+// $3 limit, $4 offset.
+const listUsersSQL = `
+SELECT u.id, u.name, u.email::text AS email, u.role, u.entity_id, e.name AS entity_name,
+       u.category_id, c.name AS category_name, u.active, u.created_at,
+       count(*) OVER () AS total
+FROM users u
+JOIN entities e ON e.id = u.entity_id
+LEFT JOIN categories c ON c.id = u.category_id
+WHERE ($1 = '' OR u.name ILIKE '%' || $1 || '%' OR u.email::text ILIKE '%' || $1 || '%' OR e.name ILIKE '%' || $1 || '%')
+  AND ($2 = '' OR u.role = $2)
+ORDER BY u.active DESC, u.name, u.id
+LIMIT $3 OFFSET $4`
+
 // ListUsers returns one page of users and the total count.
 func (s *Store) ListUsers(ctx context.Context, f UserFilter) ([]User, int, error) {
 	var rows []struct {
 		User
 		Total int `db:"total"`
 	}
-	q := `SELECT ` + userColumns + `, count(*) OVER () AS total` + userFrom + `
-WHERE ($1 = '' OR u.name ILIKE '%' || $1 || '%' OR u.email::text ILIKE '%' || $1 || '%' OR e.name ILIKE '%' || $1 || '%')
-  AND ($2 = '' OR u.role = $2)
-ORDER BY u.active DESC, u.name, u.id
-LIMIT $3 OFFSET $4`
 	page, per := clampPage(f.Page, f.PerPage)
-	if err := s.q.sel(ctx, &rows, q, escapeLike(f.Query), string(f.Role), per, (page-1)*per); err != nil {
+	if err := s.q.sel(ctx, &rows, listUsersSQL, escapeLike(f.Query), string(f.Role), per, (page-1)*per); err != nil {
 		return nil, 0, err
 	}
 	users := make([]User, len(rows))
@@ -299,13 +320,25 @@ func (tx *Tx) endAccess(ctx context.Context, userID string) error {
 	return tx.endOtherAccess(ctx, userID, nil)
 }
 
+const (
+	deleteSessionsSQL      = `DELETE FROM sessions WHERE user_id = $1`
+	deleteOtherSessionsSQL = `DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2`
+	deleteAPITokensSQL     = `DELETE FROM api_tokens WHERE user_id = $1`
+)
+
 // endOtherAccess deletes the user's sessions except keepSessionHash (nil keeps none) and
-// revokes all their API tokens. ($2 IS NULL is spelled out: "id_hash <> NULL" matches no row.)
+// revokes all their API tokens.
 func (tx *Tx) endOtherAccess(ctx context.Context, userID string, keepSessionHash []byte) error {
-	if _, err := tx.q.exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND ($2::bytea IS NULL OR id_hash <> $2::bytea)`, userID, keepSessionHash); err != nil {
+	var err error
+	if keepSessionHash == nil {
+		_, err = tx.q.exec(ctx, deleteSessionsSQL, userID)
+	} else {
+		_, err = tx.q.exec(ctx, deleteOtherSessionsSQL, userID, keepSessionHash)
+	}
+	if err != nil {
 		return err
 	}
-	_, err := tx.q.exec(ctx, `DELETE FROM api_tokens WHERE user_id = $1`, userID)
+	_, err = tx.q.exec(ctx, deleteAPITokensSQL, userID)
 	return err
 }
 

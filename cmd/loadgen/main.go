@@ -1,12 +1,20 @@
 // Command loadgen is the API load test that `make bench` runs. It creates its own database
 // on the PostgreSQL server at TEST_DATABASE_URL (or the project's private cluster, via
-// scripts/pg.sh), seeds a project owner with 50 projects, serves the real application on
-// 127.0.0.1, signs clients in through the API and hammers GET /api/projects with them. It
-// prints requests/s, latency percentiles and SQL statements per request, then checks that
-// the statements per request do not grow with the number of projects. The database is
-// dropped at the end, also on error or interrupt.
+// scripts/pg.sh), seeds a project owner with 50 projects × 10 units × 3 members, serves the
+// real application on 127.0.0.1, signs clients in through the API and hammers
+// GET /api/projects with them. It prints requests/s, latency percentiles and SQL statements
+// per request, then checks that the statements per request do not grow with the number of
+// projects. The database is dropped at the end, also on error or interrupt.
 //
-// Usage: loadgen [-c clients] [-d duration] [-n sequential requests for the query check]
+// When the seed's own stack is present (../shared/seedpeer/run.sh, or -seedpeer DIR) it is
+// started on the same PostgreSQL with the same data set and loaded by the same client in
+// interleaved runs (seed, ours, seed, ours, …); the two are printed side by side with the
+// ratio and the goal (≥ 5× its requests/s, a p99 ≤ ⅕ of its p99). SEEDPEER_URL reuses a
+// seed stack that is already serving instead of starting one.
+//
+// Usage: loadgen [-c clients] [-d duration] [-rounds n] [-n sequential requests]
+//
+//	[-seedpeer dir | -seedpeer ""] [-cpuprofile file]
 package main
 
 import (
@@ -24,9 +32,13 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
+	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"text/tabwriter"
@@ -51,7 +63,7 @@ func main() {
 	}
 }
 
-// The seeded data set.
+// The seeded data set: the same shape as the seed stack's own seed (run.sh).
 const (
 	bigProjects   = 50 // projects of the user under load
 	smallProjects = 5  // projects of the second user, for the constant-queries check
@@ -60,21 +72,44 @@ const (
 	password      = "load-test-password"
 )
 
+// The goal set in issue 9, against the seed stack on the same machine and data.
+const (
+	goalThroughput = 5.0 // × its requests/s
+	goalP99        = 5.0 // its p99 ÷ ours
+)
+
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	clients := fs.Int("c", 32, "concurrent clients")
-	dur := fs.Duration("d", 10*time.Second, "how long the load runs")
+	dur := fs.Duration("d", 10*time.Second, "how long each load run lasts")
+	rounds := fs.Int("rounds", 3, "load runs of each stack, interleaved (seed, ours, seed, ours, …)")
 	seqN := fs.Int("n", 200, "sequential requests per user in the queries-per-request check")
+	peerDir := fs.String("seedpeer", filepath.Join("..", "shared", "seedpeer"), "the seed stack's folder (with run.sh); empty: ours only")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (server and client) during our load runs")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *clients < 1 || *dur <= 0 || *seqN < 1 {
-		return errors.New("-c, -d and -n must be positive")
+	if *clients < 1 || *dur <= 0 || *seqN < 1 || *rounds < 1 {
+		return errors.New("-c, -d, -rounds and -n must be positive")
 	}
 	progress := func(format string, a ...any) { fmt.Fprintf(stderr, "loadgen: "+format+"\n", a...) }
 
-	st, _, done, err := testdb.ScratchStore(ctx, getenv, "bench")
+	admin := getenv("TEST_DATABASE_URL")
+	if admin == "" {
+		admin = getenv("DATABASE_URL")
+	}
+	if admin == "" {
+		if admin, err = testdb.LocalURL(ctx); err != nil {
+			return err
+		}
+	}
+	st, _, done, err := testdb.ScratchStore(ctx, func(k string) string {
+		if k == "TEST_DATABASE_URL" {
+			return admin
+		}
+		return getenv(k)
+	}, "bench")
 	if err != nil {
 		return err
 	}
@@ -107,33 +142,58 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		_ = srv.Shutdown(sctx)
 	}()
 
-	// One transport, as a browser-less client library would share; one cookie jar per client.
-	tr := &http.Transport{
-		Proxy:               nil, // loopback only, whatever the environment says
-		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:        2 * max(*clients, 32),
-		MaxIdleConnsPerHost: max(*clients, 32),
-		IdleConnTimeout:     90 * time.Second,
-	}
+	tr := newTransport(*clients)
 	defer tr.CloseIdleConnections()
-	listURL := base + "/api/projects"
+	ours := target{name: "14Build", url: base + "/api/projects", check: checkOurs(bigProjects), queries: st.QueryCount}
 
 	progress("signing in %d clients", *clients)
-	hcs := make([]*http.Client, *clients)
-	for i := range hcs {
-		if hcs[i], err = login(ctx, tr, base, users.big); err != nil {
+	ours.clients = make([]*http.Client, *clients)
+	for i := range ours.clients {
+		if ours.clients[i], err = login(ctx, tr, base, users.big); err != nil {
 			return err
 		}
 		// Warm-up, and proof the session works before the clock starts.
-		if _, err := fetch(ctx, hcs[i], listURL, bigProjects, new(bytes.Buffer)); err != nil {
+		if _, err := fetch(ctx, ours.clients[i], ours.url, ours.check, new(bytes.Buffer)); err != nil {
 			return fmt.Errorf("warm-up: %w", err)
 		}
 	}
 
-	progress("load: %d clients for %s", *clients, *dur)
-	load := loadTest(ctx, st, hcs, listURL, *dur)
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("interrupted: %w", err)
+	peer, stopPeer, err := startPeer(ctx, *peerDir, admin, getenv, *clients, stderr)
+	if err != nil {
+		return err
+	}
+	defer stopPeer()
+	if peer == nil {
+		fmt.Fprintf(stdout, "seed stack: not found at %s (run.sh); measuring 14Build only, no ratio\n", *peerDir)
+	}
+
+	var prof *os.File
+	if *cpuProfile != "" {
+		if prof, err = os.Create(*cpuProfile); err != nil {
+			return err
+		}
+		defer prof.Close()
+	}
+	var oursRuns, peerRuns []row
+	for r := range *rounds {
+		if peer != nil {
+			progress("load %d/%d: seed stack, %d clients for %s", r+1, *rounds, *clients, *dur)
+			peerRuns = append(peerRuns, loadTest(ctx, *peer, *dur))
+		}
+		progress("load %d/%d: 14Build, %d clients for %s", r+1, *rounds, *clients, *dur)
+		if prof != nil {
+			if err := pprof.StartCPUProfile(prof); err != nil {
+				return err
+			}
+		}
+		oursRuns = append(oursRuns, loadTest(ctx, ours, *dur))
+		if prof != nil {
+			pprof.StopCPUProfile()
+			prof = nil // one profile file holds one profile: the first run
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("interrupted: %w", err)
+		}
 	}
 
 	progress("query check: %d sequential requests at %d and at %d projects", *seqN, smallProjects, bigProjects)
@@ -146,32 +206,57 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if err != nil {
 			return err
 		}
-		if _, err := fetch(ctx, hc, listURL, c.n, new(bytes.Buffer)); err != nil {
+		t := target{name: "14Build", url: ours.url, check: checkOurs(c.n), queries: st.QueryCount, clients: []*http.Client{hc}}
+		if _, err := fetch(ctx, hc, t.url, t.check, new(bytes.Buffer)); err != nil {
 			return fmt.Errorf("warm-up: %w", err)
 		}
-		r := sequential(ctx, st, hc, listURL, c.n, *seqN)
+		r := sequential(ctx, t, *seqN)
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("interrupted: %w", err)
 		}
-		r.name = fmt.Sprintf("GET /api/projects, %d projects (1 client, %d sequential)", c.n, *seqN)
+		r.name = fmt.Sprintf("14Build, %d projects (1 client, %d sequential)", c.n, *seqN)
 		checks = append(checks, r)
 	}
 
-	load.name = fmt.Sprintf("GET /api/projects (%d projects × %d units × %d members, %d clients, %s)",
+	fmt.Fprintf(stdout, "GET /api/projects: %d projects × %d units × %d members, owner, units with floors, team with users; %d clients, %s per run\n",
 		bigProjects, unitsPer, membersPer, *clients, *dur)
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "scenario\trequests/s\tp50\tp99\tqueries/req\trequests\tfailures\t")
-	for _, r := range append([]row{load}, checks...) {
-		fmt.Fprintf(tw, "%s\t%.1f\t%s\t%s\t%.2f\t%d\t%d\t\n", r.name, r.rps(), ms(r.p(0.50)), ms(r.p(0.99)), r.qpr(), r.requests(), r.failures)
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "run\trequests/s\tp50\tp99\tresponse\tqueries/req\trequests\tfailures\t")
+	var all []row
+	for i := range oursRuns {
+		if peer != nil {
+			peerRuns[i].name = fmt.Sprintf("%d. seed stack (Next.js + Prisma)", i+1)
+			all = append(all, peerRuns[i])
+		}
+		oursRuns[i].name = fmt.Sprintf("%d. 14Build", i+1)
+		all = append(all, oursRuns[i])
+	}
+	all = append(all, checks...)
+	for _, r := range all {
+		qpr := "-"
+		if r.counted {
+			qpr = fmt.Sprintf("%.2f", r.qpr())
+		}
+		fmt.Fprintf(tw, "%s\t%.1f\t%s\t%s\t%s\t%s\t%d\t%d\t\n", r.name, r.rps(), ms(r.p(0.50)), ms(r.p(0.99)), kb(r.bytes), qpr, r.requests(), r.failures)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "machine: %d CPUs (GOMAXPROCS %d), %s/%s, %s, PostgreSQL %s; client, server and database share it\n",
+	if peer != nil {
+		o, p := merge(oursRuns), merge(peerRuns)
+		thr, lat := o.rps()/p.rps(), float64(p.p(0.99))/float64(o.p(0.99))
+		fmt.Fprintf(stdout, "14Build ÷ seed stack, all runs: %.1f× requests/s (goal ≥ %.0f×: %s), p99 %s vs %s = 1/%.1f (goal ≤ 1/%.0f: %s)\n",
+			thr, goalThroughput, verdict(thr >= goalThroughput), ms(o.p(0.99)), ms(p.p(0.99)), lat, goalP99, verdict(lat >= goalP99))
+		for i := range oursRuns {
+			fmt.Fprintf(stdout, "  run %d: %.1f× requests/s, p99 1/%.1f\n", i+1,
+				oursRuns[i].rps()/peerRuns[i].rps(), float64(peerRuns[i].p(0.99))/float64(oursRuns[i].p(0.99)))
+		}
+	}
+	fmt.Fprintf(stdout, "machine: %d CPUs (GOMAXPROCS %d), %s/%s, %s, PostgreSQL %s; client, servers and database share it\n",
 		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runtime.Version(), pgVersion)
 
 	var errs []error
-	for _, r := range append([]row{load}, checks...) {
+	for _, r := range all {
 		if r.failures > 0 {
 			errs = append(errs, fmt.Errorf("%s: %d failed requests, the first: %w", r.name, r.failures, r.firstErr))
 		}
@@ -183,13 +268,43 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return errors.Join(errs...)
 }
 
-// row is one measured scenario.
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "NOT met"
+}
+
+// newTransport is one client transport, as a client library would share, sized for c
+// concurrent clients so that every client keeps its connection alive.
+func newTransport(c int) *http.Transport {
+	return &http.Transport{
+		Proxy:               nil, // loopback only, whatever the environment says
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        2 * max(c, 32),
+		MaxIdleConnsPerHost: max(c, 32),
+		IdleConnTimeout:     90 * time.Second,
+	}
+}
+
+// target is one stack under load: its URL, its clients and how to check an answer.
+type target struct {
+	name    string
+	url     string
+	clients []*http.Client
+	check   func(body []byte) error
+	queries func() int64 // statements sent so far; nil when not ours to count
+}
+
+// row is one measured run.
 type row struct {
 	name      string
 	latencies []time.Duration // of every completed request, sorted
 	failures  int
 	firstErr  error
 	elapsed   time.Duration
+	bytes     int64 // of the last response body
+	counted   bool
 	queries   int64 // statements the store sent during the run
 }
 
@@ -214,28 +329,46 @@ func (r row) p(q float64) time.Duration {
 	return r.latencies[min(max(i, 0), n-1)]
 }
 
+// merge pools several runs of one stack: requests over the summed time, percentiles over
+// every latency.
+func merge(rs []row) row {
+	var m row
+	for _, r := range rs {
+		m.latencies = append(m.latencies, r.latencies...)
+		m.elapsed += r.elapsed
+	}
+	slices.Sort(m.latencies)
+	return m
+}
+
 func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond)) }
 
-// loadTest runs every client in its own goroutine until d has passed. Requests in flight at
-// the deadline finish (and count); none starts after it.
-func loadTest(ctx context.Context, st *store.Store, hcs []*http.Client, u string, d time.Duration) row {
+func kb(n int64) string { return fmt.Sprintf("%.1fKB", float64(n)/1000) }
+
+// loadTest runs every client of t in its own goroutine until d has passed. Requests in
+// flight at the deadline finish (and count); none starts after it.
+func loadTest(ctx context.Context, t target, d time.Duration) row {
 	type result struct {
 		lat      []time.Duration
 		failures int
 		firstErr error
+		bytes    int64
 	}
-	results := make([]result, len(hcs))
+	results := make([]result, len(t.clients))
 	var wg sync.WaitGroup
-	q0 := st.QueryCount()
+	var q0 int64
+	if t.queries != nil {
+		q0 = t.queries()
+	}
 	start := time.Now()
 	deadline := start.Add(d)
-	for i, hc := range hcs {
+	for i, hc := range t.clients {
 		wg.Go(func() {
 			res := result{lat: make([]time.Duration, 0, 1<<14)}
 			buf := new(bytes.Buffer)
 			for ctx.Err() == nil && time.Now().Before(deadline) {
 				t0 := time.Now()
-				lat, err := fetch(ctx, hc, u, bigProjects, buf)
+				lat, err := fetch(ctx, hc, t.url, t.check, buf)
 				if ctx.Err() != nil {
 					break // interrupted: not the server's failure
 				}
@@ -243,6 +376,7 @@ func loadTest(ctx context.Context, st *store.Store, hcs []*http.Client, u string
 					lat = time.Since(t0) // no response at all
 				}
 				res.lat = append(res.lat, lat)
+				res.bytes = int64(buf.Len())
 				if err != nil {
 					res.failures++
 					if res.firstErr == nil {
@@ -254,10 +388,14 @@ func loadTest(ctx context.Context, st *store.Store, hcs []*http.Client, u string
 		})
 	}
 	wg.Wait()
-	r := row{elapsed: time.Since(start), queries: st.QueryCount() - q0}
+	r := row{elapsed: time.Since(start), counted: t.queries != nil}
+	if t.queries != nil {
+		r.queries = t.queries() - q0
+	}
 	for _, res := range results {
 		r.latencies = append(r.latencies, res.lat...)
 		r.failures += res.failures
+		r.bytes = max(r.bytes, res.bytes)
 		if r.firstErr == nil {
 			r.firstErr = res.firstErr
 		}
@@ -266,15 +404,15 @@ func loadTest(ctx context.Context, st *store.Store, hcs []*http.Client, u string
 	return r
 }
 
-// sequential sends n requests one after the other.
-func sequential(ctx context.Context, st *store.Store, hc *http.Client, u string, want, n int) row {
-	var r row
+// sequential sends n requests one after the other with t's first client.
+func sequential(ctx context.Context, t target, n int) row {
+	r := row{counted: true}
 	buf := new(bytes.Buffer)
-	q0 := st.QueryCount()
+	q0 := t.queries()
 	start := time.Now()
 	for range n {
 		t0 := time.Now()
-		lat, err := fetch(ctx, hc, u, want, buf)
+		lat, err := fetch(ctx, t.clients[0], t.url, t.check, buf)
 		if ctx.Err() != nil {
 			break
 		}
@@ -282,6 +420,7 @@ func sequential(ctx context.Context, st *store.Store, hc *http.Client, u string,
 			lat = time.Since(t0)
 		}
 		r.latencies = append(r.latencies, lat)
+		r.bytes = int64(buf.Len())
 		if err != nil {
 			r.failures++
 			if r.firstErr == nil {
@@ -290,15 +429,15 @@ func sequential(ctx context.Context, st *store.Store, hc *http.Client, u string,
 		}
 	}
 	r.elapsed = time.Since(start)
-	r.queries = st.QueryCount() - q0
+	r.queries = t.queries() - q0
 	slices.Sort(r.latencies)
 	return r
 }
 
-// fetch GETs the project list and checks it: status 200 and exactly want projects, each
-// with its units and team. The latency covers sending the request and reading the whole
-// body, not the checking; it is 0 when no response arrived.
-func fetch(ctx context.Context, hc *http.Client, u string, want int, buf *bytes.Buffer) (time.Duration, error) {
+// fetch GETs u and checks the answer: status 200 and a body that check accepts. The
+// latency covers sending the request and reading the whole body, not the checking; it is
+// 0 when no response arrived.
+func fetch(ctx context.Context, hc *http.Client, u string, check func([]byte) error, buf *bytes.Buffer) (time.Duration, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return 0, err
@@ -319,28 +458,109 @@ func fetch(ctx context.Context, hc *http.Client, u string, want int, buf *bytes.
 	if res.StatusCode != http.StatusOK {
 		return lat, fmt.Errorf("status %d: %.200s", res.StatusCode, buf.Bytes())
 	}
-	var body struct {
-		Projects []struct {
-			ID          string `json:"id"`
-			UnitCount   int    `json:"unitCount"`
-			TeamMembers []struct {
-				UserID string `json:"userId"`
-			} `json:"teamMembers"`
-		} `json:"projects"`
-		Total int `json:"total"`
+	return lat, check(buf.Bytes())
+}
+
+// listedProject is what both stacks' lists must carry for each project.
+type listedProject struct {
+	ID    json.RawMessage `json:"id"`
+	Owner struct {
+		Email string `json:"email"`
+	} `json:"owner"`
+	Units []struct {
+		UnitNumber string `json:"unitNumber"`
+	} `json:"units"`
+	TeamMembers []struct {
+		User struct {
+			Email string `json:"email"`
+		} `json:"user"`
+	} `json:"teamMembers"`
+}
+
+func checkProjects(ps []listedProject, want int) error {
+	if len(ps) != want {
+		return fmt.Errorf("got %d projects, want %d", len(ps), want)
 	}
-	if err := json.Unmarshal(buf.Bytes(), &body); err != nil {
-		return lat, fmt.Errorf("decode body: %w", err)
-	}
-	if len(body.Projects) != want || body.Total != want {
-		return lat, fmt.Errorf("got %d projects (total %d), want %d", len(body.Projects), body.Total, want)
-	}
-	for _, p := range body.Projects {
-		if p.UnitCount != unitsPer || len(p.TeamMembers) != membersPer {
-			return lat, fmt.Errorf("project %s: %d units and %d members, want %d and %d", p.ID, p.UnitCount, len(p.TeamMembers), unitsPer, membersPer)
+	for _, p := range ps {
+		if p.Owner.Email == "" || len(p.Units) != unitsPer || len(p.TeamMembers) != membersPer {
+			return fmt.Errorf("project %s: owner %q, %d units and %d members, want an owner, %d and %d",
+				p.ID, p.Owner.Email, len(p.Units), len(p.TeamMembers), unitsPer, membersPer)
+		}
+		for _, m := range p.TeamMembers {
+			if m.User.Email == "" {
+				return fmt.Errorf("project %s: a team member without its user", p.ID)
+			}
 		}
 	}
-	return lat, nil
+	return nil
+}
+
+// checkOurs accepts our paging envelope holding want projects, each complete, and units
+// with their floors.
+func checkOurs(want int) func([]byte) error {
+	return func(b []byte) error {
+		var body struct {
+			Projects []listedProject `json:"projects"`
+			Total    int             `json:"total"`
+		}
+		if err := json.Unmarshal(b, &body); err != nil {
+			return fmt.Errorf("decode body: %w", err)
+		}
+		if body.Total != want {
+			return fmt.Errorf("total %d, want %d", body.Total, want)
+		}
+		return checkProjects(body.Projects, want)
+	}
+}
+
+// checkPeer accepts the seed stack's bare array of projects.
+func checkPeer(b []byte) error {
+	var ps []listedProject
+	if err := json.Unmarshal(b, &ps); err != nil {
+		return fmt.Errorf("decode body: %w", err)
+	}
+	return checkProjects(ps, bigProjects)
+}
+
+// startPeer starts the seed stack with run.sh (it installs, seeds the same data set in its
+// own database on our PostgreSQL, builds and serves) and returns its target and how to stop
+// it. No run.sh in dir: nil, no error. SEEDPEER_URL: that server, neither started nor stopped.
+func startPeer(ctx context.Context, dir, admin string, getenv func(string) string, clients int, stderr io.Writer) (*target, func(), error) {
+	nop := func() {}
+	u := getenv("SEEDPEER_URL")
+	stop := nop
+	if u == "" {
+		if dir == "" {
+			return nil, nop, nil
+		}
+		script := filepath.Join(dir, "run.sh")
+		if _, err := os.Stat(script); err != nil {
+			return nil, nop, nil
+		}
+		fmt.Fprintf(stderr, "loadgen: starting the seed stack with %s (installs and builds: minutes the first time)\n", script)
+		var out bytes.Buffer
+		cmd := exec.CommandContext(ctx, script, "start", admin)
+		cmd.Stdout, cmd.Stderr = &out, stderr
+		if err := cmd.Run(); err != nil {
+			return nil, nop, fmt.Errorf("seed stack: %s start: %w", script, err)
+		}
+		lines := strings.Fields(out.String())
+		if len(lines) == 0 {
+			return nil, nop, fmt.Errorf("seed stack: %s start printed no URL", script)
+		}
+		u = lines[len(lines)-1]
+		stop = func() { _ = exec.Command(script, "stop").Run() }
+	}
+	tr := newTransport(clients)
+	t := &target{name: "seed stack", url: u, check: checkPeer, clients: make([]*http.Client, clients)}
+	for i := range t.clients {
+		t.clients[i] = &http.Client{Transport: tr, Timeout: 30 * time.Second}
+		if _, err := fetch(ctx, t.clients[i], u, checkPeer, new(bytes.Buffer)); err != nil {
+			stop()
+			return nil, nop, fmt.Errorf("seed stack warm-up (%s): %w", u, err)
+		}
+	}
+	return t, stop, nil
 }
 
 // login signs in through the API, as a client would, and returns a client that carries
