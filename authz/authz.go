@@ -124,3 +124,35 @@ func CanInProject(r Role, m Membership, a ProjectAction) bool {
 // CanSeeProjects reports whether the role works inside projects at all (bidders do not:
 // they see tenders open to them).
 func CanSeeProjects(r Role) bool { return r != RoleBidder }
+
+// TeamRole is a member's role on one project's team, as stored (and as the seed spells
+// it). It follows from the account's role when the member joins: the project's owner is
+// its Project Owner, in-house staff join as In-House Users.
+type TeamRole string
+
+const (
+	TeamOwner   TeamRole = "Project Owner"
+	TeamInHouse TeamRole = "In-House User"
+)
+
+// TeamRoles lists every team role.
+var TeamRoles = []TeamRole{TeamOwner, TeamInHouse}
+
+// Valid reports whether r is a team role.
+func (r TeamRole) Valid() bool { return r == TeamOwner || r == TeamInHouse }
+
+// Removable reports whether a member with this role can be removed from the team: the
+// project's owner cannot (transfer the project instead).
+func (r TeamRole) Removable() bool { return r != TeamOwner }
+
+// TeamRoleOf is the team role an account with role r takes on a project's team, or false
+// for a role that does not join teams (bidders; administrators see every project anyway).
+func TeamRoleOf(r Role) (TeamRole, bool) {
+	switch r {
+	case RoleOwner:
+		return TeamOwner, true
+	case RoleInHouse:
+		return TeamInHouse, true
+	}
+	return "", false
+}

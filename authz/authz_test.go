@@ -98,3 +98,22 @@ func TestCanInProjectFollowsCurrentRole(t *testing.T) {
 		t.Error("owner may transfer")
 	}
 }
+
+func TestTeamRoles(t *testing.T) {
+	for r, want := range map[Role]TeamRole{RoleOwner: TeamOwner, RoleInHouse: TeamInHouse, RoleBidder: "", RoleAdmin: ""} {
+		got, ok := TeamRoleOf(r)
+		if got != want || ok != (want != "") {
+			t.Errorf("TeamRoleOf(%s) = %q, %v", r, got, ok)
+		}
+	}
+	if TeamOwner.Removable() || !TeamInHouse.Removable() {
+		t.Error("only the Project Owner stays on the team")
+	}
+	if !TeamOwner.Valid() || !TeamInHouse.Valid() || TeamRole("Bidder").Valid() || TeamRole("project owner").Valid() {
+		t.Error("Valid")
+	}
+	// The spellings are the database's CHECK constraint's (migrations/00001_init.sql).
+	if string(TeamOwner) != "Project Owner" || string(TeamInHouse) != "In-House User" {
+		t.Error("team roles must keep the stored spellings")
+	}
+}
