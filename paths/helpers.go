@@ -1,0 +1,104 @@
+package paths
+
+import (
+	"net/url"
+	"strconv"
+)
+
+// Typed URL builders, one per route name that pages link to. Ids are strings as the store
+// hands them out; bigserial ids are int64.
+
+// LoginNext is the sign-in page that goes on to next (a path on this site) afterwards.
+func LoginNext(next string) string { return NameLogin.Path() + "?next=" + url.QueryEscape(next) }
+
+func Login() string                           { return NameLogin.Path() }
+func Register() string                        { return NameRegister.Path() }
+func Logout() string                          { return NameLogout.Path() }
+func Invitation(token string) string          { return NameInvitation.Path(token) }
+func Dashboard() string                       { return NameDashboard.Path() }
+func Account() string                         { return NameAccount.Path() }
+func AccountPassword() string                 { return NameAccountPassword.Path() }
+func AccountTokens() string                   { return NameAccountTokens.Path() }
+func AccountTokenDelete(tokenID int64) string { return NameAccountTokenDelete.Path(i64(tokenID)) }
+func AccountInvitationAccept(invID int64) string {
+	return NameAccountInvitationAccept.Path(i64(invID))
+}
+func AccountInvitationDecline(invID int64) string {
+	return NameAccountInvitationDecline.Path(i64(invID))
+}
+
+func Projects() string                           { return NameProjects.Path() }
+func ProjectNew() string                         { return NameProjectNew.Path() }
+func Project(projectID string) string            { return NameProject.Path(projectID) }
+func ProjectEdit(projectID string) string        { return NameProjectEdit.Path(projectID) }
+func ProjectDelete(projectID string) string      { return NameProjectDelete.Path(projectID) }
+func ProjectTransfer(projectID string) string    { return NameProjectTransfer.Path(projectID) }
+func Team(projectID string) string               { return NameTeam.Path(projectID) }
+func TeamRemove(projectID, userID string) string { return NameTeamRemove.Path(projectID, userID) }
+func InvitationRevoke(projectID string, invID int64) string {
+	return NameInvitationRevoke.Path(projectID, i64(invID))
+}
+
+func Units(projectID string) string            { return NameUnits.Path(projectID) }
+func UnitsSchedule(projectID string) string    { return NameUnitsSchedule.Path(projectID) }
+func UnitNew(projectID string) string          { return NameUnitNew.Path(projectID) }
+func UnitPreview(projectID string) string      { return NameUnitPreview.Path(projectID) }
+func Unit(projectID, unitID string) string     { return NameUnit.Path(projectID, unitID) }
+func UnitEdit(projectID, unitID string) string { return NameUnitEdit.Path(projectID, unitID) }
+func UnitDuplicate(projectID, unitID string) string {
+	return NameUnitDuplicate.Path(projectID, unitID)
+}
+func UnitDelete(projectID, unitID string) string { return NameUnitDelete.Path(projectID, unitID) }
+
+func SOQs(projectID string) string               { return NameSOQs.Path(projectID) }
+func SOQ(projectID, soqID string) string         { return NameSOQ.Path(projectID, soqID) }
+func SOQStatus(projectID, soqID string) string   { return NameSOQStatus.Path(projectID, soqID) }
+func SOQSections(projectID, soqID string) string { return NameSOQSections.Path(projectID, soqID) }
+func SOQSectionRows(projectID, soqID, sectionID string) string {
+	return NameSOQSectionRows.Path(projectID, soqID, sectionID)
+}
+func SOQSectionMove(projectID, soqID, sectionID string) string {
+	return NameSOQSectionMove.Path(projectID, soqID, sectionID)
+}
+func SOQSectionDelete(projectID, soqID, sectionID string) string {
+	return NameSOQSectionDelete.Path(projectID, soqID, sectionID)
+}
+func SOQSectionItems(projectID, soqID, sectionID string) string {
+	return NameSOQSectionItems.Path(projectID, soqID, sectionID)
+}
+func SOQItemRow(projectID, soqID, itemID string) string {
+	return NameSOQItemRow.Path(projectID, soqID, itemID)
+}
+func SOQItemCell(projectID, soqID, itemID, field string) string {
+	return NameSOQItemCell.Path(projectID, soqID, itemID, field)
+}
+func SOQItemMove(projectID, soqID, itemID string) string {
+	return NameSOQItemMove.Path(projectID, soqID, itemID)
+}
+func SOQItemDelete(projectID, soqID, itemID string) string {
+	return NameSOQItemDelete.Path(projectID, soqID, itemID)
+}
+
+func Imports(projectID, soqID string) string      { return NameImports.Path(projectID, soqID) }
+func ImportUpload(projectID, soqID string) string { return NameImportUpload.Path(projectID, soqID) }
+func Import(projectID, soqID, importID string) string {
+	return NameImport.Path(projectID, soqID, importID)
+}
+func ImportProgress(projectID, soqID, importID string) string {
+	return NameImportProgress.Path(projectID, soqID, importID)
+}
+func ImportStart(projectID, soqID, importID string) string {
+	return NameImportStart.Path(projectID, soqID, importID)
+}
+func Jobs(projectID string) string { return NameJobs.Path(projectID) }
+
+func AdminUsers() string                       { return NameAdminUsers.Path() }
+func AdminUserNew() string                     { return NameAdminUserNew.Path() }
+func AdminUser(userID string) string           { return NameAdminUser.Path(userID) }
+func AdminUserEdit(userID string) string       { return NameAdminUserEdit.Path(userID) }
+func AdminUserDeactivate(userID string) string { return NameAdminUserDeactivate.Path(userID) }
+
+func APISOQExportXLSX(soqID string) string { return NameAPISOQExportXLSX.Path(soqID) }
+func APISOQExportCSV(soqID string) string  { return NameAPISOQExportCSV.Path(soqID) }
+
+func i64(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,286 @@
+// Package paths names every route's path pattern and builds URLs from them. The route
+// table (handlers/routes.go) registers exactly these patterns, and handlers and views build
+// their links with the typed helpers below, so a route that moves moves everywhere at once
+// and a misspelt link is a compile error. It sits apart from handlers because views, which
+// handlers import, need it too.
+package paths
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// Name is a route's name; handlers/routes.go gives it to echo, so echo's Reverse knows it too.
+type Name string
+
+// Route names. A name is one path pattern; GET and POST on the same path share it.
+const (
+	NameHealthz Name = "healthz"
+	NameMetrics Name = "metrics"
+	NameStatic  Name = "static"
+
+	NameLogin                    Name = "login"
+	NameRegister                 Name = "register"
+	NameLogout                   Name = "logout"
+	NameInvitation               Name = "invitation"
+	NameDashboard                Name = "dashboard"
+	NameAccount                  Name = "account"
+	NameAccountPassword          Name = "account.password"
+	NameAccountTokens            Name = "account.tokens"
+	NameAccountTokenDelete       Name = "account.token.delete"
+	NameAccountInvitationAccept  Name = "account.invitation.accept"
+	NameAccountInvitationDecline Name = "account.invitation.decline"
+
+	NameProjects         Name = "projects"
+	NameProjectNew       Name = "project.new"
+	NameProject          Name = "project"
+	NameProjectEdit      Name = "project.edit"
+	NameProjectDelete    Name = "project.delete"
+	NameProjectTransfer  Name = "project.transfer"
+	NameTeam             Name = "team"
+	NameTeamRemove       Name = "team.remove"
+	NameInvitationRevoke Name = "invitation.revoke"
+
+	NameUnits         Name = "units"
+	NameUnitsSchedule Name = "units.schedule"
+	NameUnitNew       Name = "unit.new"
+	NameUnitPreview   Name = "unit.preview"
+	NameUnit          Name = "unit"
+	NameUnitEdit      Name = "unit.edit"
+	NameUnitDuplicate Name = "unit.duplicate"
+	NameUnitDelete    Name = "unit.delete"
+
+	NameSOQs                Name = "soqs"
+	NameSOQ                 Name = "soq"
+	NameSOQStatus           Name = "soq.status"
+	NameSOQSections         Name = "soq.sections"
+	NameSOQSectionRows      Name = "soq.section.rows"
+	NameSOQSectionMove      Name = "soq.section.move"
+	NameSOQSectionDelete    Name = "soq.section.delete"
+	NameSOQSectionItems     Name = "soq.section.items"
+	NameSOQItemRow          Name = "soq.item.row"
+	NameSOQItemCell         Name = "soq.item.cell"
+	NameSOQItemMove         Name = "soq.item.move"
+	NameSOQItemDelete       Name = "soq.item.delete"
+	NameImports             Name = "imports"
+	NameImportUpload        Name = "import.upload"
+	NameImport              Name = "import"
+	NameImportProgress      Name = "import.progress"
+	NameImportStart         Name = "import.start"
+	NameJobs                Name = "jobs"
+	NameAdminUsers          Name = "admin.users"
+	NameAdminUserNew        Name = "admin.user.new"
+	NameAdminUser           Name = "admin.user"
+	NameAdminUserEdit       Name = "admin.user.edit"
+	NameAdminUserDeactivate Name = "admin.user.deactivate"
+
+	NameAPIRegister          Name = "api.register"
+	NameAPILogin             Name = "api.login"
+	NameAPILogout            Name = "api.logout"
+	NameAPIMe                Name = "api.me"
+	NameAPIMyInvitations     Name = "api.me.invitations"
+	NameAPIInvitationAccept  Name = "api.invitation.accept"
+	NameAPIInvitationDecline Name = "api.invitation.decline"
+	NameAPICategories        Name = "api.categories"
+	NameAPIUsers             Name = "api.users"
+	NameAPIUser              Name = "api.user"
+	NameAPIProjects          Name = "api.projects"
+	NameAPIProject           Name = "api.project"
+	NameAPIProjectTransfer   Name = "api.project.transfer"
+	NameAPITeam              Name = "api.team"
+	NameAPITeamMember        Name = "api.team.member"
+	NameAPISOQs              Name = "api.soqs"
+	NameAPISOQ               Name = "api.soq"
+	NameAPISOQSections       Name = "api.soq.sections"
+	NameAPISOQSection        Name = "api.soq.section"
+	NameAPISOQSectionItems   Name = "api.soq.section.items"
+	NameAPISOQItems          Name = "api.soq.items"
+	NameAPISOQItem           Name = "api.soq.item"
+	NameAPISOQExportXLSX     Name = "api.soq.export.xlsx"
+	NameAPISOQExportCSV      Name = "api.soq.export.csv"
+	NameAPIUnits             Name = "api.units"
+	NameAPIUnitsSchedule     Name = "api.units.schedule"
+	NameAPIUnit              Name = "api.unit"
+	NameAPIUnitDuplicate     Name = "api.unit.duplicate"
+)
+
+// patterns are the names' paths in echo's syntax (":param", "*").
+var patterns = map[Name]string{
+	NameHealthz: "/healthz",
+	NameMetrics: "/metrics",
+	NameStatic:  "/static/*",
+
+	NameLogin:                    "/login",
+	NameRegister:                 "/register",
+	NameLogout:                   "/logout",
+	NameInvitation:               "/invitations/:token",
+	NameDashboard:                "/",
+	NameAccount:                  "/account",
+	NameAccountPassword:          "/account/password",
+	NameAccountTokens:            "/account/tokens",
+	NameAccountTokenDelete:       "/account/tokens/:tokenId/delete",
+	NameAccountInvitationAccept:  "/account/invitations/:invId/accept",
+	NameAccountInvitationDecline: "/account/invitations/:invId/decline",
+
+	NameProjects:         "/projects",
+	NameProjectNew:       "/projects/new",
+	NameProject:          "/projects/:id",
+	NameProjectEdit:      "/projects/:id/edit",
+	NameProjectDelete:    "/projects/:id/delete",
+	NameProjectTransfer:  "/projects/:id/transfer",
+	NameTeam:             "/projects/:id/team",
+	NameTeamRemove:       "/projects/:id/team/:userId/remove",
+	NameInvitationRevoke: "/projects/:id/invitations/:invId/revoke",
+
+	NameUnits:         "/projects/:id/units",
+	NameUnitsSchedule: "/projects/:id/units/schedule.csv",
+	NameUnitNew:       "/projects/:id/units/new",
+	NameUnitPreview:   "/projects/:id/units/preview",
+	NameUnit:          "/projects/:id/units/:unitId",
+	NameUnitEdit:      "/projects/:id/units/:unitId/edit",
+	NameUnitDuplicate: "/projects/:id/units/:unitId/duplicate",
+	NameUnitDelete:    "/projects/:id/units/:unitId/delete",
+
+	NameSOQs:                "/projects/:id/soq",
+	NameSOQ:                 "/projects/:id/soq/:soqId",
+	NameSOQStatus:           "/projects/:id/soq/:soqId/status",
+	NameSOQSections:         "/projects/:id/soq/:soqId/sections",
+	NameSOQSectionRows:      "/projects/:id/soq/:soqId/sections/:sectionId/rows",
+	NameSOQSectionMove:      "/projects/:id/soq/:soqId/sections/:sectionId/move",
+	NameSOQSectionDelete:    "/projects/:id/soq/:soqId/sections/:sectionId/delete",
+	NameSOQSectionItems:     "/projects/:id/soq/:soqId/sections/:sectionId/items",
+	NameSOQItemRow:          "/projects/:id/soq/:soqId/items/:itemId/row",
+	NameSOQItemCell:         "/projects/:id/soq/:soqId/items/:itemId/cells/:field",
+	NameSOQItemMove:         "/projects/:id/soq/:soqId/items/:itemId/move",
+	NameSOQItemDelete:       "/projects/:id/soq/:soqId/items/:itemId/delete",
+	NameImports:             "/projects/:id/soq/:soqId/import",
+	NameImportUpload:        "/projects/:id/soq/:soqId/import/upload",
+	NameImport:              "/projects/:id/soq/:soqId/import/:importId",
+	NameImportProgress:      "/projects/:id/soq/:soqId/import/:importId/progress",
+	NameImportStart:         "/projects/:id/soq/:soqId/import/:importId/start",
+	NameJobs:                "/projects/:id/jobs",
+	NameAdminUsers:          "/admin/users",
+	NameAdminUserNew:        "/admin/users/new",
+	NameAdminUser:           "/admin/users/:uid",
+	NameAdminUserEdit:       "/admin/users/:uid/edit",
+	NameAdminUserDeactivate: "/admin/users/:uid/deactivate",
+
+	NameAPIRegister:          "/api/auth/register",
+	NameAPILogin:             "/api/auth/login",
+	NameAPILogout:            "/api/auth/logout",
+	NameAPIMe:                "/api/me",
+	NameAPIMyInvitations:     "/api/me/invitations",
+	NameAPIInvitationAccept:  "/api/invitations/:invId/accept",
+	NameAPIInvitationDecline: "/api/invitations/:invId/decline",
+	NameAPICategories:        "/api/categories",
+	NameAPIUsers:             "/api/users",
+	NameAPIUser:              "/api/users/:uid",
+	NameAPIProjects:          "/api/projects",
+	NameAPIProject:           "/api/projects/:id",
+	NameAPIProjectTransfer:   "/api/projects/:id/transfer",
+	NameAPITeam:              "/api/projects/:id/team",
+	NameAPITeamMember:        "/api/projects/:id/team/:userId",
+	NameAPISOQs:              "/api/soq",
+	NameAPISOQ:               "/api/soq/:soqId",
+	NameAPISOQSections:       "/api/soq/:soqId/sections",
+	NameAPISOQSection:        "/api/soq/:soqId/sections/:sectionId",
+	NameAPISOQSectionItems:   "/api/soq/:soqId/sections/:sectionId/items",
+	NameAPISOQItems:          "/api/soq/:soqId/items",
+	NameAPISOQItem:           "/api/soq/:soqId/items/:itemId",
+	NameAPISOQExportXLSX:     "/api/soq/:soqId/export.xlsx",
+	NameAPISOQExportCSV:      "/api/soq/:soqId/export.csv",
+	NameAPIUnits:             "/api/projects/:id/units",
+	NameAPIUnitsSchedule:     "/api/projects/:id/units/schedule",
+	NameAPIUnit:              "/api/projects/:id/units/:unitId",
+	NameAPIUnitDuplicate:     "/api/projects/:id/units/:unitId/duplicate",
+}
+
+// segment is one piece of a pattern: literal text, or a parameter's place.
+type segment struct {
+	text  string
+	param bool
+}
+
+// compiled splits each pattern once, so building a URL (thousands per SOQ sheet) is
+// appends only.
+var compiled = func() map[Name][]segment {
+	m := make(map[Name][]segment, len(patterns))
+	for n, p := range patterns {
+		var segs []segment
+		for p != "" {
+			i := strings.IndexAny(p, ":*")
+			if i < 0 {
+				segs = append(segs, segment{text: p})
+				break
+			}
+			if i > 0 {
+				segs = append(segs, segment{text: p[:i]})
+			}
+			j := strings.IndexByte(p[i:], '/')
+			if j < 0 {
+				j = len(p) - i
+			}
+			segs = append(segs, segment{text: p[i : i+j], param: true})
+			p = p[i+j:]
+		}
+		m[n] = segs
+	}
+	return m
+}()
+
+// Names lists every route name (for tests and the route table's check).
+func Names() []Name {
+	out := make([]Name, 0, len(patterns))
+	for n := range patterns {
+		out = append(out, n)
+	}
+	return out
+}
+
+// Pattern is the name's path pattern; "" for a name that does not exist.
+func (n Name) Pattern() string { return patterns[n] }
+
+// Path fills the pattern's parameters in order, each path-escaped. A wrong number of
+// parameters is a programming error, caught by the tests, so it panics.
+func (n Name) Path(params ...string) string {
+	segs, ok := compiled[n]
+	if !ok {
+		panic(fmt.Sprintf("paths: unknown route name %q", n))
+	}
+	size, k := 0, 0
+	for _, s := range segs {
+		if s.param {
+			if k >= len(params) {
+				panic(fmt.Sprintf("paths: %s needs more than %d parameters", n, len(params)))
+			}
+			size += len(params[k]) + 8
+			k++
+		} else {
+			size += len(s.text)
+		}
+	}
+	if k != len(params) {
+		panic(fmt.Sprintf("paths: %s takes %d parameters, got %d", n, k, len(params)))
+	}
+	var b strings.Builder
+	b.Grow(size)
+	k = 0
+	for _, s := range segs {
+		if s.param {
+			b.WriteString(url.PathEscape(params[k]))
+			k++
+		} else {
+			b.WriteString(s.text)
+		}
+	}
+	return b.String()
+}
+
+// WithQuery appends an encoded query to a path; nothing when the query is empty.
+func WithQuery(path string, q url.Values) string {
+	if len(q) == 0 {
+		return path
+	}
+	return path + "?" + q.Encode()
+}
