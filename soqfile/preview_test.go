@@ -56,6 +56,7 @@ func bigSharedWorkbook(t *testing.T, n int, bill ...string) []byte {
 // The preview reads a cut-down copy of the shared strings: it must show exactly what the
 // whole table gives, and the job's full read the same first rows.
 func TestPreviewSlimSharedStrings(t *testing.T) {
+	t.Parallel()
 	content := bigSharedWorkbook(t, 60_000)
 	slim, _, ok := slimWorkbook(content)
 	if !ok || len(slim) >= len(content) {
@@ -86,6 +87,7 @@ func TestPreviewSlimSharedStrings(t *testing.T) {
 // Sheets longer than the slimmed copy keeps: one whose preview fits in the rows kept, and
 // one whose first 1,200 rows are blank (the copy cannot show it: the file is read whole).
 func TestPreviewSlimCutSheets(t *testing.T) {
+	t.Parallel()
 	long := make([]string, 1500)
 	blankFirst := make([]string, 1300)
 	for i := range long {
