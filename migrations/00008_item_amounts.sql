@@ -18,6 +18,12 @@ ALTER TABLE soq_items ADD CONSTRAINT soq_items_amount_check CHECK (amount >= 0);
 -- index on the same columns.
 DROP INDEX soq_items_section_idx;
 
+-- Every item an import writes paid for an index on import_id, read only to delete what an
+-- earlier run of the same import wrote (a retry after a crash): that delete now reads the
+-- SOQ's items through soq_items_reference_key (soq_id, …) instead.
+DROP INDEX soq_items_import_idx;
+
 -- +goose Down
+CREATE INDEX soq_items_import_idx ON soq_items (import_id) WHERE import_id IS NOT NULL;
 CREATE INDEX soq_items_section_idx ON soq_items (section_id, position);
 ALTER TABLE soq_items DROP COLUMN amount;

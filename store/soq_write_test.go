@@ -34,7 +34,6 @@ type soqFixture struct {
 
 func newSOQFixture(t *testing.T) *soqFixture {
 	t.Helper()
-	t.Parallel()
 	db := testdb.New(t)
 	for _, q := range []string{
 		`INSERT INTO entities (id, name) VALUES (9001, 'E')`,
@@ -102,6 +101,7 @@ func (f *soqFixture) version(t *testing.T) int64 {
 
 // Every writer stores soq.Amount of the item; totals are sums of what is stored.
 func TestSOQWritersStoreAmounts(t *testing.T) {
+	t.Parallel()
 	f := newSOQFixture(t)
 	ctx := context.Background()
 	want := map[string]int64{"A1": 253, "A2": 1000, "B1": 1}
@@ -168,6 +168,7 @@ func TestSOQWritersStoreAmounts(t *testing.T) {
 // A cell save and an add-row are two statements whatever the SOQ's size, and a paste of
 // many items is two as well.
 func TestSOQWritesConstantStatements(t *testing.T) {
+	t.Parallel()
 	f := newSOQFixture(t)
 	ctx := context.Background()
 	var many []store.NewItem
@@ -222,6 +223,7 @@ func TestSOQWritesConstantStatements(t *testing.T) {
 // re-apply itself to what that write left: both changes survive, and the totals check
 // counts the other write.
 func TestSOQPatchRetriesOnRace(t *testing.T) {
+	t.Parallel()
 	f := newSOQFixture(t)
 	ctx := context.Background()
 	applied := 0
@@ -258,6 +260,7 @@ func TestSOQPatchRetriesOnRace(t *testing.T) {
 // Refusals write nothing: the item rules, a total past the money range, an issued SOQ,
 // another project's SOQ, an item not in the SOQ.
 func TestSOQPatchRefusals(t *testing.T) {
+	t.Parallel()
 	f := newSOQFixture(t)
 	ctx := context.Background()
 	v := f.version(t)
