@@ -1,48 +1,38 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/lib/pq"
 
 	"github.com/14build/14build/authz"
+	"github.com/14build/14build/project"
 )
-
-// Project statuses, in lifecycle order.
-var ProjectStatuses = []string{"planning", "tendering", "construction", "completed", "cancelled"}
-
-// ValidProjectStatus reports whether s is a project status.
-func ValidProjectStatus(s string) bool {
-	for _, v := range ProjectStatuses {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
 
 // Project is a construction project with its owner's name and a few counts.
 type Project struct {
-	ID           string    `db:"id"`
-	Name         string    `db:"name"`
-	Code         string    `db:"code"`
-	Address      string    `db:"address"`
-	Status       string    `db:"status"`
-	BudgetAmount int64     `db:"budget_amount"`
-	Currency     string    `db:"currency"`
-	TimeZone     string    `db:"time_zone"`
-	OwnerID      string    `db:"owner_id"`
-	OwnerName    string    `db:"owner_name"`
-	OwnerEmail   string    `db:"owner_email"`
-	OwnerEntity  string    `db:"owner_entity"`
-	UnitCount    int       `db:"unit_count"`
-	MemberCount  int       `db:"member_count"`
-	CreatedAt    time.Time `db:"created_at"`
-	UpdatedAt    time.Time `db:"updated_at"`
+	ID           string         `db:"id"`
+	Name         string         `db:"name"`
+	Code         string         `db:"code"`
+	Address      string         `db:"address"`
+	Status       project.Status `db:"status"`
+	BudgetAmount int64          `db:"budget_amount"`
+	Currency     string         `db:"currency"`
+	TimeZone     string         `db:"time_zone"`
+	OwnerID      string         `db:"owner_id"`
+	OwnerName    string         `db:"owner_name"`
+	OwnerEmail   string         `db:"owner_email"`
+	OwnerEntity  string         `db:"owner_entity"`
+	UnitCount    int            `db:"unit_count"`
+	MemberCount  int            `db:"member_count"`
+	CreatedAt    time.Time      `db:"created_at"`
+	UpdatedAt    time.Time      `db:"updated_at"`
 }
 
 // ProjectInput is the editable part of a project, already validated.
@@ -50,7 +40,7 @@ type ProjectInput struct {
 	Name         string
 	Code         string
 	Address      string
-	Status       string
+	Status       project.Status
 	BudgetAmount int64
 	Currency     string
 	TimeZone     string
@@ -79,7 +69,7 @@ func (sc ProjectScope) empty() bool { return !sc.All && sc.UserID == "" }
 
 // ProjectFilter narrows a project list.
 type ProjectFilter struct {
-	Status  string
+	Status  project.Status // "": any
 	Query   string
 	Page    int
 	PerPage int
@@ -115,7 +105,7 @@ func (s *Store) ListProjects(ctx context.Context, scope ProjectScope, f ProjectF
 		Total int `db:"total"`
 	}
 	page, per := clampPage(f.Page, f.PerPage)
-	if err := s.q.sel(ctx, &rows, listProjectsSQL, scope.scopeUser(), f.Status, escapeLike(f.Query), per, (page-1)*per); err != nil {
+	if err := s.q.sel(ctx, &rows, listProjectsSQL, scope.scopeUser(), string(f.Status), escapeLike(f.Query), per, (page-1)*per); err != nil {
 		return nil, 0, err
 	}
 	ps := make([]Project, len(rows))
@@ -161,7 +151,7 @@ func (s *Store) ListProjectDetails(ctx context.Context, scope ProjectScope, f Pr
 		Total int `db:"total"`
 	}
 	page, per := clampPage(f.Page, f.PerPage)
-	if err := s.q.sel(ctx, &rows, listProjectDetailsSQL, scope.scopeUser(), f.Status, escapeLike(f.Query), per, (page-1)*per); err != nil {
+	if err := s.q.sel(ctx, &rows, listProjectDetailsSQL, scope.scopeUser(), string(f.Status), escapeLike(f.Query), per, (page-1)*per); err != nil {
 		return nil, 0, err
 	}
 	if len(rows) == 0 {
@@ -196,18 +186,18 @@ WHERE ($1::uuid IS NULL OR p.id IN (SELECT tm.project_id FROM team_members tm WH
 GROUP BY p.status`
 
 // ProjectStatusCounts counts the projects in scope per status.
-func (s *Store) ProjectStatusCounts(ctx context.Context, scope ProjectScope) (map[string]int, error) {
+func (s *Store) ProjectStatusCounts(ctx context.Context, scope ProjectScope) (map[project.Status]int, error) {
 	if scope.empty() {
-		return map[string]int{}, nil
+		return map[project.Status]int{}, nil
 	}
 	var rows []struct {
-		Status string `db:"status"`
-		N      int    `db:"n"`
+		Status project.Status `db:"status"`
+		N      int            `db:"n"`
 	}
 	if err := s.q.sel(ctx, &rows, projectStatusCountsSQL, scope.scopeUser()); err != nil {
 		return nil, err
 	}
-	out := make(map[string]int, len(rows))
+	out := make(map[project.Status]int, len(rows))
 	for _, r := range rows {
 		out[r.Status] = r.N
 	}
@@ -310,8 +300,8 @@ type Member struct {
 	User
 }
 
-// teamMembersSQL is the teams of projects $1 (uuid[]) with each member's account: the
-// owner first, then by name.
+// teamMembersSQL is the teams of projects $1 (uuid[]) with each member's account, in no
+// order: TeamMembers orders them (a sort here cost PostgreSQL more CPU than Go).
 const teamMembersSQL = `
 SELECT tm.project_id, tm.role AS team_role, tm.joined_at,
        u.id, u.name, u.email::text AS email, u.role, u.entity_id, e.name AS entity_name,
@@ -320,8 +310,7 @@ FROM team_members tm
 JOIN users u ON u.id = tm.user_id
 JOIN entities e ON e.id = u.entity_id
 LEFT JOIN categories c ON c.id = u.category_id
-WHERE tm.project_id = ANY($1)
-ORDER BY tm.project_id, tm.role DESC, u.name`
+WHERE tm.project_id = ANY($1)`
 
 // TeamMembers loads the teams of several projects in one query, keyed by project id.
 func (s *Store) TeamMembers(ctx context.Context, projectIDs []string) (map[string][]Member, error) {
@@ -334,6 +323,11 @@ func (s *Store) TeamMembers(ctx context.Context, projectIDs []string) (map[strin
 	if err != nil {
 		return nil, err
 	}
+	// The owner ("Project Owner" sorts after "In-House User", hence descending) first, then
+	// by name: byte order, as the database's C.UTF-8 collation compares.
+	slices.SortFunc(rows, func(a, b Member) int {
+		return cmp.Or(cmp.Compare(b.TeamRole, a.TeamRole), cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+	})
 	for _, m := range rows {
 		out[m.ProjectID] = append(out[m.ProjectID], m)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/14build/14build/authz"
 	"github.com/14build/14build/internal/testdb"
+	"github.com/14build/14build/project"
 	"github.com/14build/14build/store"
 	"github.com/14build/14build/units"
 )
@@ -22,7 +23,6 @@ type storeFixture struct {
 
 func newStore(t *testing.T) storeFixture {
 	t.Helper()
-	t.Parallel()
 	return storeFixture{t: t, st: store.New(testdb.New(t))}
 }
 
@@ -40,7 +40,7 @@ func (f storeFixture) project(owner store.User, name, code, status string, membe
 	f.t.Helper()
 	ctx := context.Background()
 	p, err := f.st.CreateProject(ctx, owner.ID, store.ProjectInput{Name: name, Code: code, Address: "1 Test Street",
-		Status: status, Currency: "usd", TimeZone: "UTC"})
+		Status: project.Status(status), Currency: "usd", TimeZone: "UTC"})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -61,6 +61,7 @@ func names(ps []store.Project) []string {
 }
 
 func TestListProjectsScopeFiltersAndPaging(t *testing.T) {
+	t.Parallel()
 	f := newStore(t)
 	ctx := context.Background()
 	owner := f.user(authz.RoleOwner, "owner@example.com")
@@ -132,6 +133,7 @@ func TestListProjectsScopeFiltersAndPaging(t *testing.T) {
 // ListProjectDetails brings every project's units with floors and team with accounts, in
 // the same number of statements for 2 projects as for 6.
 func TestListProjectDetailsChildrenInConstantQueries(t *testing.T) {
+	t.Parallel()
 	f := newStore(t)
 	ctx := context.Background()
 	small := f.user(authz.RoleOwner, "small@example.com")
@@ -193,6 +195,7 @@ func TestListProjectDetailsChildrenInConstantQueries(t *testing.T) {
 }
 
 func TestCreateUnitsAllOrNothing(t *testing.T) {
+	t.Parallel()
 	f := newStore(t)
 	ctx := context.Background()
 	owner := f.user(authz.RoleOwner, "o@example.com")
@@ -233,6 +236,7 @@ func TestCreateUnitsAllOrNothing(t *testing.T) {
 }
 
 func TestSessionsLoadWithUserAndRevocation(t *testing.T) {
+	t.Parallel()
 	f := newStore(t)
 	ctx := context.Background()
 	u := f.user(authz.RoleOwner, "s@example.com")

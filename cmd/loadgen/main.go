@@ -14,12 +14,13 @@
 //
 // Usage: loadgen [-c clients] [-d duration] [-rounds n] [-n sequential requests]
 //
-//	[-seedpeer dir | -seedpeer ""] [-cpuprofile file]
+//	[-seedpeer dir | -seedpeer ""] [-cpuprofile file] [-hold]
 package main
 
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -38,6 +39,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -50,6 +52,7 @@ import (
 	"github.com/14build/14build/authz"
 	"github.com/14build/14build/handlers"
 	"github.com/14build/14build/internal/testdb"
+	"github.com/14build/14build/project"
 	"github.com/14build/14build/store"
 	"github.com/14build/14build/units"
 )
@@ -86,7 +89,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	rounds := fs.Int("rounds", 3, "load runs of each stack, interleaved (seed, ours, seed, ours, …)")
 	seqN := fs.Int("n", 200, "sequential requests per user in the queries-per-request check")
 	peerDir := fs.String("seedpeer", filepath.Join("..", "shared", "seedpeer"), "the seed stack's folder (with run.sh); empty: ours only")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (server and client) during our load runs")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (server and client) during our first load run")
+	hold := fs.Bool("hold", false, "seed and serve, print the URL, database and login, and wait for an interrupt (for profiling by hand)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -104,7 +108,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 	}
-	st, _, done, err := testdb.ScratchStore(ctx, func(k string) string {
+	st, dbURL, done, err := testdb.ScratchStore(ctx, func(k string) string {
 		if k == "TEST_DATABASE_URL" {
 			return admin
 		}
@@ -142,9 +146,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		_ = srv.Shutdown(sctx)
 	}()
 
+	if *hold {
+		fmt.Fprintf(stdout, "serving %s/api/projects on database %s; sign in as %s / %s; interrupt to stop\n", base, dbURL, users.big, password)
+		<-ctx.Done()
+		return nil
+	}
+
 	tr := newTransport(*clients)
 	defer tr.CloseIdleConnections()
-	ours := target{name: "14Build", url: base + "/api/projects", check: checkOurs(bigProjects), queries: st.QueryCount}
+	ours := target{name: "14Build", url: base + "/api/projects", check: checkOurs(bigProjects), queries: st.QueryCount,
+		cpu: &cpuMeter{db: st.DB().DB, dbName: dbName(dbURL), app: func() []int { return []int{os.Getpid()} }}}
 
 	progress("signing in %d clients", *clients)
 	ours.clients = make([]*http.Client, *clients)
@@ -158,7 +169,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}
 
-	peer, stopPeer, err := startPeer(ctx, *peerDir, admin, getenv, *clients, stderr)
+	peer, stopPeer, err := startPeer(ctx, *peerDir, admin, st.DB().DB, getenv, *clients, stderr)
 	if err != nil {
 		return err
 	}
@@ -221,7 +232,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fmt.Fprintf(stdout, "GET /api/projects: %d projects × %d units × %d members, owner, units with floors, team with users; %d clients, %s per run\n",
 		bigProjects, unitsPer, membersPer, *clients, *dur)
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "run\trequests/s\tp50\tp99\tresponse\tqueries/req\trequests\tfailures\t")
+	fmt.Fprintln(tw, "run\trequests/s\tp50\tp99\tresponse\tqueries/req\tPostgreSQL CPU/req\tapp CPU/req\trequests\tfailures\t")
 	var all []row
 	for i := range oursRuns {
 		if peer != nil {
@@ -237,7 +248,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if r.counted {
 			qpr = fmt.Sprintf("%.2f", r.qpr())
 		}
-		fmt.Fprintf(tw, "%s\t%.1f\t%s\t%s\t%s\t%s\t%d\t%d\t\n", r.name, r.rps(), ms(r.p(0.50)), ms(r.p(0.99)), kb(r.bytes), qpr, r.requests(), r.failures)
+		pgCPU, appCPU := "-", "-"
+		if r.cpu.measured && r.requests() > 0 {
+			pgCPU, appCPU = ms(r.cpu.db/time.Duration(r.requests())), ms(r.cpu.app/time.Duration(r.requests()))
+		}
+		fmt.Fprintf(tw, "%s\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t\n", r.name, r.rps(), ms(r.p(0.50)), ms(r.p(0.99)), kb(r.bytes), qpr, pgCPU, appCPU, r.requests(), r.failures)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -252,6 +267,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 				oursRuns[i].rps()/peerRuns[i].rps(), float64(peerRuns[i].p(0.99))/float64(oursRuns[i].p(0.99)))
 		}
 	}
+	fmt.Fprintln(stdout, "CPU per request: PostgreSQL's backends serving the stack's database; app: the seed stack's Node.js processes, for 14Build this whole process (its server and the load client)")
 	fmt.Fprintf(stdout, "machine: %d CPUs (GOMAXPROCS %d), %s/%s, %s, PostgreSQL %s; client, servers and database share it\n",
 		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runtime.Version(), pgVersion)
 
@@ -294,6 +310,7 @@ type target struct {
 	clients []*http.Client
 	check   func(body []byte) error
 	queries func() int64 // statements sent so far; nil when not ours to count
+	cpu     *cpuMeter    // nil: not measured
 }
 
 // row is one measured run.
@@ -306,6 +323,7 @@ type row struct {
 	bytes     int64 // of the last response body
 	counted   bool
 	queries   int64 // statements the store sent during the run
+	cpu       cpuUse
 }
 
 func (r row) requests() int { return len(r.latencies) }
@@ -360,15 +378,27 @@ func loadTest(ctx context.Context, t target, d time.Duration) row {
 	if t.queries != nil {
 		q0 = t.queries()
 	}
+	var cpu0 cpuSnapshot
+	if t.cpu != nil {
+		cpu0 = t.cpu.snapshot(ctx)
+	}
 	start := time.Now()
 	deadline := start.Add(d)
 	for i, hc := range t.clients {
 		wg.Go(func() {
 			res := result{lat: make([]time.Duration, 0, 1<<14)}
 			buf := new(bytes.Buffer)
-			for ctx.Err() == nil && time.Now().Before(deadline) {
+			for n := 0; ctx.Err() == nil && time.Now().Before(deadline); n++ {
+				// Every answer must be a 200 with a body; one in checkEvery is also
+				// decoded and checked whole. Decoding each one would load the shared CPUs
+				// with the client's work in proportion to the response's size (wrk, the
+				// reference client, reads bodies without parsing them).
+				check := t.check
+				if n%checkEvery != 0 {
+					check = nonEmpty
+				}
 				t0 := time.Now()
-				lat, err := fetch(ctx, hc, t.url, t.check, buf)
+				lat, err := fetch(ctx, hc, t.url, check, buf)
 				if ctx.Err() != nil {
 					break // interrupted: not the server's failure
 				}
@@ -392,6 +422,9 @@ func loadTest(ctx context.Context, t target, d time.Duration) row {
 	if t.queries != nil {
 		r.queries = t.queries() - q0
 	}
+	if t.cpu != nil {
+		r.cpu = t.cpu.since(ctx, cpu0)
+	}
 	for _, res := range results {
 		r.latencies = append(r.latencies, res.lat...)
 		r.failures += res.failures
@@ -402,6 +435,16 @@ func loadTest(ctx context.Context, t target, d time.Duration) row {
 	}
 	slices.Sort(r.latencies)
 	return r
+}
+
+// checkEvery is how often, under load, a client decodes and checks an answer whole.
+const checkEvery = 20
+
+func nonEmpty(b []byte) error {
+	if len(b) == 0 {
+		return errors.New("empty body")
+	}
+	return nil
 }
 
 // sequential sends n requests one after the other with t's first client.
@@ -525,7 +568,7 @@ func checkPeer(b []byte) error {
 // startPeer starts the seed stack with run.sh (it installs, seeds the same data set in its
 // own database on our PostgreSQL, builds and serves) and returns its target and how to stop
 // it. No run.sh in dir: nil, no error. SEEDPEER_URL: that server, neither started nor stopped.
-func startPeer(ctx context.Context, dir, admin string, getenv func(string) string, clients int, stderr io.Writer) (*target, func(), error) {
+func startPeer(ctx context.Context, dir, admin string, adminDB *sql.DB, getenv func(string) string, clients int, stderr io.Writer) (*target, func(), error) {
 	nop := func() {}
 	u := getenv("SEEDPEER_URL")
 	stop := nop
@@ -553,6 +596,13 @@ func startPeer(ctx context.Context, dir, admin string, getenv func(string) strin
 	}
 	tr := newTransport(clients)
 	t := &target{name: "seed stack", url: u, check: checkPeer, clients: make([]*http.Client, clients)}
+	if adminDB != nil {
+		work := getenv("SEEDPEER_DIR")
+		if work == "" {
+			work = filepath.Join(os.TempDir(), "14build-seedpeer") // run.sh's default
+		}
+		t.cpu = &cpuMeter{db: adminDB, dbName: "seedpeer", app: func() []int { return processTree(pidFile(filepath.Join(work, "server.pid"))) }}
+	}
 	for i := range t.clients {
 		t.clients[i] = &http.Client{Transport: tr, Timeout: 30 * time.Second}
 		if _, err := fetch(ctx, t.clients[i], u, checkPeer, new(bytes.Buffer)); err != nil {
@@ -636,7 +686,7 @@ func seed(ctx context.Context, st *store.Store, h *handlers.Handlers) (seeded, e
 		for i := range o.n {
 			p, err := st.CreateProject(ctx, o.owner.ID, store.ProjectInput{
 				Name: fmt.Sprintf("Bench Project %02d", i+1), Code: fmt.Sprintf("BP-%03d", i+1),
-				Address: fmt.Sprintf("%d Load Street, Wellington", i+1), Status: store.ProjectStatuses[i%len(store.ProjectStatuses)],
+				Address: fmt.Sprintf("%d Load Street, Wellington", i+1), Status: project.Statuses[i%len(project.Statuses)],
 				BudgetAmount: int64(i+1) * 100_000_00, Currency: "nzd", TimeZone: "Pacific/Auckland"})
 			if err != nil {
 				return seeded{}, err
@@ -652,4 +702,132 @@ func seed(ctx context.Context, st *store.Store, h *handlers.Handlers) (seeded, e
 		}
 	}
 	return seeded{big: big.Email, small: small.Email}, nil
+}
+
+// cpuMeter measures the CPU time spent for a stack: by the PostgreSQL backends connected to
+// its database (read from /proc, since they run on this machine) and by its application's
+// processes. Elsewhere than Linux it measures nothing.
+type cpuMeter struct {
+	db     *sql.DB // any connection to the server, to list the backends
+	dbName string
+	app    func() []int // the application's process ids
+}
+
+type cpuSnapshot struct {
+	db, app map[int]time.Duration
+}
+
+type cpuUse struct {
+	measured bool
+	db, app  time.Duration
+}
+
+func (m *cpuMeter) snapshot(ctx context.Context) cpuSnapshot {
+	s := cpuSnapshot{db: map[int]time.Duration{}, app: map[int]time.Duration{}}
+	rows, err := m.db.QueryContext(ctx, `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, m.dbName)
+	if err == nil {
+		for rows.Next() {
+			var pid int
+			if rows.Scan(&pid) == nil {
+				if d, ok := procCPU(pid); ok {
+					s.db[pid] = d
+				}
+			}
+		}
+		rows.Close()
+	}
+	for _, pid := range m.app() {
+		if d, ok := procCPU(pid); ok {
+			s.app[pid] = d
+		}
+	}
+	return s
+}
+
+// since is the CPU used from s0 to now. A backend that started meanwhile counts from zero;
+// one that ended meanwhile is lost (the pools keep theirs open).
+func (m *cpuMeter) since(ctx context.Context, s0 cpuSnapshot) cpuUse {
+	s1 := m.snapshot(ctx)
+	u := cpuUse{measured: len(s1.db) > 0 || len(s1.app) > 0}
+	for pid, d := range s1.db {
+		u.db += d - s0.db[pid]
+	}
+	for pid, d := range s1.app {
+		u.app += d - s0.app[pid]
+	}
+	return u
+}
+
+// clockTick is Linux's USER_HZ, the unit of /proc/<pid>/stat's CPU times.
+const clockTick = 10 * time.Millisecond
+
+// procCPU reads a process's user and system CPU time from /proc/<pid>/stat.
+func procCPU(pid int) (time.Duration, bool) {
+	f, ok := procStat(pid)
+	if !ok || len(f) < 13 {
+		return 0, false
+	}
+	ut, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return time.Duration(ut+st) * clockTick, true
+}
+
+// procStat returns the fields of /proc/<pid>/stat after the command name: f[0] is the
+// state, f[1] the parent's pid, f[11] and f[12] utime and stime.
+func procStat(pid int) ([]string, bool) {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return nil, false
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return nil, false
+	}
+	return strings.Fields(string(b[i+1:])), true
+}
+
+func pidFile(path string) int {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	return pid
+}
+
+// processTree is pid and its descendants (Next.js serves from child processes).
+func processTree(pid int) []int {
+	if pid <= 0 {
+		return nil
+	}
+	entries, _ := os.ReadDir("/proc")
+	children := map[int][]int{}
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if f, ok := procStat(p); ok && len(f) > 1 {
+			if pp, err := strconv.Atoi(f[1]); err == nil {
+				children[pp] = append(children[pp], p)
+			}
+		}
+	}
+	out := []int{pid}
+	for i := 0; i < len(out); i++ {
+		out = append(out, children[out[i]]...)
+	}
+	return out
+}
+
+// dbName is the database a connection URL names.
+func dbName(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimPrefix(p.Path, "/")
 }
