@@ -83,6 +83,7 @@ func slowRequest(t *testing.T, addr string) (conn net.Conn, finish func() string
 // Shutdown (SIGTERM cancels run's context) waits for the request in flight, which gets its
 // answer, refuses new connections, and run returns nil: the process exits 0.
 func TestShutdownWaitsForInFlightRequests(t *testing.T) {
+	t.Parallel()
 	maddr := freeAddr(t)
 	addr, cancel, done := startRun(t, map[string]string{"SHUTDOWN_TIMEOUT": "20s", "ARGON2_MEMORY_KIB": "1024", "METRICS_ADDR": maddr})
 	defer cancel()
@@ -127,6 +128,7 @@ func TestShutdownWaitsForInFlightRequests(t *testing.T) {
 
 // A request that never finishes holds shutdown only for SHUTDOWN_TIMEOUT.
 func TestShutdownTimeoutBoundsTheWait(t *testing.T) {
+	t.Parallel()
 	addr, cancel, done := startRun(t, map[string]string{"SHUTDOWN_TIMEOUT": "500ms"})
 	defer cancel()
 	conn, _ := slowRequest(t, addr)
@@ -148,6 +150,7 @@ func TestShutdownTimeoutBoundsTheWait(t *testing.T) {
 }
 
 func TestConfigFromEnvironment(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"SHUTDOWN_TIMEOUT": "5s", "METRICS_TOKEN": "tok", "METRICS_ADDR": "127.0.0.1:9999"}
 	c, err := loadConfig(func(k string) string { return env[k] })
 	if err != nil || c.shutdownTimeout != 5*time.Second || c.http.MetricsToken != "tok" || c.metricsAddr != "127.0.0.1:9999" {
