@@ -23,6 +23,13 @@ func (e Errors) Add(name, msg string) {
 	}
 }
 
+// Merge adds other's messages for the fields that have none yet.
+func (e Errors) Merge(other Errors) {
+	for name, msg := range other {
+		e.Add(name, msg)
+	}
+}
+
 // Any reports whether any field has a message.
 func (e Errors) Any() bool { return len(e) > 0 }
 

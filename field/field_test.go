@@ -21,6 +21,14 @@ func TestAddKeepsTheFirstMessage(t *testing.T) {
 	}
 }
 
+func TestMergeKeepsEarlierMessages(t *testing.T) {
+	e := Errors{"budget.amount": "must have at most 2 decimal places"}
+	e.Merge(Errors{"budget.amount": "is required", "name": "is required"})
+	if e.Get("budget.amount") != "must have at most 2 decimal places" || e.Get("name") != "is required" || len(e) != 2 {
+		t.Errorf("merged: %v", e)
+	}
+}
+
 // The JSON API sends Errors as its "fields" object: a plain object of strings.
 func TestJSONIsAPlainObject(t *testing.T) {
 	b, err := json.Marshal(map[string]any{"fields": Errors{"budget.amount": "must not be negative"}})

@@ -12,6 +12,7 @@ import (
 
 	"github.com/14build/14build/authz"
 	"github.com/14build/14build/field"
+	"github.com/14build/14build/paths"
 	"github.com/14build/14build/store"
 	"github.com/14build/14build/views"
 )
@@ -115,45 +116,46 @@ func (h *Handlers) loginPage(c echo.Context) error {
 	if c.QueryParam("signedout") == "1" {
 		notice = "You have signed out."
 	}
-	return render(c, http.StatusOK, views.LoginPage(h.page(c, "Sign in"), "", c.QueryParam("next"), nil, notice), nil)
+	return render(c, http.StatusOK, views.LoginPage(h.page(c, "Sign in"), views.LoginForm{Next: c.QueryParam("next"), Notice: notice}), nil)
 }
 
 func (h *Handlers) loginSubmit(c echo.Context) error {
-	email, password, next := c.FormValue("email"), c.FormValue("password"), c.FormValue("next")
-	errs := field.Errors{}
-	if strings.TrimSpace(email) == "" {
-		errs["email"] = "Enter your email."
+	f := views.LoginForm{Email: c.FormValue("email"), Next: c.FormValue("next"), Errs: field.Errors{}}
+	password := c.FormValue("password")
+	if strings.TrimSpace(f.Email) == "" {
+		f.Errs.Add("email", "Enter your email.")
 	}
 	if password == "" {
-		errs["password"] = "Enter your password."
+		f.Errs.Add("password", "Enter your password.")
 	}
-	if len(errs) == 0 {
-		id, err := h.checkLogin(c, email, password)
-		if err == nil {
-			if err := h.startSession(c, id); err != nil {
-				return err
-			}
-			return redirect(c, safeNext(next))
-		}
-		var ae *appError
-		if !errors.As(err, &ae) {
-			return err
-		}
-		errs[""] = ae.Message
-		return render(c, ae.Status, views.LoginPage(h.page(c, "Sign in"), email, next, errs, ""), nil)
+	if f.Errs.Any() {
+		return render(c, http.StatusUnprocessableEntity, views.LoginPage(h.page(c, "Sign in"), f), nil)
 	}
-	return render(c, http.StatusUnprocessableEntity, views.LoginPage(h.page(c, "Sign in"), email, next, errs, ""), nil)
+	id, err := h.checkLogin(c, f.Email, password)
+	var ae *appError
+	if errors.As(err, &ae) {
+		// Wrong credentials or too many tries: the form again, with the reason above it.
+		f.Errs.Add("", ae.Message)
+		return render(c, ae.Status, views.LoginPage(h.page(c, "Sign in"), f), nil)
+	}
+	if err != nil {
+		return err
+	}
+	if err := h.startSession(c, id); err != nil {
+		return err
+	}
+	return redirect(c, safeNext(f.Next))
 }
 
 func (h *Handlers) registerPage(c echo.Context) error {
 	if currentUser(c) != nil {
-		return c.Redirect(http.StatusSeeOther, "/")
+		return c.Redirect(http.StatusSeeOther, paths.Dashboard())
 	}
 	cats, err := h.st.Categories(c.Request().Context())
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.RegisterPage(h.page(c, "Create account"), views.AccountValues{Role: c.QueryParam("role")}, nil, cats), nil)
+	return render(c, http.StatusOK, views.RegisterPage(h.page(c, "Create account"), views.RegisterForm{Values: views.AccountValues{Role: c.QueryParam("role")}, Categories: cats}), nil)
 }
 
 func formAccount(c echo.Context) accountForm {
@@ -213,17 +215,17 @@ func (h *Handlers) registerSubmit(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return render(c, http.StatusUnprocessableEntity, views.RegisterPage(h.page(c, "Create account"), f.values(), errs, cats), nil)
+		return render(c, http.StatusUnprocessableEntity, views.RegisterPage(h.page(c, "Create account"), views.RegisterForm{Values: f.values(), Errs: errs, Categories: cats}), nil)
 	}
 	h.flash(c, "Welcome to 14Build. Your account is ready.")
-	return redirect(c, "/")
+	return redirect(c, paths.Dashboard())
 }
 
 func (h *Handlers) logout(c echo.Context) error {
 	if err := h.endSession(c); err != nil {
 		return err
 	}
-	return redirect(c, "/login?signedout=1")
+	return redirect(c, paths.Login()+"?signedout=1")
 }
 
 // API

@@ -15,6 +15,8 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/lib/pq"
 
+	"github.com/14build/14build/field"
+	"github.com/14build/14build/paths"
 	"github.com/14build/14build/store"
 	"github.com/14build/14build/views"
 )
@@ -23,7 +25,7 @@ import (
 type appError struct {
 	Status  int
 	Message string
-	Fields  map[string]string
+	Fields  field.Errors
 }
 
 func (e *appError) Error() string { return fmt.Sprintf("%d: %s", e.Status, e.Message) }
@@ -78,7 +80,7 @@ func dbUnavailable(err error) bool {
 		strings.Contains(msg, "driver: bad connection")
 }
 
-func errInvalid(fields map[string]string) error {
+func errInvalid(fields field.Errors) error {
 	return &appError{Status: http.StatusBadRequest, Message: "Some fields need attention.", Fields: fields}
 }
 
@@ -89,11 +91,11 @@ func (h *Handlers) handleError(err error, c echo.Context) {
 		return
 	}
 	ae := h.toAppError(err)
-	log := Logger(c.Request().Context(), h.log)
+	// On the request's one log line (requestLog writes it, at error level for a 5xx).
 	if ae.Status >= 500 {
-		log.Error("request failed", "err", err.Error(), "path", c.Request().URL.Path)
+		logAttrs(c, "err", err.Error())
 	} else if ae.Status != http.StatusNotFound {
-		log.Info("request refused", "status", ae.Status, "reason", ae.Message)
+		logAttrs(c, "reason", ae.Message)
 	}
 	c.Response().Header().Set("Vary", "HX-Request")
 	if ae.Status == http.StatusServiceUnavailable && c.Response().Header().Get("Retry-After") == "" {
@@ -107,9 +109,9 @@ func (h *Handlers) handleError(err error, c echo.Context) {
 			body["fields"] = ae.Fields
 		}
 		rerr = c.JSON(ae.Status, body)
-	case c.Request().Method == http.MethodGet && ae.Status == http.StatusUnauthorized && !isHTMX(c):
-		rerr = c.Redirect(http.StatusSeeOther, "/login?next="+urlQueryEscape(c.Request().URL.RequestURI()))
-	case isHTMX(c):
+	case c.Request().Method == http.MethodGet && ae.Status == http.StatusUnauthorized && !hxRequest(c).Enabled:
+		rerr = c.Redirect(http.StatusSeeOther, paths.LoginNext(c.Request().URL.RequestURI()))
+	case hxRequest(c).Enabled:
 		c.Response().Header().Set("HX-Retarget", "#toasts")
 		c.Response().Header().Set("HX-Reswap", "beforeend")
 		rerr = renderStatus(c, ae.Status, views.Toast("error", ae.Message))
@@ -117,7 +119,12 @@ func (h *Handlers) handleError(err error, c echo.Context) {
 		rerr = renderStatus(c, ae.Status, views.ErrorPage(h.page(c, "Error"), ae.Status, ae.Message))
 	}
 	if rerr != nil {
-		log.Error("writing error response", "err", rerr.Error())
+		logAttrs(c, "response_err", rerr.Error())
+		// The error page itself failed to render (nothing was written): plain text still
+		// says what happened rather than an empty 200.
+		if !c.Response().Committed {
+			_ = c.String(ae.Status, http.StatusText(ae.Status))
+		}
 	}
 }
 

@@ -3,13 +3,12 @@ package handlers
 import (
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/14build/14build/authz"
 	"github.com/14build/14build/field"
-	"github.com/14build/14build/money"
+	"github.com/14build/14build/soq"
 	"github.com/14build/14build/store"
 )
 
@@ -47,14 +46,11 @@ func (f *accountForm) validate(roles []authz.Role, needPassword bool, cats []sto
 	}
 	errs.Text("entity", f.Entity, 1, 200)
 	if strings.TrimSpace(f.Category) != "" {
-		for _, c := range cats {
-			if strings.EqualFold(c.Name, strings.TrimSpace(f.Category)) {
-				categoryID = c.ID
-			}
+		cat, ok := soq.Categories(cats).Match(f.Category)
+		if !ok {
+			errs.Add("category", soq.MsgUnknownCategory)
 		}
-		if categoryID == 0 {
-			errs.Add("category", "is not a trade category we know")
-		}
+		categoryID = cat.ID
 	} else if role == authz.RoleBidder {
 		errs.Add("category", "is required for bidders: it decides which tenders you see")
 	}
@@ -68,63 +64,6 @@ func containsRole(rs []authz.Role, r authz.Role) bool {
 		}
 	}
 	return false
-}
-
-// projectForm is a project as the API sends it; pages fill it from form fields.
-type projectForm struct {
-	Name     string     `json:"name"`
-	Code     string     `json:"code"`
-	Address  string     `json:"address"`
-	Status   string     `json:"status"`
-	Budget   *moneyJSON `json:"budget"`
-	TimeZone string     `json:"timeZone"`
-}
-
-type moneyJSON struct {
-	Amount   *int64 `json:"amount"`
-	Currency string `json:"currency"`
-}
-
-// validate returns the store's input, or per-field messages.
-func (f *projectForm) validate() (store.ProjectInput, field.Errors) {
-	errs := field.Errors{}
-	errs.Text("name", f.Name, 1, 200)
-	errs.Text("code", f.Code, 1, 40)
-	errs.Text("address", f.Address, 0, 500)
-	in := store.ProjectInput{Name: f.Name, Code: f.Code, Address: f.Address, Status: f.Status, TimeZone: f.TimeZone}
-	if in.Status == "" {
-		in.Status = "planning"
-	}
-	if !store.ValidProjectStatus(in.Status) {
-		errs.Add("status", "must be one of "+strings.Join(store.ProjectStatuses, ", "))
-	}
-	if in.TimeZone == "" {
-		in.TimeZone = "UTC"
-	}
-	if _, err := time.LoadLocation(in.TimeZone); err != nil || strings.EqualFold(in.TimeZone, "local") {
-		errs.Add("timeZone", "must be an IANA time zone such as Europe/London")
-	}
-	if f.Budget == nil {
-		in.Currency = "usd"
-	} else {
-		in.Currency = strings.ToLower(strings.TrimSpace(f.Budget.Currency))
-		if in.Currency == "" {
-			in.Currency = "usd"
-		}
-		if _, ok := money.Lookup(in.Currency); !ok {
-			errs.Add("budget.currency", "is not a currency we support")
-		}
-		if f.Budget.Amount == nil {
-			errs.Add("budget.amount", "is required (an integer in minor units: 125000 = 1,250.00)")
-		} else if *f.Budget.Amount < 0 {
-			errs.Add("budget.amount", "must not be negative")
-		} else if *f.Budget.Amount > money.MaxMinor {
-			errs.Add("budget.amount", "is too large")
-		} else {
-			in.BudgetAmount = *f.Budget.Amount
-		}
-	}
-	return in, errs
 }
 
 // maxPage bounds ?page=: beyond it an offset would be absurd (and page × perPage could

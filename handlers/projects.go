@@ -4,13 +4,14 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/14build/14build/authz"
 	"github.com/14build/14build/field"
-	"github.com/14build/14build/money"
+	"github.com/14build/14build/paths"
+	"github.com/14build/14build/project"
 	"github.com/14build/14build/store"
 	"github.com/14build/14build/views"
 )
@@ -20,14 +21,27 @@ const projectsPerPage = 25
 // listQuery reads ?status=&q=&page=&perPage=; an unknown status is a field error.
 func listQuery(c echo.Context, defaultPer int) (store.ProjectFilter, field.Errors) {
 	page, per, errs := parsePage(c, defaultPer, 200)
-	f := store.ProjectFilter{Status: c.QueryParam("status"), Query: c.QueryParam("q"), Page: page, PerPage: per}
-	if f.Status != "" && !store.ValidProjectStatus(f.Status) {
-		errs.Add("status", "must be one of "+strings.Join(store.ProjectStatuses, ", "))
+	f := store.ProjectFilter{Status: project.Status(c.QueryParam("status")), Query: c.QueryParam("q"), Page: page, PerPage: per}
+	if f.Status != "" && !f.Status.Valid() {
+		errs.Add("status", "must be one of "+project.Names())
 	}
 	if len(f.Query) > 200 {
 		errs.Add("q", "must be at most 200 characters")
 	}
 	return f, errs
+}
+
+// viewerScope is which projects u's lists show: an administrator every project; a role that
+// works in projects those whose team u is on; others (bidders) none, whatever team rows
+// remain, since rights follow the current role.
+func viewerScope(u store.User) store.ProjectScope {
+	switch {
+	case !authz.CanSeeProjects(u.Role):
+		return store.ProjectScope{}
+	case u.Role == authz.RoleAdmin:
+		return store.ProjectScope{All: true}
+	}
+	return store.ProjectScope{UserID: u.ID}
 }
 
 func (h *Handlers) projectsPage(c echo.Context) error {
@@ -41,24 +55,24 @@ func (h *Handlers) projectsPage(c echo.Context) error {
 			f.Query = ""
 		}
 	}
-	ps, total, err := h.st.ListProjects(ctx, *u, f)
+	ps, total, err := h.st.ListProjects(ctx, viewerScope(*u), f)
 	if err != nil {
 		return err
 	}
-	counts, err := h.st.ProjectStatusCounts(ctx, *u)
+	counts, err := h.st.ProjectStatusCounts(ctx, viewerScope(*u))
 	if err != nil {
 		return err
 	}
 	l := views.ProjectList{Projects: ps, Counts: counts, Status: f.Status, Query: f.Query,
 		Pager: views.Pager{Page: f.Page, PerPage: f.PerPage, Total: total, URL: func(n int) string {
-			return projectsListURL(f.Status, f.Query, n)
+			return projectsListURL(string(f.Status), f.Query, n)
 		}}}
 	p := h.page(c, "Projects")
 	return render(c, http.StatusOK, views.ProjectsPage(p, l), views.ProjectsRegion(p, l))
 }
 
 func projectsListURL(status, q string, page int) string {
-	u := "/projects?status=" + urlQueryEscape(status)
+	u := paths.Projects() + "?status=" + urlQueryEscape(status)
 	if q != "" {
 		u += "&q=" + urlQueryEscape(q)
 	}
@@ -66,49 +80,24 @@ func projectsListURL(status, q string, page int) string {
 }
 
 func (h *Handlers) projectNewPage(c echo.Context) error {
-	v := views.ProjectValues{Status: "planning", Currency: "usd", TimeZone: "UTC"}
-	return render(c, http.StatusOK, views.ProjectFormPage(h.page(c, "New project"), "New project", "/projects", "/projects", v, nil), nil)
-}
-
-// projectFromForm reads the HTML form; the budget is typed in major units.
-func projectFromForm(c echo.Context) (projectForm, views.ProjectValues, field.Errors) {
-	v := views.ProjectValues{Name: c.FormValue("name"), Code: c.FormValue("code"), Address: c.FormValue("address"),
-		Status: c.FormValue("status"), Budget: c.FormValue("budget"), Currency: c.FormValue("currency"), TimeZone: c.FormValue("timeZone")}
-	f := projectForm{Name: v.Name, Code: v.Code, Address: v.Address, Status: v.Status, TimeZone: v.TimeZone,
-		Budget: &moneyJSON{Currency: v.Currency}}
-	errs := field.Errors{}
-	cur, ok := money.Lookup(v.Currency)
-	if !ok {
-		errs.Add("budget.currency", "is not a currency we support")
-	} else if strings.TrimSpace(v.Budget) == "" {
-		zero := int64(0)
-		f.Budget.Amount = &zero
-	} else if amt, err := money.Parse(v.Budget, cur); err != nil {
-		errs.Add("budget.amount", err.Error())
-	} else {
-		f.Budget.Amount = &amt
-	}
-	return f, v, errs
+	v := views.ProjectValues{Status: string(project.Default), Currency: "usd", TimeZone: "UTC"}
+	return h.renderProjectForm(c, http.StatusOK, newProjectForm(v, nil))
 }
 
 func (h *Handlers) projectCreate(c echo.Context) error {
-	f, v, errs := projectFromForm(c)
-	in, verrs := f.validate()
-	for k, m := range verrs {
-		errs.Add(k, m)
+	in, v, errs := projectFromPage(c)
+	if errs.Any() {
+		return h.refuseProjectForm(c, newProjectForm(v, errs))
 	}
-	if len(errs) == 0 {
-		pr, err := h.st.CreateProject(c.Request().Context(), currentUser(c).ID, in)
-		if errors.Is(err, store.ErrCodeTaken) {
-			errs.Add("code", "is already used by another of your projects")
-		} else if err != nil {
-			return err
-		} else {
-			h.flash(c, "Project created. Invite your team next.")
-			return redirect(c, "/projects/"+pr.ID)
-		}
+	pr, err := h.st.CreateProject(c.Request().Context(), currentUser(c).ID, in)
+	if errors.Is(err, store.ErrCodeTaken) {
+		return h.refuseProjectForm(c, newProjectForm(v, field.Errors{"code": "is already used by another of your projects"}))
 	}
-	return render(c, http.StatusUnprocessableEntity, views.ProjectFormPage(h.page(c, "New project"), "New project", "/projects", "/projects", v, errs), nil)
+	if err != nil {
+		return err
+	}
+	h.flash(c, "Project created. Invite your team next.")
+	return redirect(c, paths.Project(pr.ID))
 }
 
 func (h *Handlers) projectShow(c echo.Context) error {
@@ -122,40 +111,38 @@ func (h *Handlers) projectShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.ProjectShowPage(h.page(c, pr.Name), *pr, currentMembership(c), teams[pr.ID], units), nil)
+	return render(c, http.StatusOK, views.ProjectShowPage(h.page(c, pr.Name), views.ProjectView{Project: *pr, Team: teams[pr.ID], Units: units}), nil)
 }
 
 func (h *Handlers) projectEditPage(c echo.Context) error {
 	pr := currentProject(c)
-	return render(c, http.StatusOK, views.ProjectFormPage(h.page(c, "Edit "+pr.Name), "Edit project", "/projects/"+pr.ID, "/projects/"+pr.ID, views.ProjectValuesOf(*pr), nil), nil)
+	return h.renderProjectForm(c, http.StatusOK, editProjectForm(pr, views.ProjectValuesOf(*pr), nil))
 }
 
 func (h *Handlers) projectUpdate(c echo.Context) error {
 	pr := currentProject(c)
-	f, v, errs := projectFromForm(c)
-	in, verrs := f.validate()
-	for k, m := range verrs {
-		errs.Add(k, m)
+	in, v, errs := projectFromPage(c)
+	if errs.Any() {
+		return h.refuseProjectForm(c, editProjectForm(pr, v, errs))
 	}
-	if len(errs) == 0 {
-		err := h.st.UpdateProject(c.Request().Context(), pr.ID, in)
-		if errors.Is(err, store.ErrCodeTaken) {
-			errs.Add("code", "is already used by another of the owner's projects")
-		} else if err != nil {
-			return err
-		} else {
-			h.flash(c, "Project saved.")
-			return redirect(c, "/projects/"+pr.ID)
-		}
+	err := h.st.UpdateProject(c.Request().Context(), pr.ID, in)
+	if errors.Is(err, store.ErrCodeTaken) {
+		return h.refuseProjectForm(c, editProjectForm(pr, v, field.Errors{"code": "is already used by another of the owner's projects"}))
 	}
-	return render(c, http.StatusUnprocessableEntity, views.ProjectFormPage(h.page(c, "Edit "+pr.Name), "Edit project", "/projects/"+pr.ID, "/projects/"+pr.ID, v, errs), nil)
+	if err != nil {
+		return err
+	}
+	h.flash(c, "Project saved.")
+	return redirect(c, paths.Project(pr.ID))
 }
 
 func (h *Handlers) projectDeleteConfirm(c echo.Context) error {
 	pr := currentProject(c)
-	return render(c, http.StatusOK, views.Confirm(h.page(c, "Delete "+pr.Name), "Delete "+pr.Name+"?",
-		"This removes the project with its team, invitations and units. It cannot be undone.",
-		"/projects/"+pr.ID+"/delete", "Delete project", "/projects/"+pr.ID), nil)
+	return render(c, http.StatusOK, views.Confirm(h.page(c, "Delete "+pr.Name), views.ConfirmParams{
+		Title:   "Delete " + pr.Name + "?",
+		Message: "This removes the project with its team, invitations and units. It cannot be undone.",
+		Action:  paths.ProjectDelete(pr.ID), Button: "Delete project", Cancel: paths.Project(pr.ID),
+	}), nil)
 }
 
 func (h *Handlers) projectDelete(c echo.Context) error {
@@ -164,26 +151,26 @@ func (h *Handlers) projectDelete(c echo.Context) error {
 		return err
 	}
 	h.flash(c, "Project "+pr.Name+" deleted.")
-	return redirect(c, "/projects")
+	return redirect(c, paths.Projects())
 }
 
 // API
 
 type projectJSON struct {
-	ID          string       `json:"id"`
-	Name        string       `json:"name"`
-	Code        string       `json:"code"`
-	Address     string       `json:"address"`
-	Status      string       `json:"status"`
-	Budget      moneyOut     `json:"budget"`
-	TimeZone    string       `json:"timeZone"`
-	OwnerID     string       `json:"ownerId"`
-	Owner       ownerJSON    `json:"owner"`
-	TeamMembers []memberJSON `json:"teamMembers"`
-	Units       []unitOut    `json:"units,omitzero"` // on one project only: [] until units exist
-	UnitCount   int          `json:"unitCount"`
-	CreatedAt   time.Time    `json:"createdAt"`
-	UpdatedAt   time.Time    `json:"updatedAt"`
+	ID          string         `json:"id"`
+	Name        string         `json:"name"`
+	Code        string         `json:"code"`
+	Address     string         `json:"address"`
+	Status      project.Status `json:"status"`
+	Budget      moneyOut       `json:"budget"`
+	TimeZone    string         `json:"timeZone"`
+	OwnerID     string         `json:"ownerId"`
+	Owner       ownerJSON      `json:"owner"`
+	TeamMembers []memberJSON   `json:"teamMembers"`
+	Units       []unitOut      `json:"units"` // with their floors; [] until units exist
+	UnitCount   int            `json:"unitCount"`
+	CreatedAt   time.Time      `json:"createdAt"`
+	UpdatedAt   time.Time      `json:"updatedAt"`
 }
 
 type moneyOut struct {
@@ -199,10 +186,10 @@ type ownerJSON struct {
 }
 
 type memberJSON struct {
-	UserID   string    `json:"userId"`
-	Role     string    `json:"role"`
-	JoinedAt time.Time `json:"joinedAt"`
-	User     userJSON  `json:"user"`
+	UserID   string         `json:"userId"`
+	Role     authz.TeamRole `json:"role"`
+	JoinedAt time.Time      `json:"joinedAt"`
+	User     userJSON       `json:"user"`
 }
 
 func toProjectJSON(p store.Project, team []store.Member) projectJSON {
@@ -217,27 +204,22 @@ func toProjectJSON(p store.Project, team []store.Member) projectJSON {
 	return j
 }
 
+// apiProjectsList is one page of the viewer's projects, each with its owner, its units (with
+// floors) and its team (with each member's account): five queries whatever the page size
+// (the session with its user, the page, units, floors, team).
 func (h *Handlers) apiProjectsList(c echo.Context) error {
-	ctx := c.Request().Context()
 	f, errs := listQuery(c, 50)
 	if len(errs) > 0 {
 		return errInvalid(errs)
 	}
-	ps, total, err := h.st.ListProjects(ctx, *currentUser(c), f)
-	if err != nil {
-		return err
-	}
-	ids := make([]string, len(ps))
-	for i, p := range ps {
-		ids[i] = p.ID
-	}
-	teams, err := h.st.TeamMembers(ctx, ids)
+	ps, total, err := h.st.ListProjectDetails(c.Request().Context(), viewerScope(*currentUser(c)), f)
 	if err != nil {
 		return err
 	}
 	out := make([]projectJSON, len(ps))
 	for i, p := range ps {
-		out[i] = toProjectJSON(p, teams[p.ID])
+		out[i] = toProjectJSON(p.Project, p.Team)
+		out[i].Units = toUnitsJSON(p.Units)
 	}
 	return c.JSON(http.StatusOK, map[string]any{"projects": out, "page": f.Page, "perPage": f.PerPage, "total": total})
 }
@@ -246,9 +228,6 @@ func (h *Handlers) apiProjectCreate(c echo.Context) error {
 	var f projectForm
 	if err := decodeJSON(c, &f); err != nil {
 		return err
-	}
-	if f.Budget == nil {
-		return errInvalid(field.Errors{"budget": "is required: {\"amount\": minor units, \"currency\": \"usd\"}"})
 	}
 	in, errs := f.validate()
 	if len(errs) > 0 {
@@ -289,9 +268,6 @@ func (h *Handlers) apiProjectUpdate(c echo.Context) error {
 	var f projectForm
 	if err := decodeJSON(c, &f); err != nil {
 		return err
-	}
-	if f.Budget == nil {
-		return errInvalid(field.Errors{"budget": "is required: {\"amount\": minor units, \"currency\": \"usd\"}"})
 	}
 	in, errs := f.validate()
 	if len(errs) > 0 {

@@ -1,10 +1,14 @@
 package handlers
 
 import (
+	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -18,25 +22,99 @@ func errEOF() error { return io.EOF }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 
-// render writes the partial for an HTMX request that is not boosted, the full page
-// otherwise. Responses vary on HX-Request so caches keep the two apart.
+// htmxRequest is what HTMX says about a request, read from its headers once per request
+// (pagoda's htmx.Request). Handlers ask it through wantsFragment and redirect, never the
+// headers themselves.
+type htmxRequest struct {
+	Enabled bool   // HX-Request: the request came from HTMX
+	Boosted bool   // HX-Boosted: a boosted link or form, which swaps the whole body
+	Target  string // HX-Target: the id of the element being swapped
+	Trigger string // HX-Trigger: the id of the element that fired
+}
+
+const htmxKey = "htmx"
+
+// hxRequest parses the request's HTMX headers, once.
+func hxRequest(c echo.Context) htmxRequest {
+	if r, ok := c.Get(htmxKey).(htmxRequest); ok {
+		return r
+	}
+	h := c.Request().Header
+	r := htmxRequest{
+		Enabled: h.Get("HX-Request") == "true",
+		Boosted: h.Get("HX-Boosted") == "true",
+		Target:  h.Get("HX-Target"),
+		Trigger: h.Get("HX-Trigger"),
+	}
+	c.Set(htmxKey, r)
+	return r
+}
+
+// wantsFragment is the one place that decides page or fragment: a fragment for an HTMX
+// request that is not boosted, the whole page (or, after a form post without JavaScript, a
+// redirect to one) otherwise. Asking marks the response as varying on HX-Request, so caches
+// keep the two apart.
+func wantsFragment(c echo.Context) bool {
+	if c.Get(varyKey) == nil {
+		c.Response().Header().Add("Vary", "HX-Request")
+		c.Set(varyKey, true)
+	}
+	r := hxRequest(c)
+	return r.Enabled && !r.Boosted
+}
+
+const varyKey = "vary-hx"
+
+// render writes partial when wantsFragment, the full page otherwise (and when there is no
+// partial).
 func render(c echo.Context, status int, full, partial templ.Component) error {
-	c.Response().Header().Add("Vary", "HX-Request")
-	if partial != nil && isHTMX(c) && c.Request().Header.Get("HX-Boosted") != "true" {
+	if wantsFragment(c) && partial != nil {
 		return renderStatus(c, status, partial)
 	}
 	return renderStatus(c, status, full)
 }
 
+// renderBuffers hold rendered pages until they are complete. Pooled, so a large page (an
+// SOQ sheet of thousands of rows, megabytes of HTML) reuses its buffer rather than growing a
+// new one per request.
+var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuffer is the largest buffer kept for reuse; rarer, larger pages give theirs
+// back to the garbage collector instead of pinning the memory.
+const maxPooledBuffer = 16 << 20
+
+// renderStatus renders comp into a buffer and only then writes the status and the body, in
+// one write. A component that fails half-way has written nothing yet, so its error goes to
+// handleError: logged, and answered with the 500 page instead of half a page with this
+// status.
 func renderStatus(c echo.Context, status int, comp templ.Component) error {
-	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	buf := renderBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledBuffer {
+			buf.Reset()
+			renderBuffers.Put(buf)
+		}
+	}()
+	buf.Reset()
+	if err := comp.Render(c.Request().Context(), buf); err != nil {
+		return fmt.Errorf("rendering %T: %w", comp, err)
+	}
+	hdr := c.Response().Header()
+	hdr.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	// The length is known now, so the body goes out whole rather than chunked.
+	hdr.Set(echo.HeaderContentLength, strconv.Itoa(buf.Len()))
 	c.Response().WriteHeader(status)
-	return comp.Render(c.Request().Context(), c.Response())
+	_, err := c.Response().Write(buf.Bytes())
+	return err
 }
 
 // page builds the layout's view model for the current request.
 func (h *Handlers) page(c echo.Context, title string) views.Page {
-	p := views.Page{Title: title, User: currentUser(c), Path: c.Request().URL.Path}
+	u := currentUser(c)
+	p := views.Page{Title: title, User: u, Path: c.Request().URL.Path, Can: capabilities(u)}
+	if currentProject(c) != nil {
+		p.InProject = projectCapabilities(u, currentMembership(c))
+	}
 	if s := currentSession(c); s != nil {
 		if f, ok := s.Values["flash"].(string); ok && f != "" {
 			p.Flash = f
@@ -60,7 +138,7 @@ func (h *Handlers) flash(c echo.Context, msg string) {
 
 // redirect answers a form post: an HX-Redirect for HTMX, a 303 otherwise.
 func redirect(c echo.Context, to string) error {
-	if isHTMX(c) {
+	if hxRequest(c).Enabled {
 		c.Response().Header().Set("HX-Redirect", to)
 		return c.NoContent(http.StatusNoContent)
 	}

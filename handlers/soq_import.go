@@ -16,6 +16,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/14build/14build/paths"
+	"github.com/14build/14build/soq"
 	"github.com/14build/14build/soqfile"
 	"github.com/14build/14build/store"
 	"github.com/14build/14build/views"
@@ -43,25 +45,18 @@ const (
 	DefaultImportsPerUser = 2
 )
 
-// importSOQ loads the SOQ in the URL and checks it belongs to the project the guard let
-// the caller into (another project's SOQ is a 404); write refuses an issued SOQ (409).
+// importSOQ is loadSOQ for the import pages: write (upload, map, start) needs an
+// editable SOQ (409 when issued); reading an import's status does not.
 func (h *Handlers) importSOQ(c echo.Context, write bool) (*store.SOQ, error) {
-	q, err := h.st.SOQHeader(c.Request().Context(), c.Param("soqId"))
-	if err != nil {
-		return nil, err
+	if write {
+		return h.loadSOQ(c, soqEdit)
 	}
-	if q.ProjectID != currentProject(c).ID {
-		return nil, errNotFound()
-	}
-	if write && q.Status == "issued" {
-		return nil, errIssued()
-	}
-	return &q, nil
+	return h.loadSOQ(c, soqRead)
 }
 
 func (h *Handlers) importUploadView(c echo.Context, q *store.SOQ, msg string) (views.ImportUploadView, error) {
 	recent, err := h.st.RecentImports(c.Request().Context(), q.ID, recentImports)
-	return views.ImportUploadView{Project: *currentProject(c), Membership: currentMembership(c), SOQ: *q, Error: msg, Recent: recent}, err
+	return views.ImportUploadView{Project: *currentProject(c), SOQ: *q, Error: msg, Recent: recent}, err
 }
 
 func (h *Handlers) importPage(c echo.Context) error {
@@ -183,7 +178,7 @@ func (h *Handlers) importUpload(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return redirect(c, views.ImportBase(q.ProjectID, q.ID)+"/"+id)
+	return redirect(c, paths.Import(q.ProjectID, q.ID, id))
 }
 
 // loadImport loads the import in the URL, of the SOQ in the URL.
@@ -220,7 +215,7 @@ func (h *Handlers) mapView(c echo.Context, q *store.SOQ, imp store.SOQImport, sh
 	for len(m) < t.Columns() {
 		m = append(m, soqfile.Ignore)
 	}
-	return views.ImportMapView{Project: *currentProject(c), Membership: currentMembership(c), SOQ: *q, Import: imp, Table: t, Mapping: m,
+	return views.ImportMapView{Project: *currentProject(c), SOQ: *q, Import: imp, Table: t, Mapping: m,
 		Estimate: p.Estimate(t.Sheet), Error: msg}, nil
 }
 
@@ -251,8 +246,8 @@ func (h *Handlers) importShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if imp.Status == store.ImportUploaded {
-		if q.Status == "issued" {
+	if imp.Status.Mappable() {
+		if !q.Status.Editable() {
 			return errIssued()
 		}
 		v, err := h.mapView(c, q, imp, c.QueryParam("sheet"))
@@ -276,10 +271,10 @@ func (h *Handlers) statusView(c echo.Context, q *store.SOQ, imp store.SOQImport)
 		if err := h.st.FailImport(c.Request().Context(), imp.ID, msg); err != nil {
 			return views.ImportStatusView{}, err
 		}
-		imp.Status, imp.Error = store.ImportFailed, msg
+		imp.Status, imp.Error = soq.ImportFailed, msg
 	}
-	v := views.ImportStatusView{Project: *currentProject(c), Membership: currentMembership(c), SOQ: *q, Import: imp}
-	if imp.Status == store.ImportDone && imp.RefusedRows > 0 {
+	v := views.ImportStatusView{Project: *currentProject(c), SOQ: *q, Import: imp}
+	if imp.Status == soq.ImportDone && imp.RefusedRows > 0 {
 		var err error
 		if v.Refused, err = h.st.ImportRefusals(c.Request().Context(), imp.ID, reportRefusedRows); err != nil {
 			return v, err
@@ -309,7 +304,7 @@ func (h *Handlers) importStart(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if imp.Status != store.ImportUploaded {
+	if !imp.Status.Mappable() {
 		return redirect(c, views.ImportURL(imp))
 	}
 	sheet := c.FormValue("sheet")
@@ -372,26 +367,28 @@ func (h *Handlers) jobsPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := views.JobsView{Project: *pr, Membership: currentMembership(c), Jobs: rows, Pager: views.Pager{Page: page, PerPage: jobsPerPage, Total: total,
-		URL: func(n int) string { return "/projects/" + pr.ID + "/jobs?page=" + strconv.Itoa(n) }}}
+	v := views.JobsView{Project: *pr, Jobs: rows, Pager: views.Pager{Page: page, PerPage: jobsPerPage, Total: total,
+		URL: func(n int) string { return paths.Jobs(pr.ID) + "?page=" + strconv.Itoa(n) }}}
 	return render(c, http.StatusOK, views.JobsPage(h.page(c, "Background jobs · "+pr.Name), v), nil)
 }
 
 // Export
 
 func (h *Handlers) exportSOQ(c echo.Context, format string) error {
-	q := currentSOQ(c)
+	q, err := h.loadSOQ(c, soqRead)
+	if err != nil {
+		return err
+	}
 	if err := h.st.LoadSOQ(c.Request().Context(), q, store.ItemFilter{}); err != nil {
 		return err
 	}
 	var buf bytes.Buffer
-	var err error
 	ctype := "text/csv; charset=utf-8"
 	if format == soqfile.XLSX {
 		ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-		err = soqfile.WriteXLSX(&buf, *q)
+		err = soqfile.WriteXLSX(&buf, scheduleOf(*q))
 	} else {
-		err = soqfile.WriteCSV(&buf, *q)
+		err = soqfile.WriteCSV(&buf, scheduleOf(*q))
 	}
 	if err != nil {
 		return err
@@ -406,6 +403,20 @@ func (h *Handlers) exportSOQ(c echo.Context, format string) error {
 	h2.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`.`+format+`"`)
 	h2.Set("Cache-Control", "no-store")
 	return c.Blob(http.StatusOK, ctype, buf.Bytes())
+}
+
+// scheduleOf is a loaded SOQ as soqfile writes it.
+func scheduleOf(q store.SOQ) soqfile.Schedule {
+	out := soqfile.Schedule{Currency: q.Currency, Total: q.Total, Sections: make([]soqfile.ScheduleSection, len(q.Sections))}
+	for i, s := range q.Sections {
+		sec := soqfile.ScheduleSection{Code: s.Code, Title: s.Title, Total: s.Total, Items: make([]soqfile.ScheduleItem, len(s.Items))}
+		for k, it := range s.Items {
+			sec.Items[k] = soqfile.ScheduleItem{Reference: it.Reference, Description: it.Description, Unit: it.Unit, Trade: it.CategoryName.String,
+				Quantity: it.Quantity, Rate: it.Rate, Amount: it.Amount, Type: it.Type}
+		}
+		out.Sections[i] = sec
+	}
+	return out
 }
 
 func (h *Handlers) apiSOQExportXLSX(c echo.Context) error { return h.exportSOQ(c, soqfile.XLSX) }

@@ -12,6 +12,7 @@ import (
 	"github.com/14build/14build/authz"
 	"github.com/14build/14build/field"
 	"github.com/14build/14build/money"
+	"github.com/14build/14build/paths"
 	"github.com/14build/14build/soq"
 	"github.com/14build/14build/store"
 	"github.com/14build/14build/views"
@@ -30,27 +31,33 @@ const (
 	maxSOQQuery = 200
 )
 
-// pageSOQ loads the SOQ named in the URL and checks it belongs to the project the guard
-// let the caller into (another project's SOQ is a 404).
-func (h *Handlers) pageSOQ(c echo.Context) (*store.SOQ, error) {
-	q, err := h.st.SOQHeader(c.Request().Context(), c.Param("soqId"))
-	if err != nil {
-		return nil, err
-	}
-	if q.ProjectID != currentProject(c).ID {
-		return nil, errNotFound()
-	}
-	c.Set(soqKey, &q)
-	return &q, nil
-}
+// soqNeed is what a handler needs of the SOQ its route names.
+type soqNeed int
 
-// writableSOQ is pageSOQ for writes: an issued SOQ refuses them.
-func (h *Handlers) writableSOQ(c echo.Context) (*store.SOQ, error) {
-	q, err := h.pageSOQ(c)
-	if err != nil {
-		return nil, err
+const (
+	soqRead soqNeed = iota // any status
+	soqEdit                // its sections and items are to change: it must be editable
+)
+
+// loadSOQ is the one loader of the SOQ a route names (:soqId), for the API, the sheet and
+// the import alike. Under /api/soq/:soqId the guard has loaded it to find its project;
+// under /projects/:id/soq/:soqId it must belong to the project the guard let the caller
+// into (another project's SOQ is a 404). soqEdit refuses an SOQ whose status is not
+// editable (an issued one) with 409: a state rule, not a permission.
+func (h *Handlers) loadSOQ(c echo.Context, need soqNeed) (*store.SOQ, error) {
+	q := currentSOQ(c)
+	if q == nil {
+		loaded, err := h.st.SOQHeader(c.Request().Context(), c.Param("soqId"))
+		if err != nil {
+			return nil, err
+		}
+		if pr := currentProject(c); pr == nil || loaded.ProjectID != pr.ID {
+			return nil, errNotFound()
+		}
+		q = &loaded
+		c.Set(soqKey, q)
 	}
-	if q.Status == "issued" {
+	if need == soqEdit && !q.Status.Editable() {
 		return nil, errIssued()
 	}
 	return q, nil
@@ -60,7 +67,7 @@ func canEditSOQ(c echo.Context) bool {
 	return authz.CanInProject(currentUser(c).Role, currentMembership(c), authz.EditSOQ)
 }
 
-func soqURL(q *store.SOQ) string { return views.SOQURL(q.ProjectID, q.ID) }
+func soqURL(q *store.SOQ) string { return paths.SOQ(q.ProjectID, q.ID) }
 
 // paramID reads an id from the path; a malformed one is a 404.
 func paramID(c echo.Context, name string) (string, error) {
@@ -84,31 +91,26 @@ func (h *Handlers) renderSOQList(c echo.Context, status int, v views.SOQListView
 	if err != nil {
 		return err
 	}
-	v.Project, v.Membership, v.SOQs, v.CanEdit = *pr, currentMembership(c), qs, canEditSOQ(c)
+	v.Project, v.SOQs, v.CanEdit = *pr, qs, canEditSOQ(c)
 	return render(c, status, views.SOQListPage(h.page(c, "Schedules of quantities · "+pr.Name), v), nil)
 }
 
 func (h *Handlers) soqCreate(c echo.Context) error {
 	pr := currentProject(c)
-	title := strings.TrimSpace(c.FormValue("title"))
-	code := strings.ToLower(strings.TrimSpace(c.FormValue("currency")))
-	if code == "" {
-		code = pr.Currency
+	currency := c.FormValue("currency")
+	if strings.TrimSpace(currency) == "" {
+		currency = pr.Currency
 	}
-	errs := field.Errors{}
-	errs.Text("title", title, 1, 200)
-	if _, ok := money.Lookup(code); !ok {
-		errs.Add("currency", "is not a currency we support")
-	}
+	title, code, errs := soq.CheckHeader(c.FormValue("title"), currency)
 	if len(errs) > 0 {
 		return h.renderSOQList(c, http.StatusUnprocessableEntity, views.SOQListView{Title: title, Currency: code, Errs: errs})
 	}
-	id, err := h.st.CreateSOQ(c.Request().Context(), pr.ID, currentUser(c).ID, store.NewSOQ{Title: title, Currency: code, Status: "draft"})
+	id, err := h.st.CreateSOQ(c.Request().Context(), pr.ID, currentUser(c).ID, store.NewSOQ{Title: title, Currency: code, Status: soq.Draft})
 	if err != nil {
 		return err
 	}
 	h.flash(c, "SOQ created. Add its first section below.")
-	return redirect(c, views.SOQURL(pr.ID, id))
+	return redirect(c, paths.SOQ(pr.ID, id))
 }
 
 // The sheet
@@ -151,8 +153,8 @@ func (h *Handlers) sheet(c echo.Context, q *store.SOQ, vf views.SOQFilter, sf st
 		return views.SOQSheet{}, err
 	}
 	may := canEditSOQ(c)
-	v := views.SOQSheet{Project: *currentProject(c), Membership: currentMembership(c), SOQ: loaded, Categories: cats, Filter: vf,
-		MayEdit: may, CanEdit: may && q.Status != "issued"}
+	v := views.SOQSheet{Project: *currentProject(c), SOQ: loaded, Categories: cats, Filter: vf,
+		MayEdit: may, CanEdit: may && q.Status.Editable()}
 	v.Lazy = v.Shown() > soqDirectRows
 	return v, nil
 }
@@ -162,7 +164,7 @@ func (h *Handlers) renderSheet(c echo.Context, status int, v views.SOQSheet) err
 }
 
 func (h *Handlers) soqPage(c echo.Context) error {
-	q, err := h.pageSOQ(c)
+	q, err := h.loadSOQ(c, soqRead)
 	if err != nil {
 		return err
 	}
@@ -175,12 +177,12 @@ func (h *Handlers) soqPage(c echo.Context) error {
 }
 
 func (h *Handlers) rowCtx(c echo.Context, q *store.SOQ) views.Row {
-	return views.Row{Base: soqURL(q), Currency: q.Currency, CanEdit: canEditSOQ(c) && q.Status != "issued"}
+	return views.Row{ProjectID: q.ProjectID, SOQID: q.ID, Currency: q.Currency, CanEdit: canEditSOQ(c) && q.Status.Editable()}
 }
 
 // soqRows is one page of a section's rows (the sheet of a large SOQ loads them lazily).
 func (h *Handlers) soqRows(c echo.Context) error {
-	q, err := h.pageSOQ(c)
+	q, err := h.loadSOQ(c, soqRead)
 	if err != nil {
 		return err
 	}
@@ -188,7 +190,7 @@ func (h *Handlers) soqRows(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if !isHTMX(c) {
+	if !wantsFragment(c) {
 		return c.Redirect(http.StatusSeeOther, soqURL(q)+"?section="+sectionID)
 	}
 	vf, sf := soqFilter(c)
@@ -199,12 +201,12 @@ func (h *Handlers) soqRows(c echo.Context) error {
 		return err
 	}
 	next := offset + len(items)
-	return renderStatus(c, http.StatusOK, views.SOQRows(h.rowCtx(c, q), sectionID, vf, items, next, matched-next))
+	return renderStatus(c, http.StatusOK, views.SOQRows(h.rowCtx(c, q), views.RowsPage{SectionID: sectionID, Filter: vf, Items: items, Next: next, Remaining: matched - next}))
 }
 
 // soqRow is one row as it is saved (Escape in a cell editor restores it).
 func (h *Handlers) soqRow(c echo.Context) error {
-	q, err := h.pageSOQ(c)
+	q, err := h.loadSOQ(c, soqRead)
 	if err != nil {
 		return err
 	}
@@ -212,13 +214,13 @@ func (h *Handlers) soqRow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if !isHTMX(c) {
+	if !wantsFragment(c) {
 		return c.Redirect(http.StatusSeeOther, soqURL(q)+"#item-"+it.ID)
 	}
 	return renderStatus(c, http.StatusOK, views.SOQRow(h.rowCtx(c, q), it))
 }
 
-func validField(f string) bool { return slices.Contains(views.SOQFields, f) }
+func validField(f string) bool { return soq.ValidItemField(f) }
 
 // editorPage is the sheet, narrowed to the item's section, with one cell open: the path
 // without JavaScript, and where a refused save lands without it.
@@ -235,7 +237,7 @@ func (h *Handlers) editorPage(c echo.Context, status int, q *store.SOQ, it store
 
 // soqCellEditor opens one cell for editing.
 func (h *Handlers) soqCellEditor(c echo.Context) error {
-	q, err := h.writableSOQ(c)
+	q, err := h.loadSOQ(c, soqEdit)
 	if err != nil {
 		return err
 	}
@@ -248,7 +250,7 @@ func (h *Handlers) soqCellEditor(c echo.Context) error {
 		return err
 	}
 	edit := views.CellEdit{ItemID: it.ID, Field: field, Value: views.CellValue(it, field, q.Currency)}
-	if !isHTMX(c) {
+	if !wantsFragment(c) {
 		return h.editorPage(c, http.StatusOK, q, it, edit)
 	}
 	r := h.rowCtx(c, q)
@@ -257,12 +259,13 @@ func (h *Handlers) soqCellEditor(c echo.Context) error {
 			return err
 		}
 	}
-	return renderStatus(c, http.StatusOK, views.SOQCellEditor(r, it, field, edit.Value, nil))
+	return renderStatus(c, http.StatusOK, views.SOQCellEditor(r, it, edit))
 }
 
-// setCell applies one typed cell value to an item, as an inline edit.
-func setCell(name, value string, currency money.Currency) func(it *store.Item, errs field.Errors, cats map[string]int64) {
-	return func(it *store.Item, errs field.Errors, cats map[string]int64) {
+// setCell applies one typed cell value to an item, as an inline edit (a rate in the SOQ's
+// currency).
+func setCell(name, value string) func(q store.SOQ, it *store.Item, errs field.Errors, cats soq.Categories) {
+	return func(q store.SOQ, it *store.Item, errs field.Errors, cats soq.Categories) {
 		switch name {
 		case "reference":
 			it.Reference = value
@@ -271,43 +274,37 @@ func setCell(name, value string, currency money.Currency) func(it *store.Item, e
 		case "unit":
 			it.Unit = value
 		case "quantity":
-			q, err := soq.ParseQuantity(value)
+			q, err := soq.ParseItemQuantity(it.Type, value)
 			if err != nil {
 				errs.Add(name, err.Error())
 			}
 			it.Quantity = q
 		case "rate":
-			r, err := money.Parse(value, currency)
+			r, err := soq.ParseRate(value, money.Of(q.Currency))
 			if err != nil {
 				errs.Add(name, err.Error())
 			}
 			it.Rate = r
 		case "itemType":
-			t := soq.ItemType(strings.TrimSpace(value))
-			if t.Fixed() && !it.Type.Fixed() {
-				// An allowance is one sum: keep the line's amount as the allowance.
-				if a, err := soq.Amount(it.Quantity, it.Rate); err == nil && a > 0 {
-					it.Rate = a
-				}
-				it.Quantity, it.Unit = 1000, "sum"
+			t, ok := soq.ParseItemType(value)
+			if !ok || strings.TrimSpace(value) == "" {
+				errs.Add(name, "must be one of measured, provisional_sum, prime_cost_sum, daywork, preliminaries")
+				return
 			}
-			it.Type = t
+			si := soq.Item{Quantity: it.Quantity, Rate: it.Rate, Unit: it.Unit, Type: it.Type}
+			si.ChangeType(t)
+			it.Quantity, it.Rate, it.Unit, it.Type = si.Quantity, si.Rate, si.Unit, si.Type
 		case "category":
-			value = strings.TrimSpace(value)
-			if value == "" {
+			if strings.TrimSpace(value) == "" {
 				it.CategoryID.Valid, it.CategoryID.Int64 = false, 0
 				return
 			}
-			id, _ := strconv.ParseInt(value, 10, 64)
-			known := false
-			for _, cid := range cats {
-				known = known || cid == id
-			}
-			if !known {
-				errs.Add(name, "is not a trade category we know")
+			cat, ok := cats.Match(value)
+			if !ok {
+				errs.Add(name, soq.MsgUnknownCategory)
 				return
 			}
-			it.CategoryID.Int64, it.CategoryID.Valid = id, true
+			it.CategoryID.Int64, it.CategoryID.Valid = cat.ID, true
 		}
 	}
 }
@@ -315,7 +312,7 @@ func setCell(name, value string, currency money.Currency) func(it *store.Item, e
 // cellMessages orders the refusal's messages by column and names their fields.
 func cellMessages(errs field.Errors) []string {
 	var out []string
-	for _, f := range views.SOQFields {
+	for _, f := range soq.ItemFields {
 		if m, ok := errs[f]; ok {
 			out = append(out, fieldMessage(f, m))
 		}
@@ -331,7 +328,7 @@ func cellMessages(errs field.Errors) []string {
 func fieldMessage(f, m string) string {
 	label := f
 	if validField(f) {
-		label = views.FieldLabel(f)
+		label = soq.FieldLabel(f)
 	}
 	for _, p := range []string{"is ", "must ", "has "} {
 		if strings.HasPrefix(m, p) {
@@ -345,10 +342,6 @@ func fieldMessage(f, m string) string {
 // row, with the section's total and the grand total out of band. Refused: 422, the row
 // with the editor still open on what was typed; nothing is saved.
 func (h *Handlers) soqCellSave(c echo.Context) error {
-	q, err := h.writableSOQ(c)
-	if err != nil {
-		return err
-	}
 	field := c.Param("field")
 	if !validField(field) {
 		return errNotFound()
@@ -356,20 +349,26 @@ func (h *Handlers) soqCellSave(c echo.Context) error {
 	ctx := c.Request().Context()
 	itemID := c.Param("itemId")
 	value := c.FormValue("value")
-	errs, err := h.patchItem(c, itemID, setCell(field, value, views.Currency(q.Currency)))
+	// No SOQ load first: the store's read checks the SOQ is this project's and editable (a
+	// save is then 5 statements in all, 6 for a trade category).
+	p, errs, err := h.patchItem(c, itemID, field == "category", setCell(field, value))
 	if err != nil {
 		return err
 	}
-	it, err := h.st.SOQItem(ctx, q.ID, itemID)
-	if err != nil {
-		return err
-	}
-	r := h.rowCtx(c, q)
 	if len(errs) > 0 {
+		q, err := h.loadSOQ(c, soqEdit)
+		if err != nil {
+			return err
+		}
+		it, err := h.st.SOQItem(ctx, q.ID, itemID)
+		if err != nil {
+			return err
+		}
 		edit := views.CellEdit{ItemID: it.ID, Field: field, Value: value, Errs: cellMessages(errs)}
-		if !isHTMX(c) {
+		if !wantsFragment(c) {
 			return h.editorPage(c, http.StatusUnprocessableEntity, q, it, edit)
 		}
+		r := h.rowCtx(c, q)
 		if field == "category" {
 			if r.Categories, err = h.st.Categories(ctx); err != nil {
 				return err
@@ -378,20 +377,17 @@ func (h *Handlers) soqCellSave(c echo.Context) error {
 		r.Edit = edit
 		return renderStatus(c, http.StatusUnprocessableEntity, views.SOQRow(r, it))
 	}
-	if !isHTMX(c) {
+	q, it := &p.SOQ, p.Items[0]
+	if !wantsFragment(c) {
 		return c.Redirect(http.StatusSeeOther, soqURL(q)+"#item-"+it.ID)
 	}
-	t, err := h.st.SOQTotals(ctx, q.ID)
-	if err != nil {
-		return err
-	}
-	return renderStatus(c, http.StatusOK, views.SOQSaved(r, it, it.SectionID, t.Sections[it.SectionID], t.Total))
+	return renderStatus(c, http.StatusOK, views.SOQSaved(h.rowCtx(c, q), views.CellSaved{Item: it, SectionTotal: p.Sections[it.SectionID], Total: p.Total}))
 }
 
 // Items
 
 func (h *Handlers) soqItemAdd(c echo.Context) error {
-	q, err := h.writableSOQ(c)
+	q, err := h.loadSOQ(c, soqEdit)
 	if err != nil {
 		return err
 	}
@@ -402,26 +398,10 @@ func (h *Handlers) soqItemAdd(c echo.Context) error {
 	ctx := c.Request().Context()
 	f := views.ItemForm{SectionID: sectionID, Reference: c.FormValue("reference"), Description: c.FormValue("description"),
 		Unit: c.FormValue("unit"), Quantity: c.FormValue("quantity"), Rate: c.FormValue("rate"), ItemType: c.FormValue("itemType")}
-	errs := field.Errors{}
-	it := soq.Item{Reference: f.Reference, Description: f.Description, Unit: f.Unit, Type: soq.ItemType(f.ItemType)}
-	if it.Type == "" {
-		it.Type = soq.Measured
-	}
-	if strings.TrimSpace(f.Quantity) == "" && it.Type.Fixed() {
-		it.Quantity = 1000
-	} else if it.Quantity, err = soq.ParseQuantity(f.Quantity); err != nil {
-		errs.Add("quantity", err.Error())
-	}
-	if strings.TrimSpace(f.Rate) != "" {
-		if it.Rate, err = money.Parse(f.Rate, views.Currency(q.Currency)); err != nil {
-			errs.Add("rate", err.Error())
-		}
-	}
-	for k, m := range it.Check() {
-		errs.Add(k, m)
-	}
+	it, errs := soq.ParseItem(soq.ItemText{Reference: f.Reference, Description: f.Description, Unit: f.Unit,
+		Quantity: f.Quantity, Rate: f.Rate, Type: f.ItemType}, money.Of(q.Currency))
 	if len(errs) == 0 {
-		id, err := h.st.AddItem(ctx, q.ID, q.ProjectID, sectionID, store.NewItem{Item: it})
+		added, err := h.st.AddItem(ctx, q.ID, q.ProjectID, sectionID, store.NewItem{Item: it})
 		var over *soq.TotalError
 		switch {
 		case errors.Is(err, store.ErrReferenceTaken):
@@ -431,7 +411,7 @@ func (h *Handlers) soqItemAdd(c echo.Context) error {
 		case err != nil:
 			return soqStoreError(err)
 		default:
-			return redirect(c, soqURL(q)+"#item-"+id)
+			return redirect(c, soqURL(q)+"#item-"+added.ID)
 		}
 	}
 	v, err := h.sheet(c, q, views.SOQFilter{}, store.ItemFilter{})
@@ -447,7 +427,7 @@ func (h *Handlers) soqItemAdd(c echo.Context) error {
 }
 
 func (h *Handlers) soqItemMove(c echo.Context) error {
-	q, err := h.writableSOQ(c)
+	q, err := h.loadSOQ(c, soqEdit)
 	if err != nil {
 		return err
 	}
@@ -469,7 +449,7 @@ func moveDir(c echo.Context) int {
 }
 
 func (h *Handlers) soqItemDeleteConfirm(c echo.Context) error {
-	q, err := h.writableSOQ(c)
+	q, err := h.loadSOQ(c, soqEdit)
 	if err != nil {
 		return err
 	}
@@ -477,13 +457,15 @@ func (h *Handlers) soqItemDeleteConfirm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.Confirm(h.page(c, "Delete "+it.Reference), "Delete item "+it.Reference+"?",
-		"“"+it.Description+"” is removed from "+q.Title+", and the totals change. This cannot be undone.",
-		soqURL(q)+"/items/"+it.ID+"/delete", "Delete item", soqURL(q)+"#item-"+it.ID), nil)
+	return render(c, http.StatusOK, views.Confirm(h.page(c, "Delete "+it.Reference), views.ConfirmParams{
+		Title:   "Delete item " + it.Reference + "?",
+		Message: "“" + it.Description + "” is removed from " + q.Title + ", and the totals change. This cannot be undone.",
+		Action:  paths.SOQItemDelete(q.ProjectID, q.ID, it.ID), Button: "Delete item", Cancel: soqURL(q) + "#item-" + it.ID,
+	}), nil)
 }
 
 func (h *Handlers) soqItemDelete(c echo.Context) error {
-	q, err := h.writableSOQ(c)
+	q, err := h.loadSOQ(c, soqEdit)
 	if err != nil {
 		return err
 	}
@@ -502,7 +484,7 @@ func (h *Handlers) soqItemDelete(c echo.Context) error {
 // Sections
 
 func (h *Handlers) soqSectionAdd(c echo.Context) error {
-	q, err := h.writableSOQ(c)
+	q, err := h.loadSOQ(c, soqEdit)
 	if err != nil {
 		return err
 	}
@@ -530,7 +512,7 @@ func (h *Handlers) soqSectionAdd(c echo.Context) error {
 }
 
 func (h *Handlers) soqSectionMove(c echo.Context) error {
-	q, err := h.writableSOQ(c)
+	q, err := h.loadSOQ(c, soqEdit)
 	if err != nil {
 		return err
 	}
@@ -545,7 +527,7 @@ func (h *Handlers) soqSectionMove(c echo.Context) error {
 }
 
 func (h *Handlers) soqSectionDeleteConfirm(c echo.Context) error {
-	q, err := h.writableSOQ(c)
+	q, err := h.loadSOQ(c, soqEdit)
 	if err != nil {
 		return err
 	}
@@ -553,13 +535,15 @@ func (h *Handlers) soqSectionDeleteConfirm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.Confirm(h.page(c, "Delete section "+s.Code), "Delete section "+s.Code+" · "+s.Title+"?",
-		"The section and its "+strconv.Itoa(n)+" item(s) are removed from "+q.Title+". This cannot be undone.",
-		soqURL(q)+"/sections/"+s.ID+"/delete", "Delete section", soqURL(q)+"#section-"+s.ID), nil)
+	return render(c, http.StatusOK, views.Confirm(h.page(c, "Delete section "+s.Code), views.ConfirmParams{
+		Title:   "Delete section " + s.Code + " · " + s.Title + "?",
+		Message: "The section and its " + strconv.Itoa(n) + " item(s) are removed from " + q.Title + ". This cannot be undone.",
+		Action:  paths.SOQSectionDelete(q.ProjectID, q.ID, s.ID), Button: "Delete section", Cancel: soqURL(q) + "#section-" + s.ID,
+	}), nil)
 }
 
 func (h *Handlers) soqSectionDelete(c echo.Context) error {
-	q, err := h.writableSOQ(c)
+	q, err := h.loadSOQ(c, soqEdit)
 	if err != nil {
 		return err
 	}
@@ -575,23 +559,28 @@ func (h *Handlers) soqSectionDelete(c echo.Context) error {
 	return redirect(c, soqURL(q))
 }
 
-// soqStatus issues an SOQ (read-only from then on) or returns it to draft.
+// soqStatus issues an SOQ (read-only from then on) or returns it to draft: the form names
+// the status wanted, and soq.Status decides whether the transition to it is allowed.
 func (h *Handlers) soqStatus(c echo.Context) error {
-	q, err := h.pageSOQ(c)
+	q, err := h.loadSOQ(c, soqRead)
 	if err != nil {
 		return err
 	}
-	status := c.FormValue("status")
-	if status != "draft" && status != "issued" {
+	want, ok := soq.ParseStatus(c.FormValue("status"))
+	if !ok || c.FormValue("status") == "" {
 		return errInvalid(field.Errors{"status": "must be draft or issued"})
 	}
-	if err := h.st.SetSOQStatus(c.Request().Context(), q.ID, status); err != nil {
-		return err
+	next, err := q.Status.To(want)
+	if err != nil {
+		return errTransition(err)
 	}
-	if status == "issued" {
-		h.flash(c, "SOQ issued: it is read-only now.")
-	} else {
+	if err := h.st.SetSOQStatus(c.Request().Context(), q.ID, q.Status, next); err != nil {
+		return errTransition(err)
+	}
+	if next.Editable() {
 		h.flash(c, "SOQ returned to draft: it can be edited.")
+	} else {
+		h.flash(c, "SOQ issued: it is read-only now.")
 	}
 	return redirect(c, soqURL(q))
 }

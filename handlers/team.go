@@ -12,6 +12,7 @@ import (
 
 	"github.com/14build/14build/authz"
 	"github.com/14build/14build/field"
+	"github.com/14build/14build/paths"
 	"github.com/14build/14build/store"
 	"github.com/14build/14build/views"
 )
@@ -57,7 +58,7 @@ func (h *Handlers) teamView(c echo.Context) (views.TeamView, error) {
 	if err != nil {
 		return views.TeamView{}, err
 	}
-	t := views.TeamView{Project: *pr, Membership: m, Members: teams[pr.ID], BaseURL: h.cfg.BaseURL}
+	t := views.TeamView{Project: *pr, Members: teams[pr.ID], BaseURL: h.cfg.BaseURL}
 	if authz.CanInProject(currentUser(c).Role, m, authz.ManageTeam) {
 		if t.Invitations, err = h.st.PendingInvitations(ctx, pr.ID); err != nil {
 			return views.TeamView{}, err
@@ -94,9 +95,9 @@ func (h *Handlers) teamInvite(c echo.Context) error {
 		return h.renderTeam(c, http.StatusUnprocessableEntity, t)
 	}
 	notice := invitationSent(inv.Email)
-	if !isHTMX(c) {
+	if !wantsFragment(c) {
 		h.flash(c, notice)
-		return redirect(c, "/projects/"+currentProject(c).ID+"/team")
+		return redirect(c, paths.Team(currentProject(c).ID))
 	}
 	t.Notice = notice
 	return h.renderTeam(c, http.StatusOK, t)
@@ -108,9 +109,11 @@ func (h *Handlers) teamRemoveConfirm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.Confirm(h.page(c, "Remove "+u.Name), "Remove "+u.Name+" from "+pr.Name+"?",
-		"They lose access to the project at once. You can invite them again later.",
-		"/projects/"+pr.ID+"/team/"+u.ID+"/remove", "Remove from team", "/projects/"+pr.ID+"/team"), nil)
+	return render(c, http.StatusOK, views.Confirm(h.page(c, "Remove "+u.Name), views.ConfirmParams{
+		Title:   "Remove " + u.Name + " from " + pr.Name + "?",
+		Message: "They lose access to the project at once. You can invite them again later.",
+		Action:  paths.TeamRemove(pr.ID, u.ID), Button: "Remove from team", Cancel: paths.Team(pr.ID),
+	}), nil)
 }
 
 // memberOf finds a team member of the current project (404 when not on it).
@@ -134,7 +137,7 @@ func (h *Handlers) removeMember(c echo.Context, userID string) (store.Member, er
 	if err != nil {
 		return m, err
 	}
-	if m.TeamRole == "Project Owner" {
+	if !m.TeamRole.Removable() {
 		return m, &appError{Status: http.StatusConflict, Message: "The project owner cannot be removed from the team."}
 	}
 	return m, h.st.RemoveMember(c.Request().Context(), pr.ID, userID)
@@ -145,9 +148,9 @@ func (h *Handlers) teamRemove(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if !isHTMX(c) {
+	if !wantsFragment(c) {
 		h.flash(c, m.Name+" was removed from the team.")
-		return redirect(c, "/projects/"+currentProject(c).ID+"/team")
+		return redirect(c, paths.Team(currentProject(c).ID))
 	}
 	t, err := h.teamView(c)
 	if err != nil {
@@ -166,9 +169,9 @@ func (h *Handlers) invitationRevoke(c echo.Context) error {
 	if err := h.st.RevokeInvitation(c.Request().Context(), pr.ID, id); err != nil {
 		return err
 	}
-	if !isHTMX(c) {
+	if !wantsFragment(c) {
 		h.flash(c, "Invitation revoked.")
-		return redirect(c, "/projects/"+pr.ID+"/team")
+		return redirect(c, paths.Team(pr.ID))
 	}
 	t, err := h.teamView(c)
 	if err != nil {
@@ -188,7 +191,7 @@ func (h *Handlers) invitationPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.InvitationPage(h.page(c, "Join "+inv.ProjectName), inv, views.AccountValues{}, nil, currentUser(c)), nil)
+	return render(c, http.StatusOK, views.InvitationPage(h.page(c, "Join "+inv.ProjectName), views.InvitationForm{Invitation: inv, SignedInAs: currentUser(c)}), nil)
 }
 
 func (h *Handlers) invitationAccept(c echo.Context) error {
@@ -213,40 +216,41 @@ func (h *Handlers) invitationAccept(c echo.Context) error {
 			return err
 		}
 		h.flash(c, "You joined "+inv.ProjectName+".")
-		return redirect(c, "/projects/"+pid)
+		return redirect(c, paths.Project(pid))
 	}
 	f := accountForm{Name: c.FormValue("name"), Email: inv.Email, Password: c.FormValue("password"),
 		Role: string(authz.RoleInHouse), Entity: c.FormValue("entity")}
-	_, errs := f.validate([]authz.Role{authz.RoleInHouse}, true, nil)
-	var pid string
-	if len(errs) == 0 {
-		hash, err := h.hashPassword(c, f.Password)
-		if err != nil {
-			return err
-		}
-		var u store.User
-		err = h.st.WithTx(ctx, func(tx *store.Tx) error {
-			var err error
-			if u, err = tx.CreateUser(ctx, store.NewUser{Name: f.Name, Email: inv.Email, PasswordHash: hash, Role: authz.RoleInHouse, Entity: f.Entity}); err != nil {
-				return err
-			}
-			pid, err = tx.AcceptInvitation(ctx, token, u.ID)
-			return err
-		})
-		switch {
-		case errors.Is(err, store.ErrEmailTaken):
-			errs.Add("", "An account with "+inv.Email+" exists already: sign in to accept the invitation.")
-		case err != nil:
-			return err
-		default:
-			if err := h.startSession(c, u.ID); err != nil {
-				return err
-			}
-			h.flash(c, "Welcome to 14Build. You joined "+inv.ProjectName+".")
-			return redirect(c, "/projects/"+pid)
-		}
+	refuse := func(errs field.Errors) error {
+		return render(c, http.StatusUnprocessableEntity, views.InvitationPage(h.page(c, "Join "+inv.ProjectName), views.InvitationForm{Invitation: inv, Values: f.values(), Errs: errs}), nil)
 	}
-	return render(c, http.StatusUnprocessableEntity, views.InvitationPage(h.page(c, "Join "+inv.ProjectName), inv, f.values(), errs, nil), nil)
+	if _, errs := f.validate([]authz.Role{authz.RoleInHouse}, true, nil); errs.Any() {
+		return refuse(errs)
+	}
+	hash, err := h.hashPassword(c, f.Password)
+	if err != nil {
+		return err
+	}
+	var u store.User
+	var pid string
+	err = h.st.WithTx(ctx, func(tx *store.Tx) error {
+		var err error
+		if u, err = tx.CreateUser(ctx, store.NewUser{Name: f.Name, Email: inv.Email, PasswordHash: hash, Role: authz.RoleInHouse, Entity: f.Entity}); err != nil {
+			return err
+		}
+		pid, err = tx.AcceptInvitation(ctx, token, u.ID)
+		return err
+	})
+	if errors.Is(err, store.ErrEmailTaken) {
+		return refuse(field.Errors{"": "An account with " + inv.Email + " exists already: sign in to accept the invitation."})
+	}
+	if err != nil {
+		return err
+	}
+	if err := h.startSession(c, u.ID); err != nil {
+		return err
+	}
+	h.flash(c, "Welcome to 14Build. You joined "+inv.ProjectName+".")
+	return redirect(c, paths.Project(pid))
 }
 
 // API
@@ -260,7 +264,7 @@ type invitationJSON struct {
 }
 
 func (h *Handlers) toInvitationJSON(inv store.Invitation) invitationJSON {
-	return invitationJSON{ID: inv.ID, Email: inv.Email, URL: h.cfg.BaseURL + "/invitations/" + inv.Token,
+	return invitationJSON{ID: inv.ID, Email: inv.Email, URL: h.cfg.BaseURL + paths.Invitation(inv.Token),
 		CreatedAt: inv.CreatedAt.UTC(), ExpiresAt: inv.ExpiresAt.UTC()}
 }
 
@@ -274,7 +278,7 @@ func (h *Handlers) apiTeamList(c echo.Context) error {
 		members[i] = memberJSON{UserID: m.ID, Role: m.TeamRole, JoinedAt: m.JoinedAt.UTC(), User: toUserJSON(m.User)}
 	}
 	body := map[string]any{"teamMembers": members}
-	if authz.CanInProject(currentUser(c).Role, t.Membership, authz.ManageTeam) {
+	if authz.CanInProject(currentUser(c).Role, currentMembership(c), authz.ManageTeam) {
 		invs := make([]invitationJSON, len(t.Invitations))
 		for i, inv := range t.Invitations {
 			invs[i] = h.toInvitationJSON(inv)
@@ -360,7 +364,7 @@ func (h *Handlers) myInvitationAccept(c echo.Context) error {
 		return err
 	}
 	h.flash(c, "You joined the project.")
-	return redirect(c, "/projects/"+pid)
+	return redirect(c, paths.Project(pid))
 }
 
 func (h *Handlers) myInvitationDecline(c echo.Context) error {
@@ -368,7 +372,7 @@ func (h *Handlers) myInvitationDecline(c echo.Context) error {
 		return err
 	}
 	h.flash(c, "Invitation declined.")
-	return redirect(c, "/")
+	return redirect(c, paths.Dashboard())
 }
 
 type myInvitationJSON struct {

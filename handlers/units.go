@@ -10,10 +10,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/14build/14build/authz"
 	"github.com/14build/14build/field"
+	"github.com/14build/14build/paths"
 	"github.com/14build/14build/store"
 	"github.com/14build/14build/units"
 	"github.com/14build/14build/views"
@@ -50,9 +52,9 @@ func (h *Handlers) unitsPage(c echo.Context) error {
 	page = min(page, max(1, (len(all)+unitsPerPage-1)/unitsPerPage))
 	from := min((page-1)*unitsPerPage, len(all))
 	to := min(from+unitsPerPage, len(all))
-	v := views.UnitsView{Project: *pr, Membership: currentMembership(c), Units: all[from:to], Schedule: units.MakeSchedule(domainUnits(all)),
+	v := views.UnitsView{Project: *pr, Units: all[from:to], Schedule: units.MakeSchedule(domainUnits(all)),
 		CanEdit: canEditUnits(c), Pager: views.Pager{Page: page, PerPage: unitsPerPage, Total: len(all), URL: func(n int) string {
-			return "/projects/" + pr.ID + "/units?page=" + strconv.Itoa(n)
+			return paths.Units(pr.ID) + "?page=" + strconv.Itoa(n)
 		}}}
 	return render(c, http.StatusOK, views.UnitsPage(h.page(c, "Units · "+pr.Name), v), nil)
 }
@@ -128,16 +130,15 @@ func formErrors(errs field.Errors) field.Errors {
 
 func (h *Handlers) unitForm(c echo.Context, title, action string, in units.Input, errs field.Errors) views.UnitForm {
 	pr := currentProject(c)
-	base := "/projects/" + pr.ID + "/units"
-	return views.UnitForm{Project: *pr, Title: title, Action: action, Preview: base + "/preview", Cancel: base, V: in, Errs: errs, Sum: sumState(in)}
+	return views.UnitForm{Project: *pr, Title: title, Action: action, Preview: paths.UnitPreview(pr.ID), Cancel: paths.Units(pr.ID), V: in, Errs: errs, Sum: sumState(in)}
 }
 
 func (h *Handlers) unitNewPage(c echo.Context) error {
 	pr := currentProject(c)
 	in := units.Input{NumberOfFloors: "1", NumberOfRooms: "1", NumberOfBathrooms: "1"}
 	shapeFloors(&in)
-	f := h.unitForm(c, "New unit", "/projects/"+pr.ID+"/units", in, nil)
-	return render(c, http.StatusOK, views.UnitFormPage(h.page(c, "New unit · "+pr.Name), f, currentMembership(c)), nil)
+	f := h.unitForm(c, "New unit", paths.Units(pr.ID), in, nil)
+	return render(c, http.StatusOK, views.UnitFormPage(h.page(c, "New unit · "+pr.Name), f), nil)
 }
 
 // unitPreview re-renders part of the form from what was typed: the floor rows (after the
@@ -160,24 +161,20 @@ func (h *Handlers) unitPreview(c echo.Context) error {
 	}
 	// The form posts to create or to update, depending on where it came from.
 	target := c.FormValue("_action")
-	if !strings.HasPrefix(target, "/projects/"+pr.ID+"/units") {
-		target = "/projects/" + pr.ID + "/units"
-	}
-	f := h.unitForm(c, "Unit", target, in, nil)
-	if isHTMX(c) {
-		switch c.QueryParam("part") {
-		case "sum":
-			return renderStatus(c, http.StatusOK, views.FloorSum(f.Sum))
-		default:
-			return renderStatus(c, http.StatusOK, views.FloorSection(f))
-		}
+	if !strings.HasPrefix(target, paths.Units(pr.ID)) {
+		target = paths.Units(pr.ID)
 	}
 	title := "New unit"
-	if target != "/projects/"+pr.ID+"/units" {
+	if target != paths.Units(pr.ID) {
 		title = "Edit unit"
 	}
-	f.Title = title
-	return render(c, http.StatusOK, views.UnitFormPage(h.page(c, title+" · "+pr.Name), f, currentMembership(c)), nil)
+	f := h.unitForm(c, title, target, in, nil)
+	// HTMX swaps in the floor rows, or only the sum; without JavaScript it is the whole form.
+	var part templ.Component = views.FloorSection(f)
+	if c.QueryParam("part") == "sum" {
+		part = views.FloorSum(f.Sum)
+	}
+	return render(c, http.StatusOK, views.UnitFormPage(h.page(c, title+" · "+pr.Name), f), part)
 }
 
 func (h *Handlers) unitCreate(c echo.Context) error {
@@ -189,20 +186,26 @@ func (h *Handlers) unitCreate(c echo.Context) error {
 		return err
 	}
 	valid, verrs := units.Validate([]units.Input{in}, taken, func(int) string { return "" })
-	if len(verrs) == 0 {
-		_, err := h.st.CreateUnits(ctx, pr.ID, valid, false)
-		if errors.Is(err, store.ErrUnitNumberTaken) {
-			verrs = field.Errors{"unitNumber": "Unit number is already used in this project"}
-		} else if err != nil {
-			return err
-		} else {
-			h.flash(c, "Unit "+valid[0].UnitNumber+" saved.")
-			return redirect(c, "/projects/"+pr.ID+"/units")
-		}
+	if verrs.Any() {
+		return h.refuseNewUnit(c, in, verrs)
 	}
+	_, err = h.st.CreateUnits(ctx, pr.ID, valid, false)
+	if errors.Is(err, store.ErrUnitNumberTaken) {
+		return h.refuseNewUnit(c, in, field.Errors{"unitNumber": "Unit number is already used in this project"})
+	}
+	if err != nil {
+		return err
+	}
+	h.flash(c, "Unit "+valid[0].UnitNumber+" saved.")
+	return redirect(c, paths.Units(pr.ID))
+}
+
+// refuseNewUnit re-renders the new-unit form with what was typed and why it was refused.
+func (h *Handlers) refuseNewUnit(c echo.Context, in units.Input, errs field.Errors) error {
+	pr := currentProject(c)
 	shapeFloors(&in)
-	f := h.unitForm(c, "New unit", "/projects/"+pr.ID+"/units", in, formErrors(verrs))
-	return render(c, http.StatusUnprocessableEntity, views.UnitFormPage(h.page(c, "New unit · "+pr.Name), f, currentMembership(c)), nil)
+	f := h.unitForm(c, "New unit", paths.Units(pr.ID), in, formErrors(errs))
+	return render(c, http.StatusUnprocessableEntity, views.UnitFormPage(h.page(c, "New unit · "+pr.Name), f), nil)
 }
 
 func inputOf(u store.Unit) units.Input {
@@ -220,9 +223,9 @@ func (h *Handlers) unitEditPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := h.unitForm(c, "Edit unit "+u.UnitNumber, "/projects/"+pr.ID+"/units/"+u.ID, inputOf(u), nil)
+	f := h.unitForm(c, "Edit unit "+u.UnitNumber, paths.Unit(pr.ID, u.ID), inputOf(u), nil)
 	f.Version = strconv.FormatInt(u.Version, 10)
-	return render(c, http.StatusOK, views.UnitFormPage(h.page(c, "Edit "+u.UnitNumber+" · "+pr.Name), f, currentMembership(c)), nil)
+	return render(c, http.StatusOK, views.UnitFormPage(h.page(c, "Edit "+u.UnitNumber+" · "+pr.Name), f), nil)
 }
 
 // saveUnit validates and replaces one unit; it returns field errors keyed without prefix.
@@ -276,14 +279,14 @@ func (h *Handlers) unitUpdate(c echo.Context) error {
 	}
 	if len(verrs) > 0 {
 		shapeFloors(&in)
-		f := h.unitForm(c, "Edit unit", "/projects/"+pr.ID+"/units/"+id, in, formErrors(verrs))
+		f := h.unitForm(c, "Edit unit", paths.Unit(pr.ID, id), in, formErrors(verrs))
 		if u, err := h.st.Unit(c.Request().Context(), pr.ID, id); err == nil {
 			f.Version = strconv.FormatInt(u.Version, 10)
 		}
-		return render(c, status, views.UnitFormPage(h.page(c, "Edit unit · "+pr.Name), f, currentMembership(c)), nil)
+		return render(c, status, views.UnitFormPage(h.page(c, "Edit unit · "+pr.Name), f), nil)
 	}
 	h.flash(c, "Unit "+strings.TrimSpace(in.UnitNumber)+" saved.")
-	return redirect(c, "/projects/"+pr.ID+"/units")
+	return redirect(c, paths.Units(pr.ID))
 }
 
 // duplicate makes count copies of a unit, numbered after it and skipping numbers in use.
@@ -346,7 +349,7 @@ func (h *Handlers) unitDuplicate(c echo.Context) error {
 		msg = "Made a copy: " + created[0].UnitNumber + "."
 	}
 	h.flash(c, msg)
-	return redirect(c, "/projects/"+pr.ID+"/units")
+	return redirect(c, paths.Units(pr.ID))
 }
 
 func (h *Handlers) unitDeleteConfirm(c echo.Context) error {
@@ -355,10 +358,11 @@ func (h *Handlers) unitDeleteConfirm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	base := "/projects/" + pr.ID + "/units"
-	return render(c, http.StatusOK, views.Confirm(h.page(c, "Delete "+u.UnitNumber), "Delete unit "+u.UnitNumber+"?",
-		"The unit and its "+strconv.Itoa(u.NumberOfFloors)+" floor(s) are removed. This cannot be undone.",
-		base+"/"+u.ID+"/delete", "Delete unit", base), nil)
+	return render(c, http.StatusOK, views.Confirm(h.page(c, "Delete "+u.UnitNumber), views.ConfirmParams{
+		Title:   "Delete unit " + u.UnitNumber + "?",
+		Message: "The unit and its " + strconv.Itoa(u.NumberOfFloors) + " floor(s) are removed. This cannot be undone.",
+		Action:  paths.UnitDelete(pr.ID, u.ID), Button: "Delete unit", Cancel: paths.Units(pr.ID),
+	}), nil)
 }
 
 func (h *Handlers) unitDelete(c echo.Context) error {
@@ -372,7 +376,7 @@ func (h *Handlers) unitDelete(c echo.Context) error {
 		return err
 	}
 	h.flash(c, "Unit "+u.UnitNumber+" deleted.")
-	return redirect(c, "/projects/"+pr.ID+"/units")
+	return redirect(c, paths.Units(pr.ID))
 }
 
 func (h *Handlers) unitScheduleCSV(c echo.Context) error {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/14build/14build/authz"
 	"github.com/14build/14build/field"
+	"github.com/14build/14build/paths"
 	"github.com/14build/14build/store"
 	"github.com/14build/14build/views"
 )
@@ -42,7 +43,7 @@ func (h *Handlers) adminUsersPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	l := views.UserList{Users: users, Query: f.Query, Role: string(f.Role),
+	l := views.UserList{Users: users, Query: f.Query, Role: string(f.Role), Roles: roleOptions(authz.Roles),
 		Pager: views.Pager{Page: f.Page, PerPage: f.PerPage, Total: total, URL: func(n int) string { return views.UsersURL(f.Query, string(f.Role), n) }}}
 	return render(c, http.StatusOK, views.UsersPage(h.page(c, "Users"), l), views.UsersRegion(l))
 }
@@ -53,7 +54,7 @@ func (h *Handlers) adminUserNewPage(c echo.Context) error {
 		return err
 	}
 	v := views.AccountValues{Role: string(authz.RoleInHouse), Active: true}
-	return render(c, http.StatusOK, views.UserFormPage(h.page(c, "New user"), "New user", "/admin/users", v, nil, cats, nil, views.Transfer{}), nil)
+	return render(c, http.StatusOK, views.UserFormPage(h.page(c, "New user"), views.UserForm{Title: "New user", Action: paths.AdminUsers(), Values: v, Roles: roleOptions(authz.Roles), Categories: cats}), nil)
 }
 
 // createUser is an administrator's create, shared by page and API.
@@ -89,10 +90,10 @@ func (h *Handlers) adminUserCreate(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return render(c, http.StatusUnprocessableEntity, views.UserFormPage(h.page(c, "New user"), "New user", "/admin/users", f.values(), errs, cats, nil, views.Transfer{}), nil)
+		return render(c, http.StatusUnprocessableEntity, views.UserFormPage(h.page(c, "New user"), views.UserForm{Title: "New user", Action: paths.AdminUsers(), Values: f.values(), Errs: errs, Roles: roleOptions(authz.Roles), Categories: cats}), nil)
 	}
 	h.flash(c, u.Name+" can now sign in as "+u.Role.Label()+".")
-	return redirect(c, "/admin/users")
+	return redirect(c, paths.AdminUsers())
 }
 
 func valuesOf(u store.User) views.AccountValues {
@@ -113,7 +114,7 @@ func (h *Handlers) adminUserEditPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.UserFormPage(h.page(c, "Edit "+u.Name), "Edit "+u.Name, "/admin/users/"+u.ID, valuesOf(u), nil, cats, &u, tr), nil)
+	return render(c, http.StatusOK, views.UserFormPage(h.page(c, "Edit "+u.Name), views.UserForm{Title: "Edit " + u.Name, Action: paths.AdminUser(u.ID), Values: valuesOf(u), Roles: roleOptions(authz.Roles), Categories: cats, Editing: &u, Transfer: tr}), nil)
 }
 
 // updateUser is an administrator's edit, shared by page and API. An administrator cannot
@@ -206,10 +207,10 @@ func (h *Handlers) adminUserUpdate(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return render(c, status, views.UserFormPage(h.page(c, "Edit "+orig.Name), "Edit "+orig.Name, "/admin/users/"+id, f.values(), errs, cats, &orig, tr), nil)
+		return render(c, status, views.UserFormPage(h.page(c, "Edit "+orig.Name), views.UserForm{Title: "Edit " + orig.Name, Action: paths.AdminUser(id), Values: f.values(), Errs: errs, Roles: roleOptions(authz.Roles), Categories: cats, Editing: &orig, Transfer: tr}), nil)
 	}
 	h.flash(c, u.Name+" saved.")
-	return redirect(c, "/admin/users")
+	return redirect(c, paths.AdminUsers())
 }
 
 func (h *Handlers) adminUserDeactivateConfirm(c echo.Context) error {
@@ -217,9 +218,11 @@ func (h *Handlers) adminUserDeactivateConfirm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.Confirm(h.page(c, "Deactivate "+u.Name), "Deactivate "+u.Name+"?",
-		u.Email+" will be signed out everywhere, their API tokens revoked, and they cannot sign in until reactivated. Their projects and history stay.",
-		"/admin/users/"+u.ID+"/deactivate", "Deactivate", "/admin/users/"+u.ID+"/edit"), nil)
+	return render(c, http.StatusOK, views.Confirm(h.page(c, "Deactivate "+u.Name), views.ConfirmParams{
+		Title:   "Deactivate " + u.Name + "?",
+		Message: u.Email + " will be signed out everywhere, their API tokens revoked, and they cannot sign in until reactivated. Their projects and history stay.",
+		Action:  paths.AdminUserDeactivate(u.ID), Button: "Deactivate", Cancel: paths.AdminUserEdit(u.ID),
+	}), nil)
 }
 
 func (h *Handlers) deactivate(c echo.Context, id string) error {
@@ -234,7 +237,7 @@ func (h *Handlers) adminUserDeactivate(c echo.Context) error {
 		return err
 	}
 	h.flash(c, "User deactivated and signed out everywhere.")
-	return redirect(c, "/admin/users")
+	return redirect(c, paths.AdminUsers())
 }
 
 // API
@@ -270,14 +273,9 @@ func (h *Handlers) apiUserCreate(c echo.Context) error {
 	return c.JSON(http.StatusCreated, map[string]any{"user": toUserJSON(u)})
 }
 
+// apiUserGet is one account: the caller's own, or any for MANAGE_USERS (routes.go, selfOr).
 func (h *Handlers) apiUserGet(c echo.Context) error {
-	me := currentUser(c)
-	id := c.Param("uid")
-	if id != me.ID && !authz.Can(me.Role, authz.ManageUsers) {
-		// Other accounts are not visible to non-administrators: 404, not 403.
-		return errNotFound()
-	}
-	u, err := h.st.UserByID(c.Request().Context(), id)
+	u, err := h.st.UserByID(c.Request().Context(), c.Param("uid"))
 	if err != nil {
 		return err
 	}
@@ -352,7 +350,7 @@ func (h *Handlers) projectTransfer(c echo.Context) error {
 		return err
 	}
 	h.flash(c, currentProject(c).Name+" was transferred.")
-	return redirect(c, "/admin/users/"+old+"/edit")
+	return redirect(c, paths.AdminUserEdit(old))
 }
 
 func (h *Handlers) apiProjectTransfer(c echo.Context) error {

@@ -10,6 +10,7 @@ import (
 	"github.com/14build/14build/authz"
 	"github.com/14build/14build/field"
 	"github.com/14build/14build/money"
+	"github.com/14build/14build/project"
 	"github.com/14build/14build/static"
 	"github.com/14build/14build/store"
 )
@@ -20,11 +21,32 @@ type Page struct {
 	User  *store.User
 	Flash string
 	Path  string
+	// Can and InProject are what the viewer may do: handlers fill them from the authz
+	// rules that the route table enforces (h.page), so a view shows a control exactly when
+	// the route behind it would allow it, and views never decide permissions themselves.
+	Can       Can
+	InProject ProjectCan
+}
+
+// Can is what the signed-in person may do anywhere.
+type Can struct {
+	CreateProject  bool // "New project"
+	ManageUsers    bool // the Users menu and the accounts card
+	SeeProjects    bool // the Projects menu and the project lists (not bidders)
+	SeeAllProjects bool // every project, not only those they are on the team of
+}
+
+// ProjectCan is what the viewer may do in the project the page is about (all false
+// outside a project).
+type ProjectCan struct {
+	Edit       bool // edit the project's details
+	Delete     bool
+	ManageTeam bool // invite and remove members
+	EditUnits  bool
+	EditSOQ    bool // create and edit SOQs (a draft's; an issued SOQ is read-only to all)
 }
 
 func asset(name string) string { return static.URL(name) }
-
-func can(u *store.User, p authz.Permission) bool { return u != nil && authz.Can(u.Role, p) }
 
 func navActive(p Page, prefix string) bool {
 	if prefix == "/" {
@@ -66,29 +88,32 @@ func fmtDateTime(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-func statusLabel(s string) string {
+// statusLabel names a project status; "" is the filter's "All".
+func statusLabel(s project.Status) string {
 	if s == "" {
 		return "All"
 	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	return s.Label()
 }
 
-func statusBadge(s string) string {
+func statusBadge(s project.Status) string {
 	switch s {
-	case "planning":
+	case project.Planning:
 		return "badge bg-sky-50 text-sky-700 ring-sky-600/20"
-	case "tendering":
+	case project.Tendering:
 		return "badge bg-amber-50 text-amber-800 ring-amber-600/20"
-	case "construction":
+	case project.Construction:
 		return "badge bg-indigo-50 text-indigo-700 ring-indigo-600/20"
-	case "completed":
+	case project.Completed:
 		return "badge bg-emerald-50 text-emerald-700 ring-emerald-600/20"
-	case "cancelled":
+	case project.Cancelled:
 		return "badge bg-slate-100 text-slate-600 ring-slate-500/20"
 	}
 	return "badge bg-slate-50 text-slate-600 ring-slate-500/20"
 }
 
+// roleBadge colours a role's badge. It is the one use of authz in views: the Role type's
+// values, to tell roles apart on screen; what a role may do reaches views as Page.Can.
 func roleBadge(r authz.Role) string {
 	switch r {
 	case authz.RoleAdmin:
