@@ -10,6 +10,8 @@ import (
 
 	"github.com/14build/14build/authz"
 	"github.com/14build/14build/field"
+	"github.com/14build/14build/paths"
+	"github.com/14build/14build/soq"
 	"github.com/14build/14build/store"
 	"github.com/14build/14build/views"
 )
@@ -47,15 +49,12 @@ func (h *Handlers) accountUpdate(c echo.Context) error {
 	errs.Text("name", v.Name, 1, 200)
 	errs.Text("entity", v.Entity, 1, 200)
 	var catID int64
-	if v.Category != "" {
-		for _, ct := range a.Categories {
-			if ct.Name == v.Category {
-				catID = ct.ID
-			}
+	if strings.TrimSpace(v.Category) != "" {
+		cat, ok := soq.Categories(a.Categories).Match(v.Category)
+		if !ok {
+			errs.Add("category", soq.MsgUnknownCategory)
 		}
-		if catID == 0 {
-			errs.Add("category", "is not a trade category we know")
-		}
+		catID = cat.ID
 	} else if u.Role == authz.RoleBidder {
 		errs.Add("category", "is required for bidders")
 	}
@@ -67,7 +66,7 @@ func (h *Handlers) accountUpdate(c echo.Context) error {
 		return err
 	}
 	h.flash(c, "Profile saved.")
-	return redirect(c, "/account")
+	return redirect(c, paths.Account())
 }
 
 func (h *Handlers) accountPassword(c echo.Context) error {
@@ -105,7 +104,7 @@ func (h *Handlers) accountPassword(c echo.Context) error {
 		return err
 	}
 	h.flash(c, "Password changed. Other devices have been signed out and your API tokens revoked.")
-	return redirect(c, "/account")
+	return redirect(c, paths.Account())
 }
 
 // API tokens carry a recognisable prefix so a leaked one is easy to spot in logs or code.
@@ -148,7 +147,7 @@ func (h *Handlers) tokenDelete(c echo.Context) error {
 		return err
 	}
 	h.flash(c, "Token revoked.")
-	return redirect(c, "/account#tokens")
+	return redirect(c, paths.Account()+"#tokens")
 }
 
 func (h *Handlers) dashboard(c echo.Context) error {
@@ -160,10 +159,10 @@ func (h *Handlers) dashboard(c echo.Context) error {
 		return err
 	}
 	if u.Role != authz.RoleBidder {
-		if d.Counts, err = h.st.ProjectStatusCounts(ctx, *u); err != nil {
+		if d.Counts, err = h.st.ProjectStatusCounts(ctx, viewerScope(*u)); err != nil {
 			return err
 		}
-		if d.Recent, d.TotalCount, err = h.st.ListProjects(ctx, *u, store.ProjectFilter{Page: 1, PerPage: 5}); err != nil {
+		if d.Recent, d.TotalCount, err = h.st.ListProjects(ctx, viewerScope(*u), store.ProjectFilter{Page: 1, PerPage: 5}); err != nil {
 			return err
 		}
 		if u.Role == authz.RoleAdmin {

@@ -57,6 +57,7 @@ func (a *testApp) rawCookie(method, path, cookie string, form url.Values) int {
 // (a flash message) while a password change or a deactivation deletes it. Saving used to
 // upsert the row, so the old cookie worked again in 9 of 10 trials.
 func TestDeletedSessionNeverComesBack(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	admin := a.user(authz.RoleAdmin, "admin@example.com")
 	ac := a.login(admin.Email)
@@ -127,6 +128,7 @@ func TestDeletedSessionNeverComesBack(t *testing.T) {
 // A logged-out cookie answers as a stranger even when a request saves the session after
 // the logout; the saving request's answer clears the cookie instead of resurrecting it.
 func TestSaveAfterLogoutClearsCookie(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	a.user(authz.RoleOwner, "o@example.com")
 	c := a.login("o@example.com")
@@ -167,6 +169,7 @@ func (a *testApp) bearer(tok string) *client {
 // A password change (the user's own, or an administrator's reset by API or page) ends the
 // other sessions and revokes every API token: one store function serves all three.
 func TestPasswordChangeRevokesSessionsAndTokens(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	admin := a.user(authz.RoleAdmin, "admin@example.com")
 	ac := a.login(admin.Email)
@@ -245,6 +248,7 @@ func (a *testApp) login2(email, password string) *client {
 // A bearer token cannot make, list or revoke tokens, nor change the password: a leaked token
 // could otherwise mint itself successors or lock the owner out.
 func TestBearerTokenCannotManageCredentials(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	u := a.user(authz.RoleOwner, "o@example.com")
 	c := a.login(u.Email)
@@ -296,11 +300,11 @@ func TestBearerTokenCannotManageCredentials(t *testing.T) {
 	// so a new one cannot slip through (public sign-in routes and invitation links aside).
 	re := regexp.MustCompile(`(?i)token|password|^/account`)
 	for _, r := range a.h.Routes() {
-		if !re.MatchString(r.Path) || strings.HasPrefix(r.Path, "/invitations/") || strings.HasPrefix(r.Path, "/account/invitations/") {
+		if !re.MatchString(r.Path()) || strings.HasPrefix(r.Path(), "/invitations/") || strings.HasPrefix(r.Path(), "/account/invitations/") {
 			continue
 		}
 		if r.Access.kind != accessBrowserSession {
-			t.Errorf("%s %s is %s, want browser session only", r.Method, r.Path, r.Access)
+			t.Errorf("%s %s is %s, want browser session only", r.Method, r.Path(), r.Access)
 		}
 	}
 }
@@ -309,6 +313,7 @@ func TestBearerTokenCannotManageCredentials(t *testing.T) {
 // role change that would leave projects with an owner who may not own them is refused
 // until the projects are transferred.
 func TestRightsFollowCurrentRole(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	admin := a.user(authz.RoleAdmin, "admin@example.com")
 	olivia := a.user(authz.RoleOwner, "olivia@example.com")
@@ -446,6 +451,7 @@ func TestRightsFollowCurrentRole(t *testing.T) {
 // A role change and a transfer to the same person race: whichever commits first, nobody
 // ends up owning a project with a role that cannot own one.
 func TestRoleChangeAndTransferRace(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	admin := a.user(authz.RoleAdmin, "admin@example.com")
 	olivia := a.user(authz.RoleOwner, "olivia@example.com")
@@ -475,6 +481,7 @@ func TestRoleChangeAndTransferRace(t *testing.T) {
 // who joined at once, and read back their name and company. Now the answer is the same
 // for any email and nobody joins without accepting.
 func TestInvitationsNeedConsent(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	attacker := a.user(authz.RoleOwner, "mallory@example.com")
 	victim := a.user(authz.RoleInHouse, "victim@othercorp.example")
@@ -585,6 +592,7 @@ func TestInvitationsNeedConsent(t *testing.T) {
 
 // Registration is limited per client address, like login.
 func TestRegistrationRateLimited(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, func(c *Config) { c.RegisterLimit = 3; c.TrustProxy = true })
 	reg := func(i int, ip string) response {
 		c := a.client()
@@ -621,6 +629,7 @@ func TestRegistrationRateLimited(t *testing.T) {
 // against a limit of 5. Now exactly the limit reach argon2 (401) and the rest are refused
 // before hashing (429), every round.
 func TestConcurrentWrongPasswordsCheckedAtMostLimit(t *testing.T) {
+	t.Parallel()
 	// A long hashing wait: on a loaded machine a busy 429 must not be mistaken for the limit.
 	a := newTestApp(t, func(c *Config) { c.LoginLimitIP = 100000; c.HashWait = 30 * time.Second })
 	const burst, limit = 40, 5
@@ -681,6 +690,7 @@ func TestConcurrentWrongPasswordsCheckedAtMostLimit(t *testing.T) {
 // registration and a password change answer 429 with Retry-After after a short wait,
 // run no hash, and a busy answer does not count as a failed attempt.
 func TestPasswordHashingBounded(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, func(c *Config) { c.HashConcurrency = 2; c.HashWait = 50 * time.Millisecond })
 	if cap(a.h.hashSlots) != 2 {
 		t.Fatalf("%d hashing slots, want 2", cap(a.h.hashSlots))
@@ -719,6 +729,7 @@ func TestPasswordHashingBounded(t *testing.T) {
 // Creating a project and losing the right to own one race: nobody ends up owning a project
 // with a role that cannot own one.
 func TestRoleChangeAndCreateProjectRace(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	admin := a.user(authz.RoleAdmin, "admin@example.com")
 	ac := a.login(admin.Email)

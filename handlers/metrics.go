@@ -35,7 +35,7 @@ func newMetrics(reg *prometheus.Registry, st *store.Store, routes []Route) *metr
 		routes: map[string]bool{},
 	}
 	for _, r := range routes {
-		m.routes[r.Path] = true
+		m.routes[r.Path()] = true
 	}
 	reg.MustRegister(m.requests, m.duration,
 		collectors.NewGoCollector(),

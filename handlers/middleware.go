@@ -65,6 +65,9 @@ func (h *Handlers) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 		if u := currentUser(c); u != nil {
 			attrs = append(attrs, "user_id", u.ID)
 		}
+		if extra, ok := c.Get(logAttrsKey).([]any); ok {
+			attrs = append(attrs, extra...)
+		}
 		level := slog.LevelInfo
 		if status >= 500 {
 			level = slog.LevelError
@@ -72,6 +75,16 @@ func (h *Handlers) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 		l.Log(req.Context(), level, "request", attrs...)
 		return nil
 	}
+}
+
+// logAttrsKey holds attributes for the request's log line.
+const logAttrsKey = "log_attrs"
+
+// logAttrs adds key-value pairs to the request's one log line (the error handler's reason
+// or error): a second line per request would split what happened to it.
+func logAttrs(c echo.Context, kv ...any) {
+	prev, _ := c.Get(logAttrsKey).([]any)
+	c.Set(logAttrsKey, append(prev, kv...))
 }
 
 func (h *Handlers) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
@@ -138,7 +151,7 @@ func (h *Handlers) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		c.Set(sessionKey, sess)
 		if uid, ok := sess.Values["uid"].(string); ok {
-			u, err := h.st.UserByID(req.Context(), uid)
+			u, err := sessionUser(req.Context(), h.st, sess, uid)
 			switch {
 			case errors.Is(err, store.ErrNotFound):
 			case err != nil:
@@ -165,10 +178,6 @@ func currentSession(c echo.Context) *sessions.Session {
 func isAPI(c echo.Context) bool {
 	p := c.Request().URL.Path
 	return p == "/api" || strings.HasPrefix(p, "/api/")
-}
-
-func isHTMX(c echo.Context) bool {
-	return c.Request().Header.Get("HX-Request") == "true"
 }
 
 // paramKind is what a path parameter must look like. Ids are checked in one place

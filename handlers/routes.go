@@ -1,8 +1,11 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -11,17 +14,23 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/14build/14build/authz"
+	"github.com/14build/14build/field"
+	"github.com/14build/14build/paths"
 	"github.com/14build/14build/static"
 	"github.com/14build/14build/store"
 )
 
-// Route is one row of the route table: who may call it is beside what it does.
+// Route is one row of the route table: who may call it is beside what it does. Its path
+// is its name's pattern (package paths), which is also where links to it are built.
 type Route struct {
 	Method string
-	Path   string
+	Name   paths.Name
 	Access Access
 	h      echo.HandlerFunc
 }
+
+// Path is the route's path pattern.
+func (r Route) Path() string { return r.Name.Pattern() }
 
 type accessKind int
 
@@ -32,13 +41,17 @@ const (
 	accessPerm
 	accessProject
 	accessSOQ
+	accessQueryProject
+	accessBodyProject
+	accessSelfOr
 )
 
 // Access is a route's permission.
 type Access struct {
-	kind   accessKind
-	perm   authz.Permission
-	action authz.ProjectAction
+	kind    accessKind
+	perm    authz.Permission
+	action  authz.ProjectAction
+	maxBody int64 // accessBodyProject: the body's limit
 }
 
 func public() Access                         { return Access{kind: accessPublic} }
@@ -48,6 +61,21 @@ func inProject(a authz.ProjectAction) Access { return Access{kind: accessProject
 
 // onSOQ is project scope reached through an SOQ's id (/api/soq/{soqId}).
 func onSOQ(a authz.ProjectAction) Access { return Access{kind: accessSOQ, action: a} }
+
+// queryProject is project scope for a route that names its project in ?projectId=
+// (GET /api/soq?projectId=).
+func queryProject(a authz.ProjectAction) Access { return Access{kind: accessQueryProject, action: a} }
+
+// bodyProject is project scope for a route whose JSON body names its project in
+// "projectId" (POST /api/soq): the role permission p first (403 without it), then a in the
+// project. The body (at most maxBody bytes) is read once here and handed on unread.
+func bodyProject(p authz.Permission, a authz.ProjectAction, maxBody int64) Access {
+	return Access{kind: accessBodyProject, perm: p, action: a, maxBody: maxBody}
+}
+
+// selfOr is the account named in :uid when it is the caller's own, or any account with
+// the permission p; anyone else's account is a 404 (not 403), so account ids do not leak.
+func selfOr(p authz.Permission) Access { return Access{kind: accessSelfOr, perm: p} }
 
 // browserSession is signed in through the session cookie, never a bearer token: what an
 // API token must not do to its own account (make, list or revoke tokens, change the
@@ -68,6 +96,12 @@ func (a Access) String() string {
 		return "project team: " + string(a.action)
 	case accessSOQ:
 		return "SOQ's project team: " + string(a.action)
+	case accessQueryProject:
+		return "?projectId's team: " + string(a.action)
+	case accessBodyProject:
+		return "permission " + strings.ToUpper(string(a.perm)) + ", body projectId's team: " + string(a.action)
+	case accessSelfOr:
+		return "own account, or permission " + strings.ToUpper(string(a.perm))
 	}
 	return "?"
 }
@@ -77,142 +111,143 @@ func (a Access) String() string {
 func (h *Handlers) Routes() []Route {
 	return []Route{
 		// Operations.
-		{"GET", "/healthz", public(), h.healthz},
-		{"GET", "/metrics", public(), h.metricsHandler()},
-		{"GET", "/static/*", public(), echo.WrapHandler(static.Handler())},
+		{"GET", paths.NameHealthz, public(), h.healthz},
+		{"GET", paths.NameMetrics, public(), h.metricsHandler()},
+		{"GET", paths.NameStatic, public(), echo.WrapHandler(static.Handler())},
 
 		// Accounts and sessions (pages).
-		{"GET", "/login", public(), h.loginPage},
-		{"POST", "/login", public(), h.loginSubmit},
-		{"GET", "/register", public(), h.registerPage},
-		{"POST", "/register", public(), h.registerSubmit},
-		{"POST", "/logout", public(), h.logout},
-		{"GET", "/invitations/:token", public(), h.invitationPage},
-		{"POST", "/invitations/:token", public(), h.invitationAccept},
-		{"GET", "/", signedIn(), h.dashboard},
-		{"GET", "/account", browserSession(), h.accountPage}, // lists the API tokens
-		{"POST", "/account", browserSession(), h.accountUpdate},
-		{"POST", "/account/password", browserSession(), h.accountPassword},
-		{"POST", "/account/tokens", browserSession(), h.tokenCreate},
-		{"POST", "/account/tokens/:tokenId/delete", browserSession(), h.tokenDelete},
-		{"POST", "/account/invitations/:invId/accept", signedIn(), h.myInvitationAccept}, // the invitee only
-		{"POST", "/account/invitations/:invId/decline", signedIn(), h.myInvitationDecline},
+		{"GET", paths.NameLogin, public(), h.loginPage},
+		{"POST", paths.NameLogin, public(), h.loginSubmit},
+		{"GET", paths.NameRegister, public(), h.registerPage},
+		{"POST", paths.NameRegister, public(), h.registerSubmit},
+		{"POST", paths.NameLogout, public(), h.logout},
+		{"GET", paths.NameInvitation, public(), h.invitationPage},
+		{"POST", paths.NameInvitation, public(), h.invitationAccept},
+		{"GET", paths.NameDashboard, signedIn(), h.dashboard},
+		{"GET", paths.NameAccount, browserSession(), h.accountPage}, // lists the API tokens
+		{"POST", paths.NameAccount, browserSession(), h.accountUpdate},
+		{"POST", paths.NameAccountPassword, browserSession(), h.accountPassword},
+		{"POST", paths.NameAccountTokens, browserSession(), h.tokenCreate},
+		{"POST", paths.NameAccountTokenDelete, browserSession(), h.tokenDelete},
+		{"POST", paths.NameAccountInvitationAccept, signedIn(), h.myInvitationAccept}, // the invitee only
+		{"POST", paths.NameAccountInvitationDecline, signedIn(), h.myInvitationDecline},
 
 		// Projects and teams (pages).
-		{"GET", "/projects", signedIn(), h.projectsPage},
-		{"GET", "/projects/new", perm(authz.CreateProject), h.projectNewPage},
-		{"POST", "/projects", perm(authz.CreateProject), h.projectCreate},
-		{"GET", "/projects/:id", inProject(authz.ViewProject), h.projectShow},
-		{"GET", "/projects/:id/edit", inProject(authz.EditProject), h.projectEditPage},
-		{"POST", "/projects/:id", inProject(authz.EditProject), h.projectUpdate},
-		{"GET", "/projects/:id/delete", inProject(authz.RemoveProject), h.projectDeleteConfirm},
-		{"POST", "/projects/:id/delete", inProject(authz.RemoveProject), h.projectDelete},
-		{"POST", "/projects/:id/transfer", inProject(authz.TransferProject), h.projectTransfer}, // administrators
-		{"GET", "/projects/:id/team", inProject(authz.ViewProject), h.teamPage},
-		{"POST", "/projects/:id/team", inProject(authz.ManageTeam), h.teamInvite},
-		{"GET", "/projects/:id/team/:userId/remove", inProject(authz.ManageTeam), h.teamRemoveConfirm},
-		{"POST", "/projects/:id/team/:userId/remove", inProject(authz.ManageTeam), h.teamRemove},
-		{"POST", "/projects/:id/invitations/:invId/revoke", inProject(authz.ManageTeam), h.invitationRevoke},
+		{"GET", paths.NameProjects, signedIn(), h.projectsPage},
+		{"GET", paths.NameProjectNew, perm(authz.CreateProject), h.projectNewPage},
+		{"POST", paths.NameProjects, perm(authz.CreateProject), h.projectCreate},
+		{"GET", paths.NameProject, inProject(authz.ViewProject), h.projectShow},
+		{"GET", paths.NameProjectEdit, inProject(authz.EditProject), h.projectEditPage},
+		{"POST", paths.NameProject, inProject(authz.EditProject), h.projectUpdate},
+		{"GET", paths.NameProjectDelete, inProject(authz.RemoveProject), h.projectDeleteConfirm},
+		{"POST", paths.NameProjectDelete, inProject(authz.RemoveProject), h.projectDelete},
+		{"POST", paths.NameProjectTransfer, inProject(authz.TransferProject), h.projectTransfer}, // administrators
+		{"GET", paths.NameTeam, inProject(authz.ViewProject), h.teamPage},
+		{"POST", paths.NameTeam, inProject(authz.ManageTeam), h.teamInvite},
+		{"GET", paths.NameTeamRemove, inProject(authz.ManageTeam), h.teamRemoveConfirm},
+		{"POST", paths.NameTeamRemove, inProject(authz.ManageTeam), h.teamRemove},
+		{"POST", paths.NameInvitationRevoke, inProject(authz.ManageTeam), h.invitationRevoke},
 
 		// Units and floors (pages).
-		{"GET", "/projects/:id/units", inProject(authz.ViewProject), h.unitsPage},
-		{"GET", "/projects/:id/units/schedule.csv", inProject(authz.ViewProject), h.unitScheduleCSV},
-		{"GET", "/projects/:id/units/new", inProject(authz.EditUnits), h.unitNewPage},
-		{"POST", "/projects/:id/units", inProject(authz.EditUnits), h.unitCreate},
-		{"POST", "/projects/:id/units/preview", inProject(authz.EditUnits), h.unitPreview},
-		{"GET", "/projects/:id/units/:unitId/edit", inProject(authz.EditUnits), h.unitEditPage},
-		{"POST", "/projects/:id/units/:unitId", inProject(authz.EditUnits), h.unitUpdate},
-		{"POST", "/projects/:id/units/:unitId/duplicate", inProject(authz.EditUnits), h.unitDuplicate},
-		{"GET", "/projects/:id/units/:unitId/delete", inProject(authz.EditUnits), h.unitDeleteConfirm},
-		{"POST", "/projects/:id/units/:unitId/delete", inProject(authz.EditUnits), h.unitDelete},
+		{"GET", paths.NameUnits, inProject(authz.ViewProject), h.unitsPage},
+		{"GET", paths.NameUnitsSchedule, inProject(authz.ViewProject), h.unitScheduleCSV},
+		{"GET", paths.NameUnitNew, inProject(authz.EditUnits), h.unitNewPage},
+		{"POST", paths.NameUnits, inProject(authz.EditUnits), h.unitCreate},
+		{"POST", paths.NameUnitPreview, inProject(authz.EditUnits), h.unitPreview},
+		{"GET", paths.NameUnitEdit, inProject(authz.EditUnits), h.unitEditPage},
+		{"POST", paths.NameUnit, inProject(authz.EditUnits), h.unitUpdate},
+		{"POST", paths.NameUnitDuplicate, inProject(authz.EditUnits), h.unitDuplicate},
+		{"GET", paths.NameUnitDelete, inProject(authz.EditUnits), h.unitDeleteConfirm},
+		{"POST", paths.NameUnitDelete, inProject(authz.EditUnits), h.unitDelete},
 
 		// Schedules of quantities (pages): see soq_pages.go.
-		{"GET", "/projects/:id/soq", inProject(authz.ViewProject), h.soqListPage},
-		{"POST", "/projects/:id/soq", inProject(authz.EditSOQ), h.soqCreate},
-		{"GET", "/projects/:id/soq/:soqId", inProject(authz.ViewProject), h.soqPage},
-		{"POST", "/projects/:id/soq/:soqId/status", inProject(authz.EditSOQ), h.soqStatus},
-		{"POST", "/projects/:id/soq/:soqId/sections", inProject(authz.EditSOQ), h.soqSectionAdd},
-		{"GET", "/projects/:id/soq/:soqId/sections/:sectionId/rows", inProject(authz.ViewProject), h.soqRows},
-		{"POST", "/projects/:id/soq/:soqId/sections/:sectionId/move", inProject(authz.EditSOQ), h.soqSectionMove},
-		{"GET", "/projects/:id/soq/:soqId/sections/:sectionId/delete", inProject(authz.EditSOQ), h.soqSectionDeleteConfirm},
-		{"POST", "/projects/:id/soq/:soqId/sections/:sectionId/delete", inProject(authz.EditSOQ), h.soqSectionDelete},
-		{"POST", "/projects/:id/soq/:soqId/sections/:sectionId/items", inProject(authz.EditSOQ), h.soqItemAdd},
-		{"GET", "/projects/:id/soq/:soqId/items/:itemId/row", inProject(authz.ViewProject), h.soqRow},
-		{"GET", "/projects/:id/soq/:soqId/items/:itemId/cells/:field", inProject(authz.EditSOQ), h.soqCellEditor},
-		{"POST", "/projects/:id/soq/:soqId/items/:itemId/cells/:field", inProject(authz.EditSOQ), h.soqCellSave},
-		{"POST", "/projects/:id/soq/:soqId/items/:itemId/move", inProject(authz.EditSOQ), h.soqItemMove},
-		{"GET", "/projects/:id/soq/:soqId/items/:itemId/delete", inProject(authz.EditSOQ), h.soqItemDeleteConfirm},
-		{"POST", "/projects/:id/soq/:soqId/items/:itemId/delete", inProject(authz.EditSOQ), h.soqItemDelete},
+		{"GET", paths.NameSOQs, inProject(authz.ViewProject), h.soqListPage},
+		{"POST", paths.NameSOQs, inProject(authz.EditSOQ), h.soqCreate},
+		{"GET", paths.NameSOQ, inProject(authz.ViewProject), h.soqPage},
+		{"POST", paths.NameSOQStatus, inProject(authz.EditSOQ), h.soqStatus},
+		{"POST", paths.NameSOQSections, inProject(authz.EditSOQ), h.soqSectionAdd},
+		{"GET", paths.NameSOQSectionRows, inProject(authz.ViewProject), h.soqRows},
+		{"POST", paths.NameSOQSectionMove, inProject(authz.EditSOQ), h.soqSectionMove},
+		{"GET", paths.NameSOQSectionDelete, inProject(authz.EditSOQ), h.soqSectionDeleteConfirm},
+		{"POST", paths.NameSOQSectionDelete, inProject(authz.EditSOQ), h.soqSectionDelete},
+		{"POST", paths.NameSOQSectionItems, inProject(authz.EditSOQ), h.soqItemAdd},
+		{"GET", paths.NameSOQItemRow, inProject(authz.ViewProject), h.soqRow},
+		{"GET", paths.NameSOQItemCell, inProject(authz.EditSOQ), h.soqCellEditor},
+		{"POST", paths.NameSOQItemCell, inProject(authz.EditSOQ), h.soqCellSave},
+		{"POST", paths.NameSOQItemMove, inProject(authz.EditSOQ), h.soqItemMove},
+		{"GET", paths.NameSOQItemDelete, inProject(authz.EditSOQ), h.soqItemDeleteConfirm},
+		{"POST", paths.NameSOQItemDelete, inProject(authz.EditSOQ), h.soqItemDelete},
 
 		// SOQ import and background jobs (pages): see soq_import.go.
-		{"GET", "/projects/:id/soq/:soqId/import", inProject(authz.EditSOQ), h.importPage},
-		{"POST", "/projects/:id/soq/:soqId/import/upload", inProject(authz.EditSOQ), h.importUpload},
-		{"GET", "/projects/:id/soq/:soqId/import/:importId", inProject(authz.EditSOQ), h.importShow},
-		{"GET", "/projects/:id/soq/:soqId/import/:importId/progress", inProject(authz.EditSOQ), h.importProgress},
-		{"POST", "/projects/:id/soq/:soqId/import/:importId/start", inProject(authz.EditSOQ), h.importStart},
-		{"GET", "/projects/:id/jobs", inProject(authz.ViewProject), h.jobsPage},
+		{"GET", paths.NameImports, inProject(authz.EditSOQ), h.importPage},
+		{"POST", paths.NameImportUpload, inProject(authz.EditSOQ), h.importUpload},
+		{"GET", paths.NameImport, inProject(authz.EditSOQ), h.importShow},
+		{"GET", paths.NameImportProgress, inProject(authz.EditSOQ), h.importProgress},
+		{"POST", paths.NameImportStart, inProject(authz.EditSOQ), h.importStart},
+		{"GET", paths.NameJobs, inProject(authz.ViewProject), h.jobsPage},
 
 		// Administration (pages).
-		{"GET", "/admin/users", perm(authz.ManageUsers), h.adminUsersPage},
-		{"GET", "/admin/users/new", perm(authz.ManageUsers), h.adminUserNewPage},
-		{"POST", "/admin/users", perm(authz.ManageUsers), h.adminUserCreate},
-		{"GET", "/admin/users/:uid/edit", perm(authz.ManageUsers), h.adminUserEditPage},
-		{"POST", "/admin/users/:uid", perm(authz.ManageUsers), h.adminUserUpdate},
-		{"GET", "/admin/users/:uid/deactivate", perm(authz.ManageUsers), h.adminUserDeactivateConfirm},
-		{"POST", "/admin/users/:uid/deactivate", perm(authz.ManageUsers), h.adminUserDeactivate},
+		{"GET", paths.NameAdminUsers, perm(authz.ManageUsers), h.adminUsersPage},
+		{"GET", paths.NameAdminUserNew, perm(authz.ManageUsers), h.adminUserNewPage},
+		{"POST", paths.NameAdminUsers, perm(authz.ManageUsers), h.adminUserCreate},
+		{"GET", paths.NameAdminUserEdit, perm(authz.ManageUsers), h.adminUserEditPage},
+		{"POST", paths.NameAdminUser, perm(authz.ManageUsers), h.adminUserUpdate},
+		{"GET", paths.NameAdminUserDeactivate, perm(authz.ManageUsers), h.adminUserDeactivateConfirm},
+		{"POST", paths.NameAdminUserDeactivate, perm(authz.ManageUsers), h.adminUserDeactivate},
 
 		// JSON API.
-		{"POST", "/api/auth/register", public(), h.apiRegister},
-		{"POST", "/api/auth/login", public(), h.apiLogin},
-		{"POST", "/api/auth/logout", public(), h.apiLogout},
-		{"GET", "/api/me", signedIn(), h.apiMe},
-		{"GET", "/api/me/invitations", signedIn(), h.apiMyInvitations},
-		{"POST", "/api/invitations/:invId/accept", signedIn(), h.apiInvitationAccept}, // the invitee only
-		{"POST", "/api/invitations/:invId/decline", signedIn(), h.apiInvitationDecline},
-		{"GET", "/api/categories", public(), h.apiCategories},
-		{"GET", "/api/users", perm(authz.ManageUsers), h.apiUsersList},
-		{"POST", "/api/users", perm(authz.ManageUsers), h.apiUserCreate},
-		{"GET", "/api/users/:uid", signedIn(), h.apiUserGet}, // MANAGE_USERS, or one's own account
-		{"PUT", "/api/users/:uid", perm(authz.ManageUsers), h.apiUserUpdate},
-		{"DELETE", "/api/users/:uid", perm(authz.ManageUsers), h.apiUserDelete},
-		{"GET", "/api/projects", signedIn(), h.apiProjectsList},
-		{"POST", "/api/projects", perm(authz.CreateProject), h.apiProjectCreate},
-		{"GET", "/api/projects/:id", inProject(authz.ViewProject), h.apiProjectGet},
-		{"PUT", "/api/projects/:id", inProject(authz.EditProject), h.apiProjectUpdate},
-		{"DELETE", "/api/projects/:id", inProject(authz.RemoveProject), h.apiProjectDelete},
-		{"POST", "/api/projects/:id/transfer", inProject(authz.TransferProject), h.apiProjectTransfer}, // administrators
-		{"GET", "/api/projects/:id/team", inProject(authz.ViewProject), h.apiTeamList},
-		{"POST", "/api/projects/:id/team", inProject(authz.ManageTeam), h.apiTeamInvite},
-		{"DELETE", "/api/projects/:id/team/:userId", inProject(authz.ManageTeam), h.apiTeamRemove},
+		{"POST", paths.NameAPIRegister, public(), h.apiRegister},
+		{"POST", paths.NameAPILogin, public(), h.apiLogin},
+		{"POST", paths.NameAPILogout, public(), h.apiLogout},
+		{"GET", paths.NameAPIMe, signedIn(), h.apiMe},
+		{"GET", paths.NameAPIMyInvitations, signedIn(), h.apiMyInvitations},
+		{"POST", paths.NameAPIInvitationAccept, signedIn(), h.apiInvitationAccept}, // the invitee only
+		{"POST", paths.NameAPIInvitationDecline, signedIn(), h.apiInvitationDecline},
+		{"GET", paths.NameAPICategories, public(), h.apiCategories},
+		{"GET", paths.NameAPIUsers, perm(authz.ManageUsers), h.apiUsersList},
+		{"POST", paths.NameAPIUsers, perm(authz.ManageUsers), h.apiUserCreate},
+		{"GET", paths.NameAPIUser, selfOr(authz.ManageUsers), h.apiUserGet},
+		{"PUT", paths.NameAPIUser, perm(authz.ManageUsers), h.apiUserUpdate},
+		{"DELETE", paths.NameAPIUser, perm(authz.ManageUsers), h.apiUserDelete},
+		{"GET", paths.NameAPIProjects, signedIn(), h.apiProjectsList},
+		{"POST", paths.NameAPIProjects, perm(authz.CreateProject), h.apiProjectCreate},
+		{"GET", paths.NameAPIProject, inProject(authz.ViewProject), h.apiProjectGet},
+		{"PUT", paths.NameAPIProject, inProject(authz.EditProject), h.apiProjectUpdate},
+		{"DELETE", paths.NameAPIProject, inProject(authz.RemoveProject), h.apiProjectDelete},
+		{"POST", paths.NameAPIProjectTransfer, inProject(authz.TransferProject), h.apiProjectTransfer}, // administrators
+		{"GET", paths.NameAPITeam, inProject(authz.ViewProject), h.apiTeamList},
+		{"POST", paths.NameAPITeam, inProject(authz.ManageTeam), h.apiTeamInvite},
+		{"DELETE", paths.NameAPITeamMember, inProject(authz.ManageTeam), h.apiTeamRemove},
 		// Schedules of quantities (API).
-		{"GET", "/api/soq", signedIn(), h.apiSOQList}, // ?projectId=: that project's team
-		{"POST", "/api/soq", perm(authz.CreateSOQ), h.apiSOQCreate},
-		{"GET", "/api/soq/:soqId", onSOQ(authz.ViewProject), h.apiSOQGet},
-		{"PUT", "/api/soq/:soqId", onSOQ(authz.EditSOQ), h.apiSOQReplace},
-		{"DELETE", "/api/soq/:soqId", onSOQ(authz.EditSOQ), h.apiSOQDelete},
-		{"POST", "/api/soq/:soqId/sections", onSOQ(authz.EditSOQ), h.apiSectionAdd},
-		{"DELETE", "/api/soq/:soqId/sections/:sectionId", onSOQ(authz.EditSOQ), h.apiSectionDelete},
-		{"POST", "/api/soq/:soqId/sections/:sectionId/items", onSOQ(authz.EditSOQ), h.apiItemAdd},
-		{"GET", "/api/soq/:soqId/items/:itemId", onSOQ(authz.ViewProject), h.apiItemGet},
-		{"PATCH", "/api/soq/:soqId/items/:itemId", onSOQ(authz.EditSOQ), h.apiItemPatch},
-		{"DELETE", "/api/soq/:soqId/items/:itemId", onSOQ(authz.EditSOQ), h.apiItemDelete},
+		{"GET", paths.NameAPISOQs, queryProject(authz.ViewProject), h.apiSOQList},
+		{"POST", paths.NameAPISOQs, bodyProject(authz.CreateSOQ, authz.EditSOQ, maxSOQBody), h.apiSOQCreate},
+		{"GET", paths.NameAPISOQ, onSOQ(authz.ViewProject), h.apiSOQGet},
+		{"PUT", paths.NameAPISOQ, onSOQ(authz.EditSOQ), h.apiSOQReplace},
+		{"DELETE", paths.NameAPISOQ, onSOQ(authz.EditSOQ), h.apiSOQDelete},
+		{"POST", paths.NameAPISOQSections, onSOQ(authz.EditSOQ), h.apiSectionAdd},
+		{"DELETE", paths.NameAPISOQSection, onSOQ(authz.EditSOQ), h.apiSectionDelete},
+		{"POST", paths.NameAPISOQSectionItems, onSOQ(authz.EditSOQ), h.apiItemAdd},
+		{"GET", paths.NameAPISOQItem, onSOQ(authz.ViewProject), h.apiItemGet},
+		{"PATCH", paths.NameAPISOQItem, onSOQ(authz.EditSOQ), h.apiItemPatch},
+		{"PATCH", paths.NameAPISOQItems, onSOQ(authz.EditSOQ), h.apiItemsPaste}, // a paste: many cells at once
+		{"DELETE", paths.NameAPISOQItem, onSOQ(authz.EditSOQ), h.apiItemDelete},
 		// SOQ export, import and background jobs (API): see soq_import.go.
-		{"GET", "/api/soq/:soqId/export.xlsx", onSOQ(authz.ViewProject), h.apiSOQExportXLSX},
-		{"GET", "/api/soq/:soqId/export.csv", onSOQ(authz.ViewProject), h.apiSOQExportCSV},
+		{"GET", paths.NameAPISOQExportXLSX, onSOQ(authz.ViewProject), h.apiSOQExportXLSX},
+		{"GET", paths.NameAPISOQExportCSV, onSOQ(authz.ViewProject), h.apiSOQExportCSV},
 
-		{"GET", "/api/projects/:id/units", inProject(authz.ViewProject), h.apiUnitsList},
-		{"POST", "/api/projects/:id/units", inProject(authz.EditUnits), h.apiUnitsCreate},
-		{"GET", "/api/projects/:id/units/schedule", inProject(authz.ViewProject), h.apiUnitSchedule},
-		{"GET", "/api/projects/:id/units/:unitId", inProject(authz.ViewProject), h.apiUnitGet},
-		{"PUT", "/api/projects/:id/units/:unitId", inProject(authz.EditUnits), h.apiUnitUpdate},
-		{"DELETE", "/api/projects/:id/units/:unitId", inProject(authz.EditUnits), h.apiUnitDelete},
-		{"POST", "/api/projects/:id/units/:unitId/duplicate", inProject(authz.EditUnits), h.apiUnitDuplicate},
+		{"GET", paths.NameAPIUnits, inProject(authz.ViewProject), h.apiUnitsList},
+		{"POST", paths.NameAPIUnits, inProject(authz.EditUnits), h.apiUnitsCreate},
+		{"GET", paths.NameAPIUnitsSchedule, inProject(authz.ViewProject), h.apiUnitSchedule},
+		{"GET", paths.NameAPIUnit, inProject(authz.ViewProject), h.apiUnitGet},
+		{"PUT", paths.NameAPIUnit, inProject(authz.EditUnits), h.apiUnitUpdate},
+		{"DELETE", paths.NameAPIUnit, inProject(authz.EditUnits), h.apiUnitDelete},
+		{"POST", paths.NameAPIUnitDuplicate, inProject(authz.EditUnits), h.apiUnitDuplicate},
 	}
 }
 
 func (h *Handlers) routes(e *echo.Echo) {
 	for _, r := range h.Routes() {
-		e.Add(r.Method, r.Path, h.guard(r.Access, r.h))
+		e.Add(r.Method, r.Path(), h.guard(r.Access, r.h)).Name = string(r.Name)
 	}
 }
 
@@ -220,9 +255,9 @@ func (h *Handlers) routes(e *echo.Echo) {
 func RouteTable() string {
 	var b strings.Builder
 	rs := (&Handlers{}).Routes()
-	slices.SortStableFunc(rs, func(a, b Route) int { return strings.Compare(a.Path, b.Path) })
+	slices.SortStableFunc(rs, func(a, b Route) int { return strings.Compare(a.Path(), b.Path()) })
 	for _, r := range rs {
-		fmt.Fprintf(&b, "%-7s %-45s %s\n", r.Method, r.Path, r.Access)
+		fmt.Fprintf(&b, "%-7s %-45s %s\n", r.Method, r.Path(), r.Access)
 	}
 	return b.String()
 }
@@ -256,15 +291,32 @@ func (h *Handlers) guard(a Access, next echo.HandlerFunc) echo.HandlerFunc {
 			if !authz.Can(u.Role, a.perm) {
 				return errForbidden()
 			}
-		case accessProject, accessSOQ:
+		case accessSelfOr:
+			if c.Param("uid") != u.ID && !authz.Can(u.Role, a.perm) {
+				return errNotFound()
+			}
+		case accessProject, accessSOQ, accessQueryProject, accessBodyProject:
 			projectID := c.Param("id")
-			if a.kind == accessSOQ {
+			switch a.kind {
+			case accessSOQ:
 				q, err := h.st.SOQHeader(c.Request().Context(), c.Param("soqId"))
 				if err != nil {
 					return err
 				}
 				c.Set(soqKey, &q)
 				projectID = q.ProjectID
+			case accessQueryProject:
+				if projectID = c.QueryParam("projectId"); projectID == "" {
+					return errInvalid(field.Errors{"projectId": "is required"})
+				}
+			case accessBodyProject:
+				if a.perm != "" && !authz.Can(u.Role, a.perm) {
+					return errForbidden()
+				}
+				var err error
+				if projectID, err = bodyProjectID(c, a.maxBody); err != nil {
+					return err
+				}
 			}
 			p, m, err := h.st.ProjectFor(c.Request().Context(), projectID, u.ID)
 			if err != nil {
@@ -281,6 +333,33 @@ func (h *Handlers) guard(a Access, next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// bodyProjectID reads the JSON body's "projectId" and puts the body back for the handler.
+// A body that is not a JSON object gets the answer the handler's decodeJSON would give.
+func bodyProjectID(c echo.Context, maxBody int64) (string, error) {
+	req := c.Request()
+	limitBody(c, maxBody)
+	raw, err := io.ReadAll(req.Body)
+	if err != nil {
+		return "", jsonError(err)
+	}
+	req.Body = io.NopCloser(bytes.NewReader(raw))
+	var probe map[string]json.RawMessage
+	if err := decodeJSON(c, &probe); err != nil {
+		return "", err
+	}
+	req.Body = io.NopCloser(bytes.NewReader(raw))
+	var id string
+	if v, ok := probe["projectId"]; !ok || string(v) == "null" {
+		return "", errInvalid(field.Errors{"projectId": "is required"})
+	} else if json.Unmarshal(v, &id) != nil {
+		return "", errInvalid(field.Errors{"projectId": "must be a string"})
+	}
+	if id == "" {
+		return "", errInvalid(field.Errors{"projectId": "is required"})
+	}
+	return id, nil
 }
 
 func currentProject(c echo.Context) *store.Project {

@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/14build/14build/paths"
 	"github.com/14build/14build/store"
 )
 
@@ -141,13 +142,13 @@ func New(st *store.Store, log *slog.Logger, cfg Config) *Handlers {
 // largeBody names the routes that take larger bodies (whole SOQs, spreadsheet uploads);
 // their handlers set their own limit.
 func largeBody(c echo.Context) bool {
-	p := c.Request().URL.Path
-	switch {
-	case c.Request().Method == http.MethodPost && p == "/api/soq":
-		return true
-	case c.Request().Method == http.MethodPut && strings.HasPrefix(p, "/api/soq/") && strings.Count(p, "/") == 3:
-		return true
-	case strings.HasSuffix(p, "/import") || strings.HasSuffix(p, "/import/upload"):
+	// c.Path() is the matched route's pattern: the router runs before this middleware.
+	switch m := c.Request().Method; c.Path() {
+	case paths.NameAPISOQs.Pattern():
+		return m == http.MethodPost
+	case paths.NameAPISOQ.Pattern():
+		return m == http.MethodPut
+	case paths.NameImports.Pattern(), paths.NameImportUpload.Pattern():
 		return true
 	}
 	return false

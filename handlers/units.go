@@ -252,7 +252,7 @@ func (h *Handlers) saveUnit(c echo.Context, unitID string, version *int64, in un
 	case errors.As(err, &conflict):
 		return nil, &appError{Status: http.StatusConflict, Message: fmt.Sprintf(
 			"This unit was changed by someone else since you read it (it is now at version %d). Read it again, re-apply your change and send that version; nothing was saved.", conflict.Current),
-			Fields: map[string]string{"version": fmt.Sprintf("is out of date: the unit is now at version %d", conflict.Current)}}
+			Fields: field.Errors{"version": fmt.Sprintf("is out of date: the unit is now at version %d", conflict.Current)}}
 	}
 	return nil, err
 }
@@ -328,7 +328,7 @@ func (h *Handlers) duplicate(c echo.Context, unitID string, countText string) ([
 	return created, err
 }
 
-func firstMessage(m map[string]string) string {
+func firstMessage(m field.Errors) string {
 	best := ""
 	for k := range m {
 		if best == "" || k < best {

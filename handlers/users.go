@@ -157,7 +157,7 @@ func (h *Handlers) updateUser(c echo.Context, id string, f accountForm) (store.U
 	case errors.As(err, &owns):
 		msg := "This user owns " + plural(owns.Projects, "project") + ". Transfer " + pick(owns.Projects == 1, "it", "them") +
 			" to another Project Owner before changing the role."
-		return store.User{}, nil, &appError{Status: http.StatusConflict, Message: msg, Fields: map[string]string{"role": msg}}
+		return store.User{}, nil, &appError{Status: http.StatusConflict, Message: msg, Fields: field.Errors{"role": msg}}
 	case err != nil:
 		return store.User{}, nil, err
 	}
@@ -339,7 +339,7 @@ func (h *Handlers) transfer(c echo.Context, ownerID string) (string, error) {
 		return "", errInvalid(field.Errors{"ownerId": "already owns this project"})
 	case errors.Is(err, store.ErrCodeTaken):
 		return "", &appError{Status: http.StatusConflict, Message: "The new owner already has a project with code " + pr.Code + ". Change one of the codes first.",
-			Fields: map[string]string{"ownerId": "already owns a project with code " + pr.Code}}
+			Fields: field.Errors{"ownerId": "already owns a project with code " + pr.Code}}
 	}
 	return old, err
 }

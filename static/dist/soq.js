@@ -12,7 +12,12 @@
   function rowOf(el) { return el && el.closest ? el.closest("tr[data-item]") : null; }
   function cellIn(row, field) { return row ? row.querySelector('[data-cell="' + field + '"]') : null; }
   function rows() { var s = sheet(); return s ? Array.prototype.slice.call(s.querySelectorAll("tr[data-item]")) : []; }
-  function urlOf(row) { return sheet().getAttribute("data-base") + "/items/" + row.getAttribute("data-item"); }
+  // The server gives the URL patterns (from its route table); this fills in the ids.
+  function urlOf(row, attr, field) {
+    return sheet().getAttribute(attr)
+      .replace(":itemId", encodeURIComponent(row.getAttribute("data-item")))
+      .replace(":field", encodeURIComponent(field || ""));
+  }
   function openEditor() { var s = sheet(); return s ? s.querySelector("td[data-editing]") : null; }
 
   // neighbour finds the cell next to (row, field) in a direction; null at the sheet's edge.
@@ -33,7 +38,7 @@
     if (!cell || cell.hasAttribute("data-editing") || !editable()) return;
     var row = rowOf(cell);
     if (!row) return;
-    htmx.ajax("GET", urlOf(row) + "/cells/" + cell.getAttribute("data-cell"),
+    htmx.ajax("GET", urlOf(row, "data-cell-url", cell.getAttribute("data-cell")),
       { source: cell, target: cell, swap: "outerHTML" });
   }
 
@@ -56,7 +61,7 @@
     var row = rowOf(ed);
     if (!row) return;
     pending = { item: row.getAttribute("data-item"), field: ed.getAttribute("data-cell"), next: null, open: false, row: row };
-    htmx.ajax("GET", urlOf(row) + "/row", { source: row, target: row, swap: "outerHTML" });
+    htmx.ajax("GET", urlOf(row, "data-row-url"), { source: row, target: row, swap: "outerHTML" });
   }
 
   function go(target, openIt) {
