@@ -9,6 +9,7 @@ import (
 )
 
 func TestLoadDemoData(t *testing.T) {
+	t.Parallel()
 	st := store.New(testdb.New(t))
 	ctx := context.Background()
 	hash := func(string) (string, error) {
@@ -26,7 +27,7 @@ func TestLoadDemoData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ps, total, err := st.ListProjects(ctx, owner, store.ProjectFilter{Page: 1, PerPage: 50})
+	ps, total, err := st.ListProjects(ctx, store.ProjectScope{UserID: owner.ID}, store.ProjectFilter{Page: 1, PerPage: 50})
 	if err != nil || total != 3 {
 		t.Fatalf("olivia's projects: %d %v", total, err)
 	}

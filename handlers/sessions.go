@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -53,8 +54,17 @@ func (s *pgSessions) New(r *http.Request, name string) (*sessions.Session, error
 	if row.UserID != nil {
 		sess.Values["uid"] = *row.UserID
 	}
+	if row.User != nil {
+		// The account came with the session in one query; authenticate takes it from
+		// here. A non-string key is never saved (sessionData skips it).
+		sess.Values[sessionUserKey{}] = row.User
+	}
 	return sess, nil
 }
+
+// sessionUserKey holds, in a loaded session's values, the account of its user as read
+// with the session.
+type sessionUserKey struct{}
 
 // Save stores a live session's values. It only ever updates an existing row: a request
 // still in flight when a logout, password change or deactivation deleted its session must
@@ -106,6 +116,15 @@ func (s *pgSessions) clear(w http.ResponseWriter, sess *sessions.Session) {
 	http.SetCookie(w, sessions.NewCookie(sess.Name(), "", &opts))
 	sess.ID = ""
 	sess.IsNew = true
+}
+
+// sessionUser is the account of the session's user: the one read with the session, or
+// (for a session whose user changed during this request) read now.
+func sessionUser(ctx context.Context, st *store.Store, sess *sessions.Session, uid string) (store.User, error) {
+	if u, ok := sess.Values[sessionUserKey{}].(*store.User); ok && u.ID == uid {
+		return *u, nil
+	}
+	return st.UserByID(ctx, uid)
 }
 
 // sessionData splits a session's values into the user id (its own column) and the rest.
