@@ -10,7 +10,7 @@ ADDR ?= :8080
 help:
 	@echo "make run     - serve 14Build on $(ADDR) with demo data (starts PostgreSQL if DATABASE_URL is unset)"
 	@echo "make test    - all tests against a real PostgreSQL, with -race; fails on stale generated files"
-	@echo "make bench   - benchmarks: the API load test, the SOQ import against psql \\copy, login bursts (peak RSS), and the Go benchmarks"
+	@echo "make bench   - benchmarks: the API load test (beside the seed stack when ../shared/seedpeer is present), the SOQ import against psql \\copy, login bursts (peak RSS), and the Go benchmarks"
 	@echo "make generate- regenerate templ code and the CSS"
 
 build:

@@ -12,7 +12,7 @@
 // ratio and the goal (≥ 5× its requests/s, a p99 ≤ ⅕ of its p99). SEEDPEER_URL reuses a
 // seed stack that is already serving instead of starting one.
 //
-// Usage: loadgen [-c clients] [-d duration] [-rounds n] [-n sequential requests]
+// Usage: loadgen [-c clients] [-d duration] [-rounds n] [-warmup duration] [-n sequential requests]
 //
 //	[-seedpeer dir | -seedpeer ""] [-cpuprofile file] [-hold]
 package main
@@ -87,6 +87,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	clients := fs.Int("c", 32, "concurrent clients")
 	dur := fs.Duration("d", 10*time.Second, "how long each load run lasts")
 	rounds := fs.Int("rounds", 3, "load runs of each stack, interleaved (seed, ours, seed, ours, …)")
+	warm := fs.Duration("warmup", 3*time.Second, "unmeasured load on each stack before the runs (JIT, connection pools, prepared statements and their plans)")
 	seqN := fs.Int("n", 200, "sequential requests per user in the queries-per-request check")
 	peerDir := fs.String("seedpeer", filepath.Join("..", "shared", "seedpeer"), "the seed stack's folder (with run.sh); empty: ours only")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (server and client) during our first load run")
@@ -184,6 +185,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 		defer prof.Close()
+	}
+	if *warm > 0 {
+		for _, t := range []*target{peer, &ours} {
+			if t != nil {
+				progress("warm-up: %s, %d clients for %s", t.name, *clients, *warm)
+				loadTest(ctx, *t, *warm)
+			}
+		}
 	}
 	var oursRuns, peerRuns []row
 	for r := range *rounds {
