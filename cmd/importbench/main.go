@@ -10,6 +10,7 @@ package main
 
 import (
 	"archive/zip"
+	"bufio"
 	"bytes"
 	"context"
 	"database/sql"
@@ -24,6 +25,8 @@ import (
 	"runtime/pprof"
 	"sort"
 	"strconv"
+	"strings"
+	"syscall"
 	"time"
 
 	_ "github.com/lib/pq"
@@ -154,28 +157,30 @@ func run(ctx context.Context, n int) (err error) {
 	fmt.Printf("SOQ import benchmark: %d rows (XLSX %.1f MB, CSV %.1f MB)\n", n, float64(xb.Len())/(1<<20), float64(cb.Len())/(1<<20))
 	// The import and \copy run interleaved (import, copy, import, copy…): on a shared
 	// machine whose load changes from minute to minute, each pair meets the same load.
-	var times, copies []time.Duration
+	var times, copies, impCPU, copyCPU []time.Duration
 	const runs = 3
 	for i := range runs {
-		d, err := importOnce(ctx, st, p.ID, u.ID, i, xb.Bytes(), n)
+		d, c, err := importOnce(ctx, st, p.ID, u.ID, i, xb.Bytes(), n)
 		if err != nil {
 			return err
 		}
-		times = append(times, d)
-		if d, err = copyOnce(ctx, st, psql, dbURL, csvPath, i); err != nil {
+		times, impCPU = append(times, d), append(impCPU, c)
+		if d, c, err = copyOnce(ctx, st, psql, dbURL, csvPath, i); err != nil {
 			return err
 		}
-		copies = append(copies, d)
+		copies, copyCPU = append(copies, d), append(copyCPU, c)
 	}
 	imp, cp := median(times), median(copies)
-	fmt.Printf("  import job (read XLSX, check every row, write in one transaction): %8.0f ms  (runs: %v)\n", ms(imp), msList(times))
-	fmt.Printf("  psql \\copy of the same rows as CSV into an equivalent table:      %8.0f ms  (runs: %v)\n", ms(cp), msList(copies))
+	fmt.Printf("  import job (read XLSX, check every row, write in one transaction): %8.0f ms, CPU %6.0f ms  (runs: %v)\n", ms(imp), ms(median(impCPU)), msList(times))
+	fmt.Printf("  psql \\copy of the same rows as CSV into an equivalent table:      %8.0f ms, CPU %6.0f ms  (runs: %v)\n", ms(cp), ms(median(copyCPU)), msList(copies))
 	ratio := float64(imp) / float64(cp)
 	verdict := "within"
 	if ratio > importLimit {
 		verdict = "OVER"
 	}
-	fmt.Printf("  ratio import / \\copy: %.1f×   (limit %.0f×: %s)\n", ratio, importLimit, verdict)
+	load, _ := os.ReadFile("/proc/loadavg")
+	fmt.Printf("  ratio import / \\copy: %.1f×   (limit %.0f×: %s); CPU (app and PostgreSQL, client and server): %.1f×; load average %s\n",
+		ratio, importLimit, verdict, float64(median(impCPU))/float64(median(copyCPU)), strings.Join(strings.Fields(string(load))[:3], " "))
 	return nil
 }
 
@@ -183,63 +188,168 @@ func run(ctx context.Context, n int) (err error) {
 const importLimit = 3.0
 
 // importOnce runs one import job of the workbook into a new SOQ and checks every row went in.
-func importOnce(ctx context.Context, st *store.Store, projectID, userID string, i int, xlsx []byte, n int) (time.Duration, error) {
+func importOnce(ctx context.Context, st *store.Store, projectID, userID string, i int, xlsx []byte, n int) (time.Duration, time.Duration, error) {
 	soqID, err := st.CreateSOQ(ctx, projectID, userID, store.NewSOQ{Title: fmt.Sprintf("Bench %d", i), Currency: "usd"})
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	id, err := st.CreateImport(ctx, store.NewImport{SOQID: soqID, ProjectID: projectID, Filename: "bench.xlsx", Format: soqfile.XLSX, Content: xlsx, CreatedBy: userID})
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	mapping := []string{"section", "reference", "description", "unit", "quantity", "rate"}
 	if _, err := st.QueueImport(ctx, id, "", 0, "Sheet1", mapping, store.ModeAllOrNothing, func(*sql.Tx) (int64, error) { return 0, nil }); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if profile != nil {
 		if err := pprof.StartCPUProfile(profile); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
+	}
+	cpu0, err := importCPU(ctx, st)
+	if err != nil {
+		return 0, 0, err
 	}
 	start := time.Now()
 	err = jobs.RunImport(ctx, st, id)
 	d := time.Since(start)
+	cpu1, cerr := importCPU(ctx, st)
 	if profile != nil {
 		pprof.StopCPUProfile()
 		profile = nil // the first run only: one profile per file
 	}
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	imp, err := st.Import(ctx, soqID, id)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if imp.ImportedRows != n {
-		return 0, fmt.Errorf("imported %d rows, want %d (refused %d)", imp.ImportedRows, n, imp.RefusedRows)
+		return 0, 0, fmt.Errorf("imported %d rows, want %d (refused %d)", imp.ImportedRows, n, imp.RefusedRows)
 	}
-	return d, nil
+	if cerr != nil {
+		return 0, 0, cerr
+	}
+	return d, cpu1.since(cpu0), nil
 }
 
 // copyOnce times psql \copy of the CSV into a new table like soq_items' essentials.
-func copyOnce(ctx context.Context, st *store.Store, psql, dbURL, csvPath string, i int) (time.Duration, error) {
+func copyOnce(ctx context.Context, st *store.Store, psql, dbURL, csvPath string, i int) (time.Duration, time.Duration, error) {
 	table := fmt.Sprintf("bench_copy_%d", i)
 	if _, err := st.DB().ExecContext(ctx, `CREATE TABLE `+table+` (
 	id uuid PRIMARY KEY DEFAULT gen_random_uuid(), section text NOT NULL, reference text NOT NULL, description text NOT NULL,
 	unit text NOT NULL, quantity numeric(15, 3) NOT NULL CHECK (quantity >= 0), rate bigint NOT NULL CHECK (rate >= 0), item_type text NOT NULL)`); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if _, err := st.DB().ExecContext(ctx, `CREATE UNIQUE INDEX ON `+table+` (lower(reference))`); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
+	// psql reads its commands from a pipe, so that its server process's CPU can be read
+	// before and after the \copy (it ends with psql).
+	cmd := exec.CommandContext(ctx, psql, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", dbURL)
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return 0, 0, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return 0, 0, err
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		return 0, 0, err
+	}
+	defer cmd.Wait()
+	defer in.Close()
+	lines := bufio.NewScanner(out)
+	readLine := func() (string, error) {
+		if !lines.Scan() {
+			return "", fmt.Errorf("psql: %s", stderr.String())
+		}
+		return strings.TrimSpace(lines.Text()), nil
+	}
+	fmt.Fprintln(in, `SELECT pg_backend_pid();`)
+	pidText, err := readLine()
+	if err != nil {
+		return 0, 0, err
+	}
+	pid, err := strconv.Atoi(pidText)
+	if err != nil {
+		return 0, 0, fmt.Errorf("psql backend pid %q", pidText)
+	}
+	before := procCPU(pid)
 	start := time.Now()
-	cmd := exec.CommandContext(ctx, psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dbURL, "-c",
-		`\copy `+table+` (section, reference, description, unit, quantity, rate, item_type) FROM '`+csvPath+`' WITH (FORMAT csv, HEADER true)`)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return 0, fmt.Errorf("psql \\copy: %v: %s", err, out)
+	fmt.Fprintln(in, `\copy `+table+` (section, reference, description, unit, quantity, rate, item_type) FROM '`+csvPath+`' WITH (FORMAT csv, HEADER true)`)
+	fmt.Fprintln(in, `\echo copied`)
+	if l, err := readLine(); err != nil || l != "copied" {
+		return 0, 0, fmt.Errorf("psql \\copy: %q %v", l, err)
 	}
-	return time.Since(start), nil
+	d := time.Since(start)
+	server := procCPU(pid) - before
+	in.Close()
+	if err := cmd.Wait(); err != nil {
+		return 0, 0, fmt.Errorf("psql: %v: %s", err, stderr.String())
+	}
+	client := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	return d, server + client, nil
 }
+
+// cpuMark is the CPU this process and the database's server processes had used.
+type cpuMark struct {
+	self    time.Duration
+	servers map[int]time.Duration
+}
+
+func (m cpuMark) since(before cpuMark) time.Duration {
+	d := m.self - before.self
+	for pid, t := range m.servers {
+		d += t - before.servers[pid] // a server started meanwhile counts from zero
+	}
+	return d
+}
+
+// importCPU reads this process's CPU and that of the server processes connected to the
+// bench's database (the import's connections), from /proc: CPU is what a busy machine
+// cannot distort the way it does wall time.
+func importCPU(ctx context.Context, st *store.Store) (cpuMark, error) {
+	var pids []int
+	if err := st.DB().SelectContext(ctx, &pids, `SELECT pid FROM pg_stat_activity WHERE datname = current_database()`); err != nil {
+		return cpuMark{}, err
+	}
+	m := cpuMark{servers: map[int]time.Duration{}}
+	for _, pid := range pids {
+		m.servers[pid] = procCPU(pid)
+	}
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return cpuMark{}, err
+	}
+	m.self = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return m, nil
+}
+
+// procCPU is a process's user and system CPU from /proc/<pid>/stat (0 when unreadable:
+// PostgreSQL on another machine).
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name (which may hold spaces) close with ')'.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	stt, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+stt) * time.Second / clockTicks
+}
+
+// clockTicks is the kernel's USER_HZ, the unit of /proc/<pid>/stat's CPU times (100 on
+// every Linux this runs on).
+const clockTicks = 100
 
 // profile, when set, receives a CPU profile of the first import run.
 var profile io.Writer
