@@ -267,11 +267,13 @@ type SOQChange struct {
 	Lines      []soq.Line // the values of the items it adds or changes
 }
 
-// CheckSOQTotals is the totals guard every write of items runs inside its transaction,
-// before writing: it locks the SOQ's row (so concurrent writers take turns and the totals
-// read here stay true until commit), reads the stored quantities and rates, and asks
-// soq.CheckTotals whether the SOQ with the change applied still fits the money range.
-// A refusal is a *soq.TotalError naming the changed line to blame (Line.Key).
+// CheckSOQTotals is the totals guard of the writes that replace or add many items in a
+// transaction (a whole SOQ, an import), before writing: it locks the SOQ's row (so
+// concurrent writers take turns and the totals read here stay true until commit), sums the
+// stored amounts, and asks soq.CheckTotals whether the SOQ with the change applied still
+// fits the money range. (A cell save, a paste and an add-row check the same way from their
+// one read instead: see soq_write.go.) A refusal is a *soq.TotalError naming the changed
+// line to blame (Line.Key).
 func (tx *Tx) CheckSOQTotals(ctx context.Context, soqID string, ch SOQChange) error {
 	kept, err := tx.keptLines(ctx, soqID, ch)
 	if err != nil {
