@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/14build/14build/internal/testdb"
+	"github.com/14build/14build/paths"
 	"github.com/14build/14build/store"
 )
 
@@ -106,10 +108,11 @@ func TestRenderChoosesPageOrFragment(t *testing.T) {
 	}
 }
 
-// BenchmarkRenderStatus: a large page renders into a pooled buffer; allocations per
-// request do not grow with the page.
+// BenchmarkRenderStatus: a 2 MB page (about a 5,000-item sheet) renders into a pooled
+// buffer, so its bytes are not allocated again per request; "fresh-buffer" is the same
+// without the pool, for comparison.
 func BenchmarkRenderStatus(b *testing.B) {
-	row := strings.Repeat("<tr><td>item</td><td>1,000.00</td></tr>", 1)
+	const row = "<tr><td>item</td><td>1,000.00</td></tr>"
 	big := templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
 		for range 50_000 {
 			if _, err := io.WriteString(w, row); err != nil {
@@ -119,17 +122,52 @@ func BenchmarkRenderStatus(b *testing.B) {
 		return nil
 	})
 	e := echo.New()
-	b.ReportAllocs()
-	for b.Loop() {
-		rec := httptest.NewRecorder()
-		c := e.NewContext(httptest.NewRequest(http.MethodGet, "/", nil), discardRecorder{rec})
-		if err := renderStatus(c, http.StatusOK, big); err != nil {
-			b.Fatal(err)
+	b.Run("pooled", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			c := e.NewContext(httptest.NewRequest(http.MethodGet, "/", nil), discardRecorder{httptest.NewRecorder()})
+			if err := renderStatus(c, http.StatusOK, big); err != nil {
+				b.Fatal(err)
+			}
 		}
-	}
+	})
+	b.Run("fresh-buffer", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			w := discardRecorder{httptest.NewRecorder()}
+			var buf bytes.Buffer
+			if err := big.Render(context.Background(), &buf); err != nil {
+				b.Fatal(err)
+			}
+			_, _ = w.Write(buf.Bytes())
+		}
+	})
 }
 
 // discardRecorder keeps headers but drops the body, so the benchmark measures rendering.
 type discardRecorder struct{ *httptest.ResponseRecorder }
 
 func (d discardRecorder) Write(p []byte) (int, error) { return len(p), nil }
+
+// TestFragmentOnlyRouteRedirectsPages: the import's polled progress is a fragment for HTMX;
+// opened as a page it sends the browser to the import's own page.
+func TestFragmentOnlyRouteRedirectsPages(t *testing.T) {
+	t.Parallel()
+	f := newImportFixture(t)
+	id := f.uploadOK(t, "bill.csv", csvBytes([][]string{{"Section", "Ref", "Description", "Unit", "Qty", "Rate"}, {"A", "A1", "X", "nr", "1", "1"}}))
+	progress := paths.ImportProgress(f.p.ID, f.soqID, id)
+
+	res := f.c.get(progress)
+	if want := paths.Import(f.p.ID, f.soqID, id); res.Code != http.StatusSeeOther || res.Header.Get("Location") != want {
+		t.Errorf("page: %d to %q, want 303 to %s", res.Code, res.Header.Get("Location"), want)
+	}
+	res = f.c.get(progress, "HX-Request", "true")
+	if res.Code != http.StatusOK || strings.Contains(res.Body, "<html") || !strings.Contains(res.Body, `id="import-status"`) {
+		t.Errorf("fragment: %d %.300s", res.Code, res.Body)
+	}
+	for _, r := range []response{res, f.c.get(progress)} {
+		if v := r.Header.Values("Vary"); !slices.Contains(v, "HX-Request") {
+			t.Errorf("Vary %q, want HX-Request", v)
+		}
+	}
+}

@@ -290,6 +290,10 @@ func (h *Handlers) importProgress(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if !wantsFragment(c) {
+		// Opened directly, not polled: the import's own page has the same report.
+		return c.Redirect(http.StatusSeeOther, paths.Import(imp.ProjectID, imp.SOQID, imp.ID))
+	}
 	v, err := h.statusView(c, q, imp)
 	if err != nil {
 		return err
