@@ -251,13 +251,14 @@ func (h *Handlers) routes(e *echo.Echo) {
 	}
 }
 
-// RouteTable prints the route table (used by `14build -routes` and the README).
+// RouteTable prints the route table with each route's name (used by `14build -routes` and
+// the README).
 func RouteTable() string {
 	var b strings.Builder
 	rs := (&Handlers{}).Routes()
 	slices.SortStableFunc(rs, func(a, b Route) int { return strings.Compare(a.Path(), b.Path()) })
 	for _, r := range rs {
-		fmt.Fprintf(&b, "%-7s %-45s %s\n", r.Method, r.Path(), r.Access)
+		fmt.Fprintf(&b, "%-7s %-52s %-27s %s\n", r.Method, r.Path(), r.Name, r.Access)
 	}
 	return b.String()
 }
