@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/14build/14build/authz"
+	"github.com/14build/14build/project"
 	"github.com/14build/14build/store"
 	"github.com/14build/14build/units"
 )
@@ -70,7 +71,7 @@ func mixed(prefix string) []units.Unit {
 var projects = []demoProject{
 	{"olivia@harbourhomes.test", store.ProjectInput{Name: "Harbour View Townhouses", Code: "HVT-01", Address: "12 Quay Street, Wellington", Status: "tendering", BudgetAmount: 485000000, Currency: "nzd", TimeZone: "Pacific/Auckland"},
 		[]string{"ivan@harbourhomes.test", "quinn@harbourhomes.test"}, mixed("A")},
-	{"olivia@harbourhomes.test", store.ProjectInput{Name: "Marina Apartments", Code: "MAR-02", Address: "3 Marina Parade, Wellington", Status: "planning", BudgetAmount: 1250000000, Currency: "nzd", TimeZone: "Pacific/Auckland"},
+	{"olivia@harbourhomes.test", store.ProjectInput{Name: "Marina Apartments", Code: "MAR-02", Address: "3 Marina Parade, Wellington", Status: project.Planning, BudgetAmount: 1250000000, Currency: "nzd", TimeZone: "Pacific/Auckland"},
 		[]string{"ivan@harbourhomes.test"}, mkUnits("B", "Apartment", 12, 7800, 1, 2, 1)},
 	{"olivia@harbourhomes.test", store.ProjectInput{Name: "Kelburn Duplexes", Code: "KEL-03", Address: "40 Upland Road, Wellington", Status: "construction", BudgetAmount: 176000000, Currency: "nzd", TimeZone: "Pacific/Auckland"},
 		[]string{"quinn@harbourhomes.test"}, mkUnits("D", "Duplex", 4, 16500, 2, 4, 2)},

@@ -105,7 +105,7 @@ var demoSections = []struct {
 // demoSOQ builds the Harbour View SOQ: blocks 1–4 repeat the per-block sections, and each
 // per-block line is split by townhouse pair (a, b, c) for realism.
 func demoSOQ(cats map[string]int64) store.NewSOQ {
-	out := store.NewSOQ{Title: "Main contract SOQ", Currency: "nzd", Status: "draft"}
+	out := store.NewSOQ{Title: "Main contract SOQ", Currency: "nzd", Status: soq.Draft}
 	for _, s := range demoSections {
 		sec := store.NewSection{Code: s.code, Title: s.title}
 		n := 0

@@ -84,6 +84,7 @@ func fieldsOf(t *testing.T, body string) map[string]any {
 // The attack: items whose amounts sum past the largest amount 14Build holds. Every write
 // path refuses it with 400 naming the field, writes nothing, and every read still answers.
 func TestSOQTotalsOverflowRefused(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	c := f.clients["owner"]
 	max := money.MaxMinor
@@ -114,10 +115,12 @@ func TestSOQTotalsOverflowRefused(t *testing.T) {
 	if code != 400 || fieldsOf(t, resBody)["rate"] == nil {
 		t.Errorf("patch rate: %d %s", code, resBody)
 	}
-	if _, err := f.a.st.DB().Exec(`UPDATE soq_items SET rate = 1 WHERE id = $1`, b1); err != nil {
+	// Writes by hand (as before the totals check existed) store the amount as migration
+	// 00008's backfill does.
+	if _, err := f.a.st.DB().Exec(`UPDATE soq_items SET rate = 1, amount = round(quantity * 1) WHERE id = $1`, b1); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.a.st.DB().Exec(`UPDATE soq_items SET rate = $2 WHERE soq_id = $1 AND reference = 'A1'`, id, max-1); err != nil {
+	if _, err := f.a.st.DB().Exec(`UPDATE soq_items SET rate = $2::bigint, amount = round(quantity * $2::bigint) WHERE soq_id = $1 AND reference = 'A1'`, id, max-1); err != nil {
 		t.Fatal(err)
 	}
 	code, resBody = c.try("PATCH", "/api/soq/"+id+"/items/"+b1, map[string]any{"quantity": 3}, nil)
@@ -127,7 +130,7 @@ func TestSOQTotalsOverflowRefused(t *testing.T) {
 	// The item being changed counts once, with its new values: on an SOQ one cent over the
 	// limit (stored before the check existed), lowering B1's rate brings the grand total back
 	// exactly to the limit, which fits.
-	if _, err := f.a.st.DB().Exec(`UPDATE soq_items SET rate = 2 WHERE id = $1`, b1); err != nil {
+	if _, err := f.a.st.DB().Exec(`UPDATE soq_items SET rate = 2, amount = round(quantity * 2) WHERE id = $1`, b1); err != nil {
 		t.Fatal(err)
 	}
 	if code, resBody = c.try("PATCH", "/api/soq/"+id+"/items/"+b1, map[string]any{"rate": 1}, nil); code != 200 {
@@ -175,7 +178,7 @@ func TestSOQTotalsOverflowRefused(t *testing.T) {
 	}
 
 	// Rows written before this check (or by hand) that overflow: reads still answer.
-	if _, err := f.a.st.DB().Exec(`UPDATE soq_items SET rate = $2, quantity = 1000000000 WHERE id = $1`, b1, max); err != nil {
+	if _, err := f.a.st.DB().Exec(`UPDATE soq_items SET rate = $2::bigint, quantity = 1000000000, amount = LEAST(round(1000000000::numeric * $2::bigint), 9007199254740993) WHERE id = $1`, b1, max); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []string{"/api/soq?projectId=" + f.P.ID, "/api/soq/" + id, "/api/soq/" + id + "/items/" + b1, "/api/soq/" + id + "/export.csv",
@@ -196,6 +199,7 @@ func TestSOQTotalsOverflowRefused(t *testing.T) {
 // Concurrent adds cannot sneak past the check together: each sees the others' committed
 // items because the check runs under the SOQ's row lock.
 func TestSOQTotalsConcurrentAdds(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	c := f.clients["owner"]
 	part := money.MaxMinor / 5 // five fit, the sixth does not
@@ -234,6 +238,7 @@ func TestSOQTotalsConcurrentAdds(t *testing.T) {
 // Identifiers: a zero-width space does not make a second "A-01", and two Unicode
 // spellings of é are the same identifier.
 func TestIdentifiersNormalisedAndVisible(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	c := f.clients["owner"]
 	ubase := "/api/projects/" + f.P.ID + "/units"
@@ -319,6 +324,7 @@ func TestIdentifiersNormalisedAndVisible(t *testing.T) {
 // Three people edit different fields of one item at once, twenty times: no edit is lost,
 // through the API's PATCH and through the sheet's cell save alike.
 func TestConcurrentFieldEditsKeepEveryEdit(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	owner, inhouse, admin := f.clients["owner"], f.clients["inhouse"], f.clients["admin"]
 	q := newSOQ(t, owner, soqBodyFor(f.P.ID))
@@ -389,6 +395,7 @@ func TestConcurrentFieldEditsKeepEveryEdit(t *testing.T) {
 // A whole-object replace carries the version it read: stale → 409 and nothing written;
 // missing → 400 asking for it. Of twenty concurrent PUTs from one version, one wins.
 func TestStaleReplaceRefused(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	c := f.clients["owner"]
 	q := newSOQ(t, c, soqBodyFor(f.P.ID))
@@ -486,6 +493,7 @@ func TestStaleReplaceRefused(t *testing.T) {
 // Fifty concurrent adds of items and sections, with moves running alongside: every
 // position stays unique among its siblings, and nothing fails.
 func TestPositionsUniqueUnderConcurrentAddsAndMoves(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	c := f.clients["owner"]
 	q := newSOQ(t, c, soqBodyFor(f.P.ID))
@@ -559,6 +567,7 @@ func TestPositionsUniqueUnderConcurrentAddsAndMoves(t *testing.T) {
 
 // The database refuses a duplicate position even from a writer that skips the lock.
 func TestPositionConstraint(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	q := newSOQ(t, f.clients["owner"], soqBodyFor(f.P.ID))
 	sec := sectionIDs(q)[1]
@@ -658,7 +667,7 @@ func FuzzSOQItemJSON(f *testing.F) {
 			return
 		}
 		errs := field.Errors{}
-		it := h.checkItem(b, map[string]int64{}, "", errs)
+		it := h.checkItem(b, soq.Categories{}, "", errs)
 		if len(errs) > 0 {
 			return
 		}
@@ -689,6 +698,7 @@ func FuzzSOQItemJSON(f *testing.F) {
 
 // ?page= far past the end (or past int64) on the units page shows a page, never a 500.
 func TestUnitsPageHugePageNumber(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	c := f.clients["owner"]
 	if res := c.do("POST", "/api/projects/"+f.P.ID+"/units", map[string]any{"units": []any{unitJSON("A-01", 10, 10)}}); res.Code != 201 {
@@ -708,6 +718,7 @@ func TestUnitsPageHugePageNumber(t *testing.T) {
 // The importer takes the same identifier rule: invisible characters are refused per row,
 // and the two Unicode spellings of one reference are one reference.
 func TestImportIdentifiersCleaned(t *testing.T) {
+	t.Parallel()
 	f := newImportFixture(t)
 	id := f.uploadOK(t, "idents.csv", csvBytes([][]string{
 		{"Section", "Reference", "Description", "Unit", "Quantity", "Rate"},
@@ -719,7 +730,7 @@ func TestImportIdentifiersCleaned(t *testing.T) {
 	}))
 	imp := f.run(t, id, "", store.ModeValidRows)
 	refused := f.refusals(t, id)
-	if imp.Status != store.ImportDone || imp.ImportedRows != 2 || imp.RefusedRows != 3 {
+	if imp.Status != soq.ImportDone || imp.ImportedRows != 2 || imp.RefusedRows != 3 {
 		t.Fatalf("import: %+v %v", imp, refused)
 	}
 	for _, row := range []int{3, 5, 6} {
@@ -734,6 +745,7 @@ func TestImportIdentifiersCleaned(t *testing.T) {
 
 // A unit id of the right length that is not a UUID is a 400 on the field, not a driver error.
 func TestSOQItemUnitIDsMalformed(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	c := f.clients["owner"]
 	body := soqBodyFor(f.P.ID)
@@ -754,6 +766,7 @@ func TestSOQItemUnitIDsMalformed(t *testing.T) {
 // rows that would overflow a total are refused rows (the job still succeeds); all-or-nothing
 // writes none of them. A section code with an invisible character is refused like in the sheet.
 func TestImportTotalsAndSectionCodes(t *testing.T) {
+	t.Parallel()
 	f := newImportFixture(t)
 	rows := [][]string{
 		{"Section", "Reference", "Description", "Unit", "Quantity", "Rate"},
@@ -765,7 +778,7 @@ func TestImportTotalsAndSectionCodes(t *testing.T) {
 	id := f.uploadOK(t, "totals.csv", csvBytes(rows))
 	imp := f.run(t, id, "", store.ModeValidRows)
 	refused := f.refusals(t, id)
-	if imp.Status != store.ImportDone || imp.ImportedRows != 1 || imp.RefusedRows != 3 {
+	if imp.Status != soq.ImportDone || imp.ImportedRows != 1 || imp.RefusedRows != 3 {
 		t.Fatalf("valid rows: %+v %v", imp, refused)
 	}
 	if !strings.Contains(refused[3], "section total") || !strings.Contains(refused[4], "grand total") || !strings.Contains(refused[5], "invisible") {

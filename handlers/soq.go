@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,7 +12,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/14build/14build/authz"
 	"github.com/14build/14build/field"
 	"github.com/14build/14build/money"
 	"github.com/14build/14build/soq"
@@ -28,6 +28,21 @@ const (
 func currentSOQ(c echo.Context) *store.SOQ {
 	q, _ := c.Get(soqKey).(*store.SOQ)
 	return q
+}
+
+// errTransition answers a refused change of an SOQ's status (soq.TransitionError, or
+// store.ErrStatusChanged when someone else changed it first) with 409.
+func errTransition(err error) error {
+	var te *soq.TransitionError
+	switch {
+	case errors.As(err, &te) && te.To == soq.Issued:
+		return &appError{Status: http.StatusConflict, Message: "This SOQ is already issued."}
+	case errors.As(err, &te):
+		return &appError{Status: http.StatusConflict, Message: "This SOQ is already a draft."}
+	case errors.Is(err, store.ErrStatusChanged):
+		return &appError{Status: http.StatusConflict, Message: "Someone else changed this SOQ's status meanwhile; nothing was changed. Reload to see it."}
+	}
+	return err
 }
 
 // errIssued refuses edits to an issued SOQ.
@@ -66,7 +81,7 @@ type soqJSON struct {
 	ProjectID string           `json:"projectId"`
 	Title     string           `json:"title"`
 	Currency  string           `json:"currency"`
-	Status    string           `json:"status"`
+	Status    soq.Status       `json:"status"`
 	ItemCount int              `json:"itemCount"`
 	Total     int64            `json:"total"`
 	Version   int64            `json:"version"`
@@ -171,14 +186,17 @@ func rawMinor(raw json.RawMessage) (int64, string) {
 }
 
 // checkItem turns a JSON item into a checked item, adding messages under prefix.
-func (h *Handlers) checkItem(b soqItemBody, cats map[string]int64, prefix string, errs field.Errors) store.NewItem {
-	it := store.NewItem{Item: soq.Item{Reference: b.Reference, Description: b.Description, Unit: b.Unit, Type: soq.ItemType(b.ItemType)}}
-	if it.Type == "" {
-		it.Type = soq.Measured
-	}
+func (h *Handlers) checkItem(b soqItemBody, cats soq.Categories, prefix string, errs field.Errors) store.NewItem {
+	t, _ := soq.ParseItemType(b.ItemType) // an unknown type is named by Check below
+	it := store.NewItem{Item: soq.Item{Reference: b.Reference, Description: b.Description, Unit: b.Unit, Type: t}}
 	var msg string
-	if it.Type.Fixed() && len(b.Quantity) == 0 {
-		it.Quantity = 1000 // an allowance is one sum
+	if len(b.Quantity) == 0 {
+		// Absent: the same default as a blank quantity typed in the sheet.
+		q, err := soq.ParseItemQuantity(it.Type, "")
+		if err != nil {
+			errs.Add(prefix+"quantity", err.Error())
+		}
+		it.Quantity = q
 	} else if it.Quantity, msg = rawQuantity(b.Quantity); msg != "" {
 		errs.Add(prefix+"quantity", msg)
 	}
@@ -186,11 +204,11 @@ func (h *Handlers) checkItem(b soqItemBody, cats map[string]int64, prefix string
 		errs.Add(prefix+"rate", msg)
 	}
 	if b.Category != nil && strings.TrimSpace(*b.Category) != "" {
-		id, ok := cats[strings.ToLower(strings.TrimSpace(*b.Category))]
+		cat, ok := cats.Match(*b.Category)
 		if !ok {
-			errs.Add(prefix+"category", "is not a trade category we know")
+			errs.Add(prefix+"category", soq.MsgUnknownCategory)
 		}
-		it.CategoryID = id
+		it.CategoryID = cat.ID
 	}
 	for _, u := range b.UnitIDs {
 		if !store.ValidID(u) {
@@ -206,31 +224,18 @@ func (h *Handlers) checkItem(b soqItemBody, cats map[string]int64, prefix string
 	return it
 }
 
-func (h *Handlers) categoryIndex(c echo.Context) (map[string]int64, error) {
-	cats, err := h.st.Categories(c.Request().Context())
-	if err != nil {
-		return nil, err
-	}
-	m := make(map[string]int64, len(cats))
-	for _, ct := range cats {
-		m[strings.ToLower(ct.Name)] = ct.ID
-	}
-	return m, nil
+// categories loads the trade categories, for soq.Categories.Match.
+func (h *Handlers) categories(c echo.Context) (soq.Categories, error) {
+	return h.st.Categories(c.Request().Context())
 }
 
 // checkSOQ validates a whole SOQ body; every problem is reported at once, by path.
 func (h *Handlers) checkSOQ(c echo.Context, b soqBody) (store.NewSOQ, field.Errors, error) {
-	errs := field.Errors{}
-	errs.Text("title", b.Title, 1, 200)
-	in := store.NewSOQ{Title: strings.TrimSpace(b.Title), Currency: strings.ToLower(strings.TrimSpace(b.Currency)), Status: b.Status}
-	if in.Status == "" {
-		in.Status = "draft"
-	}
-	if in.Status != "draft" && in.Status != "issued" {
+	title, currency, errs := soq.CheckHeader(b.Title, b.Currency)
+	status, ok := soq.ParseStatus(b.Status)
+	in := store.NewSOQ{Title: title, Currency: currency, Status: status}
+	if !ok {
 		errs.Add("status", "must be draft or issued")
-	}
-	if _, ok := money.Lookup(in.Currency); !ok {
-		errs.Add("currency", "is not a currency we support")
 	}
 	if len(b.Sections) > maxSOQSections {
 		errs.Add("sections", fmt.Sprintf("at most %d sections", maxSOQSections))
@@ -244,31 +249,27 @@ func (h *Handlers) checkSOQ(c echo.Context, b soqBody) (store.NewSOQ, field.Erro
 		errs.Add("sections", fmt.Sprintf("at most %d items in one SOQ body (this one has %d); import larger schedules from a spreadsheet", maxSOQItems, n))
 		return in, errs, nil
 	}
-	cats, err := h.categoryIndex(c)
+	cats, err := h.categories(c)
 	if err != nil {
 		return in, nil, err
 	}
-	codes, refs := map[string]int{}, map[string]string{}
+	codes, refs := soq.Seen{}, soq.Seen{}
 	for si, s := range b.Sections {
 		sp := fmt.Sprintf("sections[%d].", si)
 		code, title, serrs := soq.CheckSection(s.Code, s.Title)
 		for f, m := range serrs {
 			errs.Add(sp+f, m)
 		}
-		key := strings.ToLower(code)
-		if j, dup := codes[key]; dup && key != "" {
-			errs.Add(sp+"code", fmt.Sprintf("is used twice (also sections[%d])", j))
+		if other, dup := codes.Add(code, strings.TrimSuffix(sp, ".")); dup {
+			errs.Add(sp+"code", "is used twice (also "+other+")")
 		}
-		codes[key] = si
 		sec := store.NewSection{Code: code, Title: title}
 		for ii, ib := range s.Items {
 			ip := fmt.Sprintf("%sitems[%d].", sp, ii)
 			it := h.checkItem(ib, cats, ip, errs)
-			rk := strings.ToLower(it.Reference)
-			if other, dup := refs[rk]; dup && rk != "" {
+			if other, dup := refs.Add(it.Reference, strings.TrimSuffix(ip, ".")); dup {
 				errs.Add(ip+"reference", "is used twice (also "+other+")")
 			}
-			refs[rk] = strings.TrimSuffix(ip, ".")
 			sec.Items = append(sec.Items, it)
 		}
 		in.Sections = append(in.Sections, sec)
@@ -301,23 +302,6 @@ func soqStoreError(err error) error {
 	return err
 }
 
-// projectForWrite checks the caller may write SOQs in a project named in a body or query
-// (404 off the team, 403 without the permission).
-func (h *Handlers) projectAccess(c echo.Context, projectID string, a authz.ProjectAction) (store.Project, error) {
-	u := currentUser(c)
-	p, m, err := h.st.ProjectFor(c.Request().Context(), projectID, u.ID)
-	if err != nil {
-		return p, err
-	}
-	if !authz.CanInProject(u.Role, m, authz.ViewProject) {
-		return p, errNotFound()
-	}
-	if !authz.CanInProject(u.Role, m, a) {
-		return p, errForbidden()
-	}
-	return p, nil
-}
-
 func (h *Handlers) loadedSOQ(c echo.Context, id string, f store.ItemFilter) (store.SOQ, error) {
 	q, err := h.st.SOQHeader(c.Request().Context(), id)
 	if err != nil {
@@ -327,15 +311,10 @@ func (h *Handlers) loadedSOQ(c echo.Context, id string, f store.ItemFilter) (sto
 	return q, err
 }
 
+// apiSOQList lists the SOQs of the project in ?projectId= (the guard checked the caller is
+// on its team: routes.go, queryProject).
 func (h *Handlers) apiSOQList(c echo.Context) error {
-	pid := c.QueryParam("projectId")
-	if pid == "" {
-		return errInvalid(field.Errors{"projectId": "is required"})
-	}
-	if _, err := h.projectAccess(c, pid, authz.ViewProject); err != nil {
-		return err
-	}
-	qs, err := h.st.SOQsOf(c.Request().Context(), pid)
+	qs, err := h.st.SOQsOf(c.Request().Context(), currentProject(c).ID)
 	if err != nil {
 		return err
 	}
@@ -356,13 +335,7 @@ func (h *Handlers) apiSOQCreate(c echo.Context) error {
 	if err := decodeJSON(c, &b); err != nil {
 		return err
 	}
-	if b.ProjectID == "" {
-		return errInvalid(field.Errors{"projectId": "is required"})
-	}
-	p, err := h.projectAccess(c, b.ProjectID, authz.EditSOQ)
-	if err != nil {
-		return err
-	}
+	p := currentProject(c) // the body's projectId, checked by the guard (routes.go, bodyProject)
 	if b.Currency == "" {
 		b.Currency = p.Currency
 	}
@@ -385,7 +358,11 @@ func (h *Handlers) apiSOQCreate(c echo.Context) error {
 }
 
 func (h *Handlers) apiSOQGet(c echo.Context) error {
-	q, err := h.loadedSOQ(c, currentSOQ(c).ID, store.ItemFilter{})
+	head, err := h.loadSOQ(c, soqRead)
+	if err != nil {
+		return err
+	}
+	q, err := h.loadedSOQ(c, head.ID, store.ItemFilter{})
 	if err != nil {
 		return err
 	}
@@ -394,7 +371,10 @@ func (h *Handlers) apiSOQGet(c echo.Context) error {
 
 func (h *Handlers) apiSOQReplace(c echo.Context) error {
 	limitBody(c, maxSOQBody)
-	cur := currentSOQ(c)
+	cur, err := h.loadSOQ(c, soqRead) // an issued SOQ may be replaced by a draft (below)
+	if err != nil {
+		return err
+	}
 	var b soqBody
 	if err := decodeJSON(c, &b); err != nil {
 		return err
@@ -416,8 +396,8 @@ func (h *Handlers) apiSOQReplace(c echo.Context) error {
 		return errInvalid(field.Errors{"version": "is required: send the version you read (GET /api/soq/{id} returns it), so a change made meanwhile is not overwritten"})
 	}
 	// An issued SOQ is read-only: a replacement must say it returns the SOQ to draft.
-	if cur.Status == "issued" && in.Status == "issued" {
-		return &appError{Status: http.StatusConflict, Message: `This SOQ is issued: send "status": "draft" to replace it, which returns it to draft.`}
+	if !cur.Status.Editable() && !in.Status.Editable() {
+		return &appError{Status: http.StatusConflict, Message: fmt.Sprintf(`This SOQ is issued: send "status": %q to replace it, which returns it to draft.`, soq.Draft)}
 	}
 	if err := h.st.ReplaceSOQ(c.Request().Context(), cur.ID, cur.ProjectID, *b.Version, in); err != nil {
 		return soqStoreError(err)
@@ -430,16 +410,20 @@ func (h *Handlers) apiSOQReplace(c echo.Context) error {
 }
 
 func (h *Handlers) apiSOQDelete(c echo.Context) error {
-	if err := h.st.DeleteSOQ(c.Request().Context(), currentSOQ(c).ID); err != nil {
+	q, err := h.loadSOQ(c, soqRead)
+	if err != nil {
+		return err
+	}
+	if err := h.st.DeleteSOQ(c.Request().Context(), q.ID); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
 }
 
 func (h *Handlers) apiSectionAdd(c echo.Context) error {
-	q := currentSOQ(c)
-	if q.Status == "issued" {
-		return errIssued()
+	q, err := h.loadSOQ(c, soqEdit)
+	if err != nil {
+		return err
 	}
 	var b struct {
 		Code  string `json:"code"`
@@ -460,9 +444,9 @@ func (h *Handlers) apiSectionAdd(c echo.Context) error {
 }
 
 func (h *Handlers) apiSectionDelete(c echo.Context) error {
-	q := currentSOQ(c)
-	if q.Status == "issued" {
-		return errIssued()
+	q, err := h.loadSOQ(c, soqEdit)
+	if err != nil {
+		return err
 	}
 	if err := h.st.DeleteSection(c.Request().Context(), q.ID, c.Param("sectionId")); err != nil {
 		return err
@@ -470,32 +454,21 @@ func (h *Handlers) apiSectionDelete(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-// itemResult is an item with the totals it changed.
-func (h *Handlers) itemResult(c echo.Context, itemID string) (map[string]any, error) {
-	q, err := h.loadedSOQ(c, currentSOQ(c).ID, store.ItemFilter{})
-	if err != nil {
-		return nil, err
-	}
-	for _, s := range q.Sections {
-		for _, it := range s.Items {
-			if it.ID == itemID {
-				return map[string]any{"item": toItemJSON(it), "sectionTotal": s.Total, "total": q.Total}, nil
-			}
-		}
-	}
-	return nil, errNotFound()
+// itemResult is an item with the totals its write left.
+func itemResult(it store.Item, sectionTotal, total, version int64) map[string]any {
+	return map[string]any{"item": toItemJSON(it), "sectionTotal": sectionTotal, "total": total, "version": version}
 }
 
 func (h *Handlers) apiItemAdd(c echo.Context) error {
-	q := currentSOQ(c)
-	if q.Status == "issued" {
-		return errIssued()
+	q, err := h.loadSOQ(c, soqEdit)
+	if err != nil {
+		return err
 	}
 	var b soqItemBody
 	if err := decodeJSON(c, &b); err != nil {
 		return err
 	}
-	cats, err := h.categoryIndex(c)
+	cats, err := h.categories(c)
 	if err != nil {
 		return err
 	}
@@ -504,19 +477,25 @@ func (h *Handlers) apiItemAdd(c echo.Context) error {
 	if len(errs) > 0 {
 		return errInvalid(errs)
 	}
-	id, err := h.st.AddItem(c.Request().Context(), q.ID, q.ProjectID, c.Param("sectionId"), it)
+	added, err := h.st.AddItem(c.Request().Context(), q.ID, q.ProjectID, c.Param("sectionId"), it)
 	if err != nil {
 		return soqStoreError(err)
 	}
-	res, err := h.itemResult(c, id)
-	if err != nil {
-		return err
+	item := store.Item{ID: added.ID, SOQID: q.ID, SectionID: c.Param("sectionId"), Reference: it.Reference, Description: it.Description,
+		Unit: it.Unit, Quantity: it.Quantity, Rate: it.Rate, Type: it.Type, Position: int(added.Position), UnitIDs: it.UnitIDs, Amount: added.Amount}
+	if it.CategoryID != 0 {
+		item.CategoryID = sql.NullInt64{Int64: it.CategoryID, Valid: true}
+		item.CategoryName = added.CategoryName
 	}
-	return c.JSON(http.StatusCreated, res)
+	return c.JSON(http.StatusCreated, itemResult(item, added.SectionTotal, added.Total, added.Version))
 }
 
 func (h *Handlers) apiItemGet(c echo.Context) error {
-	it, err := h.st.SOQItem(c.Request().Context(), currentSOQ(c).ID, c.Param("itemId"))
+	q, err := h.loadSOQ(c, soqRead)
+	if err != nil {
+		return err
+	}
+	it, err := h.st.SOQItem(c.Request().Context(), q.ID, c.Param("itemId"))
 	if err != nil {
 		return err
 	}
@@ -529,39 +508,44 @@ func errItemGone() error {
 }
 
 // patchItem applies changed fields (field name → typed text, as the API or an inline edit
-// sends them) to the item as it is now, under the SOQ's lock: the store re-reads it,
-// re-checks the whole item and the totals, and writes only the changed columns, so people
-// editing different fields of one item at once never undo each other. Refusals come back
-// as messages by field.
-func (h *Handlers) patchItem(c echo.Context, itemID string, set func(it *store.Item, errs field.Errors, cats map[string]int64)) (field.Errors, error) {
-	q := currentSOQ(c)
-	if q.Status == "issued" {
-		return nil, errIssued()
+// sends them) to the item as it is now: the store reads it, set changes it, the store
+// re-checks the whole item and the totals and writes it only if the SOQ did not change
+// meanwhile (else it reads and applies set again), so people editing different fields of
+// one item at once never undo each other. The store's read also checks the SOQ is the
+// project's and editable, from the same snapshot as the item: no separate SOQ load here,
+// which keeps a cell save at two statements after the session and project lookups.
+// Trade categories are loaded only when withCats (a category is being set). Refusals come
+// back as messages by field.
+func (h *Handlers) patchItem(c echo.Context, itemID string, withCats bool, set func(q store.SOQ, it *store.Item, errs field.Errors, cats soq.Categories)) (store.Patched, field.Errors, error) {
+	var cats soq.Categories
+	if withCats {
+		var err error
+		if cats, err = h.categories(c); err != nil {
+			return store.Patched{}, nil, err
+		}
 	}
-	cats, err := h.categoryIndex(c)
-	if err != nil {
-		return nil, err
-	}
-	_, err = h.st.PatchItem(c.Request().Context(), q.ID, itemID, func(it *store.Item) field.Errors {
+	p, err := h.st.PatchItem(c.Request().Context(), c.Param("soqId"), currentProject(c).ID, itemID, func(q store.SOQ, it *store.Item) field.Errors {
 		errs := field.Errors{}
-		set(it, errs, cats)
+		set(q, it, errs, cats)
 		return errs
 	})
 	var over *soq.TotalError
 	var refused *store.ItemRefused
 	switch {
 	case err == nil:
-		return nil, nil
+		return p, nil, nil
 	case errors.As(err, &refused):
-		return refused.Fields, nil
+		return p, refused.Fields, nil
 	case errors.As(err, &over):
-		return field.Errors{over.Key: over.Error()}, nil
+		return p, field.Errors{over.Key: over.Error()}, nil
 	case errors.Is(err, store.ErrReferenceTaken):
-		return field.Errors{"reference": "is already used in this SOQ"}, nil
-	case errors.Is(err, store.ErrNotFound):
-		return nil, errItemGone()
+		return p, field.Errors{"reference": "is already used in this SOQ"}, nil
+	case errors.Is(err, store.ErrUnknownCategory):
+		return p, field.Errors{"category": soq.MsgUnknownCategory}, nil
+	case errors.Is(err, store.ErrItemNotFound):
+		return p, nil, errItemGone()
 	}
-	return nil, soqStoreError(err)
+	return p, nil, soqStoreError(err)
 }
 
 func (h *Handlers) apiItemPatch(c echo.Context) error {
@@ -569,7 +553,8 @@ func (h *Handlers) apiItemPatch(c echo.Context) error {
 	if err := decodeJSON(c, &b); err != nil {
 		return err
 	}
-	errs, err := h.patchItem(c, c.Param("itemId"), func(it *store.Item, errs field.Errors, cats map[string]int64) {
+	_, withCats := b["category"]
+	p, errs, err := h.patchItem(c, c.Param("itemId"), withCats, func(_ store.SOQ, it *store.Item, errs field.Errors, cats soq.Categories) {
 		for k, raw := range b {
 			var s string
 			switch k {
@@ -586,7 +571,7 @@ func (h *Handlers) apiItemPatch(c echo.Context) error {
 				case "unit":
 					it.Unit = s
 				case "itemType":
-					it.Type = soq.ItemType(s)
+					it.Type, _ = soq.ParseItemType(s) // an unknown type is named by the item's check
 				}
 			case "quantity":
 				q, msg := rawQuantity(raw)
@@ -609,11 +594,11 @@ func (h *Handlers) apiItemPatch(c echo.Context) error {
 					errs.Add(k, "must be a trade category's name or null")
 					continue
 				}
-				id, ok := cats[strings.ToLower(strings.TrimSpace(s))]
+				cat, ok := cats.Match(s)
 				if !ok {
-					errs.Add(k, "is not a trade category we know")
+					errs.Add(k, soq.MsgUnknownCategory)
 				}
-				it.CategoryID.Int64, it.CategoryID.Valid = id, ok
+				it.CategoryID.Int64, it.CategoryID.Valid = cat.ID, ok
 			default:
 				errs.Add(k, "unknown field")
 			}
@@ -625,17 +610,14 @@ func (h *Handlers) apiItemPatch(c echo.Context) error {
 	if len(errs) > 0 {
 		return errInvalid(errs)
 	}
-	res, err := h.itemResult(c, c.Param("itemId"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, res)
+	it := p.Items[0]
+	return c.JSON(http.StatusOK, itemResult(it, p.Sections[it.SectionID], p.Total, p.Version))
 }
 
 func (h *Handlers) apiItemDelete(c echo.Context) error {
-	q := currentSOQ(c)
-	if q.Status == "issued" {
-		return errIssued()
+	q, err := h.loadSOQ(c, soqEdit)
+	if err != nil {
+		return err
 	}
 	if err := h.st.DeleteItem(c.Request().Context(), q.ID, c.Param("itemId")); err != nil {
 		return err

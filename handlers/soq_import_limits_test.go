@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/14build/14build/jobs"
+	"github.com/14build/14build/soq"
 	"github.com/14build/14build/soqfile"
 	"github.com/14build/14build/store"
 )
@@ -64,6 +65,7 @@ func repetitiveSheet(n int) []byte {
 }
 
 func TestImportExpandingWorkbookRefused(t *testing.T) {
+	t.Parallel()
 	f := newImportFixture(t)
 	base := workbook(t, []string{"Sheet1"}, map[string][][]any{"Sheet1": {{"Reference", "Description"}, {"A1", "Normal"}}}, nil)
 	// The attack: a few KB that expand ~1000:1 (8 MB here, generated in the test).
@@ -120,13 +122,13 @@ func TestImportExpandingWorkbookRefused(t *testing.T) {
 		t.Errorf("estimate: %q", res.Doc(t).Find("#import-estimate").Text())
 	}
 	imp := f.run(t, id, "", store.ModeValidRows)
-	if imp.Status != store.ImportFailed || !strings.Contains(imp.Error, "more than 100000 rows (the limit)") || f.items() != 0 {
+	if imp.Status != soq.ImportFailed || !strings.Contains(imp.Error, "more than 100000 rows (the limit)") || f.items() != 0 {
 		t.Fatalf("too many rows: %s %q, %d items", imp.Status, imp.Error, f.items())
 	}
 	// A normal workbook still works.
 	id = f.uploadOK(t, "bill.xlsx", workbook(t, []string{"Bill"}, map[string][][]any{"Bill": {
 		{"Section", "Reference", "Description", "Unit", "Quantity", "Rate"}, {"A", "A1", "Site clearance", "m2", 10, 2.5}}}, nil))
-	if imp := f.run(t, id, "", store.ModeAllOrNothing); imp.Status != store.ImportDone || imp.ImportedRows != 1 {
+	if imp := f.run(t, id, "", store.ModeAllOrNothing); imp.Status != soq.ImportDone || imp.ImportedRows != 1 {
 		t.Fatalf("normal workbook: %+v", imp)
 	}
 }
@@ -134,6 +136,7 @@ func TestImportExpandingWorkbookRefused(t *testing.T) {
 // A row naming its last cell XFD makes 16,384 cells; blank ones are trimmed away, so only
 // MaxCells bounds the walk through them.
 func TestImportCellLimit(t *testing.T) {
+	t.Parallel()
 	base := workbook(t, []string{"Sheet1"}, map[string][][]any{"Sheet1": {{"Reference"}}}, nil)
 	var b bytes.Buffer
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`)
@@ -153,6 +156,7 @@ func TestImportCellLimit(t *testing.T) {
 // The mapping page renders from the preview stored at upload: with the stored file's
 // bytes destroyed it still shows every sheet's rows; only the job reads the file.
 func TestImportMappingPageDoesNotReadFile(t *testing.T) {
+	t.Parallel()
 	f := newImportFixture(t)
 	data := map[string][][]any{
 		"Notes": {{"This workbook holds the bill on its second sheet."}},
@@ -176,7 +180,7 @@ func TestImportMappingPageDoesNotReadFile(t *testing.T) {
 	}
 	// The job does read the file: the destroyed bytes fail it with the message for people.
 	imp := f.run(t, id, "Bill", store.ModeAllOrNothing)
-	if imp.Status != store.ImportFailed || !strings.Contains(imp.Error, "not a valid XLSX workbook") {
+	if imp.Status != soq.ImportFailed || !strings.Contains(imp.Error, "not a valid XLSX workbook") {
 		t.Fatalf("job on destroyed file: %+v", imp)
 	}
 }
@@ -220,6 +224,7 @@ func startJobs(t *testing.T, jc *jobs.Client) *jobs.Client {
 // Many concurrent starts by one person: exactly the cap get through, the rest a 429 that
 // says why, every round.
 func TestImportPerUserCap(t *testing.T) {
+	t.Parallel()
 	f := newImportFixture(t)
 	stopJobs(t, f.a)
 	const uploads, rounds = 30, 5
@@ -263,7 +268,7 @@ func TestImportPerUserCap(t *testing.T) {
 		f.a.st.DB().MustExec(`UPDATE soq_imports SET status = 'done' WHERE status = 'queued'`)
 		var left []string
 		for _, id := range ids {
-			if imp, _ := f.a.st.Import(context.Background(), f.soqID, id); imp.Status == store.ImportUploaded {
+			if imp, _ := f.a.st.Import(context.Background(), f.soqID, id); imp.Status == soq.ImportUploaded {
 				left = append(left, id)
 			}
 		}
@@ -285,6 +290,7 @@ func TestImportPerUserCap(t *testing.T) {
 // import was interrupted and is retrying, and the retry completes it once, without
 // duplicates, even when the dead attempt had already written its items.
 func TestImportStuckJobRescued(t *testing.T) {
+	t.Parallel()
 	f := newImportFixture(t)
 	stopJobs(t, f.a)
 	ctx := context.Background()
@@ -326,7 +332,7 @@ func TestImportStuckJobRescued(t *testing.T) {
 		t.Fatalf("after the rescue: %s", doc.Find("#import-status").Text())
 	}
 	imp := f.wait(t, id)
-	if imp.Status != store.ImportDone || imp.ImportedRows != 50 {
+	if imp.Status != soq.ImportDone || imp.ImportedRows != 50 {
 		t.Fatalf("after the retry: %+v", imp)
 	}
 	if n, refs := f.items(), f.a.count(`SELECT count(DISTINCT reference) FROM soq_items WHERE soq_id = $1`, f.soqID); n != 50 || refs != 50 {
@@ -378,7 +384,7 @@ func TestImportLongerThanTimeoutCompletes(t *testing.T) {
 	}
 	took := time.Since(start)
 	imp := f.wait(t, id)
-	if imp.Status != store.ImportDone || imp.ImportedRows != 20_000 || f.items() != 20_000 {
+	if imp.Status != soq.ImportDone || imp.ImportedRows != 20_000 || f.items() != 20_000 {
 		t.Fatalf("import: %s %q, %d imported, %d items", imp.Status, imp.Error, imp.ImportedRows, f.items())
 	}
 	if n := f.a.count(`SELECT count(*) FROM river_job WHERE attempt = 1 AND errors IS NULL`); n != 1 {
@@ -392,6 +398,7 @@ func TestImportLongerThanTimeoutCompletes(t *testing.T) {
 // However many imports are queued, a process runs at most ImportWorkers of them at once
 // (the rest wait their turn in River's import queue) and every one completes.
 func TestImportWorkersCapTotal(t *testing.T) {
+	t.Parallel()
 	f := newImportFixture(t)
 	stopJobs(t, f.a)
 	ctx := context.Background()
@@ -432,6 +439,7 @@ func TestImportWorkersCapTotal(t *testing.T) {
 // An import uploaded before previews were stored gets its preview read once, and kept; an
 // import whose job River gave up on (every attempt's worker died) shows as failed.
 func TestImportLegacyPreviewAndAbandonedJob(t *testing.T) {
+	t.Parallel()
 	f := newImportFixture(t)
 	stopJobs(t, f.a)
 	id := f.uploadOK(t, "bill.csv", csvBytes([][]string{{"Section", "Ref", "Description", "Unit", "Qty", "Rate"}, {"A", "A1", "Legacy", "nr", "1", "1"}}))
@@ -453,7 +461,7 @@ func TestImportLegacyPreviewAndAbandonedJob(t *testing.T) {
 	if doc := res.Doc(t); doc.Find("#import-state").Text() != "Failed" || !strings.Contains(doc.Find("#import-error").Text(), "interrupted 5 times and has stopped") {
 		t.Fatalf("abandoned: %s", doc.Find("#import-status").Text())
 	}
-	if imp, _ := f.a.st.Import(context.Background(), f.soqID, id); imp.Status != store.ImportFailed {
+	if imp, _ := f.a.st.Import(context.Background(), f.soqID, id); imp.Status != soq.ImportFailed {
 		t.Fatalf("status %s", imp.Status)
 	}
 }

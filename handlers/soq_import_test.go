@@ -194,6 +194,7 @@ func workbook(t *testing.T, sheets []string, data map[string][][]any, formulas m
 }
 
 func TestImportXLSXMultiSheet(t *testing.T) {
+	t.Parallel()
 	f := newImportFixture(t)
 	data := map[string][][]any{
 		"Notes": {{"This workbook holds the bill on its second sheet."}},
@@ -225,7 +226,7 @@ func TestImportXLSXMultiSheet(t *testing.T) {
 	}
 
 	imp := f.run(t, id, "Bill", store.ModeAllOrNothing)
-	if imp.Status != store.ImportDone || imp.ImportedRows != 4 || imp.RefusedRows != 0 || imp.SkippedRows != 1 {
+	if imp.Status != soq.ImportDone || imp.ImportedRows != 4 || imp.RefusedRows != 0 || imp.SkippedRows != 1 {
 		t.Fatalf("import: %+v", imp)
 	}
 	q, _ := f.a.st.SOQHeader(context.Background(), f.soqID)
@@ -266,6 +267,7 @@ func TestImportXLSXMultiSheet(t *testing.T) {
 }
 
 func TestImportCSVQuotedCommasAndBOM(t *testing.T) {
+	t.Parallel()
 	f := newImportFixture(t)
 	content := append([]byte("\xEF\xBB\xBF"), csvBytes([][]string{
 		{"Section", "Reference", "Description", "Unit", "Quantity", "Rate"},
@@ -274,7 +276,7 @@ func TestImportCSVQuotedCommasAndBOM(t *testing.T) {
 	})...)
 	id := f.uploadOK(t, "bill.csv", content)
 	imp := f.run(t, id, "", store.ModeAllOrNothing)
-	if imp.Status != store.ImportDone || imp.ImportedRows != 2 {
+	if imp.Status != soq.ImportDone || imp.ImportedRows != 2 {
 		t.Fatalf("import: %+v %v", imp, f.refusals(t, id))
 	}
 	var got []struct {
@@ -307,10 +309,11 @@ func badRows() []byte {
 }
 
 func TestImportAllOrNothingReportsRefusedRows(t *testing.T) {
+	t.Parallel()
 	f := newImportFixture(t)
 	id := f.uploadOK(t, "bad.csv", badRows())
 	imp := f.run(t, id, "", store.ModeAllOrNothing)
-	if imp.Status != store.ImportDone || imp.ImportedRows != 0 || imp.RefusedRows != 5 {
+	if imp.Status != soq.ImportDone || imp.ImportedRows != 0 || imp.RefusedRows != 5 {
 		t.Fatalf("import: %+v", imp)
 	}
 	if n := f.items(); n != 0 {
@@ -334,6 +337,7 @@ func TestImportAllOrNothingReportsRefusedRows(t *testing.T) {
 }
 
 func TestImportValidRows(t *testing.T) {
+	t.Parallel()
 	f := newImportFixture(t)
 	// A reference already used by an item typed by hand is refused, per row.
 	ctx := context.Background()
@@ -343,7 +347,7 @@ func TestImportValidRows(t *testing.T) {
 	}
 	id := f.uploadOK(t, "bad.csv", badRows())
 	imp := f.run(t, id, "", store.ModeValidRows)
-	if imp.Status != store.ImportDone || imp.ImportedRows != 1 || imp.RefusedRows != 6 {
+	if imp.Status != soq.ImportDone || imp.ImportedRows != 1 || imp.RefusedRows != 6 {
 		t.Fatalf("import: %+v %v", imp, f.refusals(t, id))
 	}
 	if r := f.refusals(t, id)[7]; r != "reference B6 is already used in this SOQ" {
@@ -355,6 +359,7 @@ func TestImportValidRows(t *testing.T) {
 }
 
 func TestImportRunTwiceNoDuplicates(t *testing.T) {
+	t.Parallel()
 	f := newImportFixture(t)
 	id := f.uploadOK(t, "bill.csv", csvBytes([][]string{
 		{"Section", "Ref", "Description", "Unit", "Qty", "Rate"},
@@ -378,6 +383,7 @@ func TestImportRunTwiceNoDuplicates(t *testing.T) {
 }
 
 func TestImportExportRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, format := range []string{"xlsx", "csv"} {
 		t.Run(format, func(t *testing.T) {
 			f := newImportFixture(t)
@@ -424,7 +430,7 @@ func TestImportExportRoundTrip(t *testing.T) {
 			}
 			id := f.uploadOK(t, "Source."+format, []byte(res.Body))
 			imp := f.run(t, id, "", store.ModeAllOrNothing)
-			if imp.Status != store.ImportDone || imp.ImportedRows != 5 || imp.RefusedRows != 0 {
+			if imp.Status != soq.ImportDone || imp.ImportedRows != 5 || imp.RefusedRows != 0 {
 				t.Fatalf("import: %+v %v", imp, f.refusals(t, id))
 			}
 			a, b := loadFlat(t, f.a.st, src), loadFlat(t, f.a.st, f.soqID)
@@ -457,6 +463,7 @@ func loadFlat(t *testing.T, st *store.Store, id string) string {
 }
 
 func TestImportBadFiles(t *testing.T) {
+	t.Parallel()
 	f := newImportFixture(t)
 	garbage := make([]byte, 10<<20)
 	rand.Read(garbage)
@@ -511,7 +518,7 @@ func TestImportBadFiles(t *testing.T) {
 			t.Fatalf("%s: the worker accepted it", c.name)
 		}
 		imp, _ := f.a.st.Import(context.Background(), f.soqID, id)
-		if imp.Status != store.ImportFailed || !strings.Contains(imp.Error, c.want) {
+		if imp.Status != soq.ImportFailed || !strings.Contains(imp.Error, c.want) {
 			t.Fatalf("%s: worker left %s %q", c.name, imp.Status, imp.Error)
 		}
 	}
@@ -556,6 +563,7 @@ func zipBomb(t *testing.T, lie bool) []byte {
 }
 
 func TestImportFormulaCellsRefused(t *testing.T) {
+	t.Parallel()
 	f := newImportFixture(t)
 	data := map[string][][]any{"Bill": {
 		{"Section", "Reference", "Description", "Unit", "Quantity", "Rate", "Amount"},
@@ -575,6 +583,7 @@ func TestImportFormulaCellsRefused(t *testing.T) {
 }
 
 func TestImportPermissions(t *testing.T) {
+	t.Parallel()
 	f := newImportFixture(t)
 	a := f.a
 	bidder := a.user(authz.RoleBidder, "bea@spark.test")
@@ -625,6 +634,7 @@ func TestImportPermissions(t *testing.T) {
 }
 
 func TestImportMappingErrors(t *testing.T) {
+	t.Parallel()
 	f := newImportFixture(t)
 	id := f.uploadOK(t, "odd.csv", csvBytes([][]string{{"Code", "What", "Measure", "How many", "Cost"}, {"A1", "X", "nr", "1", "1"}}))
 	v := f.mapping(t, id, "")

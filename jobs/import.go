@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -130,8 +129,8 @@ func RunImport(ctx context.Context, st *store.Store, importID string) error {
 	if err != nil {
 		return err
 	}
-	if imp.Status == store.ImportUploaded {
-		return errNotStarted
+	if _, err := imp.Status.Start(); err != nil {
+		return errNotStarted // never queued: nothing to run
 	}
 	fail := func(fe *soqfile.FileError) error {
 		if err := st.FailImport(ctx, imp.ID, fe.Msg); err != nil {
@@ -143,13 +142,10 @@ func RunImport(ctx context.Context, st *store.Store, importID string) error {
 	if err != nil {
 		return err
 	}
-	if q.Status == "issued" {
+	if !q.Status.Editable() {
 		return fail(&soqfile.FileError{Msg: "The SOQ is issued; return it to draft to import into it. Nothing was imported."})
 	}
-	cur, ok := money.Lookup(q.Currency)
-	if !ok {
-		cur = money.Currency{Code: q.Currency, Exponent: 2}
-	}
+	cur := money.Of(q.Currency)
 	if err := st.StartImportRun(ctx, imp.ID); err != nil {
 		return err
 	}
@@ -175,15 +171,11 @@ func RunImport(ctx context.Context, st *store.Store, importID string) error {
 	if err != nil {
 		return err
 	}
-	catIdx := make(map[string]int64, len(cats))
-	for _, c := range cats {
-		catIdx[strings.ToLower(c.Name)] = c.ID
-	}
 	total := len(t.Rows)
 	if err := st.ImportProgress(ctx, imp.ID, total, 0); err != nil {
 		return err
 	}
-	res, err := soqfile.Check(t, mapping, cur, catIdx, func(done int) error {
+	res, err := soqfile.Check(t, mapping, cur, cats, func(done int) error {
 		return st.ImportProgress(ctx, imp.ID, total, done)
 	})
 	if err != nil {

@@ -123,3 +123,46 @@ func (s Seen) Add(key, where string) (first string, dup bool) {
 	s[k] = where
 	return "", false
 }
+
+// ItemFields are an item's fields that can be set one at a time (a sheet cell, a PATCH,
+// a paste), by their API names, in the order the sheet shows them.
+var ItemFields = []string{"reference", "description", "unit", "quantity", "rate", "itemType", "category"}
+
+// ValidItemField reports whether name is one of ItemFields.
+func ValidItemField(name string) bool {
+	for _, f := range ItemFields {
+		if f == name {
+			return true
+		}
+	}
+	return false
+}
+
+// FieldLabel names an item's field for people, in messages and labels.
+func FieldLabel(name string) string {
+	switch name {
+	case "itemType":
+		return "Item type"
+	case "category":
+		return "Trade"
+	case "":
+		return ""
+	}
+	return strings.ToUpper(name[:1]) + name[1:]
+}
+
+// MaxTitle bounds an SOQ's title.
+const MaxTitle = 200
+
+// CheckHeader cleans an SOQ's title and currency code (trimmed; the code in lower case)
+// and checks them, for the API and the sheet's create form alike: messages by field
+// ("title", "currency").
+func CheckHeader(title, currency string) (string, string, field.Errors) {
+	errs := field.Errors{}
+	errs.Text("title", title, 1, MaxTitle)
+	currency = strings.ToLower(strings.TrimSpace(currency))
+	if _, ok := money.Lookup(currency); !ok {
+		errs.Add("currency", "is not a currency we support")
+	}
+	return strings.TrimSpace(title), currency, errs
+}

@@ -1,6 +1,7 @@
 package soq
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/14build/14build/money"
@@ -159,5 +160,44 @@ func TestSeenRefusesDuplicatesWithoutRegardToCase(t *testing.T) {
 	}
 	if RefKey("AbC") != "abc" {
 		t.Error("RefKey must fold case")
+	}
+}
+
+func TestCheckHeader(t *testing.T) {
+	cases := []struct {
+		title, currency         string
+		wantTitle, wantCurrency string
+		errs                    []string
+	}{
+		{"  Main SOQ ", " USD ", "Main SOQ", "usd", nil},
+		{"", "nzd", "", "nzd", []string{"title"}},
+		{strings.Repeat("t", MaxTitle+1), "usd", strings.Repeat("t", MaxTitle+1), "usd", []string{"title"}},
+		{"Bill", "doubloons", "Bill", "doubloons", []string{"currency"}},
+		{"A\x00B", "", "A\x00B", "", []string{"title", "currency"}},
+	}
+	for _, c := range cases {
+		title, cur, errs := CheckHeader(c.title, c.currency)
+		if title != c.wantTitle || cur != c.wantCurrency || len(errs) != len(c.errs) {
+			t.Errorf("CheckHeader(%q, %q) = %q, %q, %v", c.title, c.currency, title, cur, errs)
+		}
+		for _, f := range c.errs {
+			if !errs.Has(f) {
+				t.Errorf("CheckHeader(%q, %q): no message for %s", c.title, c.currency, f)
+			}
+		}
+	}
+}
+
+func TestItemFields(t *testing.T) {
+	for _, f := range ItemFields {
+		if !ValidItemField(f) || FieldLabel(f) == "" {
+			t.Errorf("field %q", f)
+		}
+	}
+	if ValidItemField("amount") || ValidItemField("") {
+		t.Error("amount is computed, not set")
+	}
+	if FieldLabel("itemType") != "Item type" || FieldLabel("category") != "Trade" || FieldLabel("rate") != "Rate" {
+		t.Error("labels")
 	}
 }

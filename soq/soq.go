@@ -260,7 +260,7 @@ func (it *Item) Check() field.Errors {
 		if ok && it.Unit != "sum" {
 			add("unit", "must be sum for a "+strings.ToLower(it.Type.Label()))
 		}
-		if it.Quantity != 1000 {
+		if it.Quantity != AllowanceQuantity {
 			add("quantity", "must be 1 for a "+strings.ToLower(it.Type.Label()))
 		}
 		if it.Rate <= 0 {

@@ -2,13 +2,13 @@ package soqfile
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/14build/14build/money"
 	"github.com/14build/14build/soq"
-	"github.com/14build/14build/store"
 )
 
 // Field is what a column holds.
@@ -164,23 +164,23 @@ func CheckMapping(m []Field, ncols int) string {
 // Result is what checking every row of a table gives.
 type Result struct {
 	Total, Skipped int
-	Lines          []store.ImportLine
-	Sections       []store.ImportSection
-	Refused        []store.ImportRefusal
+	Lines          []soq.ImportLine
+	Sections       []soq.ImportSection
+	Refused        []soq.ImportRefusal
 }
 
 // ProgressEvery is how many rows are checked between progress reports.
 const ProgressEvery = 500
 
-// Check validates every data row of t under mapping m. Quantities are read exactly
-// (soq.ParseQuantity), rates in major units of the currency into minor units
-// (money.Parse), units, item types and the item rules by soq.Item.Check, trades by name
-// (cats: lower-case name → id). Sections are codes ("B") or a code and title
-// ("B Substructure"); a blank section cell takes the section of the row above. Rows with
-// no reference, unit, quantity or rate are headings, notes or totals: skipped (a section
-// named on one still opens that section). References used twice in the file are refused
-// on their second row. progress, when set, is called every ProgressEvery rows.
-func Check(t *Table, m []Field, cur money.Currency, cats map[string]int64, progress func(done int) error) (Result, error) {
+// Check validates every data row of t under mapping m. Each row is read by the same rules
+// as an item typed in the sheet (soq.ParseItem: item types, exact quantities, rates in the
+// currency's major units, units and the item rules), trades by soq.Categories.Match.
+// Sections are codes ("B") or a code and title ("B Substructure"); a blank section cell
+// takes the section of the row above. Rows with no reference, unit, quantity or rate are
+// headings, notes or totals: skipped (a section named on one still opens that section).
+// References used twice in the file are refused on their second row. progress, when set,
+// is called every ProgressEvery rows.
+func Check(t *Table, m []Field, cur money.Currency, cats soq.Categories, progress func(done int) error) (Result, error) {
 	col := map[Field]int{}
 	for i, f := range m {
 		if f != Ignore {
@@ -195,14 +195,12 @@ func Check(t *Table, m []Field, cur money.Currency, cats map[string]int64, progr
 		return row[i]
 	}
 	res := Result{Total: len(t.Rows)}
-	seenRef := map[string]int{}
-	seenSec := map[string]bool{}
+	seenRef := soq.Seen{}
+	seenSec := soq.Seen{}
 	var curCode, curTitle string
 	openSection := func(code, title string) {
-		k := strings.ToLower(code)
-		if !seenSec[k] {
-			seenSec[k] = true
-			res.Sections = append(res.Sections, store.ImportSection{Code: code, Title: title})
+		if _, dup := seenSec.Add(code, title); !dup {
+			res.Sections = append(res.Sections, soq.ImportSection{Code: code, Title: title})
 		}
 	}
 	for i, row := range t.Rows {
@@ -212,7 +210,7 @@ func Check(t *Table, m []Field, cur money.Currency, cats map[string]int64, progr
 			}
 		}
 		num := t.Nums[i]
-		refuse := func(reason string) { res.Refused = append(res.Refused, store.ImportRefusal{Row: num, Reason: reason}) }
+		refuse := func(reason string) { res.Refused = append(res.Refused, soq.ImportRefusal{Row: num, Reason: reason}) }
 		if fc := formulaIn(t.Formulas[num], col); fc >= 0 {
 			refuse(fmt.Sprintf("cell %s%d contains a formula; paste values", colName(fc), num))
 			continue
@@ -242,58 +240,31 @@ func Check(t *Table, m []Field, cur money.Currency, cats map[string]int64, progr
 		} else if curCode == "" {
 			add("section", "is required (a code such as B, or B Substructure)")
 		}
-		it := soq.Item{Reference: get(row, Reference), Description: get(row, Description), Unit: get(row, Unit), Type: soq.Measured}
-		typeOK := true
-		if s := get(row, ItemType); s != "" {
-			tp, ok := parseItemType(s)
-			if !ok {
-				add("item type", fmt.Sprintf("%q is not one of: measured, provisional sum, prime cost sum, daywork, preliminaries", clip(s)))
-				typeOK = false
-			}
-			it.Type = tp
-		}
-		qtyText, rateText := get(row, Quantity), get(row, Rate)
-		badField := map[string]bool{}
-		if qtyText == "" && it.Type.Fixed() {
-			it.Quantity = 1000 // an allowance is one sum
-		} else if q, err := soq.ParseQuantity(qtyText); err != nil {
-			add("quantity", quoted(qtyText, err.Error()))
-			badField["quantity"] = true
+		text := soq.ItemText{Reference: get(row, Reference), Description: get(row, Description), Unit: get(row, Unit),
+			Quantity: get(row, Quantity), Rate: get(row, Rate), Type: get(row, ItemType)}
+		it, errs := soq.ParseItem(text, cur)
+		if msg, bad := errs["itemType"]; bad {
+			// The type decides the other rules: with it unknown, say only that.
+			add("item type", quoted(text.Type, msg))
 		} else {
-			it.Quantity = q
-		}
-		if r, err := money.Parse(rateText, cur); err != nil {
-			msg := err.Error()
-			if err == money.ErrEmpty {
-				msg = "is required"
-			}
-			add("rate", quoted(rateText, msg))
-			badField["rate"] = true
-		} else {
-			it.Rate = r
-		}
-		var catID int64
-		if s := get(row, Trade); s != "" {
-			id, ok := cats[strings.ToLower(s)]
-			if !ok {
-				add("trade", fmt.Sprintf("%q is not a trade category we know", clip(s)))
-			}
-			catID = id
-		}
-		if typeOK {
-			errs := it.Check()
-			for _, f := range []string{"reference", "description", "unit", "quantity", "rate"} {
-				if msg, ok := errs[f]; ok && !badField[f] {
-					add(f, msg)
+			for _, f := range []struct{ name, text string }{{"reference", ""}, {"description", ""}, {"unit", ""},
+				{"quantity", text.Quantity}, {"rate", text.Rate}} {
+				if msg, ok := errs[f.name]; ok {
+					add(f.name, quoted(f.text, msg))
 				}
 			}
 		}
+		var catID int64
+		if s := get(row, Trade); s != "" {
+			cat, ok := cats.Match(s)
+			if !ok {
+				add("trade", quoted(s, soq.MsgUnknownCategory))
+			}
+			catID = cat.ID
+		}
 		if len(reasons) == 0 {
-			k := strings.ToLower(it.Reference)
-			if other, dup := seenRef[k]; dup {
-				reasons = append(reasons, fmt.Sprintf("reference %s is used twice in the file (also row %d)", it.Reference, other))
-			} else {
-				seenRef[k] = num
+			if other, dup := seenRef.Add(it.Reference, strconv.Itoa(num)); dup {
+				reasons = append(reasons, fmt.Sprintf("reference %s is used twice in the file (also row %s)", it.Reference, other))
 			}
 		}
 		if len(reasons) > 0 {
@@ -301,7 +272,7 @@ func Check(t *Table, m []Field, cur money.Currency, cats map[string]int64, progr
 			continue
 		}
 		openSection(curCode, curTitle)
-		res.Lines = append(res.Lines, store.ImportLine{Row: num, SectionCode: curCode, SectionTitle: curTitle, Item: it, CategoryID: catID})
+		res.Lines = append(res.Lines, soq.ImportLine{Row: num, SectionCode: curCode, SectionTitle: curTitle, Item: it, CategoryID: catID})
 	}
 	if progress != nil {
 		if err := progress(len(t.Rows)); err != nil {
@@ -372,21 +343,4 @@ func parseSection(s string) (code, title, msg string) {
 		return "", "", "section title " + m
 	}
 	return code, title, ""
-}
-
-func parseItemType(s string) (soq.ItemType, bool) {
-	n := strings.Join(strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return r == ' ' || r == '_' || r == '-' || r == '.' }), " ")
-	switch n {
-	case "measured", "m", "measured work":
-		return soq.Measured, true
-	case "provisional sum", "ps", "prov sum", "provisional":
-		return soq.ProvisionalSum, true
-	case "prime cost sum", "pc sum", "pc", "prime cost":
-		return soq.PrimeCostSum, true
-	case "daywork", "dayworks", "day work", "dw":
-		return soq.Daywork, true
-	case "preliminaries", "prelims", "preliminary", "prelim":
-		return soq.Preliminaries, true
-	}
-	return soq.ItemType(n), false
 }

@@ -11,7 +11,6 @@ import (
 
 	"github.com/14build/14build/money"
 	"github.com/14build/14build/soq"
-	"github.com/14build/14build/store"
 )
 
 // ExportHeader is the export's columns. Guess maps them back to the same fields, so an
@@ -26,14 +25,37 @@ type exportRow struct {
 	total                                     bool
 }
 
-func exportRows(q store.SOQ) []exportRow {
+// Schedule is an SOQ as an export writes it: its sections with their items and totals
+// (the caller loads them; soqfile reads and writes files and knows no database).
+type Schedule struct {
+	Currency string
+	Total    int64
+	Sections []ScheduleSection
+}
+
+// ScheduleSection is one section of a Schedule.
+type ScheduleSection struct {
+	Code, Title string
+	Total       int64
+	Items       []ScheduleItem
+}
+
+// ScheduleItem is one item of a Schedule; Trade is its category's name, or "".
+type ScheduleItem struct {
+	Reference, Description, Unit, Trade string
+	Quantity                            soq.Quantity
+	Rate, Amount                        int64
+	Type                                soq.ItemType
+}
+
+func exportRows(q Schedule) []exportRow {
 	var rows []exportRow
 	for _, s := range q.Sections {
 		sec := s.Code + " " + s.Title
 		for _, it := range s.Items {
 			qty, rate, amount := it.Quantity, it.Rate, it.Amount
 			rows = append(rows, exportRow{section: sec, ref: it.Reference, desc: it.Description, unit: it.Unit, itemType: it.Type.Label(),
-				trade: it.CategoryName.String, qty: &qty, rate: &rate, amount: &amount})
+				trade: it.Trade, qty: &qty, rate: &rate, amount: &amount})
 		}
 		total := s.Total
 		rows = append(rows, exportRow{section: sec, desc: "Total for section " + s.Code, amount: &total, total: true})
@@ -45,8 +67,8 @@ func exportRows(q store.SOQ) []exportRow {
 
 // WriteCSV writes the SOQ as CSV (UTF-8, values only; text that a spreadsheet would read
 // as a formula gets an apostrophe, which import removes).
-func WriteCSV(w io.Writer, q store.SOQ) error {
-	cur := currencyOf(q.Currency)
+func WriteCSV(w io.Writer, q Schedule) error {
+	cur := money.Of(q.Currency)
 	cw := csv.NewWriter(w)
 	if err := cw.Write(ExportHeader); err != nil {
 		return err
@@ -77,19 +99,11 @@ func csvSafe(s string) string {
 	return s
 }
 
-func currencyOf(code string) money.Currency {
-	c, ok := money.Lookup(code)
-	if !ok {
-		c = money.Currency{Code: code, Exponent: 2}
-	}
-	return c
-}
-
 // WriteXLSX writes the SOQ as a workbook: the schedule on the first sheet (values, never
 // formulas: amounts and totals are the server's exact figures), a summary of section
 // totals on the second.
-func WriteXLSX(w io.Writer, q store.SOQ) error {
-	cur := currencyOf(q.Currency)
+func WriteXLSX(w io.Writer, q Schedule) error {
+	cur := money.Of(q.Currency)
 	f := excelize.NewFile()
 	defer f.Close()
 	const main, summary = "Schedule", "Summary"
