@@ -352,7 +352,7 @@ func (s *Store) Categories(ctx context.Context) ([]Category, error) {
 // CountAdmins returns the number of active administrators.
 func (s *Store) CountAdmins(ctx context.Context) (int, error) {
 	var n int
-	err := s.q.get(ctx, &n, `SELECT count(*) FROM users WHERE role = 'admin' AND active`)
+	err := s.q.get(ctx, &n, `SELECT count(*) FROM users WHERE role = $1 AND active`, authz.RoleAdmin)
 	return n, err
 }
 
