@@ -72,6 +72,10 @@ func NewWithURL(t testing.TB) (string, *sqlx.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// As store.Open's pool keeps them: database/sql's default of 2 idle connections closed
+	// and reopened one per burst of requests, and a new server process on a new database
+	// builds its catalog caches anew, which was most of the server's CPU in the tests.
+	db.SetMaxIdleConns(25)
 	t.Cleanup(func() {
 		db.Close()
 		_, _ = admin.Exec(fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, name))
