@@ -306,3 +306,48 @@ func TestPreparedStatementsInTransactionsWithOneConnection(t *testing.T) {
 		time.Sleep(50 * time.Millisecond) // lets the statements prepare aside
 	}
 }
+
+// BenchmarkListProjectDetails is the store's part of GET /api/projects on the load test's
+// data: 50 projects × 10 units (one floor each) × 3 members.
+func BenchmarkListProjectDetails(b *testing.B) {
+	ctx := context.Background()
+	st := store.New(testdb.New(b))
+	mk := func(email string, role authz.Role) store.User {
+		u, err := st.CreateUser(ctx, store.NewUser{Name: email, Email: email, PasswordHash: "x", Role: role, Entity: "E"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return u
+	}
+	owner, s1, s2 := mk("o@example.com", authz.RoleOwner), mk("s1@example.com", authz.RoleInHouse), mk("s2@example.com", authz.RoleInHouse)
+	batch := make([]units.Unit, 10)
+	for i := range batch {
+		batch[i] = units.Unit{UnitNumber: fmt.Sprintf("U-%02d", i+1), UnitType: "Apartment", TotalArea: 8450,
+			NumberOfFloors: 1, NumberOfRooms: 2, NumberOfBathrooms: 1, FloorAreas: []units.Area{8450}}
+	}
+	for i := range 50 {
+		p, err := st.CreateProject(ctx, owner.ID, store.ProjectInput{Name: fmt.Sprintf("P%02d", i), Code: fmt.Sprintf("C%02d", i),
+			Status: project.Statuses[0], Currency: "usd", TimeZone: "UTC"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, m := range []store.User{s1, s2} {
+			if err := st.AddMember(ctx, p.ID, m.ID); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, err := st.CreateUnits(ctx, p.ID, batch, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+	scope, f := store.ProjectScope{UserID: owner.ID}, store.ProjectFilter{PerPage: 50}
+	b.ReportAllocs()
+	q0 := st.QueryCount()
+	for b.Loop() {
+		ps, _, err := st.ListProjectDetails(ctx, scope, f)
+		if err != nil || len(ps) != 50 {
+			b.Fatal(len(ps), err)
+		}
+	}
+	b.ReportMetric(float64(st.QueryCount()-q0)/float64(b.N), "queries/op")
+}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -87,12 +88,17 @@ func (s *Store) UnitsOf(ctx context.Context, projectIDs []string) (map[string][]
 		return out, nil
 	}
 	ids := pq.Array(projectIDs)
-	var us []Unit
-	if err := s.q.sel(ctx, &us, unitsOfSQL, ids); err != nil {
+	us, err := scanRows(ctx, s.q, func(r *sql.Rows, u *Unit) error {
+		return r.Scan(&u.ID, &u.ProjectID, &u.UnitNumber, &u.UnitType, &u.TotalArea, &u.NumberOfFloors,
+			&u.NumberOfRooms, &u.NumberOfBathrooms, &u.CreatedByAI, &u.Version, &u.CreatedAt, &u.UpdatedAt)
+	}, unitsOfSQL, ids)
+	if err != nil {
 		return nil, err
 	}
-	var fs []Floor
-	if err := s.q.sel(ctx, &fs, floorsOfProjectsSQL, ids); err != nil {
+	fs, err := scanRows(ctx, s.q, func(r *sql.Rows, f *Floor) error {
+		return r.Scan(&f.UnitID, &f.FloorNumber, &f.FloorArea)
+	}, floorsOfProjectsSQL, ids)
+	if err != nil {
 		return nil, err
 	}
 	idx := make(map[string]int, len(us))
@@ -108,11 +114,19 @@ func (s *Store) UnitsOf(ctx context.Context, projectIDs []string) (map[string][]
 	}
 	// The order Units gives (lower(unit_number) under the database's C.UTF-8 collation,
 	// which compares code points, as Go compares strings); numbers are unique per project
-	// case-insensitively, so there are no ties.
-	slices.SortFunc(us, func(a, b Unit) int {
-		return cmp.Or(cmp.Compare(a.ProjectID, b.ProjectID), cmp.Compare(strings.ToLower(a.UnitNumber), strings.ToLower(b.UnitNumber)), cmp.Compare(a.ID, b.ID))
+	// case-insensitively, so there are no ties. The keys are lowered once and an index is
+	// sorted: lowering in the comparison, and swapping whole units, cost a tenth of the
+	// request's CPU (profiled).
+	keys := make([]string, len(us))
+	order := make([]int, len(us))
+	for i := range us {
+		keys[i], order[i] = strings.ToLower(us[i].UnitNumber), i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		return cmp.Or(cmp.Compare(us[a].ProjectID, us[b].ProjectID), cmp.Compare(keys[a], keys[b]), cmp.Compare(us[a].ID, us[b].ID))
 	})
-	for _, u := range us {
+	for _, i := range order {
+		u := us[i]
 		slices.SortFunc(u.Floors, func(a, b Floor) int { return cmp.Compare(a.FloorNumber, b.FloorNumber) })
 		out[u.ProjectID] = append(out[u.ProjectID], u)
 	}
@@ -125,6 +139,24 @@ SELECT unit_id, floor_number, (floor_area * 100)::bigint AS floor_area
 FROM unit_floors
 WHERE unit_id = ANY($1)
 ORDER BY unit_id, floor_number`
+
+// scanRows runs q and scans each row with scan, in the order of the query's columns.
+func scanRows[T any](ctx context.Context, q *counted, scan func(*sql.Rows, *T) error, query string, args ...any) ([]T, error) {
+	rows, err := q.query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var v T
+		if err := scan(rows, &v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
 
 func (s *Store) attachFloors(ctx context.Context, q *counted, us []Unit) error {
 	if len(us) == 0 {
