@@ -54,10 +54,10 @@ type SOQImport struct {
 	StartedAt     sql.NullTime     `db:"started_at"`
 	FinishedAt    sql.NullTime     `db:"finished_at"`
 	// The River job's state and attempt (empty and 0 before the import is queued).
-	JobState       string `db:"job_state"`
-	JobAttempt     int    `db:"job_attempt"`
-	JobMaxAttempts int    `db:"job_max_attempts"`
-	Content        []byte `db:"-"`
+	JobState       rivertype.JobState `db:"job_state"`
+	JobAttempt     int                `db:"job_attempt"`
+	JobMaxAttempts int                `db:"job_max_attempts"`
+	Content        []byte             `db:"-"`
 }
 
 // Finished reports whether the import has reached its end (done or failed).
@@ -70,13 +70,14 @@ func (i SOQImport) Retrying() bool {
 	if i.Finished() || i.JobState == "" {
 		return false
 	}
-	return i.JobAttempt > 1 || i.JobAttempt == 1 && (i.JobState == "retryable" || i.JobState == "available" || i.JobState == "scheduled")
+	waiting := i.JobState == rivertype.JobStateRetryable || i.JobState == rivertype.JobStateAvailable || i.JobState == rivertype.JobStateScheduled
+	return i.JobAttempt > 1 || i.JobAttempt == 1 && waiting
 }
 
 // Abandoned reports whether River gave up on the import's job (every attempt was
 // interrupted) while the import itself never finished.
 func (i SOQImport) Abandoned() bool {
-	return !i.Finished() && (i.JobState == "discarded" || i.JobState == "cancelled")
+	return !i.Finished() && (i.JobState == rivertype.JobStateDiscarded || i.JobState == rivertype.JobStateCancelled)
 }
 
 // Mapping is the column mapping (one field name per column).
@@ -495,24 +496,24 @@ SELECT x.id, $1, x.code, x.title, x.pos FROM unnest($2::uuid[], $3::text[], $4::
 
 // JobRow is one background job of a project, with its import's progress when it is one.
 type JobRow struct {
-	ID          int64          `db:"id"`
-	Kind        string         `db:"kind"`
-	State       string         `db:"state"`
-	Attempt     int            `db:"attempt"`
-	MaxAttempts int            `db:"max_attempts"`
-	ErrorCount  int            `db:"error_count"`
-	CreatedAt   time.Time      `db:"created_at"`
-	FinalizedAt sql.NullTime   `db:"finalized_at"`
-	ImportID    sql.NullString `db:"import_id"`
-	SOQID       sql.NullString `db:"soq_id"`
-	SOQTitle    sql.NullString `db:"soq_title"`
-	Filename    sql.NullString `db:"filename"`
-	Status      sql.NullString `db:"status"` // the import's soq.ImportStatus (ImportStatus)
-	Total       sql.NullInt64  `db:"total_rows"`
-	Processed   sql.NullInt64  `db:"processed_rows"`
-	Imported    sql.NullInt64  `db:"imported_rows"`
-	Refused     sql.NullInt64  `db:"refused_rows"`
-	Message     sql.NullString `db:"error"`
+	ID          int64              `db:"id"`
+	Kind        string             `db:"kind"`
+	State       rivertype.JobState `db:"state"`
+	Attempt     int                `db:"attempt"`
+	MaxAttempts int                `db:"max_attempts"`
+	ErrorCount  int                `db:"error_count"`
+	CreatedAt   time.Time          `db:"created_at"`
+	FinalizedAt sql.NullTime       `db:"finalized_at"`
+	ImportID    sql.NullString     `db:"import_id"`
+	SOQID       sql.NullString     `db:"soq_id"`
+	SOQTitle    sql.NullString     `db:"soq_title"`
+	Filename    sql.NullString     `db:"filename"`
+	Status      sql.NullString     `db:"status"` // the import's soq.ImportStatus (ImportStatus)
+	Total       sql.NullInt64      `db:"total_rows"`
+	Processed   sql.NullInt64      `db:"processed_rows"`
+	Imported    sql.NullInt64      `db:"imported_rows"`
+	Refused     sql.NullInt64      `db:"refused_rows"`
+	Message     sql.NullString     `db:"error"`
 }
 
 // ProjectJobs lists a project's background jobs, newest first: River's jobs whose args
