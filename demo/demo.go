@@ -69,15 +69,15 @@ func mixed(prefix string) []units.Unit {
 }
 
 var projects = []demoProject{
-	{"olivia@harbourhomes.test", store.ProjectInput{Name: "Harbour View Townhouses", Code: "HVT-01", Address: "12 Quay Street, Wellington", Status: "tendering", BudgetAmount: 485000000, Currency: "nzd", TimeZone: "Pacific/Auckland"},
+	{"olivia@harbourhomes.test", store.ProjectInput{Name: "Harbour View Townhouses", Code: "HVT-01", Address: "12 Quay Street, Wellington", Status: project.Tendering, BudgetAmount: 485000000, Currency: "nzd", TimeZone: "Pacific/Auckland"},
 		[]string{"ivan@harbourhomes.test", "quinn@harbourhomes.test"}, mixed("A")},
 	{"olivia@harbourhomes.test", store.ProjectInput{Name: "Marina Apartments", Code: "MAR-02", Address: "3 Marina Parade, Wellington", Status: project.Planning, BudgetAmount: 1250000000, Currency: "nzd", TimeZone: "Pacific/Auckland"},
 		[]string{"ivan@harbourhomes.test"}, mkUnits("B", "Apartment", 12, 7800, 1, 2, 1)},
-	{"olivia@harbourhomes.test", store.ProjectInput{Name: "Kelburn Duplexes", Code: "KEL-03", Address: "40 Upland Road, Wellington", Status: "construction", BudgetAmount: 176000000, Currency: "nzd", TimeZone: "Pacific/Auckland"},
+	{"olivia@harbourhomes.test", store.ProjectInput{Name: "Kelburn Duplexes", Code: "KEL-03", Address: "40 Upland Road, Wellington", Status: project.Construction, BudgetAmount: 176000000, Currency: "nzd", TimeZone: "Pacific/Auckland"},
 		[]string{"quinn@harbourhomes.test"}, mkUnits("D", "Duplex", 4, 16500, 2, 4, 2)},
-	{"oscar@ridgeline.test", store.ProjectInput{Name: "Ridgeline Terraces", Code: "RT-100", Address: "200 Ridge Road, Denver CO", Status: "tendering", BudgetAmount: 920000000, Currency: "usd", TimeZone: "America/Denver"},
+	{"oscar@ridgeline.test", store.ProjectInput{Name: "Ridgeline Terraces", Code: "RT-100", Address: "200 Ridge Road, Denver CO", Status: project.Tendering, BudgetAmount: 920000000, Currency: "usd", TimeZone: "America/Denver"},
 		[]string{"rosa@ridgeline.test"}, mkUnits("T", "Terrace house", 10, 11825, 2, 3, 2)},
-	{"oscar@ridgeline.test", store.ProjectInput{Name: "Aspen Court", Code: "AC-7", Address: "7 Aspen Court, Boulder CO", Status: "completed", BudgetAmount: 310000000, Currency: "usd", TimeZone: "America/Denver"},
+	{"oscar@ridgeline.test", store.ProjectInput{Name: "Aspen Court", Code: "AC-7", Address: "7 Aspen Court, Boulder CO", Status: project.Completed, BudgetAmount: 310000000, Currency: "usd", TimeZone: "America/Denver"},
 		nil, nil},
 }
 

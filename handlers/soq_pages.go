@@ -288,7 +288,7 @@ func setCell(name, value string) func(q store.SOQ, it *store.Item, errs field.Er
 		case "itemType":
 			t, ok := soq.ParseItemType(value)
 			if !ok || strings.TrimSpace(value) == "" {
-				errs.Add(name, "must be one of measured, provisional_sum, prime_cost_sum, daywork, preliminaries")
+				errs.Add(name, soq.MsgItemType)
 				return
 			}
 			si := soq.Item{Quantity: it.Quantity, Rate: it.Rate, Unit: it.Unit, Type: it.Type}

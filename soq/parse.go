@@ -73,7 +73,7 @@ func ParseItem(in ItemText, cur money.Currency) (Item, field.Errors) {
 	t, ok := ParseItemType(in.Type)
 	it := Item{Reference: in.Reference, Description: in.Description, Unit: in.Unit, Type: t}
 	if !ok {
-		errs.Add("itemType", "must be one of measured, provisional_sum, prime_cost_sum, daywork, preliminaries")
+		errs.Add("itemType", MsgItemType)
 	}
 	var err error
 	if it.Quantity, err = ParseItemQuantity(t, in.Quantity); err != nil {

@@ -121,6 +121,9 @@ const (
 	Preliminaries  ItemType = "preliminaries"   // site set-up, management, insurances
 )
 
+// MsgItemType refuses an item type that is not one of ItemTypes.
+const MsgItemType = "must be one of measured, provisional_sum, prime_cost_sum, daywork, preliminaries"
+
 // ItemTypes in the order forms offer them.
 var ItemTypes = []ItemType{Measured, ProvisionalSum, PrimeCostSum, Daywork, Preliminaries}
 
@@ -227,7 +230,7 @@ func (it *Item) Check() field.Errors {
 		add("description", "must not contain a NUL character")
 	}
 	if !it.Type.Valid() {
-		add("itemType", "must be one of measured, provisional_sum, prime_cost_sum, daywork, preliminaries")
+		add("itemType", MsgItemType)
 		return errs
 	}
 	if it.Unit == "" && (it.Type.Fixed()) {
