@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -104,6 +105,9 @@ func TestRenderChoosesPageOrFragment(t *testing.T) {
 		}
 		if ct := rec.Header().Get("Content-Type"); ct != echo.MIMETextHTMLCharsetUTF8 {
 			t.Errorf("Content-Type %q", ct)
+		}
+		if cl := rec.Header().Get("Content-Length"); cl != strconv.Itoa(rec.Body.Len()) {
+			t.Errorf("Content-Length %s for a body of %d bytes", cl, rec.Body.Len())
 		}
 	}
 }
