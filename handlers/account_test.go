@@ -12,6 +12,7 @@ import (
 )
 
 func TestPasswordChangeEndsOtherSessions(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	a.user(authz.RoleOwner, "o@example.com")
 	here, elsewhere := a.login("o@example.com"), a.login("o@example.com")
@@ -35,6 +36,7 @@ func TestPasswordChangeEndsOtherSessions(t *testing.T) {
 }
 
 func TestProfileUpdate(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	a.user(authz.RoleBidder, "b@example.com")
 	c := a.login("b@example.com")
@@ -53,6 +55,7 @@ func TestProfileUpdate(t *testing.T) {
 }
 
 func TestProjectIncludesUnits(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	o := a.user(authz.RoleOwner, "o@example.com")
 	p := a.project(o, "U1")

@@ -10,6 +10,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -225,4 +226,10 @@ func (a *testApp) count(q string, args ...any) int {
 		a.t.Fatal(err)
 	}
 	return n
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	stopChromium() // the one Chromium the browser tests share
+	os.Exit(code)
 }

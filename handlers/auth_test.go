@@ -11,6 +11,7 @@ import (
 )
 
 func TestRegisterLoginLogout(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	c := a.client()
 	res := c.do("POST", "/api/auth/register", map[string]any{"name": "Olive Owner", "email": "olive@example.com",
@@ -61,6 +62,7 @@ func TestRegisterLoginLogout(t *testing.T) {
 }
 
 func TestSecureCookieBehindHTTPS(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, func(c *Config) { c.SecureCookies = true })
 	a.user(authz.RoleOwner, "o@example.com")
 	res := a.client().do("POST", "/api/auth/login", map[string]any{"email": "o@example.com", "password": testPassword})
@@ -70,6 +72,7 @@ func TestSecureCookieBehindHTTPS(t *testing.T) {
 }
 
 func TestLoginSameMessageForUnknownEmailAndWrongPassword(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	a.user(authz.RoleOwner, "known@example.com")
 	r1 := a.client().do("POST", "/api/auth/login", map[string]any{"email": "known@example.com", "password": "wrong password"})
@@ -83,6 +86,7 @@ func TestLoginSameMessageForUnknownEmailAndWrongPassword(t *testing.T) {
 }
 
 func TestLoginRateLimitPerAccountAndIP(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, func(c *Config) { c.LoginLimit = 3; c.LoginLimitIP = 5 })
 	a.user(authz.RoleOwner, "victim@example.com")
 	c := a.client()
@@ -114,6 +118,7 @@ func TestLoginRateLimitPerAccountAndIP(t *testing.T) {
 }
 
 func TestLoginIgnoresSpoofedForwardedFor(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, func(c *Config) { c.LoginLimit = 100; c.LoginLimitIP = 2 })
 	c := a.client()
 	for i := 0; i < 2; i++ {
@@ -127,6 +132,7 @@ func TestLoginIgnoresSpoofedForwardedFor(t *testing.T) {
 }
 
 func TestPageLoginAndLogout(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	a.user(authz.RoleOwner, "p@example.com")
 	c := a.client()
@@ -161,6 +167,7 @@ func TestPageLoginAndLogout(t *testing.T) {
 }
 
 func TestRegisterPageValidation(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	c := a.client()
 	res := c.form("/register", url.Values{"name": {"Bo"}, "email": {"not-an-email"}, "password": {"short"}, "role": {"bidder"}, "entity": {"Bo's Bricks"}})
@@ -187,6 +194,7 @@ func TestRegisterPageValidation(t *testing.T) {
 }
 
 func TestDeactivationEndsSessionsAndTokens(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	a.user(authz.RoleAdmin, "admin@example.com")
 	u := a.user(authz.RoleOwner, "o@example.com")
@@ -209,6 +217,7 @@ func TestDeactivationEndsSessionsAndTokens(t *testing.T) {
 }
 
 func TestCrossOriginPostRefused(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	a.user(authz.RoleOwner, "o@example.com")
 	c := a.login("o@example.com")
@@ -240,6 +249,7 @@ func TestCrossOriginPostRefused(t *testing.T) {
 }
 
 func TestBearerToken(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	a.user(authz.RoleOwner, "o@example.com")
 	c := a.login("o@example.com")

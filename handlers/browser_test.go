@@ -182,10 +182,13 @@ func TestBrowserOwnerJourney(t *testing.T) {
 }
 
 // findBrowser returns the Chromium to drive: $CHROME_PATH, else the first of chromium,
-// chromium-browser and google-chrome on the PATH. Without one the test fails, unless
-// SKIP_BROWSER_TESTS=1 says to skip it.
+// chromium-browser and google-chrome on the PATH. Without one the test fails;
+// SKIP_BROWSER_TESTS=1 skips the browser tests whether or not there is one.
 func findBrowser(t *testing.T) string {
 	t.Helper()
+	if os.Getenv("SKIP_BROWSER_TESTS") == "1" {
+		t.Skip("SKIP_BROWSER_TESTS=1")
+	}
 	if p := os.Getenv("CHROME_PATH"); p != "" {
 		exe, err := exec.LookPath(p)
 		if err != nil {
@@ -197,9 +200,6 @@ func findBrowser(t *testing.T) string {
 		if exe, err := exec.LookPath(name); err == nil {
 			return exe
 		}
-	}
-	if os.Getenv("SKIP_BROWSER_TESTS") == "1" {
-		t.Skip("no Chromium found and SKIP_BROWSER_TESTS=1")
 	}
 	t.Fatal("browser tests need Chromium: install it with `apt-get install -y chromium` " +
 		"(or set CHROME_PATH to a Chrome binary); set SKIP_BROWSER_TESTS=1 to skip them")
@@ -214,57 +214,104 @@ type browser struct {
 
 	mu       sync.Mutex
 	jsErrors []string
-	output   syncBuffer // Chromium's own stdout and stderr, shown when the test fails
+}
+
+// One Chromium serves every browser test of the run, each in its own tab and browser
+// context (cookies and storage apart): starting a Chromium per test cost seconds of CPU
+// each. One tab at a time (tabs), and the browser tests do not call t.Parallel: five tabs
+// at once on two busy cores timed out, and beside the parallel tests an HTMX request was
+// aborted. TestMain (app_test.go) ends it.
+var chromium struct {
+	once   sync.Once
+	tabs   sync.Mutex
+	ctx    context.Context // the browser; tabs are opened from it
+	err    error
+	output syncBuffer // Chromium's own stdout and stderr, shown when a test fails
+	stop   func()
+}
+
+func sharedChromium(exe string) (context.Context, error) {
+	chromium.once.Do(func() {
+		dir, err := os.MkdirTemp("", "14build-chromium-")
+		if err != nil {
+			chromium.err = err
+			return
+		}
+		// The profile and Chromium's own temporary files (its singleton socket) live under
+		// dir, so the cleanup leaves nothing behind.
+		profile, tmp := dir+"/profile", dir+"/tmp"
+		for _, d := range []string{profile, tmp} {
+			if err := os.Mkdir(d, 0o700); err != nil {
+				chromium.err = err
+				return
+			}
+		}
+		opts := append(chromedp.DefaultExecAllocatorOptions[:],
+			chromedp.ExecPath(exe),
+			chromedp.Headless,
+			chromedp.NoSandbox,
+			chromedp.DisableGPU,
+			chromedp.NoFirstRun,
+			chromedp.Flag("disable-background-networking", true),
+			chromedp.Flag("disable-quic", true),
+			chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("disable-sync", true),
+			chromedp.UserDataDir(profile),
+			chromedp.Env("TMPDIR="+tmp),
+			chromedp.WindowSize(1280, 900),
+			chromedp.CombinedOutput(&chromium.output),
+		)
+		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+		bctx, cancelBrowser := chromedp.NewContext(actx)
+		chromium.stop = func() {
+			cancelBrowser()
+			cancelAlloc() // waits for Chromium to exit
+			_ = os.RemoveAll(dir)
+		}
+		// The first action starts Chromium; it must run on the browser's own context,
+		// which Chromium then lives as long as.
+		if err := chromedp.Do(bctx); err != nil {
+			chromium.stop()
+			chromium.err = fmt.Errorf("start Chromium (%s): %w\n%s", exe, err, chromiumLog(chromium.output.String()))
+			return
+		}
+		chromium.ctx = bctx
+	})
+	return chromium.ctx, chromium.err
+}
+
+// stopChromium ends the shared Chromium, if a test started it.
+func stopChromium() {
+	if chromium.stop != nil {
+		chromium.stop()
+	}
 }
 
 func startBrowser(t *testing.T, exe, base string) *browser {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "14build-chromium-")
+	bctx, err := sharedChromium(exe)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The profile and Chromium's own temporary files (its singleton socket) live under dir,
-	// so the cleanup leaves nothing behind.
-	profile, tmp := dir+"/profile", dir+"/tmp"
-	for _, d := range []string{profile, tmp} {
-		if err := os.Mkdir(d, 0o700); err != nil {
-			t.Fatal(err)
-		}
-	}
 	b := &browser{t: t, base: base}
-	overall, cancelOverall := context.WithTimeout(context.Background(), browserTestTimeout)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(profile),
-		chromedp.Env("TMPDIR="+tmp),
-		chromedp.WindowSize(1280, 900),
-		chromedp.CombinedOutput(&b.output),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(overall, opts...)
-	tab, cancelTab := chromedp.NewContext(actx, chromedp.WithListener(b.listen))
+	chromium.tabs.Lock()
+	overall, cancelOverall := context.WithTimeout(bctx, browserTestTimeout)
+	tab, cancelTab := chromedp.NewContext(overall, chromedp.WithNewBrowserContext(), chromedp.WithListener(b.listen))
 	t.Cleanup(func() {
-		cancelTab()
-		cancelAlloc() // waits for Chromium to exit
+		cancelTab() // closes the tab and its browser context
 		cancelOverall()
-		_ = os.RemoveAll(dir)
+		chromium.tabs.Unlock()
 		if t.Failed() {
-			if out := chromiumLog(b.output.String()); out != "" {
+			if out := chromiumLog(chromium.output.String()); out != "" {
 				t.Logf("Chromium output:\n%s", tail(out, 4000))
 			}
 		}
 	})
-	// The first action starts Chromium and opens the tab; it must run on the tab's own
-	// context (not a per-step one), which the tab then lives as long as.
-	if err := chromedp.Do(tab); err != nil {
-		t.Fatalf("start Chromium (%s): %v\n%s", exe, err, chromiumLog(b.output.String()))
+	// The first action opens the tab; it must run on the tab's own context (not a per-step
+	// one), which the tab then lives as long as. A new window's size is Chromium's default,
+	// not the flag's: set the desktop one.
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(1280, 900)); err != nil {
+		t.Fatalf("open a tab: %v\n%s", err, chromiumLog(chromium.output.String()))
 	}
 	b.ctx = tab
 	return b

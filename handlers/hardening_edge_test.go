@@ -26,6 +26,7 @@ import (
 // login email answered 500 (PostgreSQL refused the text). Now each is a 400 naming the
 // field, and nothing is written.
 func TestBadTextRefusedBeforeHandlers(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ids := walkSetup(t, f)
 	sum := walkChecksum(t, f.a)
@@ -111,6 +112,7 @@ func TestBadTextRefusedBeforeHandlers(t *testing.T) {
 // A malformed id in the path can name nothing: 404 before any query (it was a 500 when
 // PostgreSQL refused the uuid), for every kind of id; anonymous callers still sign in first.
 func TestMalformedPathIDsAre404(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ids := walkSetup(t, f)
 	P, S := f.P.ID, ids["soqId"]
@@ -154,6 +156,7 @@ func TestMalformedPathIDsAre404(t *testing.T) {
 
 // ?page=9223372036854775807 answered 500: one parser clamps or refuses every page number.
 func TestPageNumbersClampedOrRefused(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	for _, v := range []string{"9223372036854775807", "9223372036854775808", "-9223372036854775808", "0", "1e9", "NaN", " 2"} {
 		for _, c := range []struct {
@@ -180,6 +183,7 @@ func TestPageNumbersClampedOrRefused(t *testing.T) {
 
 // /login?next=/%09/evil.test redirected off-site in Chromium (browsers strip the tab).
 func TestSafeNextOnlySameSitePaths(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ in, want string }{
 		{"/projects", "/projects"},
 		{"/projects/abc?status=planning&q=a%20b#x", "/projects/abc?status=planning&q=a%20b#x"},
@@ -231,6 +235,7 @@ func TestSafeNextOnlySameSitePaths(t *testing.T) {
 // 20,000 requests with made-up methods grew /metrics by 24.6 MB: labels now come from a
 // fixed set, and /metrics needs METRICS_TOKEN (or is 404 without one).
 func TestMetricsBoundedAndProtected(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, func(c *Config) { c.MetricsToken = "metrics-secret" })
 	c := a.client()
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -287,6 +292,7 @@ func TestMetricsBoundedAndProtected(t *testing.T) {
 // While PostgreSQL is unreachable, pages and the API answer 503 with Retry-After and say so;
 // when it is back, the same server answers 200 again without a restart.
 func TestDatabaseUnreachableIs503ThenRecovers(t *testing.T) {
+	t.Parallel()
 	// 1. Nothing listens where the store points.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -390,6 +396,7 @@ func TestDatabaseUnreachableIs503ThenRecovers(t *testing.T) {
 // Signed-in pages and API JSON are never cached; static assets are. With an https public
 // address, HSTS is sent and the session cookie is Secure.
 func TestCacheHSTSAndSecureCookies(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	a.user("owner", "o@example.com")
 	c := a.login("o@example.com")
@@ -431,6 +438,7 @@ func TestCacheHSTSAndSecureCookies(t *testing.T) {
 // checkJSON names the field by its path, finds invalid UTF-8 the decoder would have hidden
 // as U+FFFD, and leaves valid text (an escaped backslash before u0000) and non-JSON alone.
 func TestCheckJSONNamesThePath(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ body, want string }{
 		{`{"a":[1,{"b":"\u0000"}]}`, "a[1].b"},
 		{`{"units":[{"unitNumber":"A"},{"floors":[{},{"x":"` + "\xff" + `"}]}]}`, "units[1].floors[1].x"},

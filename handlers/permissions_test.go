@@ -50,6 +50,7 @@ func (f *fixture) expand(path string) string {
 var everyone = []string{"owner", "inhouse", "otherOwner", "bidder", "admin", "outsider", "anonymous"}
 
 func TestAPIPermissions(t *testing.T) {
+	t.Parallel()
 	project := map[string]any{"name": "N", "code": "NEW", "address": "", "status": "planning", "budget": map[string]any{"amount": 5, "currency": "usd"}}
 	user := map[string]any{"name": "New Person", "email": "new@example.com", "password": "long enough pw", "role": "inhouse", "entity": "Co"}
 	userEdit := map[string]any{"name": "Renamed", "email": "i@example.com", "role": "inhouse", "entity": "Co"}
@@ -81,44 +82,50 @@ func TestAPIPermissions(t *testing.T) {
 		{"GET", "/api/me", nil, map[string]int{"anonymous": 401}, 200},
 	}
 	for _, c := range cases {
+		want := func(role string) int {
+			if w, ok := c.want[role]; ok {
+				return w
+			}
+			return c.def
+		}
+		check := func(t *testing.T, f *fixture, role string) {
+			res := f.clients[role].do(c.method, f.expand(c.path), c.body)
+			if res.Code != want(role) {
+				t.Errorf("%s: %d, want %d (%s)", role, res.Code, want(role), res.Body)
+			}
+			if res.Code >= 400 {
+				if m := res.JSON(t); m["error"] == "" || m["error"] == nil {
+					t.Errorf("%s: error body without a message: %s", role, res.Body)
+				}
+			}
+		}
+		// Each case, and each role a write is meant to succeed for, runs in parallel on its
+		// own database: run one fixture after another, the matrix was the slowest test.
 		t.Run(c.method+" "+c.path, func(t *testing.T) {
-			f := sharedFixture(t)
+			t.Parallel()
+			f := newFixture(t)
+			var writers []string
 			for _, role := range everyone {
-				want, ok := c.want[role]
-				if !ok {
-					want = c.def
+				if c.method != "GET" && want(role) < 300 {
+					// A write that succeeds changes the world: that role gets a fresh one.
+					// (Refusals change nothing, which TestProjectScopeOnWrites checks.)
+					writers = append(writers, role)
+					continue
 				}
-				res := f.clients[role].do(c.method, f.expand(c.path), c.body)
-				if c.method != "GET" && res.Code < 300 {
-					// The world changed: the next role gets a fresh one. (Refusals change
-					// nothing, which TestProjectScopeOnWrites checks.)
-					shared = nil
-					f = sharedFixture(t)
-				}
-				if res.Code != want {
-					t.Errorf("%s: %d, want %d (%s)", role, res.Code, want, res.Body)
-				}
-				if res.Code >= 400 {
-					if m := res.JSON(t); m["error"] == "" || m["error"] == nil {
-						t.Errorf("%s: error body without a message: %s", role, res.Body)
-					}
-				}
+				check(t, f, role)
+			}
+			for _, role := range writers {
+				t.Run(role, func(t *testing.T) {
+					t.Parallel()
+					check(t, newFixture(t), role)
+				})
 			}
 		})
 	}
 }
 
-var shared *fixture
-
-// sharedFixture serves the read-only cases (a fresh database per test would be slow).
-func sharedFixture(t *testing.T) *fixture {
-	if shared == nil || shared.a.t != t {
-		shared = newFixture(t)
-	}
-	return shared
-}
-
 func TestPagePermissions(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	cases := []struct {
 		path string
@@ -156,6 +163,7 @@ func TestPagePermissions(t *testing.T) {
 }
 
 func TestPartialPermissions(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	// HTMX requests get the same refusals, as a toast retargeted to #toasts.
 	for _, role := range []string{"bidder", "otherOwner", "outsider"} {
@@ -186,6 +194,7 @@ func TestPartialPermissions(t *testing.T) {
 }
 
 func TestProjectScopeOnWrites(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	// Another owner cannot edit, invite into, or remove from P, by page or API, and nothing changes.
 	c := f.clients["otherOwner"]

@@ -11,6 +11,7 @@ import (
 )
 
 func TestCreateProjectMakesOwnerATeamMember(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	o := a.user(authz.RoleOwner, "o@example.com")
 	c := a.login(o.Email)
@@ -44,6 +45,7 @@ func TestCreateProjectMakesOwnerATeamMember(t *testing.T) {
 }
 
 func TestProjectValidationAndBadInput(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	a.user(authz.RoleOwner, "o@example.com")
 	c := a.login("o@example.com")
@@ -110,6 +112,7 @@ func TestProjectValidationAndBadInput(t *testing.T) {
 }
 
 func TestDuplicateEmailWritesNothing(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	a.user(authz.RoleOwner, "taken@example.com")
 	before := a.count(`SELECT count(*) FROM entities`)
@@ -127,6 +130,7 @@ func TestDuplicateEmailWritesNothing(t *testing.T) {
 }
 
 func TestStatusFilter(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	o := a.user(authz.RoleOwner, "o@example.com")
 	c := a.login(o.Email)
@@ -174,6 +178,7 @@ func TestStatusFilter(t *testing.T) {
 }
 
 func TestProjectPagination(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	o := a.user(authz.RoleOwner, "o@example.com")
 	for i := 0; i < 30; i++ {
@@ -201,6 +206,7 @@ func TestProjectPagination(t *testing.T) {
 }
 
 func TestProjectFormPage(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	a.user(authz.RoleOwner, "o@example.com")
 	c := a.login("o@example.com")
@@ -234,6 +240,7 @@ func TestProjectFormPage(t *testing.T) {
 }
 
 func TestDeleteProjectNeedsAdministrator(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	o := a.user(authz.RoleOwner, "o@example.com")
 	a.user(authz.RoleAdmin, "admin@example.com")
@@ -251,6 +258,7 @@ func TestDeleteProjectNeedsAdministrator(t *testing.T) {
 }
 
 func TestHealthAndMetrics(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t, func(c *Config) { c.MetricsToken = "metrics-token" })
 	if res := a.client().get("/healthz"); res.Code != 200 || !strings.Contains(res.Body, `"database":"ok"`) {
 		t.Fatalf("healthz: %d %s", res.Code, res.Body)

@@ -20,6 +20,7 @@ func soqBodyFor(projectID string) map[string]any {
 }
 
 func TestSOQCreateAndTotals(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	c := f.clients["inhouse"]
 	res := c.do("POST", "/api/soq", soqBodyFor(f.P.ID))
@@ -69,6 +70,7 @@ func TestSOQCreateAndTotals(t *testing.T) {
 }
 
 func TestSOQAllOrNothingAndBadInput(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	c := f.clients["owner"]
 	bad := func(mutate func(b map[string]any)) response {
@@ -113,6 +115,7 @@ func TestSOQAllOrNothingAndBadInput(t *testing.T) {
 }
 
 func TestSOQPermissions(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	res := f.clients["owner"].do("POST", "/api/soq", soqBodyFor(f.P.ID))
 	if res.Code != 201 {
@@ -151,6 +154,7 @@ func TestSOQPermissions(t *testing.T) {
 }
 
 func TestSOQReplaceIssued(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	c := f.clients["owner"]
 	body := soqBodyFor(f.P.ID)

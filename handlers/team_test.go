@@ -10,6 +10,7 @@ import (
 )
 
 func TestInviteExistingAndNewInHouseUsers(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	o := a.user(authz.RoleOwner, "o@example.com")
 	est := a.user(authz.RoleInHouse, "est@example.com")
@@ -91,6 +92,7 @@ func TestInviteExistingAndNewInHouseUsers(t *testing.T) {
 }
 
 func TestRemoveMemberEndsAccess(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	o := a.user(authz.RoleOwner, "o@example.com")
 	m := a.user(authz.RoleInHouse, "m@example.com")
@@ -120,6 +122,7 @@ func TestRemoveMemberEndsAccess(t *testing.T) {
 }
 
 func TestInvitePageFormKeepsInputOnError(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	o := a.user(authz.RoleOwner, "o@example.com")
 	p := a.project(o, "T3")
@@ -147,6 +150,7 @@ func TestInvitePageFormKeepsInputOnError(t *testing.T) {
 }
 
 func TestAdminUsers(t *testing.T) {
+	t.Parallel()
 	a := newTestApp(t)
 	admin := a.user(authz.RoleAdmin, "admin@example.com")
 	c := a.login(admin.Email)

@@ -21,6 +21,7 @@ func unitJSON(num string, total any, floors ...any) map[string]any {
 }
 
 func TestUnitsBatchAPI(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	c := f.clients["inhouse"]
 	base := "/api/projects/" + f.P.ID + "/units"
@@ -80,6 +81,7 @@ func TestUnitsBatchAPI(t *testing.T) {
 }
 
 func TestUnitsBadInput(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	c := f.clients["owner"]
 	base := "/api/projects/" + f.P.ID + "/units"
@@ -122,6 +124,7 @@ func TestUnitsBadInput(t *testing.T) {
 }
 
 func TestUnitsPermissions(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	res := f.clients["owner"].do("POST", "/api/projects/"+f.P2.ID+"/units", map[string]any{"units": []any{unitJSON("X", 1, 1)}})
 	if res.Code != 404 {
@@ -184,6 +187,7 @@ func TestUnitsPermissions(t *testing.T) {
 }
 
 func TestUnitEditorForm(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	c := f.clients["owner"]
 	base := "/projects/" + f.P.ID + "/units"
@@ -272,6 +276,7 @@ func TestUnitEditorForm(t *testing.T) {
 }
 
 func TestAreaScheduleExport(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	c := f.clients["inhouse"]
 	res := c.do("POST", "/api/projects/"+f.P.ID+"/units", map[string]any{"units": []any{
