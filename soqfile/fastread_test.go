@@ -1,0 +1,117 @@
+package soqfile
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// The lean reader (readFast) must read every workbook exactly as excelize's row iterator
+// does, or leave it to it: each workbook here is read both ways, with and without a limit.
+func TestReadFastMatchesExcelize(t *testing.T) {
+	t.Parallel()
+	books := map[string][]byte{}
+	for _, name := range []string{"bill.xlsx", "formulas.xlsx", "merged.xlsx", "wide.xlsx"} {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		books[name] = b
+	}
+	books["shared strings, rich text, gaps, formulas"] = bookOf(t, func(f *excelize.File) {
+		f.SetSheetRow("Sheet1", "A2", &[]any{"Section", "Ref", "Description", "Unit", "Qty", "Rate"})
+		f.SetSheetRow("Sheet1", "A3", &[]any{"A Prelims", "A1", "Site & welfare <set-up>", "item", 1, 1500.5})
+		f.SetSheetRow("Sheet1", "B7", &[]any{"A2", "  padded  ", "m2", 2.3, 0.1})
+		f.SetCellRichText("Sheet1", "C8", []excelize.RichTextRun{{Text: "Bold "}, {Text: "and plain"}})
+		f.SetSheetRow("Sheet1", "A8", &[]any{"B Sub", "B1"})
+		f.SetCellFormula("Sheet1", "F8", "E7*2")
+		f.SetCellFormula("Sheet1", "E9", "1+1")
+		f.SetCellValue("Sheet1", "A9", true)
+		f.SetCellValue("Sheet1", "D12", "x")
+	})
+	books["escaped string"] = bookOf(t, func(f *excelize.File) {
+		f.SetSheetRow("Sheet1", "A1", &[]any{"Ref", "Description"})
+		f.SetSheetRow("Sheet1", "A2", &[]any{"A1", "line_x000D_break"})
+	})
+	books["inline strings (stream writer)"] = streamed(t)
+
+	for name, content := range books {
+		wb, err := openXLSX(content)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, sheet := range wb.sheets {
+			for _, limit := range []int{1, 2, MaxRows} {
+				want, werr := wb.readExcelize(&Table{Sheets: wb.sheets, Sheet: sheet}, limit)
+				got, gerr := wb.readFast(sheet, limit)
+				if gerr == errSlowPath {
+					t.Logf("%s/%s: left to excelize", name, sheet)
+					continue
+				}
+				if want != nil && want.Formulas == nil && want.Header != nil {
+					want.Formulas = map[int][]int{}
+				}
+				if !reflect.DeepEqual(got, want) || (gerr == nil) != (werr == nil) {
+					t.Errorf("%s/%s limit %d:\nfast     %+v %v\nexcelize %+v %v", name, sheet, limit, got, gerr, want, werr)
+				}
+			}
+		}
+		wb.close()
+	}
+}
+
+// The fast pass must be the one that reads ordinary workbooks (not always fall back).
+func TestReadFastReadsOrdinaryWorkbooks(t *testing.T) {
+	t.Parallel()
+	for _, content := range [][]byte{streamed(t), bookOf(t, func(f *excelize.File) {
+		f.SetSheetRow("Sheet1", "A1", &[]any{"Ref", "Description", "Qty"})
+		f.SetSheetRow("Sheet1", "A2", &[]any{"A1", "Shared text", 2.3})
+	})} {
+		wb, err := openXLSX(content)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tb, err := wb.readFast(wb.sheets[0], MaxRows); err != nil || len(tb.Rows) == 0 {
+			t.Errorf("fast read: %+v %v", tb, err)
+		}
+		wb.close()
+	}
+}
+
+func bookOf(t *testing.T, fill func(f *excelize.File)) []byte {
+	t.Helper()
+	f := excelize.NewFile()
+	fill(f)
+	f.NewSheet("Empty")
+	var b bytes.Buffer
+	if _, err := f.WriteTo(&b); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	return b.Bytes()
+}
+
+func streamed(t *testing.T) []byte {
+	t.Helper()
+	f := excelize.NewFile()
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sw.SetRow("A1", []any{"Section", "Ref", "Description", "Unit", "Qty", "Rate"})
+	sw.SetRow("A2", []any{"A Prelims", "A1", `Quoted "text" & more`, "m", 2.2999999999999998, 12.25})
+	sw.SetRow("A4", []any{"", "A2", "After a gap", "nr", 1e-3, 7})
+	if err := sw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if _, err := f.WriteTo(&b); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	return b.Bytes()
+}
