@@ -53,9 +53,11 @@ lint:
 check-tidy:
 	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy and commit the result" >&2; exit 1; }
 
+# -parallel 4: tests marked t.Parallel spend much of their time waiting on PostgreSQL, so
+# twice the 2 that two cores give by default keeps both busy.
 test: check-tidy check-generated lint
 	@url="$${TEST_DATABASE_URL:-$${DATABASE_URL:-$$(scripts/pg.sh postgres)}}" && \
-	  TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 ./...
+	  TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 -parallel 4 ./...
 
 bench: build
 	@url="$${TEST_DATABASE_URL:-$${DATABASE_URL:-$$(scripts/pg.sh postgres)}}" && \
