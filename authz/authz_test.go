@@ -3,6 +3,7 @@ package authz
 import "testing"
 
 func TestMatrix(t *testing.T) {
+	t.Parallel()
 	// Each row of DOMAIN.md's table, every cell, allowed and refused.
 	want := map[Role][]Permission{
 		RoleOwner:   {CreateProject, CreateTender, CreateSOQ, AwardBid},
@@ -28,6 +29,7 @@ func TestMatrix(t *testing.T) {
 }
 
 func TestCanInProject(t *testing.T) {
+	t.Parallel()
 	owner := Membership{OnTeam: true, IsOwner: true}
 	member := Membership{OnTeam: true}
 	outsider := Membership{}
@@ -69,6 +71,7 @@ func TestCanInProject(t *testing.T) {
 
 // Rights follow the role a user has now: rows left from an earlier role grant nothing.
 func TestCanInProjectFollowsCurrentRole(t *testing.T) {
+	t.Parallel()
 	owner := Membership{OnTeam: true, IsOwner: true}
 	member := Membership{OnTeam: true}
 	all := []ProjectAction{ViewProject, EditProject, ManageTeam, RemoveProject, EditUnits, EditSOQ, TransferProject}
@@ -100,6 +103,7 @@ func TestCanInProjectFollowsCurrentRole(t *testing.T) {
 }
 
 func TestTeamRoles(t *testing.T) {
+	t.Parallel()
 	for r, want := range map[Role]TeamRole{RoleOwner: TeamOwner, RoleInHouse: TeamInHouse, RoleBidder: "", RoleAdmin: ""} {
 		got, ok := TeamRoleOf(r)
 		if got != want || ok != (want != "") {

@@ -6,6 +6,7 @@ import (
 )
 
 func TestParse(t *testing.T) {
+	t.Parallel()
 	usd, _ := Lookup("USD")
 	jpy, _ := Lookup("jpy")
 	cases := []struct {
@@ -42,6 +43,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestFormat(t *testing.T) {
+	t.Parallel()
 	usd, _ := Lookup("usd")
 	jpy, _ := Lookup("jpy")
 	cases := []struct {

@@ -14,6 +14,7 @@ import (
 // are renumbered in their order, NFD identifiers become NFC unless that would collide, and
 // the new unique constraints then hold.
 func TestMigration00007FixesExistingData(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testdb.New(t)
 	p, err := goose.NewProvider(goose.DialectPostgres, db.DB, migrations.FS)

@@ -17,6 +17,7 @@ func unit(num, total, floors string, areas ...string) Input {
 }
 
 func TestValidateAccepts(t *testing.T) {
+	t.Parallel()
 	cases := []Input{
 		unit("A-01", "85.00", "2", "42.50", "42.50"),
 		unit("A-02", "85", "1", "85"),
@@ -42,6 +43,7 @@ func TestValidateAccepts(t *testing.T) {
 }
 
 func TestValidateRefuses(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name  string
 		in    Input
@@ -76,6 +78,7 @@ func TestValidateRefuses(t *testing.T) {
 }
 
 func TestValidateUniqueNumbers(t *testing.T) {
+	t.Parallel()
 	batch := []Input{unit("A-01", "10", "1", "10"), unit("a-01", "10", "1", "10"), unit("B-01", "10", "1", "10")}
 	_, errs := Validate(batch, nil, one)
 	if !strings.Contains(errs["units[1].unitNumber"], "twice in this batch") || len(errs) != 1 {
@@ -88,6 +91,7 @@ func TestValidateUniqueNumbers(t *testing.T) {
 }
 
 func TestSplitEvenly(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		total Area
 		n     int
@@ -107,6 +111,7 @@ func TestSplitEvenly(t *testing.T) {
 }
 
 func TestNextNumbers(t *testing.T) {
+	t.Parallel()
 	for from, want := range map[string]string{"A-01": "A-02 A-03 A-04", "7": "8 9 10", "Villa": "Villa-2 Villa-3 Villa-4", "B-09": "B-10 B-11 B-12"} {
 		if got := strings.Join(NextNumbers(from, 3), " "); got != want {
 			t.Errorf("NextNumbers(%q) = %q, want %q", from, got, want)
@@ -115,6 +120,7 @@ func TestNextNumbers(t *testing.T) {
 }
 
 func TestParseAreaAndString(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{"84.5": "84.50", "0.01": "0.01", "1,000": "1000.00", "12.340": "12.34"} {
 		a, msg := ParseArea(in)
 		if msg != "" || a.String() != want {
@@ -129,6 +135,7 @@ func TestParseAreaAndString(t *testing.T) {
 }
 
 func TestSchedule(t *testing.T) {
+	t.Parallel()
 	us := []Unit{
 		{UnitType: "Townhouse", TotalArea: 14250, NumberOfFloors: 2, NumberOfRooms: 3, NumberOfBathrooms: 2, FloorAreas: []Area{7000, 7250}},
 		{UnitType: "Townhouse", TotalArea: 14250, NumberOfFloors: 2, NumberOfRooms: 3, NumberOfBathrooms: 2, FloorAreas: []Area{7000, 7250}},
@@ -156,6 +163,7 @@ func TestSchedule(t *testing.T) {
 }
 
 func TestUnitNumberIdentifiers(t *testing.T) {
+	t.Parallel()
 	in := func(num string) []Input {
 		return []Input{{UnitNumber: num, TotalFloorArea: "10", NumberOfFloors: "1", NumberOfRooms: "1", NumberOfBathrooms: "1",
 			Floors: []FloorInput{{FloorNumber: "1", FloorArea: "10"}}}}
