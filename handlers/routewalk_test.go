@@ -217,7 +217,8 @@ func walkShard(t *testing.T, shard, shards int) {
 			}
 		}
 	}
-	t.Logf("%d routes, %d requests, %d 5xx, %s (sending %s, checksums %s, building %s, re-signing in %s)", len(routes), sent, failures,
+	t.Logf("shard %d of %d: %d of %d routes, %d requests, %d 5xx, %s (sending %s, checksums %s, building %s, re-signing in %s)",
+		shard+1, shards, (len(routes)-shard+shards-1)/shards, len(routes), sent, failures,
 		time.Since(start).Round(time.Millisecond), inSend.Round(time.Millisecond), inSum.Round(time.Millisecond),
 		inGen.Round(time.Millisecond), inKeep.Round(time.Millisecond))
 }
