@@ -2,6 +2,8 @@ package soqfile
 
 import (
 	"bytes"
+	"encoding/xml"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -77,6 +79,20 @@ func TestReadFastReadsOrdinaryWorkbooks(t *testing.T) {
 		}
 		if tb, err := wb.readFast(wb.sheets[0], MaxRows); err != nil || len(tb.Rows) == 0 {
 			t.Errorf("fast read: %+v %v", tb, err)
+		}
+		// …and through the byte scanner, which gives the tokens encoding/xml gives.
+		part, _ := sheetPart(wb.zr, wb.sheets[0])
+		rc, _ := zipPart(wb.zr, part, true).Open()
+		xmlText, _ := io.ReadAll(rc)
+		rc.Close()
+		bt := newByteTokens(xmlText)
+		if bt == nil {
+			t.Fatal("an ordinary sheet is not plain")
+		}
+		byBytes, err := wb.readTokens(bt, wb.sheets[0], MaxRows)
+		byXML, xerr := wb.readTokens(xml.NewDecoder(bytes.NewReader(xmlText)), wb.sheets[0], MaxRows)
+		if err != nil || xerr != nil || !reflect.DeepEqual(byBytes, byXML) {
+			t.Errorf("byte scanner %+v %v, encoding/xml %+v %v", byBytes, err, byXML, xerr)
 		}
 		wb.close()
 	}
