@@ -582,7 +582,11 @@ func (wb *workbook) readFast(sheet string, limit int) (*Table, error) {
 	if err != nil {
 		return nil, errSlowPath
 	}
-	content, err := io.ReadAll(io.LimitReader(rc, MaxUnzipped+1))
+	// Sized by the declared size (checkZip bounded it): growing by doubling cleared three
+	// times the memory.
+	buf := bytes.NewBuffer(make([]byte, 0, min(zf.UncompressedSize64, MaxUnzipped)+512))
+	_, err = buf.ReadFrom(io.LimitReader(rc, MaxUnzipped+1))
+	content := buf.Bytes()
 	rc.Close()
 	if err != nil || len(content) > MaxUnzipped {
 		return nil, errSlowPath
@@ -953,6 +957,10 @@ type byteTokens struct {
 	b   []byte
 	i   int
 	end *xml.EndElement // the end of a self-closing element, given next
+	// names already seen, and the attributes of the last start element (reused: callers
+	// read a token's attributes before asking for the next, as readTokens does).
+	names map[string]xml.Name
+	attrs []xml.Attr
 }
 
 var errNotPlain = errors.New("soqfile: not a plain sheet")
@@ -968,7 +976,7 @@ func newByteTokens(b []byte) *byteTokens {
 			return nil
 		}
 	}
-	return &byteTokens{b: b}
+	return &byteTokens{b: b, names: map[string]xml.Name{}}
 }
 
 func (bt *byteTokens) RawToken() (xml.Token, error) {
@@ -1019,7 +1027,7 @@ func (bt *byteTokens) RawToken() (xml.Token, error) {
 			return nil, errNotPlain
 		}
 		bt.i = i + j + 1
-		return xml.EndElement{Name: splitName(name)}, nil
+		return xml.EndElement{Name: bt.name(name)}, nil
 	}
 	i++
 	n := i
@@ -1029,7 +1037,8 @@ func (bt *byteTokens) RawToken() (xml.Token, error) {
 	if !plainName(b[i:n]) {
 		return nil, errNotPlain
 	}
-	el := xml.StartElement{Name: splitName(b[i:n])}
+	el := xml.StartElement{Name: bt.name(b[i:n]), Attr: bt.attrs[:0]}
+	defer func() { bt.attrs = el.Attr }()
 	i = n
 	for {
 		for i < len(b) && isSpace(b[i]) {
@@ -1077,7 +1086,7 @@ func (bt *byteTokens) RawToken() (xml.Token, error) {
 		if !ok {
 			return nil, errNotPlain
 		}
-		el.Attr = append(el.Attr, xml.Attr{Name: splitName(name), Value: string(v)})
+		el.Attr = append(el.Attr, xml.Attr{Name: bt.name(name), Value: string(v)})
 		i += q + 2
 	}
 }
@@ -1100,6 +1109,16 @@ func plainName(n []byte) bool {
 		}
 	}
 	return colons <= 1 && n[len(n)-1] != ':'
+}
+
+// name is n split at its prefix, allocated once per distinct name.
+func (bt *byteTokens) name(n []byte) xml.Name {
+	if x, ok := bt.names[string(n)]; ok {
+		return x
+	}
+	x := splitName(n)
+	bt.names[string(n)] = x
+	return x
 }
 
 func splitName(n []byte) xml.Name {
