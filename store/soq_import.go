@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -469,12 +471,13 @@ SELECT x.id, $1, x.code, x.title, x.pos FROM unnest($2::uuid[], $3::text[], $4::
 	}
 	rows := make([]itemRow, len(lines))
 	check := make([]soq.Line, len(lines))
+	ids := newUUIDs(len(lines))
 	for i, l := range lines {
 		sid, ok := byCode[soq.RefKey(l.SectionCode)]
 		if !ok {
 			return 0, fmt.Errorf("row %d: section %q not in the plan", l.Row, l.SectionCode)
 		}
-		r, err := newItemRow(newUUID(), sid, l.Item, l.CategoryID, pos.Item+int64(i+1))
+		r, err := newItemRow(ids[i], sid, l.Item, l.CategoryID, pos.Item+int64(i+1))
 		if err != nil {
 			return 0, fmt.Errorf("row %d: %w", l.Row, err)
 		}
@@ -536,3 +539,34 @@ WHERE `+where+` ORDER BY j.created_at DESC, j.id DESC LIMIT $2 OFFSET $3`, proje
 
 // ImportStatus is the status of the import the job runs ("" when it runs none).
 func (j JobRow) ImportStatus() soq.ImportStatus { return soq.ImportStatus(j.Status.String) }
+
+// newUUIDs makes n random (version 4) UUIDs as newUUID does, from one read of crypto/rand
+// and without fmt: an import's 50,000 ids one by one took 6% of its Go CPU.
+func newUUIDs(n int) []string {
+	raw := make([]byte, 16*n)
+	if _, err := rand.Read(raw); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	text := make([]byte, 36*n)
+	ids := make([]string, n)
+	for i := range ids {
+		b, t := raw[16*i:16*i+16], text[36*i:36*i+36]
+		b[6] = b[6]&0x0f | 0x40
+		b[8] = b[8]&0x3f | 0x80
+		hex.Encode(t[0:8], b[0:4])
+		t[8] = '-'
+		hex.Encode(t[9:13], b[4:6])
+		t[13] = '-'
+		hex.Encode(t[14:18], b[6:8])
+		t[18] = '-'
+		hex.Encode(t[19:23], b[8:10])
+		t[23] = '-'
+		hex.Encode(t[24:36], b[10:16])
+	}
+	// One string holds all the ids; each id is a slice of it.
+	all := string(text)
+	for i := range ids {
+		ids[i] = all[36*i : 36*i+36]
+	}
+	return ids
+}
