@@ -205,8 +205,8 @@ func toProjectJSON(p store.Project, team []store.Member) projectJSON {
 }
 
 // apiProjectsList is one page of the viewer's projects, each with its owner, its units (with
-// floors) and its team (with each member's account): five queries whatever the page size
-// (the session with its user, the page, units, floors, team).
+// floors) and its team (with each member's account): four queries whatever the page size
+// (the session with its user, the page, units with their floors, team).
 func (h *Handlers) apiProjectsList(c echo.Context) error {
 	f, errs := listQuery(c, 50)
 	if len(errs) > 0 {
@@ -221,7 +221,7 @@ func (h *Handlers) apiProjectsList(c echo.Context) error {
 		out[i] = toProjectJSON(p.Project, p.Team)
 		out[i].Units = toUnitsJSON(p.Units)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"projects": out, "page": f.Page, "perPage": f.PerPage, "total": total})
+	return writeProjectsPage(c, projectsPage{Projects: out, Page: f.Page, PerPage: f.PerPage, Total: total})
 }
 
 func (h *Handlers) apiProjectCreate(c echo.Context) error {

@@ -450,12 +450,17 @@ type unitOut struct {
 	UpdatedAt         time.Time   `json:"updatedAt"`
 }
 
+// areaJSON is an area in square metres. Hundredths ÷ 100 is the double nearest the exact
+// decimal, as Area.Float's parse of its text is, without formatting and parsing text for
+// each of a list's units and floors.
+func areaJSON(a units.Area) float64 { return float64(a) / 100 }
+
 func toUnitJSON(u store.Unit) unitOut {
-	j := unitOut{ID: u.ID, ProjectID: u.ProjectID, UnitNumber: u.UnitNumber, UnitType: u.UnitType, TotalFloorArea: u.TotalArea.Float(),
+	j := unitOut{ID: u.ID, ProjectID: u.ProjectID, UnitNumber: u.UnitNumber, UnitType: u.UnitType, TotalFloorArea: areaJSON(u.TotalArea),
 		NumberOfFloors: u.NumberOfFloors, NumberOfRooms: u.NumberOfRooms, NumberOfBathrooms: u.NumberOfBathrooms, CreatedByAI: u.CreatedByAI, Version: u.Version,
 		Floors: make([]floorJSON, len(u.Floors)), CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC()}
 	for i, f := range u.Floors {
-		j.Floors[i] = floorJSON{FloorNumber: f.FloorNumber, FloorArea: f.FloorArea.Float()}
+		j.Floors[i] = floorJSON{FloorNumber: f.FloorNumber, FloorArea: areaJSON(f.FloorArea)}
 	}
 	return j
 }
