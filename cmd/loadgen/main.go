@@ -90,7 +90,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	warm := fs.Duration("warmup", 3*time.Second, "unmeasured load on each stack before the runs (JIT, connection pools, prepared statements and their plans)")
 	seqN := fs.Int("n", 200, "sequential requests per user in the queries-per-request check")
 	peerDir := fs.String("seedpeer", filepath.Join("..", "shared", "seedpeer"), "the seed stack's folder (with run.sh); empty: ours only")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (server and client) during our first load run")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process during our first load run (with -hold: of the server alone, for the whole hold)")
 	hold := fs.Bool("hold", false, "seed and serve, print the URL, database and login, and wait for an interrupt (for profiling by hand)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -149,6 +149,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	if *hold {
 		fmt.Fprintf(stdout, "serving %s/api/projects on database %s; sign in as %s / %s; interrupt to stop\n", base, dbURL, users.big, password)
+		// With -cpuprofile, the profile covers the whole hold: the server alone, under
+		// whatever load is sent from outside (wrk).
+		if *cpuProfile != "" {
+			f, err := os.Create(*cpuProfile)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			if err := pprof.StartCPUProfile(f); err != nil {
+				return err
+			}
+			defer pprof.StopCPUProfile()
+		}
 		<-ctx.Done()
 		return nil
 	}
