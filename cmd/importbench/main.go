@@ -181,6 +181,9 @@ func run(ctx context.Context, n int) (err error) {
 	load, _ := os.ReadFile("/proc/loadavg")
 	fmt.Printf("  ratio import / \\copy: %.1f×   (limit %.0f×: %s); CPU (app and PostgreSQL, client and server): %.1f×; load average %s\n",
 		ratio, importLimit, verdict, float64(median(impCPU))/float64(median(copyCPU)), strings.Join(strings.Fields(string(load))[:3], " "))
+	// Not like with like, in \copy's favour: the ratio is an upper bound on the import's cost.
+	fmt.Println("  (\\copy's table: 8 columns, primary key and one unique index, no foreign keys; soq_items: 15 columns, primary key,")
+	fmt.Println("   unique (soq_id, lower(reference)) and (section_id, position), foreign keys to its section and category checked per row)")
 	return nil
 }
 
