@@ -205,8 +205,8 @@ func toProjectJSON(p store.Project, team []store.Member) projectJSON {
 }
 
 // apiProjectsList is one page of the viewer's projects, each with its owner, its units (with
-// floors) and its team (with each member's account): four queries whatever the page size
-// (the session with its user, the page, units with their floors, team).
+// floors) and its team (with each member's account): five queries whatever the page size
+// (the session with its user, the page, units, floors, team).
 func (h *Handlers) apiProjectsList(c echo.Context) error {
 	f, errs := listQuery(c, 50)
 	if len(errs) > 0 {

@@ -143,8 +143,8 @@ WHERE ($1::uuid IS NULL OR p.id IN (SELECT tm.project_id FROM team_members tm WH
 ORDER BY p.updated_at DESC, p.id
 LIMIT $4 OFFSET $5`
 
-// ListProjectDetails is ListProjects with each project's units, floors and team, in three
-// queries whatever the page size: the page, then one batch per kind (= ANY). Rows are
+// ListProjectDetails is ListProjects with each project's units, floors and team, in four
+// queries whatever the page size: the page, then one batch per level (= ANY). Rows are
 // scanned by hand: sqlx's reflection was a sixth of the list's CPU.
 func (s *Store) ListProjectDetails(ctx context.Context, scope ProjectScope, f ProjectFilter) ([]ProjectDetail, int, error) {
 	if scope.empty() {

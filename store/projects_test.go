@@ -197,8 +197,8 @@ func TestListProjectDetailsChildrenInConstantQueries(t *testing.T) {
 		}
 		return n
 	}
-	if s, b := queries(small, 2), queries(big, 5); s != 3 || b != 3 {
-		t.Errorf("statements: %d for 2 projects, %d for 5; want 3 and 3", s, b)
+	if s, b := queries(small, 2), queries(big, 5); s != 4 || b != 4 {
+		t.Errorf("statements: %d for 2 projects, %d for 5; want 4 and 4", s, b)
 	}
 }
 
