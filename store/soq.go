@@ -81,13 +81,26 @@ type Item struct {
 	Amount       int64          `db:"amount"`
 }
 
-const soqColumns = `s.id, s.project_id, s.title, s.currency, s.status, s.version, s.created_at, s.updated_at,
-	(SELECT count(*) FROM soq_items i WHERE i.soq_id = s.id) AS item_count`
+// soqsOfSQL is a project's SOQs ($1), oldest first, with their numbers of items.
+const soqsOfSQL = `
+SELECT s.id, s.project_id, s.title, s.currency, s.status, s.version, s.created_at, s.updated_at,
+       (SELECT count(*) FROM soq_items i WHERE i.soq_id = s.id) AS item_count
+FROM soqs s
+WHERE s.project_id = $1
+ORDER BY s.created_at, s.id`
+
+// soqTotalsSQL is the sum of the stored amounts of each SOQ in $1 (uuid[]) that has items,
+// clipped at $2.
+const soqTotalsSQL = `
+SELECT soq_id, LEAST(sum(amount), $2)::bigint AS total
+FROM soq_items
+WHERE soq_id = ANY($1)
+GROUP BY soq_id`
 
 // SOQsOf lists a project's SOQs with their totals: two queries, whatever their size.
 func (s *Store) SOQsOf(ctx context.Context, projectID string) ([]SOQ, error) {
 	var out []SOQ
-	if err := s.q.sel(ctx, &out, `SELECT `+soqColumns+` FROM soqs s WHERE s.project_id = $1 ORDER BY s.created_at, s.id`, projectID); err != nil {
+	if err := s.q.sel(ctx, &out, soqsOfSQL, projectID); err != nil {
 		return nil, err
 	}
 	if len(out) == 0 {
@@ -104,8 +117,7 @@ func (s *Store) SOQsOf(ctx context.Context, projectID string) ([]SOQ, error) {
 		SOQID string `db:"soq_id"`
 		Total int64  `db:"total"`
 	}
-	if err := s.q.sel(ctx, &rows, `SELECT soq_id, LEAST(sum(amount), $2)::bigint AS total FROM soq_items WHERE soq_id = ANY($1) GROUP BY soq_id`,
-		pq.Array(ids), overLimit); err != nil {
+	if err := s.q.sel(ctx, &rows, soqTotalsSQL, pq.Array(ids), overLimit); err != nil {
 		return nil, err
 	}
 	for _, r := range rows {
@@ -115,18 +127,22 @@ func (s *Store) SOQsOf(ctx context.Context, projectID string) ([]SOQ, error) {
 	return out, nil
 }
 
+// soqHeaderSQL is one SOQ ($1) with its number of items.
+const soqHeaderSQL = `
+SELECT s.id, s.project_id, s.title, s.currency, s.status, s.version, s.created_at, s.updated_at,
+       (SELECT count(*) FROM soq_items i WHERE i.soq_id = s.id) AS item_count
+FROM soqs s
+WHERE s.id = $1`
+
 // SOQHeader returns an SOQ without its sections (for access checks).
 func (s *Store) SOQHeader(ctx context.Context, id string) (SOQ, error) {
 	if !validUUID(id) {
 		return SOQ{}, ErrNotFound
 	}
 	var q SOQ
-	err := s.q.get(ctx, &q, `SELECT `+soqColumns+` FROM soqs s WHERE s.id = $1`, id)
+	err := s.q.get(ctx, &q, soqHeaderSQL, id)
 	return q, err
 }
-
-const itemColumns = `i.id, i.soq_id, i.section_id, i.reference, i.description, i.unit, (i.quantity * 1000)::bigint AS quantity,
-	i.rate, i.item_type, i.category_id, c.name AS category_name, i.position, i.amount`
 
 // ItemFilter narrows the items loaded with an SOQ.
 type ItemFilter struct {
@@ -136,26 +152,49 @@ type ItemFilter struct {
 	Query      string
 }
 
+// soqSectionsSQL is an SOQ's sections ($1) in order, each with the sum of its items' stored
+// amounts clipped at $2.
+const soqSectionsSQL = `
+SELECT s.id, s.soq_id, s.code, s.title, s.position,
+       (SELECT LEAST(COALESCE(sum(i.amount), 0), $2) FROM soq_items i WHERE i.section_id = s.id)::bigint AS total
+FROM soq_sections s
+WHERE s.soq_id = $1
+ORDER BY s.position, s.id`
+
+// soqItemsSQL is every item of an SOQ ($1) in order, with its trade's name. Quantities are
+// read in thousandths (soq.Quantity).
+const soqItemsSQL = `
+SELECT i.id, i.soq_id, i.section_id, i.reference, i.description, i.unit, (i.quantity * 1000)::bigint AS quantity,
+       i.rate, i.item_type, i.category_id, c.name AS category_name, i.position, i.amount
+FROM soq_items i
+LEFT JOIN categories c ON c.id = i.category_id
+WHERE i.soq_id = $1
+ORDER BY i.position, i.id`
+
+// soqItemUnitsSQL is the units each item of an SOQ ($1) serves.
+const soqItemUnitsSQL = `
+SELECT l.item_id, l.unit_id
+FROM soq_item_units l
+JOIN soq_items i ON i.id = l.item_id
+WHERE i.soq_id = $1
+ORDER BY l.item_id, l.unit_id`
+
 // LoadSOQ fills an SOQ's sections and items (filtered), with amounts and totals.
 // Section and SOQ totals always cover every item, whatever the filter shows.
 func (s *Store) LoadSOQ(ctx context.Context, q *SOQ, f ItemFilter) error {
 	// Section totals are sums of the stored amounts, of every item whatever the filter.
-	if err := s.q.sel(ctx, &q.Sections, `SELECT s.id, s.soq_id, s.code, s.title, s.position,
-	(SELECT LEAST(COALESCE(sum(i.amount), 0), $2) FROM soq_items i WHERE i.section_id = s.id)::bigint AS total
-FROM soq_sections s WHERE s.soq_id = $1 ORDER BY s.position, s.id`, q.ID, overLimit); err != nil {
+	if err := s.q.sel(ctx, &q.Sections, soqSectionsSQL, q.ID, overLimit); err != nil {
 		return err
 	}
 	var items []Item
-	if err := s.q.sel(ctx, &items, `SELECT `+itemColumns+`
-FROM soq_items i LEFT JOIN categories c ON c.id = i.category_id
-WHERE i.soq_id = $1 ORDER BY i.position, i.id`, q.ID); err != nil {
+	if err := s.q.sel(ctx, &items, soqItemsSQL, q.ID); err != nil {
 		return err
 	}
 	var links []struct {
 		ItemID string `db:"item_id"`
 		UnitID string `db:"unit_id"`
 	}
-	if err := s.q.sel(ctx, &links, `SELECT l.item_id, l.unit_id FROM soq_item_units l JOIN soq_items i ON i.id = l.item_id WHERE i.soq_id = $1 ORDER BY l.item_id, l.unit_id`, q.ID); err != nil {
+	if err := s.q.sel(ctx, &links, soqItemUnitsSQL, q.ID); err != nil {
 		return err
 	}
 	byItem := map[string][]string{}
@@ -424,14 +463,21 @@ func (s *Store) DeleteSOQ(ctx context.Context, id string) error {
 	return s.q.execOne(ctx, `DELETE FROM soqs WHERE id = $1`, id)
 }
 
+// soqItemSQL is one item ($2) of an SOQ ($1), as soqItemsSQL reads it.
+const soqItemSQL = `
+SELECT i.id, i.soq_id, i.section_id, i.reference, i.description, i.unit, (i.quantity * 1000)::bigint AS quantity,
+       i.rate, i.item_type, i.category_id, c.name AS category_name, i.position, i.amount
+FROM soq_items i
+LEFT JOIN categories c ON c.id = i.category_id
+WHERE i.soq_id = $1 AND i.id = $2`
+
 // SOQItem returns one item of the SOQ, with its amount.
 func (s *Store) SOQItem(ctx context.Context, soqID, itemID string) (Item, error) {
 	if !validUUID(itemID) {
 		return Item{}, ErrNotFound
 	}
 	var it Item
-	if err := s.q.get(ctx, &it, `SELECT `+itemColumns+` FROM soq_items i LEFT JOIN categories c ON c.id = i.category_id
-WHERE i.soq_id = $1 AND i.id = $2`, soqID, itemID); err != nil {
+	if err := s.q.get(ctx, &it, soqItemSQL, soqID, itemID); err != nil {
 		return Item{}, err
 	}
 	it.Amount = capAmount(it.Amount)
@@ -467,7 +513,7 @@ func (s *Store) MoveItem(ctx context.Context, soqID, itemID string, dir int) err
 		if err := tx.q.get(ctx, &sectionID, `SELECT section_id FROM soq_items WHERE soq_id = $1 AND id = $2`, soqID, itemID); err != nil {
 			return err
 		}
-		if err := tx.swapWithNeighbour(ctx, "soq_items", "section_id", sectionID, itemID, dir); err != nil {
+		if err := tx.swapWithNeighbour(ctx, itemPositionSQL, sectionID, itemID, dir); err != nil {
 			return err
 		}
 		return tx.touchSOQ(ctx, soqID)
@@ -519,39 +565,77 @@ func (s *Store) MoveSection(ctx context.Context, soqID, sectionID string, dir in
 		if _, err := tx.lockSOQ(ctx, soqID); err != nil {
 			return err
 		}
-		if err := tx.swapWithNeighbour(ctx, "soq_sections", "soq_id", soqID, sectionID, dir); err != nil {
+		if err := tx.swapWithNeighbour(ctx, sectionPositionSQL, soqID, sectionID, dir); err != nil {
 			return err
 		}
 		return tx.touchSOQ(ctx, soqID)
 	})
 }
 
-// swapWithNeighbour swaps the position of row id with the next row (dir > 0) or the
-// previous one within the rows of table whose scope column equals scope. At either end it
-// does nothing. table and scope column are constants of this package, never input.
-func (tx *Tx) swapWithNeighbour(ctx context.Context, table, scopeCol, scope, id string, dir int) error {
+// positionSQL are the statements that move a row one place among its siblings: items
+// within their section, sections within their SOQ ($1 is the section or SOQ). Each row
+// taking part is locked before positions are read from it.
+type positionSQL struct {
+	lock  string // $2's position, locked
+	above string // the sibling just before position $2, locked
+	below string // the sibling just after position $2, locked
+	swap  string // row $1 takes position $2, row $4 position $3
+}
+
+var itemPositionSQL = positionSQL{
+	lock: `SELECT position FROM soq_items WHERE section_id = $1 AND id = $2 FOR UPDATE`,
+	above: `
+SELECT id, position FROM soq_items
+WHERE section_id = $1 AND position < $2
+ORDER BY position DESC
+LIMIT 1 FOR UPDATE`,
+	below: `
+SELECT id, position FROM soq_items
+WHERE section_id = $1 AND position > $2
+ORDER BY position ASC
+LIMIT 1 FOR UPDATE`,
+	swap: `UPDATE soq_items SET position = CASE id WHEN $1::uuid THEN $2::int ELSE $3::int END WHERE id IN ($1, $4)`,
+}
+
+var sectionPositionSQL = positionSQL{
+	lock: `SELECT position FROM soq_sections WHERE soq_id = $1 AND id = $2 FOR UPDATE`,
+	above: `
+SELECT id, position FROM soq_sections
+WHERE soq_id = $1 AND position < $2
+ORDER BY position DESC
+LIMIT 1 FOR UPDATE`,
+	below: `
+SELECT id, position FROM soq_sections
+WHERE soq_id = $1 AND position > $2
+ORDER BY position ASC
+LIMIT 1 FOR UPDATE`,
+	swap: `UPDATE soq_sections SET position = CASE id WHEN $1::uuid THEN $2::int ELSE $3::int END WHERE id IN ($1, $4)`,
+}
+
+// swapWithNeighbour swaps the position of row id with the next sibling (dir > 0) or the
+// previous one, within scope (a section's items or an SOQ's sections, by q). At either
+// end it does nothing.
+func (tx *Tx) swapWithNeighbour(ctx context.Context, q positionSQL, scope, id string, dir int) error {
 	var pos int
-	if err := tx.q.get(ctx, &pos, `SELECT position FROM `+table+` WHERE `+scopeCol+` = $1 AND id = $2 FOR UPDATE`, scope, id); err != nil {
+	if err := tx.q.get(ctx, &pos, q.lock, scope, id); err != nil {
 		return err
 	}
-	cmp, order := "<", "DESC"
+	neighbour := q.above
 	if dir > 0 {
-		cmp, order = ">", "ASC"
+		neighbour = q.below
 	}
 	var other struct {
 		ID       string `db:"id"`
 		Position int    `db:"position"`
 	}
-	err := tx.q.get(ctx, &other, `SELECT id, position FROM `+table+` WHERE `+scopeCol+` = $1 AND position `+cmp+` $2
-ORDER BY position `+order+` LIMIT 1 FOR UPDATE`, scope, pos)
+	err := tx.q.get(ctx, &other, neighbour, scope, pos)
 	if errors.Is(err, ErrNotFound) {
 		return nil // already first or last
 	}
 	if err != nil {
 		return err
 	}
-	_, err = tx.q.exec(ctx, `UPDATE `+table+` SET position = CASE id WHEN $1::uuid THEN $2::int ELSE $3::int END WHERE id IN ($1, $4)`,
-		id, other.Position, pos, other.ID)
+	_, err = tx.q.exec(ctx, q.swap, id, other.Position, pos, other.ID)
 	return err
 }
 

@@ -100,14 +100,6 @@ func (i SOQImport) Percent() int {
 	return min(99, i.ProcessedRows*100/i.TotalRows)
 }
 
-// importColumns are read from soq_imports i LEFT JOIN river_job j (importFrom).
-const importColumns = `i.id, i.soq_id, i.project_id, i.filename, i.format, i.size_bytes, i.sheet, i.mapping, i.mode, i.status, i.total_rows,
-	i.processed_rows, i.imported_rows, i.skipped_rows, i.refused_rows, i.error, i.river_job_id, i.created_by, i.created_at, i.updated_at,
-	i.started_at, i.finished_at, COALESCE(j.state::text, '') AS job_state, COALESCE(j.attempt, 0) AS job_attempt,
-	COALESCE(j.max_attempts, 0) AS job_max_attempts`
-
-const importFrom = ` FROM soq_imports i LEFT JOIN river_job j ON j.id = i.river_job_id `
-
 // NewImport is an upload to store. Preview is the JSON of the file's preview (read once
 // at upload; the mapping page shows it without reading the file).
 type NewImport struct {
@@ -137,15 +129,37 @@ func (s *Store) ImportPreview(ctx context.Context, id string) ([]byte, error) {
 	return b, err
 }
 
+// importSQL is one import ($2) of an SOQ ($1) without its file, with its River job's state
+// (empty before it is queued).
+const importSQL = `
+SELECT i.id, i.soq_id, i.project_id, i.filename, i.format, i.size_bytes, i.sheet, i.mapping, i.mode, i.status, i.total_rows,
+       i.processed_rows, i.imported_rows, i.skipped_rows, i.refused_rows, i.error, i.river_job_id, i.created_by, i.created_at, i.updated_at,
+       i.started_at, i.finished_at, COALESCE(j.state::text, '') AS job_state, COALESCE(j.attempt, 0) AS job_attempt,
+       COALESCE(j.max_attempts, 0) AS job_max_attempts
+FROM soq_imports i
+LEFT JOIN river_job j ON j.id = i.river_job_id
+WHERE i.soq_id = $1 AND i.id = $2`
+
 // Import returns an import of the SOQ, without its file.
 func (s *Store) Import(ctx context.Context, soqID, id string) (SOQImport, error) {
 	if !validUUID(id) {
 		return SOQImport{}, ErrNotFound
 	}
 	var imp SOQImport
-	err := s.q.get(ctx, &imp, `SELECT `+importColumns+importFrom+`WHERE i.soq_id = $1 AND i.id = $2`, soqID, id)
+	err := s.q.get(ctx, &imp, importSQL, soqID, id)
 	return imp, err
 }
+
+// importContentSQL is importSQL for any import ($1), with its file.
+const importContentSQL = `
+SELECT i.id, i.soq_id, i.project_id, i.filename, i.format, i.size_bytes, i.sheet, i.mapping, i.mode, i.status, i.total_rows,
+       i.processed_rows, i.imported_rows, i.skipped_rows, i.refused_rows, i.error, i.river_job_id, i.created_by, i.created_at, i.updated_at,
+       i.started_at, i.finished_at, COALESCE(j.state::text, '') AS job_state, COALESCE(j.attempt, 0) AS job_attempt,
+       COALESCE(j.max_attempts, 0) AS job_max_attempts,
+       i.content
+FROM soq_imports i
+LEFT JOIN river_job j ON j.id = i.river_job_id
+WHERE i.id = $1`
 
 // ImportContent returns an import with its file.
 func (s *Store) ImportContent(ctx context.Context, id string) (SOQImport, error) {
@@ -156,7 +170,7 @@ func (s *Store) ImportContent(ctx context.Context, id string) (SOQImport, error)
 		SOQImport
 		Content []byte `db:"content"`
 	}
-	if err := s.q.get(ctx, &row, `SELECT `+importColumns+`, i.content`+importFrom+`WHERE i.id = $1`, id); err != nil {
+	if err := s.q.get(ctx, &row, importContentSQL, id); err != nil {
 		return SOQImport{}, err
 	}
 	row.SOQImport.Content = row.Content
@@ -171,10 +185,22 @@ FROM soq_imports i, jsonb_array_elements(i.refused) WITH ORDINALITY AS x(r, n) W
 	return out, err
 }
 
+// recentImportsSQL is an SOQ's ($1) latest $2 imports, newest first, as importSQL reads them.
+const recentImportsSQL = `
+SELECT i.id, i.soq_id, i.project_id, i.filename, i.format, i.size_bytes, i.sheet, i.mapping, i.mode, i.status, i.total_rows,
+       i.processed_rows, i.imported_rows, i.skipped_rows, i.refused_rows, i.error, i.river_job_id, i.created_by, i.created_at, i.updated_at,
+       i.started_at, i.finished_at, COALESCE(j.state::text, '') AS job_state, COALESCE(j.attempt, 0) AS job_attempt,
+       COALESCE(j.max_attempts, 0) AS job_max_attempts
+FROM soq_imports i
+LEFT JOIN river_job j ON j.id = i.river_job_id
+WHERE i.soq_id = $1
+ORDER BY i.created_at DESC, i.id DESC
+LIMIT $2`
+
 // RecentImports lists an SOQ's latest imports (without files).
 func (s *Store) RecentImports(ctx context.Context, soqID string, limit int) ([]SOQImport, error) {
 	var out []SOQImport
-	err := s.q.sel(ctx, &out, `SELECT `+importColumns+importFrom+`WHERE i.soq_id = $1 ORDER BY i.created_at DESC, i.id DESC LIMIT $2`, soqID, limit)
+	err := s.q.sel(ctx, &out, recentImportsSQL, soqID, limit)
 	return out, err
 }
 
@@ -519,21 +545,36 @@ type JobRow struct {
 	Message     sql.NullString     `db:"error"`
 }
 
+// projectJobCountSQL counts River's jobs whose args carry the project's id ($1), as
+// projectJobsSQL selects them.
+const projectJobCountSQL = `
+SELECT count(*)
+FROM river_job j
+WHERE j.args @> jsonb_build_object('project_id', $1::text)`
+
+// projectJobsSQL is one page ($2 rows from $3) of the jobs of a project ($1), newest first,
+// each with the import it runs, if any.
+const projectJobsSQL = `
+SELECT j.id, j.kind, j.state::text AS state, j.attempt, j.max_attempts,
+       COALESCE(array_length(j.errors, 1), 0) AS error_count, j.created_at, j.finalized_at,
+       i.id::text AS import_id, i.soq_id::text AS soq_id, q.title AS soq_title, i.filename, i.status, i.total_rows, i.processed_rows,
+       i.imported_rows, i.refused_rows, i.error
+FROM river_job j
+LEFT JOIN soq_imports i ON i.river_job_id = j.id
+LEFT JOIN soqs q ON q.id = i.soq_id
+WHERE j.args @> jsonb_build_object('project_id', $1::text)
+ORDER BY j.created_at DESC, j.id DESC
+LIMIT $2 OFFSET $3`
+
 // ProjectJobs lists a project's background jobs, newest first: River's jobs whose args
 // carry the project's id, joined to the imports they run. Two queries.
 func (s *Store) ProjectJobs(ctx context.Context, projectID string, limit, offset int) ([]JobRow, int, error) {
-	const where = `j.args @> jsonb_build_object('project_id', $1::text)`
 	var total int
-	if err := s.q.get(ctx, &total, `SELECT count(*) FROM river_job j WHERE `+where, projectID); err != nil {
+	if err := s.q.get(ctx, &total, projectJobCountSQL, projectID); err != nil {
 		return nil, 0, err
 	}
 	var out []JobRow
-	err := s.q.sel(ctx, &out, `SELECT j.id, j.kind, j.state::text AS state, j.attempt, j.max_attempts,
-	COALESCE(array_length(j.errors, 1), 0) AS error_count, j.created_at, j.finalized_at,
-	i.id::text AS import_id, i.soq_id::text AS soq_id, q.title AS soq_title, i.filename, i.status, i.total_rows, i.processed_rows,
-	i.imported_rows, i.refused_rows, i.error
-FROM river_job j LEFT JOIN soq_imports i ON i.river_job_id = j.id LEFT JOIN soqs q ON q.id = i.soq_id
-WHERE `+where+` ORDER BY j.created_at DESC, j.id DESC LIMIT $2 OFFSET $3`, projectID, limit, offset)
+	err := s.q.sel(ctx, &out, projectJobsSQL, projectID, limit, offset)
 	return out, total, err
 }
 

@@ -34,6 +34,16 @@ func (s *Store) SOQTotals(ctx context.Context, soqID string) (SOQTotals, error) 
 	return t, nil
 }
 
+// sectionItemsSQL is every item of one section ($2) of an SOQ ($1), in order, as
+// soqItemsSQL reads them.
+const sectionItemsSQL = `
+SELECT i.id, i.soq_id, i.section_id, i.reference, i.description, i.unit, (i.quantity * 1000)::bigint AS quantity,
+       i.rate, i.item_type, i.category_id, c.name AS category_name, i.position, i.amount
+FROM soq_items i
+LEFT JOIN categories c ON c.id = i.category_id
+WHERE i.soq_id = $1 AND i.section_id = $2
+ORDER BY i.position, i.id`
+
 // SectionItems returns the items of one section that match f (f.SectionID is ignored), in
 // order, with their amounts: offset and limit page through them; matched counts every
 // match. One query, whatever the section's size.
@@ -42,9 +52,7 @@ func (s *Store) SectionItems(ctx context.Context, soqID, sectionID string, f Ite
 		return nil, 0, ErrNotFound
 	}
 	var all []Item
-	if err := s.q.sel(ctx, &all, `SELECT `+itemColumns+`
-FROM soq_items i LEFT JOIN categories c ON c.id = i.category_id
-WHERE i.soq_id = $1 AND i.section_id = $2 ORDER BY i.position, i.id`, soqID, sectionID); err != nil {
+	if err := s.q.sel(ctx, &all, sectionItemsSQL, soqID, sectionID); err != nil {
 		return nil, 0, err
 	}
 	f.SectionID = ""
