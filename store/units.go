@@ -207,14 +207,24 @@ func (s *Store) Unit(ctx context.Context, projectID, unitID string) (Unit, error
 	return us[0], err
 }
 
+const (
+	// unitNumbersSQL is a project's ($1) unit numbers, in lower case.
+	unitNumbersSQL = `SELECT lower(unit_number) FROM units WHERE project_id = $1`
+	// otherUnitNumbersSQL is unitNumbersSQL without unit $2's.
+	otherUnitNumbersSQL = `SELECT lower(unit_number) FROM units WHERE project_id = $1 AND id <> $2`
+)
+
 // UnitNumbers returns the project's unit numbers in lower case, leaving out one unit (the
-// one being edited), for the uniqueness check.
+// one being edited; "" or a malformed id leaves out none), for the uniqueness check.
 func (s *Store) UnitNumbers(ctx context.Context, projectID, exceptID string) (map[string]bool, error) {
 	var nums []string
-	if !validUUID(exceptID) {
-		exceptID = "00000000-0000-0000-0000-000000000000"
+	var err error
+	if validUUID(exceptID) {
+		err = s.q.sel(ctx, &nums, otherUnitNumbersSQL, projectID, exceptID)
+	} else {
+		err = s.q.sel(ctx, &nums, unitNumbersSQL, projectID)
 	}
-	if err := s.q.sel(ctx, &nums, `SELECT lower(unit_number) FROM units WHERE project_id = $1 AND id <> $2`, projectID, exceptID); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	out := make(map[string]bool, len(nums))
