@@ -59,7 +59,12 @@ test: check-tidy check-generated lint
 	@url="$${TEST_DATABASE_URL:-$${DATABASE_URL:-$$(scripts/pg.sh postgres)}}" && \
 	  TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 -parallel 4 ./...
 
+# The API load test uses wrk (a C client in its own process, so the server's CPU is measured
+# alone); it is installed here where apt-get can, and loadgen falls back to its Go client
+# (and says so) where it cannot.
 bench: build
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  apt-get install -y -qq wrk >/dev/null 2>&1; } || echo "wrk not installed: the load test uses its Go client"
 	@url="$${TEST_DATABASE_URL:-$${DATABASE_URL:-$$(scripts/pg.sh postgres)}}" && \
 	  TEST_DATABASE_URL="$$url" $(GO) run ./cmd/loadgen && \
 	  TEST_DATABASE_URL="$$url" $(GO) run ./cmd/importbench && \

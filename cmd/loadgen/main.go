@@ -12,9 +12,16 @@
 // ratio and the goal (≥ 5× its requests/s, a p99 ≤ ⅕ of its p99). SEEDPEER_URL reuses a
 // seed stack that is already serving instead of starting one.
 //
+// The load comes from wrk when it is installed (-client auto, the default; make bench
+// installs it where apt-get can): a separate C process, so this process's CPU is the
+// server's alone, and the client's CPU is printed in its own column. Without wrk (or with
+// -client go) the load comes from Go clients inside this process, and the app CPU column
+// then counts the client too: parsing 274 KB answers in Go cost about as much CPU as
+// serving them.
+//
 // Usage: loadgen [-c clients] [-d duration] [-rounds n] [-warmup duration] [-n sequential requests]
 //
-//	[-seedpeer dir | -seedpeer ""] [-cpuprofile file] [-hold]
+//	[-client auto|wrk|go] [-seedpeer dir | -seedpeer ""] [-cpuprofile file] [-hold]
 package main
 
 import (
@@ -91,12 +98,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	seqN := fs.Int("n", 200, "sequential requests per user in the queries-per-request check")
 	peerDir := fs.String("seedpeer", filepath.Join("..", "shared", "seedpeer"), "the seed stack's folder (with run.sh); empty: ours only")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process during our first load run (with -hold: of the server alone, for the whole hold)")
+	client := fs.String("client", "auto", "load client: wrk (a separate process), go (goroutines in this process), auto (wrk when on PATH)")
 	hold := fs.Bool("hold", false, "seed and serve, print the URL, database and login, and wait for an interrupt (for profiling by hand)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *clients < 1 || *dur <= 0 || *seqN < 1 || *rounds < 1 {
 		return errors.New("-c, -d, -rounds and -n must be positive")
+	}
+	wrkPath := ""
+	switch *client {
+	case "go":
+	case "wrk", "auto":
+		p, err := exec.LookPath("wrk")
+		if err != nil && *client == "wrk" {
+			return fmt.Errorf("-client wrk: %w", err)
+		}
+		wrkPath = p
+	default:
+		return fmt.Errorf("-client %q: want auto, wrk or go", *client)
 	}
 	progress := func(format string, a ...any) { fmt.Fprintf(stderr, "loadgen: "+format+"\n", a...) }
 
@@ -192,6 +212,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stdout, "seed stack: not found at %s (run.sh); measuring 14Build only, no ratio\n", *peerDir)
 	}
 
+	if wrkPath != "" {
+		u, _ := url.Parse(base)
+		var cookies []string
+		for _, ck := range ours.clients[0].Jar.Cookies(u) {
+			cookies = append(cookies, ck.Name+"="+ck.Value)
+		}
+		// One session for every connection: the session lookup is one query a request
+		// whichever session it is, and nothing writes the session on a GET.
+		ours.wrk = &wrkClient{path: wrkPath, header: []string{"Cookie: " + strings.Join(cookies, "; ")}}
+		if peer != nil {
+			peer.wrk = &wrkClient{path: wrkPath}
+		}
+	}
+
 	var prof *os.File
 	if *cpuProfile != "" {
 		if prof, err = os.Create(*cpuProfile); err != nil {
@@ -254,7 +288,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fmt.Fprintf(stdout, "GET /api/projects: %d projects × %d units × %d members, owner, units with floors, team with users; %d clients, %s per run\n",
 		bigProjects, unitsPer, membersPer, *clients, *dur)
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "run\trequests/s\tp50\tp99\tresponse\tqueries/req\tPostgreSQL CPU/req\tapp CPU/req\trequests\tfailures\t")
+	fmt.Fprintln(tw, "run\trequests/s\tp50\tp99\tresponse\tqueries/req\tPostgreSQL CPU/req\tapp CPU/req\tclient CPU/req\trequests\tfailures\t")
 	var all []row
 	for i := range oursRuns {
 		if peer != nil {
@@ -270,11 +304,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if r.counted {
 			qpr = fmt.Sprintf("%.2f", r.qpr())
 		}
-		pgCPU, appCPU := "-", "-"
+		pgCPU, appCPU, clientCPU := "-", "-", "-"
 		if r.cpu.measured && r.requests() > 0 {
 			pgCPU, appCPU = ms(r.cpu.db/time.Duration(r.requests())), ms(r.cpu.app/time.Duration(r.requests()))
 		}
-		fmt.Fprintf(tw, "%s\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t\n", r.name, r.rps(), ms(r.p(0.50)), ms(r.p(0.99)), kb(r.bytes), qpr, pgCPU, appCPU, r.requests(), r.failures)
+		if r.clientCPU > 0 && r.requests() > 0 {
+			clientCPU = ms(r.clientCPU / time.Duration(r.requests()))
+		}
+		fmt.Fprintf(tw, "%s\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t\n", r.name, r.rps(), ms(r.p(0.50)), ms(r.p(0.99)), kb(r.bytes), qpr, pgCPU, appCPU, clientCPU, r.requests(), r.failures)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -289,7 +326,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 				oursRuns[i].rps()/peerRuns[i].rps(), float64(peerRuns[i].p(0.99))/float64(oursRuns[i].p(0.99)))
 		}
 	}
-	fmt.Fprintln(stdout, "CPU per request: PostgreSQL's backends serving the stack's database; app: the seed stack's Node.js processes, for 14Build this whole process (its server and the load client)")
+	if wrkPath != "" {
+		fmt.Fprintf(stdout, "load client: %s (a separate process; its CPU is the client column). CPU per request: PostgreSQL's backends serving the stack's database; app: the seed stack's Node.js processes, for 14Build this process (the server alone); the sequential checks use a Go client\n", wrkPath)
+		fmt.Fprintln(stdout, "all-runs figures: requests/s over the summed time, p99 the mean of the runs' p99 (wrk reports percentiles, not each latency)")
+	} else {
+		fmt.Fprintln(stdout, "load client: Go, in this process (wrk not used). CPU per request: PostgreSQL's backends serving the stack's database; app: the seed stack's Node.js processes, for 14Build this whole process (its server and the load client)")
+	}
 	fmt.Fprintf(stdout, "machine: %d CPUs (GOMAXPROCS %d), %s/%s, %s, PostgreSQL %s; client, servers and database share it\n",
 		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runtime.Version(), pgVersion)
 
@@ -329,6 +371,7 @@ func newTransport(c int) *http.Transport {
 type target struct {
 	name    string
 	url     string
+	wrk     *wrkClient // nil: the Go clients make the load
 	clients []*http.Client
 	check   func(body []byte) error
 	queries func() int64 // statements sent so far; nil when not ours to count
@@ -346,9 +389,20 @@ type row struct {
 	counted   bool
 	queries   int64 // statements the store sent during the run
 	cpu       cpuUse
+	clientCPU time.Duration // of the wrk process; 0 for the Go client
+	// From wrk, which reports counts and percentiles, not each latency.
+	wrkN        int
+	wrkP50      time.Duration
+	wrkP99      time.Duration
+	wrkMeanOf99 bool // a merge of wrk runs: p99 is the mean of theirs
 }
 
-func (r row) requests() int { return len(r.latencies) }
+func (r row) requests() int {
+	if r.wrkN > 0 {
+		return r.wrkN
+	}
+	return len(r.latencies)
+}
 
 func (r row) rps() float64 { return float64(r.requests()) / r.elapsed.Seconds() }
 
@@ -359,8 +413,14 @@ func (r row) qpr() float64 {
 	return float64(r.queries) / float64(r.requests())
 }
 
-// p is the nearest-rank percentile.
+// p is the nearest-rank percentile (wrk's p50 and p99 for a wrk run).
 func (r row) p(q float64) time.Duration {
+	if r.wrkN > 0 {
+		if q == 0.50 {
+			return r.wrkP50
+		}
+		return r.wrkP99
+	}
 	n := len(r.latencies)
 	if n == 0 {
 		return 0
@@ -371,11 +431,19 @@ func (r row) p(q float64) time.Duration {
 
 // merge pools several runs of one stack: requests over the summed time, percentiles over
 // every latency.
+// Runs of wrk have no latencies to pool: requests are summed, and p50 and p99 are the
+// mean of the runs'.
 func merge(rs []row) row {
 	var m row
 	for _, r := range rs {
 		m.latencies = append(m.latencies, r.latencies...)
 		m.elapsed += r.elapsed
+		if r.wrkN > 0 {
+			m.wrkN += r.wrkN
+			m.wrkP50 += r.wrkP50 / time.Duration(len(rs))
+			m.wrkP99 += r.wrkP99 / time.Duration(len(rs))
+			m.wrkMeanOf99 = true
+		}
 	}
 	slices.Sort(m.latencies)
 	return m
@@ -388,6 +456,9 @@ func kb(n int64) string { return fmt.Sprintf("%.1fKB", float64(n)/1000) }
 // loadTest runs every client of t in its own goroutine until d has passed. Requests in
 // flight at the deadline finish (and count); none starts after it.
 func loadTest(ctx context.Context, t target, d time.Duration) row {
+	if t.wrk != nil {
+		return t.wrk.run(ctx, t, d)
+	}
 	type result struct {
 		lat      []time.Duration
 		failures int
@@ -852,4 +923,104 @@ func dbName(u string) string {
 		return ""
 	}
 	return strings.TrimPrefix(p.Path, "/")
+}
+
+// wrkClient runs wrk against a target: a C client in its own process, whose CPU is
+// measured apart from the servers'.
+type wrkClient struct {
+	path   string
+	header []string // extra request headers, "Name: value"
+}
+
+// run loads t with wrk for d (as many connections as t has clients, two threads), then
+// checks one answer whole with t's first Go client: wrk reads bodies without parsing them.
+func (w *wrkClient) run(ctx context.Context, t target, d time.Duration) row {
+	args := []string{"-t2", fmt.Sprintf("-c%d", len(t.clients)), fmt.Sprintf("-d%ds", max(1, int(d.Round(time.Second).Seconds()))), // wrk takes whole units
+		"--timeout", "30s", "--latency", "-H", "Accept: application/json"}
+	for _, h := range w.header {
+		args = append(args, "-H", h)
+	}
+	args = append(args, t.url)
+	var cpu0 cpuSnapshot
+	if t.cpu != nil {
+		cpu0 = t.cpu.snapshot(ctx)
+	}
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, w.path, args...)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err := cmd.Run()
+	// Not counted: the requests wrk leaves in flight at the end ran their queries but are
+	// not in its count (the sequential checks count queries per request exactly).
+	r := row{elapsed: time.Since(start)}
+	if t.cpu != nil {
+		r.cpu = t.cpu.since(ctx, cpu0)
+	}
+	if cmd.ProcessState != nil {
+		r.clientCPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	}
+	if err == nil {
+		err = parseWrk(out.String(), &r)
+	}
+	if err != nil {
+		r.failures++
+		r.firstErr = fmt.Errorf("wrk: %w: %.500s", err, out.String())
+		return r
+	}
+	buf := new(bytes.Buffer)
+	if _, err := fetch(ctx, t.clients[0], t.url, t.check, buf); err != nil {
+		r.failures++
+		r.firstErr = fmt.Errorf("answer after the run: %w", err)
+	}
+	r.bytes = int64(buf.Len())
+	return r
+}
+
+// parseWrk reads wrk --latency's report: "N requests in 10.01s", the duration, the 50% and
+// 99% lines, and the failures ("Non-2xx or 3xx responses", "Socket errors").
+func parseWrk(out string, r *row) error {
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) >= 4 && f[1] == "requests" && f[2] == "in":
+			n, err := strconv.Atoi(f[0])
+			if err != nil {
+				return fmt.Errorf("requests %q: %w", f[0], err)
+			}
+			el, err := time.ParseDuration(strings.TrimSuffix(f[3], ","))
+			if err != nil {
+				return fmt.Errorf("duration %q: %w", f[3], err)
+			}
+			r.wrkN, r.elapsed = n, el
+		case len(f) == 2 && (f[0] == "50%" || f[0] == "99%"):
+			d, err := time.ParseDuration(f[1])
+			if err != nil {
+				return fmt.Errorf("percentile %q: %w", line, err)
+			}
+			if f[0] == "50%" {
+				r.wrkP50 = d
+			} else {
+				r.wrkP99 = d
+			}
+		case strings.HasPrefix(strings.TrimSpace(line), "Non-2xx or 3xx responses:"):
+			n, _ := strconv.Atoi(f[len(f)-1])
+			r.failures += n
+			if n > 0 && r.firstErr == nil {
+				r.firstErr = fmt.Errorf("%d answers were not 2xx or 3xx", n)
+			}
+		case strings.HasPrefix(strings.TrimSpace(line), "Socket errors:"):
+			// "Socket errors: connect 0, read 0, write 0, timeout 0"
+			for i := 2; i+1 < len(f); i += 2 {
+				n, _ := strconv.Atoi(strings.TrimSuffix(f[i+1], ","))
+				r.failures += n
+				if n > 0 && r.firstErr == nil {
+					r.firstErr = errors.New(strings.TrimSpace(line))
+				}
+			}
+		}
+	}
+	if r.wrkN == 0 || r.wrkP99 == 0 {
+		return errors.New("no requests or no latency distribution in its report")
+	}
+	return nil
 }
