@@ -1,9 +1,11 @@
 package soqfile
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/xml"
 	"io"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -130,4 +132,78 @@ func streamed(t *testing.T) []byte {
 	}
 	f.Close()
 	return b.Bytes()
+}
+
+// Sheets damaged at random (a byte changed, dropped or repeated, up to three times) read the
+// same through the fast pass as through excelize, or are left to excelize: broken tags,
+// row numbers that are not numbers, bytes that are not UTF-8, XML broken after the data.
+func TestReadFastMatchesExcelizeOnDamagedSheets(t *testing.T) {
+	t.Parallel()
+	base := streamed(t)
+	seed := []byte(`<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Ref</t></is></c><c r="B1" t="str"><f>1+1</f><v>2</v></c></row><row><c><v>1.5</v></c><c t="inlineStr"><is><r><t>a&amp;</t></r><r><t>b&#34;</t></r></is></c><c r="E2" t="b"><v>1</v></c></row><row r="4"><c r="B4" s="1"><v>2.2999999999999998</v></c></row></sheetData></worksheet>`)
+	r := rand.New(rand.NewSource(9))
+	for range 400 {
+		s := append([]byte(nil), seed...)
+		for range 1 + r.Intn(3) {
+			i := r.Intn(len(s))
+			switch r.Intn(3) {
+			case 0:
+				s[i] = byte(r.Intn(256))
+			case 1:
+				s = append(s[:i], s[i+1:]...)
+			default:
+				s = append(s[:i], append([]byte{s[r.Intn(len(s))]}, s[i:]...)...)
+			}
+		}
+		wb, err := openChecked(withSheet(t, base, s))
+		if err != nil {
+			continue
+		}
+		func() {
+			defer func() { _ = recover() }() // excelize may panic (wb.read recovers it)
+			want, werr := wb.readExcelize(&Table{Sheets: wb.sheets, Sheet: wb.sheets[0]}, MaxRows)
+			got, gerr := wb.readFast(wb.sheets[0], MaxRows)
+			if gerr == errSlowPath {
+				return
+			}
+			if want != nil && want.Formulas == nil && want.Header != nil {
+				want.Formulas = map[int][]int{}
+			}
+			if (gerr == nil) != (werr == nil) || gerr == nil && !reflect.DeepEqual(got, want) {
+				t.Errorf("on %q:\nfast     %+v %v\nexcelize %+v %v", s, got, gerr, want, werr)
+			}
+		}()
+		wb.close()
+	}
+}
+
+// withSheet is the workbook with its first sheet's XML replaced.
+func withSheet(t *testing.T, content, sheet []byte) []byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(content), int64(len(content)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	for _, f := range zr.File {
+		w, err := zw.Create(f.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Name == "xl/worksheets/sheet1.xml" {
+			w.Write(sheet)
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(w, rc)
+		rc.Close()
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
 }

@@ -605,7 +605,10 @@ type tokenSource interface {
 	RawToken() (xml.Token, error)
 }
 
-func (wb *workbook) readTokens(dec tokenSource, sheet string, limit int) (*Table, error) {
+func (wb *workbook) readTokens(src tokenSource, sheet string, limit int) (*Table, error) {
+	// excelize reads with Token, which refuses an end tag that does not match its start
+	// (and then stops reading the sheet): such a sheet is left to it.
+	dec := &matched{src: src}
 	t := &Table{Sheets: wb.sheets, Sheet: sheet, Formulas: map[int][]int{}}
 	var sst []string
 	sstRead := false
@@ -628,8 +631,13 @@ func (wb *workbook) readTokens(dec tokenSource, sheet string, limit int) (*Table
 					return nil, errSlowPath
 				}
 				n := 0
-				if v := attr(el, "r"); v != "" {
-					n, _ = strconv.Atoi(v)
+				for _, a := range el.Attr {
+					if a.Name.Local == "r" {
+						var err error
+						if n, err = strconv.Atoi(a.Value); err != nil {
+							return nil, errSlowPath // excelize refuses the row
+						}
+					}
 				}
 				if n > excelize.TotalRows {
 					return nil, fileErr("The sheet has more rows than a workbook may hold.")
@@ -709,14 +717,46 @@ func (wb *workbook) readTokens(dec tokenSource, sheet string, limit int) (*Table
 					return t.keepFormulas(row), nil
 				}
 			case "sheetData":
+				// The rest of the part must parse too: excelize's formula scan reads it
+				// and refuses a workbook whose XML breaks there.
+				for {
+					if _, err := dec.RawToken(); err == io.EOF {
+						break
+					} else if err != nil {
+						return nil, errSlowPath
+					}
+				}
+				if len(dec.open) > 0 {
+					return nil, errSlowPath
+				}
 				return t.keepFormulas(row), nil
 			}
 		}
 	}
-	if inRow {
+	if inRow || len(dec.open) > 0 {
 		return nil, errSlowPath
 	}
 	return t.keepFormulas(row), nil
+}
+
+// matched checks that each end tag closes the element open, as Token does.
+type matched struct {
+	src  tokenSource
+	open []xml.Name
+}
+
+func (m *matched) RawToken() (xml.Token, error) {
+	tok, err := m.src.RawToken()
+	switch el := tok.(type) {
+	case xml.StartElement:
+		m.open = append(m.open, el.Name)
+	case xml.EndElement:
+		if len(m.open) == 0 || m.open[len(m.open)-1] != el.Name {
+			return nil, errSlowPath
+		}
+		m.open = m.open[:len(m.open)-1]
+	}
+	return tok, err
 }
 
 // keepFormulas drops the formula cells the fast pass saw past the last row read, and
