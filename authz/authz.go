@@ -125,6 +125,23 @@ func CanInProject(r Role, m Membership, a ProjectAction) bool {
 // they see tenders open to them).
 func CanSeeProjects(r Role) bool { return r != RoleBidder }
 
+// CanOwnProjects reports whether an account with this role may own projects: create them,
+// and keep those it owns. Project Owners and administrators may; an account that owns
+// projects keeps such a role until an administrator transfers them (CanChangeRole).
+func (r Role) CanOwnProjects() bool { return Can(r, CreateProject) }
+
+// CanReceiveProjects reports whether a project may be transferred to an account with this
+// role: Project Owners only (an administrator keeps what they created but is not handed
+// other people's projects).
+func (r Role) CanReceiveProjects() bool { return r == RoleOwner }
+
+// CanChangeRole reports whether an account with role from that owns ownedProjects projects
+// may be given role to: never one that cannot own them while it owns any. Keeping the role
+// it has is always allowed (an edit of the name of an account left in that state).
+func CanChangeRole(from, to Role, ownedProjects int) bool {
+	return from == to || ownedProjects == 0 || to.CanOwnProjects()
+}
+
 // TeamRole is a member's role on one project's team, as stored (and as the seed spells
 // it). It follows from the account's role when the member joins: the project's owner is
 // its Project Owner, in-house staff join as In-House Users.

@@ -121,3 +121,40 @@ func TestTeamRoles(t *testing.T) {
 		t.Error("team roles must keep the stored spellings")
 	}
 }
+
+func TestOwnership(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		r            Role
+		own, receive bool
+	}{
+		{RoleOwner, true, true},
+		{RoleAdmin, true, false},
+		{RoleInHouse, false, false},
+		{RoleBidder, false, false},
+		{Role("ghost"), false, false},
+	} {
+		if got := tc.r.CanOwnProjects(); got != tc.own {
+			t.Errorf("%s.CanOwnProjects() = %v", tc.r, got)
+		}
+		if got := tc.r.CanReceiveProjects(); got != tc.receive {
+			t.Errorf("%s.CanReceiveProjects() = %v", tc.r, got)
+		}
+	}
+	for _, tc := range []struct {
+		from, to Role
+		owned    int
+		ok       bool
+	}{
+		{RoleOwner, RoleBidder, 1, false},
+		{RoleOwner, RoleInHouse, 2, false},
+		{RoleOwner, RoleAdmin, 1, true},
+		{RoleAdmin, RoleOwner, 3, true},
+		{RoleOwner, RoleBidder, 0, true},
+		{RoleInHouse, RoleInHouse, 1, true}, // left in that state: other edits go through
+	} {
+		if got := CanChangeRole(tc.from, tc.to, tc.owned); got != tc.ok {
+			t.Errorf("CanChangeRole(%s, %s, %d) = %v", tc.from, tc.to, tc.owned, got)
+		}
+	}
+}
