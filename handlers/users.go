@@ -149,15 +149,31 @@ func (h *Handlers) updateUser(c echo.Context, id string, f accountForm) (store.U
 			return store.User{}, nil, err
 		}
 	}
-	u, err := h.st.UpdateUser(ctx, id, uu)
-	var owns *store.OwnsProjectsError
+	var u store.User
+	err = h.st.WithTx(ctx, func(tx *store.Tx) error {
+		// The account is locked for update before its projects are counted: a project
+		// created for it or transferred to it meanwhile waits, so the count holds.
+		cur, err := tx.LockUser(ctx, id)
+		if err != nil {
+			return err
+		}
+		if cur.Role != uu.Role {
+			owned, err := tx.CountOwnedProjects(ctx, id)
+			if err != nil {
+				return err
+			}
+			if !authz.CanChangeRole(cur.Role, uu.Role, owned) {
+				msg := "This user owns " + plural(owned, "project") + ". Transfer " + pick(owned == 1, "it", "them") +
+					" to another Project Owner before changing the role."
+				return &appError{Status: http.StatusConflict, Message: msg, Fields: field.Errors{"role": msg}}
+			}
+		}
+		u, err = tx.UpdateUser(ctx, id, uu)
+		return err
+	})
 	switch {
 	case errors.Is(err, store.ErrEmailTaken):
 		return store.User{}, field.Errors{"email": "is already registered to another account"}, nil
-	case errors.As(err, &owns):
-		msg := "This user owns " + plural(owns.Projects, "project") + ". Transfer " + pick(owns.Projects == 1, "it", "them") +
-			" to another Project Owner before changing the role."
-		return store.User{}, nil, &appError{Status: http.StatusConflict, Message: msg, Fields: field.Errors{"role": msg}}
 	case err != nil:
 		return store.User{}, nil, err
 	}

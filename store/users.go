@@ -215,73 +215,89 @@ type UserUpdate struct {
 	PasswordHash string
 }
 
-// OwnsProjectsError refuses a role change that would leave projects with an owner who may
-// not own them: an administrator transfers them first.
-type OwnsProjectsError struct{ Projects int }
-
-func (e *OwnsProjectsError) Error() string {
-	return fmt.Sprintf("user owns %d project(s)", e.Projects)
+// UpdateUser applies an administrator's edit of an account, in tx. Deactivating ends the
+// user's sessions and revokes their API tokens in the same transaction. Whether the new role
+// is allowed is the caller's decision, taken first under LockUser (see authz.CanChangeRole).
+func (tx *Tx) UpdateUser(ctx context.Context, id string, uu UserUpdate) (User, error) {
+	if !validUUID(id) {
+		return User{}, ErrNotFound
+	}
+	var entityID int64
+	if err := tx.q.get(ctx, &entityID, upsertEntitySQL, uu.Entity); err != nil {
+		return User{}, fmt.Errorf("entity: %w", err)
+	}
+	err := tx.q.execOne(ctx, `UPDATE users SET name = $2, email = $3, role = $4, entity_id = $5,
+			category_id = NULLIF($6, 0), active = $7, updated_at = now() WHERE id = $1`,
+		id, strings.TrimSpace(uu.Name), strings.TrimSpace(uu.Email), uu.Role, entityID, uu.CategoryID, uu.Active)
+	if c, ok := uniqueViolation(err); ok && c == "users_email_key" {
+		return User{}, ErrEmailTaken
+	}
+	if err != nil {
+		return User{}, err
+	}
+	if !uu.Active {
+		if err := tx.endAccess(ctx, id); err != nil {
+			return User{}, err
+		}
+	}
+	if uu.PasswordHash != "" {
+		if err := tx.setPassword(ctx, id, uu.PasswordHash, nil); err != nil {
+			return User{}, err
+		}
+	}
+	return tx.userByID(ctx, id)
 }
 
-// UpdateUser applies an administrator's edit. Deactivating ends the user's sessions and
-// revokes their API tokens in the same transaction.
-func (s *Store) UpdateUser(ctx context.Context, id string, uu UserUpdate) (User, error) {
+// lockUserSQL is userByIDSQL with the account's row locked for update.
+const lockUserSQL = `
+SELECT u.id, u.name, u.email::text AS email, u.role, u.entity_id, e.name AS entity_name,
+       u.category_id, c.name AS category_name, u.active, u.created_at
+FROM users u
+JOIN entities e ON e.id = u.entity_id
+LEFT JOIN categories c ON c.id = u.category_id
+WHERE u.id = $1
+FOR UPDATE OF u`
+
+// shareLockUserSQL is userByIDSQL with the account's row share-locked.
+const shareLockUserSQL = `
+SELECT u.id, u.name, u.email::text AS email, u.role, u.entity_id, e.name AS entity_name,
+       u.category_id, c.name AS category_name, u.active, u.created_at
+FROM users u
+JOIN entities e ON e.id = u.entity_id
+LEFT JOIN categories c ON c.id = u.category_id
+WHERE u.id = $1
+FOR SHARE OF u`
+
+// LockUser reads an account and locks its row for update until tx ends, for a change that
+// depends on what the account owns (a role change): a project insert or transfer naming it
+// as owner takes a key-share lock on the row, so it waits, and what CountOwnedProjects
+// reads stays true until commit.
+func (tx *Tx) LockUser(ctx context.Context, id string) (User, error) {
 	if !validUUID(id) {
 		return User{}, ErrNotFound
 	}
 	var u User
-	err := s.WithTx(ctx, func(tx *Tx) error {
-		if err := tx.checkRoleChange(ctx, id, uu.Role); err != nil {
-			return err
-		}
-		var entityID int64
-		if err := tx.q.get(ctx, &entityID, upsertEntitySQL, uu.Entity); err != nil {
-			return fmt.Errorf("entity: %w", err)
-		}
-		err := tx.q.execOne(ctx, `UPDATE users SET name = $2, email = $3, role = $4, entity_id = $5,
-			category_id = NULLIF($6, 0), active = $7, updated_at = now() WHERE id = $1`,
-			id, strings.TrimSpace(uu.Name), strings.TrimSpace(uu.Email), uu.Role, entityID, uu.CategoryID, uu.Active)
-		if c, ok := uniqueViolation(err); ok && c == "users_email_key" {
-			return ErrEmailTaken
-		}
-		if err != nil {
-			return err
-		}
-		if !uu.Active {
-			if err := tx.endAccess(ctx, id); err != nil {
-				return err
-			}
-		}
-		if uu.PasswordHash != "" {
-			if err := tx.setPassword(ctx, id, uu.PasswordHash, nil); err != nil {
-				return err
-			}
-		}
-		u, err = tx.userByID(ctx, id)
-		return err
-	})
+	err := tx.q.get(ctx, &u, lockUserSQL, id)
 	return u, err
 }
 
-// checkRoleChange refuses to give a role that cannot own projects to a user who owns some.
-// The user's row is locked first: a project insert or transfer naming them as owner takes a
-// key-share lock on it, so the count cannot change before this transaction commits.
-func (tx *Tx) checkRoleChange(ctx context.Context, id string, role authz.Role) error {
-	var cur authz.Role
-	if err := tx.q.get(ctx, &cur, `SELECT role FROM users WHERE id = $1 FOR UPDATE`, id); err != nil {
-		return err
+// ShareLockUser reads an account and share-locks its row until tx ends, for a write that
+// depends on the account's role staying as read (making it a project's owner): a role
+// change (LockUser) waits for tx, then sees what tx wrote.
+func (tx *Tx) ShareLockUser(ctx context.Context, id string) (User, error) {
+	if !validUUID(id) {
+		return User{}, ErrNotFound
 	}
-	if cur == role || authz.Can(role, authz.CreateProject) {
-		return nil
-	}
+	var u User
+	err := tx.q.get(ctx, &u, shareLockUserSQL, id)
+	return u, err
+}
+
+// CountOwnedProjects counts the projects a user owns.
+func (tx *Tx) CountOwnedProjects(ctx context.Context, userID string) (int, error) {
 	var n int
-	if err := tx.q.get(ctx, &n, `SELECT count(*) FROM projects WHERE owner_id = $1`, id); err != nil {
-		return err
-	}
-	if n > 0 {
-		return &OwnsProjectsError{Projects: n}
-	}
-	return nil
+	err := tx.q.get(ctx, &n, `SELECT count(*) FROM projects WHERE owner_id = $1`, userID)
+	return n, err
 }
 
 // UpdateProfile lets a user change their own name, entity and category.

@@ -208,27 +208,42 @@ func TestUpdateUser(t *testing.T) {
 	edit := func(u store.User) store.UserUpdate {
 		return store.UserUpdate{Name: u.Name, Email: u.Email, Role: u.Role, Entity: u.EntityName, Active: true}
 	}
+	update := func(id string, uu store.UserUpdate) (u store.User, err error) {
+		err = a.st.WithTx(ctx, func(tx *store.Tx) error {
+			u, err = tx.UpdateUser(ctx, id, uu)
+			return err
+		})
+		return u, err
+	}
 
-	// An owner of a project cannot become a role that may not own one; nothing changes.
+	// What a role change is decided from (authz.CanChangeRole): the account as it is, and
+	// how many projects it owns, read under its lock.
+	err := a.st.WithTx(ctx, func(tx *store.Tx) error {
+		cur, err := tx.LockUser(ctx, o.ID)
+		if err != nil || cur.Role != authz.RoleOwner || cur.Name != "Olivia" || cur.EntityName != "Harbour Homes" {
+			t.Errorf("LockUser: %+v %v", cur, err)
+		}
+		if n, err := tx.CountOwnedProjects(ctx, o.ID); n != 1 || err != nil {
+			t.Errorf("owned by Olivia: %d %v", n, err)
+		}
+		if n, err := tx.CountOwnedProjects(ctx, i.ID); n != 0 || err != nil {
+			t.Errorf("owned by Ivy: %d %v", n, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	up := edit(o)
-	up.Role, up.Name = authz.RoleBidder, "Renamed"
-	var ope *store.OwnsProjectsError
-	if _, err := a.st.UpdateUser(ctx, o.ID, up); !errors.As(err, &ope) || ope.Projects != 1 {
-		t.Fatalf("owner to bidder: %v", err)
-	}
-	if got, _ := a.st.UserByID(ctx, o.ID); got.Role != authz.RoleOwner || got.Name != "Olivia" {
-		t.Fatalf("a refused edit changed the user: %+v", got)
-	}
-	// To administrator (who may own projects) it may.
-	up.Role = authz.RoleAdmin
-	if got, err := a.st.UpdateUser(ctx, o.ID, up); err != nil || got.Role != authz.RoleAdmin || got.Name != "Renamed" {
+	up.Role, up.Name = authz.RoleAdmin, "Renamed"
+	if got, err := update(o.ID, up); err != nil || got.Role != authz.RoleAdmin || got.Name != "Renamed" {
 		t.Fatalf("owner to admin: %+v %v", got, err)
 	}
 
 	// Another account's email, in any case, is refused.
 	up = edit(i)
 	up.Email = "O@EXAMPLE.COM"
-	if _, err := a.st.UpdateUser(ctx, i.ID, up); !errors.Is(err, store.ErrEmailTaken) {
+	if _, err := update(i.ID, up); !errors.Is(err, store.ErrEmailTaken) {
 		t.Fatalf("taken email: %v", err)
 	}
 
@@ -237,7 +252,7 @@ func TestUpdateUser(t *testing.T) {
 	a.token(i.ID, "ci")
 	up = edit(i)
 	up.Active = false
-	if got, err := a.st.UpdateUser(ctx, i.ID, up); err != nil || got.Active {
+	if got, err := update(i.ID, up); err != nil || got.Active {
 		t.Fatalf("deactivate: %+v %v", got, err)
 	}
 	if a.count(`SELECT count(*) FROM sessions WHERE user_id = $1`, i.ID)+a.count(`SELECT count(*) FROM api_tokens WHERE user_id = $1`, i.ID) != 0 {
@@ -249,7 +264,7 @@ func TestUpdateUser(t *testing.T) {
 	a.session(i.ID, "ivy again")
 	up = edit(i)
 	up.PasswordHash = "reset"
-	if _, err := a.st.UpdateUser(ctx, i.ID, up); err != nil {
+	if _, err := update(i.ID, up); err != nil {
 		t.Fatal(err)
 	}
 	if h, _ := a.st.PasswordHash(ctx, i.ID); h != "reset" || a.count(`SELECT count(*) FROM sessions WHERE user_id = $1`, i.ID) != 0 {
@@ -258,8 +273,18 @@ func TestUpdateUser(t *testing.T) {
 
 	// Unknown and malformed ids are not found.
 	for _, id := range []string{"00000000-0000-0000-0000-000000000000", "x"} {
-		if _, err := a.st.UpdateUser(ctx, id, edit(i)); !errors.Is(err, store.ErrNotFound) {
+		if _, err := update(id, edit(i)); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("UpdateUser(%q): %v", id, err)
+		}
+		err := a.st.WithTx(ctx, func(tx *store.Tx) error {
+			if _, err := tx.LockUser(ctx, id); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("LockUser(%q): %v", id, err)
+			}
+			_, err := tx.ShareLockUser(ctx, id)
+			return err
+		})
+		if !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("ShareLockUser(%q): %v", id, err)
 		}
 		if err := a.st.DeactivateUser(ctx, id); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("DeactivateUser(%q): %v", id, err)
@@ -280,5 +305,52 @@ func TestUpdateProfile(t *testing.T) {
 	// Category 0 is none.
 	if got, err = a.st.UpdateProfile(ctx, b.ID, "Bea", "Bright Sparks Ltd", 0); err != nil || got.CategoryID != (sql.NullInt64{}) {
 		t.Fatalf("no category: %+v %v", got, err)
+	}
+}
+
+// A role change locks the account for update; a write that makes it a project's owner
+// share-locks it. Each waits for the other, so neither decides from a stale role.
+func TestUserLocks(t *testing.T) {
+	t.Parallel()
+	a := newAccounts(t)
+	ctx := t.Context()
+	o := a.create(authz.RoleOwner, "Olivia", "o@example.com", "Harbour Homes")
+	held := make(chan struct{})
+	release := make(chan struct{})
+	done := make(chan error)
+	go func() {
+		done <- a.st.WithTx(ctx, func(tx *store.Tx) error {
+			if _, err := tx.LockUser(ctx, o.ID); err != nil {
+				return err
+			}
+			close(held)
+			<-release
+			return nil
+		})
+	}()
+	<-held
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	err := a.st.WithTx(short, func(tx *store.Tx) error {
+		_, err := tx.ShareLockUser(short, o.ID)
+		return err
+	})
+	if err == nil {
+		t.Error("ShareLockUser did not wait for LockUser")
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	// Free again: it reads the account.
+	err = a.st.WithTx(ctx, func(tx *store.Tx) error {
+		u, err := tx.ShareLockUser(ctx, o.ID)
+		if err == nil && (u.ID != o.ID || !u.Active || u.Role != authz.RoleOwner) {
+			t.Errorf("ShareLockUser: %+v", u)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
