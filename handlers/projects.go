@@ -216,12 +216,10 @@ func (h *Handlers) apiProjectsList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := make([]projectJSON, len(ps))
-	for i, p := range ps {
-		out[i] = toProjectJSON(p.Project, p.Team)
-		out[i].Units = toUnitsJSON(p.Units)
+	if ps == nil {
+		ps = []store.ProjectDetail{} // "projects": [], not null
 	}
-	return writeProjectsPage(c, projectsPage{Projects: out, Page: f.Page, PerPage: f.PerPage, Total: total})
+	return writeProjectsPage(c, projectsPage{Projects: ps, Page: f.Page, PerPage: f.PerPage, Total: total})
 }
 
 func (h *Handlers) apiProjectCreate(c echo.Context) error {

@@ -10,18 +10,22 @@ import (
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/14build/14build/store"
 )
 
-// The project list's JSON written by hand: encoding/json's reflection over 50 projects ×
-// 10 units × 3 members (its struct walk, time.Time's MarshalJSON and the escaping of every
-// string) was a quarter of GET /api/projects' CPU, profiled. The appenders write exactly
-// what encoding/json writes for the same values (the envelope's keys sorted as a map's,
-// HTML-escaped strings, the trailing newline of an Encoder); TestProjectsPageJSON holds
-// them to it, and fails when one of the types gains a field.
+// The project list's JSON written by hand, straight from the store's values: encoding/json's
+// reflection over 50 projects × 10 units × 3 members (its struct walk, time.Time's
+// MarshalJSON and the escaping of every string) was a quarter of GET /api/projects' CPU,
+// profiled, and building projectJSON/unitOut values first allocated 150 KB a page. The
+// appenders write exactly what encoding/json writes for toProjectJSON's and toUnitJSON's
+// values (the envelope's keys sorted as a map's, HTML-escaped strings, the trailing newline
+// of an Encoder); TestProjectsPageJSON holds them to it, and fails when one of those types
+// gains a field.
 
 // projectsPage is the list's envelope: {"page","perPage","projects","total"}.
 type projectsPage struct {
-	Projects []projectJSON
+	Projects []store.ProjectDetail
 	Page     int
 	PerPage  int
 	Total    int
@@ -35,7 +39,7 @@ var jsonBufs = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return 
 // indented output).
 func writeProjectsPage(c echo.Context, pg projectsPage) error {
 	if _, pretty := c.QueryParams()["pretty"]; pretty {
-		return c.JSON(http.StatusOK, map[string]any{"projects": pg.Projects, "page": pg.Page, "perPage": pg.PerPage, "total": pg.Total})
+		return c.JSON(http.StatusOK, map[string]any{"projects": projectsJSON(pg.Projects), "page": pg.Page, "perPage": pg.PerPage, "total": pg.Total})
 	}
 	bp := jsonBufs.Get().(*[]byte)
 	b := appendProjectsPage((*bp)[:0], pg)
@@ -45,6 +49,19 @@ func writeProjectsPage(c echo.Context, pg projectsPage) error {
 		jsonBufs.Put(bp)
 	}
 	return err
+}
+
+// projectsJSON is the list as encoding/json encodes it (what the appenders must equal).
+func projectsJSON(ps []store.ProjectDetail) []projectJSON {
+	if ps == nil {
+		return nil
+	}
+	out := make([]projectJSON, len(ps))
+	for i, p := range ps {
+		out[i] = toProjectJSON(p.Project, p.Team)
+		out[i].Units = toUnitsJSON(p.Units)
+	}
+	return out
 }
 
 func appendProjectsPage(b []byte, pg projectsPage) []byte {
@@ -70,7 +87,8 @@ func appendProjectsPage(b []byte, pg projectsPage) []byte {
 	return append(b, "}\n"...)
 }
 
-func appendProject(b []byte, p *projectJSON) []byte {
+// appendProject writes toProjectJSON(p.Project, p.Team) with Units toUnitsJSON(p.Units).
+func appendProject(b []byte, p *store.ProjectDetail) []byte {
 	b = append(b, `{"id":`...)
 	b = appendJSONString(b, p.ID)
 	b = append(b, `,"name":`...)
@@ -82,47 +100,36 @@ func appendProject(b []byte, p *projectJSON) []byte {
 	b = append(b, `,"status":`...)
 	b = appendJSONString(b, string(p.Status))
 	b = append(b, `,"budget":{"amount":`...)
-	b = strconv.AppendInt(b, p.Budget.Amount, 10)
+	b = strconv.AppendInt(b, p.BudgetAmount, 10)
 	b = append(b, `,"currency":`...)
-	b = appendJSONString(b, p.Budget.Currency)
+	b = appendJSONString(b, p.Currency)
 	b = append(b, `},"timeZone":`...)
 	b = appendJSONString(b, p.TimeZone)
 	b = append(b, `,"ownerId":`...)
 	b = appendJSONString(b, p.OwnerID)
 	b = append(b, `,"owner":{"id":`...)
-	b = appendJSONString(b, p.Owner.ID)
+	b = appendJSONString(b, p.OwnerID)
 	b = append(b, `,"name":`...)
-	b = appendJSONString(b, p.Owner.Name)
+	b = appendJSONString(b, p.OwnerName)
 	b = append(b, `,"email":`...)
-	b = appendJSONString(b, p.Owner.Email)
+	b = appendJSONString(b, p.OwnerEmail)
 	b = append(b, `,"entity":`...)
-	b = appendJSONString(b, p.Owner.Entity)
-	b = append(b, `},"teamMembers":`...)
-	if p.TeamMembers == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i := range p.TeamMembers {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendMember(b, &p.TeamMembers[i])
+	b = appendJSONString(b, p.OwnerEntity)
+	b = append(b, `},"teamMembers":[`...) // toProjectJSON makes the team's slice: never null
+	for i := range p.Team {
+		if i > 0 {
+			b = append(b, ',')
 		}
-		b = append(b, ']')
+		b = appendMember(b, &p.Team[i])
 	}
-	b = append(b, `,"units":`...)
-	if p.Units == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i := range p.Units {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendUnit(b, &p.Units[i])
+	b = append(b, `],"units":[`...) // toUnitsJSON makes the slice: never null
+	for i := range p.Units {
+		if i > 0 {
+			b = append(b, ',')
 		}
-		b = append(b, ']')
+		b = appendUnit(b, &p.Units[i])
 	}
+	b = append(b, ']')
 	b = append(b, `,"unitCount":`...)
 	b = strconv.AppendInt(b, int64(p.UnitCount), 10)
 	b = append(b, `,"createdAt":`...)
@@ -132,11 +139,12 @@ func appendProject(b []byte, p *projectJSON) []byte {
 	return append(b, '}')
 }
 
-func appendMember(b []byte, m *memberJSON) []byte {
+// appendMember writes toProjectJSON's memberJSON of m.
+func appendMember(b []byte, m *store.Member) []byte {
 	b = append(b, `{"userId":`...)
-	b = appendJSONString(b, m.UserID)
+	b = appendJSONString(b, m.ID)
 	b = append(b, `,"role":`...)
-	b = appendJSONString(b, string(m.Role))
+	b = appendJSONString(b, string(m.TeamRole))
 	b = append(b, `,"joinedAt":`...)
 	b = appendJSONTime(b, m.JoinedAt)
 	b = append(b, `,"user":`...)
@@ -144,7 +152,8 @@ func appendMember(b []byte, m *memberJSON) []byte {
 	return append(b, '}')
 }
 
-func appendUser(b []byte, u *userJSON) []byte {
+// appendUser writes toUserJSON(u).
+func appendUser(b []byte, u *store.User) []byte {
 	b = append(b, `{"id":`...)
 	b = appendJSONString(b, u.ID)
 	b = append(b, `,"name":`...)
@@ -154,19 +163,19 @@ func appendUser(b []byte, u *userJSON) []byte {
 	b = append(b, `,"role":`...)
 	b = appendJSONString(b, string(u.Role))
 	b = append(b, `,"roleLabel":`...)
-	b = appendJSONString(b, u.RoleLabel)
+	b = appendJSONString(b, u.Role.Label())
 	b = append(b, `,"entity":{"id":`...)
-	b = strconv.AppendInt(b, u.Entity.ID, 10)
+	b = strconv.AppendInt(b, u.EntityID, 10)
 	b = append(b, `,"name":`...)
-	b = appendJSONString(b, u.Entity.Name)
+	b = appendJSONString(b, u.EntityName)
 	b = append(b, `},"category":`...)
-	if u.Category == nil {
+	if !u.CategoryID.Valid {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, `{"id":`...)
-		b = strconv.AppendInt(b, u.Category.ID, 10)
+		b = strconv.AppendInt(b, u.CategoryID.Int64, 10)
 		b = append(b, `,"name":`...)
-		b = appendJSONString(b, u.Category.Name)
+		b = appendJSONString(b, u.CategoryName.String)
 		b = append(b, '}')
 	}
 	b = append(b, `,"active":`...)
@@ -176,7 +185,8 @@ func appendUser(b []byte, u *userJSON) []byte {
 	return append(b, '}')
 }
 
-func appendUnit(b []byte, u *unitOut) []byte {
+// appendUnit writes toUnitJSON(u).
+func appendUnit(b []byte, u *store.Unit) []byte {
 	b = append(b, `{"id":`...)
 	b = appendJSONString(b, u.ID)
 	b = append(b, `,"projectId":`...)
@@ -186,7 +196,7 @@ func appendUnit(b []byte, u *unitOut) []byte {
 	b = append(b, `,"unitType":`...)
 	b = appendJSONString(b, u.UnitType)
 	b = append(b, `,"totalFloorArea":`...)
-	b = appendJSONFloat(b, u.TotalFloorArea)
+	b = appendJSONFloat(b, areaJSON(u.TotalArea))
 	b = append(b, `,"numberOfFloors":`...)
 	b = strconv.AppendInt(b, int64(u.NumberOfFloors), 10)
 	b = append(b, `,"numberOfRooms":`...)
@@ -197,23 +207,18 @@ func appendUnit(b []byte, u *unitOut) []byte {
 	b = strconv.AppendBool(b, u.CreatedByAI)
 	b = append(b, `,"version":`...)
 	b = strconv.AppendInt(b, u.Version, 10)
-	b = append(b, `,"floors":`...)
-	if u.Floors == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i, f := range u.Floors {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, `{"floorNumber":`...)
-			b = strconv.AppendInt(b, int64(f.FloorNumber), 10)
-			b = append(b, `,"floorArea":`...)
-			b = appendJSONFloat(b, f.FloorArea)
-			b = append(b, '}')
+	b = append(b, `,"floors":[`...) // toUnitJSON makes the slice: never null
+	for i, f := range u.Floors {
+		if i > 0 {
+			b = append(b, ',')
 		}
-		b = append(b, ']')
+		b = append(b, `{"floorNumber":`...)
+		b = strconv.AppendInt(b, int64(f.FloorNumber), 10)
+		b = append(b, `,"floorArea":`...)
+		b = appendJSONFloat(b, areaJSON(f.FloorArea))
+		b = append(b, '}')
 	}
+	b = append(b, ']')
 	b = append(b, `,"createdAt":`...)
 	b = appendJSONTime(b, u.CreatedAt)
 	b = append(b, `,"updatedAt":`...)
@@ -236,10 +241,12 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// appendJSONTime writes t as time.Time's MarshalJSON does (RFC 3339 with nanoseconds).
+// appendJSONTime writes t.UTC() as time.Time's MarshalJSON does (RFC 3339 with
+// nanoseconds): the JSON values hold times in UTC.
 // A time it refuses (a year outside 0–9999) falls back to it and writes null, which
 // encoding/json would turn into an error; the database holds no such time.
 func appendJSONTime(b []byte, t time.Time) []byte {
+	t = t.UTC()
 	if y := t.Year(); y < 0 || y > 9999 {
 		q, err := t.MarshalJSON()
 		if err != nil {

@@ -263,6 +263,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}
 
+	// wrk stops with requests in flight; the server finishes them (their queries) after it
+	// exits. The counts below must not include them.
+	waitQuiet(ctx, st.QueryCount)
 	progress("query check: %d sequential requests at %d and at %d projects", *seqN, smallProjects, bigProjects)
 	var checks []row
 	for _, c := range []struct {
@@ -1023,4 +1026,21 @@ func parseWrk(out string, r *row) error {
 		return errors.New("no requests or no latency distribution in its report")
 	}
 	return nil
+}
+
+// waitQuiet returns once count has not moved for half a second (at most 30 s).
+func waitQuiet(ctx context.Context, count func() int64) {
+	last := count()
+	for range 60 {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(500 * time.Millisecond):
+		}
+		n := count()
+		if n == last {
+			return
+		}
+		last = n
+	}
 }
