@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -89,7 +90,7 @@ func (h *Handlers) projectCreate(c echo.Context) error {
 	if errs.Any() {
 		return h.refuseProjectForm(c, newProjectForm(v, errs))
 	}
-	pr, err := h.st.CreateProject(c.Request().Context(), currentUser(c).ID, in)
+	pr, err := h.createProject(c.Request().Context(), currentUser(c).ID, in)
 	if errors.Is(err, store.ErrCodeTaken) {
 		return h.refuseProjectForm(c, newProjectForm(v, field.Errors{"code": "is already used by another of your projects"}))
 	}
@@ -98,6 +99,31 @@ func (h *Handlers) projectCreate(c echo.Context) error {
 	}
 	h.flash(c, "Project created. Invite your team next.")
 	return redirect(c, paths.Project(pr.ID))
+}
+
+// createProject creates a project owned by ownerID, if the account may own projects. Its
+// role is read again under a share lock: a role change (which locks the account for update
+// and counts its projects) cannot slip between the route's permission check and the insert.
+// An account that may no longer own projects is answered as not found: the request was
+// allowed a moment ago, and this is that race.
+func (h *Handlers) createProject(ctx context.Context, ownerID string, in store.ProjectInput) (store.Project, error) {
+	var id string
+	err := h.st.WithTx(ctx, func(tx *store.Tx) error {
+		owner, err := tx.ShareLockUser(ctx, ownerID)
+		if err != nil {
+			return err
+		}
+		if !owner.Active || !owner.Role.CanOwnProjects() {
+			return store.ErrNotFound
+		}
+		id, err = tx.CreateProject(ctx, ownerID, in)
+		return err
+	})
+	if err != nil {
+		return store.Project{}, err
+	}
+	p, _, err := h.st.ProjectFor(ctx, id, ownerID)
+	return p, err
 }
 
 func (h *Handlers) projectShow(c echo.Context) error {
@@ -232,7 +258,7 @@ func (h *Handlers) apiProjectCreate(c echo.Context) error {
 		return errInvalid(errs)
 	}
 	ctx := c.Request().Context()
-	pr, err := h.st.CreateProject(ctx, currentUser(c).ID, in)
+	pr, err := h.createProject(ctx, currentUser(c).ID, in)
 	if errors.Is(err, store.ErrCodeTaken) {
 		return errInvalid(field.Errors{"code": "is already used by another of your projects"})
 	}

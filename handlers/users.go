@@ -347,12 +347,29 @@ func (h *Handlers) transferView(c echo.Context, userID string) (views.Transfer, 
 // transfer gives the current project to ownerID; it returns the previous owner's id.
 func (h *Handlers) transfer(c echo.Context, ownerID string) (string, error) {
 	pr := currentProject(c)
-	old, err := h.st.TransferProject(c.Request().Context(), pr.ID, strings.TrimSpace(ownerID))
+	ctx := c.Request().Context()
+	ownerID = strings.TrimSpace(ownerID)
+	var old string
+	err := h.st.WithTx(ctx, func(tx *store.Tx) error {
+		// The project is locked, and the new owner's account share-locked: a role change of
+		// theirs (which locks it for update) waits, then counts this project as theirs.
+		var err error
+		if old, err = tx.LockProjectOwner(ctx, pr.ID); err != nil {
+			return err
+		}
+		if old == ownerID {
+			return errInvalid(field.Errors{"ownerId": "already owns this project"})
+		}
+		to, err := tx.ShareLockUser(ctx, ownerID)
+		if errors.Is(err, store.ErrNotFound) || err == nil && !(to.Active && to.Role.CanReceiveProjects()) {
+			return errInvalid(field.Errors{"ownerId": "must be an active Project Owner"})
+		}
+		if err != nil {
+			return err
+		}
+		return tx.TransferProject(ctx, pr.ID, old, ownerID)
+	})
 	switch {
-	case errors.Is(err, store.ErrNewOwnerInvalid):
-		return "", errInvalid(field.Errors{"ownerId": "must be an active Project Owner"})
-	case errors.Is(err, store.ErrSameOwner):
-		return "", errInvalid(field.Errors{"ownerId": "already owns this project"})
 	case errors.Is(err, store.ErrCodeTaken):
 		return "", &appError{Status: http.StatusConflict, Message: "The new owner already has a project with code " + pr.Code + ". Change one of the codes first.",
 			Fields: field.Errors{"ownerId": "already owns a project with code " + pr.Code}}

@@ -242,35 +242,15 @@ func (s *Store) ProjectFor(ctx context.Context, id string, userID string) (Proje
 	return row.Project, authz.Membership{OnTeam: row.OnTeam, IsOwner: row.OwnerID == userID}, nil
 }
 
-// CreateProject inserts a project and makes its creator the owner and a "Project Owner"
-// team member, in one transaction.
+// CreateProject inserts a project owned by ownerID, with the owner on its team as its
+// "Project Owner", in one transaction, and returns it. It does not ask whether the owner
+// may own projects: it is for seeding and tests. A request creates its project through
+// tx.CreateProject, having decided under tx.ShareLockUser (see handlers' createProject).
 func (s *Store) CreateProject(ctx context.Context, ownerID string, in ProjectInput) (Project, error) {
 	var id string
 	err := s.WithTx(ctx, func(tx *Tx) error {
-		// The owner's role is checked again under a share lock: a role change (which locks
-		// the row for update and counts owned projects) cannot slip between the request's
-		// permission check and this insert. A role that may not own projects any more
-		// answers as not found (the request was allowed a moment ago; this is that race).
-		var owner struct {
-			Role   authz.Role `db:"role"`
-			Active bool       `db:"active"`
-		}
-		if err := tx.q.get(ctx, &owner, `SELECT role, active FROM users WHERE id = $1 FOR SHARE`, ownerID); err != nil {
-			return err
-		}
-		if !owner.Active || !authz.Can(owner.Role, authz.CreateProject) {
-			return ErrNotFound
-		}
-		err := tx.q.get(ctx, &id, `INSERT INTO projects (name, code, address, status, budget_amount, currency, time_zone, owner_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			strings.TrimSpace(in.Name), strings.TrimSpace(in.Code), strings.TrimSpace(in.Address), in.Status, in.BudgetAmount, in.Currency, in.TimeZone, ownerID)
-		if c, ok := uniqueViolation(err); ok && c == "projects_owner_code_key" {
-			return ErrCodeTaken
-		}
-		if err != nil {
-			return fmt.Errorf("insert project: %w", err)
-		}
-		_, err = tx.q.exec(ctx, `INSERT INTO team_members (project_id, user_id, role) VALUES ($1, $2, $3)`, id, ownerID, authz.TeamOwner)
+		var err error
+		id, err = tx.CreateProject(ctx, ownerID, in)
 		return err
 	})
 	if err != nil {
@@ -278,6 +258,27 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
 	}
 	p, _, err := s.ProjectFor(ctx, id, ownerID)
 	return p, err
+}
+
+const insertProjectSQL = `
+INSERT INTO projects (name, code, address, status, budget_amount, currency, time_zone, owner_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+RETURNING id`
+
+// CreateProject inserts a project owned by ownerID and puts the owner on its team as its
+// "Project Owner"; it returns the project's id.
+func (tx *Tx) CreateProject(ctx context.Context, ownerID string, in ProjectInput) (string, error) {
+	var id string
+	err := tx.q.get(ctx, &id, insertProjectSQL,
+		strings.TrimSpace(in.Name), strings.TrimSpace(in.Code), strings.TrimSpace(in.Address), in.Status, in.BudgetAmount, in.Currency, in.TimeZone, ownerID)
+	if c, ok := uniqueViolation(err); ok && c == "projects_owner_code_key" {
+		return "", ErrCodeTaken
+	}
+	if err != nil {
+		return "", fmt.Errorf("insert project: %w", err)
+	}
+	_, err = tx.q.exec(ctx, `INSERT INTO team_members (project_id, user_id, role) VALUES ($1, $2, $3)`, id, ownerID, authz.TeamOwner)
+	return id, err
 }
 
 // UpdateProject replaces a project's editable fields.
@@ -348,58 +349,37 @@ func (s *Store) TeamMembers(ctx context.Context, projectIDs []string) (map[strin
 	return out, nil
 }
 
-// ErrNewOwnerInvalid is returned when a transfer names someone who is not an active
-// Project Owner.
-var ErrNewOwnerInvalid = errors.New("new owner is not an active Project Owner")
-
-// ErrSameOwner is returned when a transfer names the current owner.
-var ErrSameOwner = errors.New("already the owner")
-
-// TransferProject gives a project to another active Project Owner, in one transaction:
-// projects.owner_id changes, the new owner is on the team as 'Project Owner' (promoted if
-// they were a member), and the old owner's membership is removed (an administrator can
-// invite them back). It returns the previous owner's id.
-//
-// The project row is locked, and the new owner's row is share-locked so a concurrent role
-// change of theirs (which locks it for update) waits and then sees the project.
-func (s *Store) TransferProject(ctx context.Context, projectID, newOwnerID string) (string, error) {
+// LockProjectOwner returns a project's owner and locks the project's row for update until
+// tx ends (a transfer reads the owner it replaces).
+func (tx *Tx) LockProjectOwner(ctx context.Context, projectID string) (string, error) {
 	if !validUUID(projectID) {
 		return "", ErrNotFound
 	}
-	if !validUUID(newOwnerID) {
-		return "", ErrNewOwnerInvalid
+	var owner string
+	err := tx.q.get(ctx, &owner, `SELECT owner_id FROM projects WHERE id = $1 FOR UPDATE`, projectID)
+	return owner, err
+}
+
+// TransferProject gives a project from its owner oldOwnerID (read by LockProjectOwner) to
+// newOwnerID: projects.owner_id changes, the new owner is on the team as 'Project Owner'
+// (promoted if they were a member), and the old owner's membership is removed (an
+// administrator can invite them back). Who may receive it is the caller's decision, taken
+// under tx.ShareLockUser of the new owner: a role change of theirs then waits for tx and
+// counts the project. The new owner's own project with the same code is ErrCodeTaken.
+func (tx *Tx) TransferProject(ctx context.Context, projectID, oldOwnerID, newOwnerID string) error {
+	err := tx.q.execOne(ctx, `UPDATE projects SET owner_id = $2, updated_at = now() WHERE id = $1`, projectID, newOwnerID)
+	if c, ok := uniqueViolation(err); ok && c == "projects_owner_code_key" {
+		return ErrCodeTaken
 	}
-	var old string
-	err := s.WithTx(ctx, func(tx *Tx) error {
-		if err := tx.q.get(ctx, &old, `SELECT owner_id FROM projects WHERE id = $1 FOR UPDATE`, projectID); err != nil {
-			return err
-		}
-		if old == newOwnerID {
-			return ErrSameOwner
-		}
-		var ok bool
-		err := tx.q.get(ctx, &ok, `SELECT role = 'owner' AND active FROM users WHERE id = $1 FOR SHARE`, newOwnerID)
-		if errors.Is(err, ErrNotFound) || (err == nil && !ok) {
-			return ErrNewOwnerInvalid
-		}
-		if err != nil {
-			return err
-		}
-		err = tx.q.execOne(ctx, `UPDATE projects SET owner_id = $2, updated_at = now() WHERE id = $1`, projectID, newOwnerID)
-		if c, ok := uniqueViolation(err); ok && c == "projects_owner_code_key" {
-			return ErrCodeTaken
-		}
-		if err != nil {
-			return err
-		}
-		if _, err := tx.q.exec(ctx, `INSERT INTO team_members (project_id, user_id, role) VALUES ($1, $2, $3)
-ON CONFLICT (project_id, user_id) DO UPDATE SET role = $3`, projectID, newOwnerID, authz.TeamOwner); err != nil {
-			return err
-		}
-		_, err = tx.q.exec(ctx, `DELETE FROM team_members WHERE project_id = $1 AND user_id = $2`, projectID, old)
+	if err != nil {
 		return err
-	})
-	return old, err
+	}
+	if _, err := tx.q.exec(ctx, `INSERT INTO team_members (project_id, user_id, role) VALUES ($1, $2, $3)
+ON CONFLICT (project_id, user_id) DO UPDATE SET role = $3`, projectID, newOwnerID, authz.TeamOwner); err != nil {
+		return err
+	}
+	_, err = tx.q.exec(ctx, `DELETE FROM team_members WHERE project_id = $1 AND user_id = $2`, projectID, oldOwnerID)
+	return err
 }
 
 // OwnedProjects lists the projects a user owns (for the administrator's transfer form).
