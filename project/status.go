@@ -4,8 +4,9 @@ package project
 
 import (
 	"database/sql/driver"
-	"fmt"
 	"strings"
+
+	"github.com/14build/14build/state"
 )
 
 // Status is where a project is in its life, as the owner sets it. Any status may follow
@@ -64,27 +65,7 @@ func ParseStatus(text string) (Status, bool) {
 }
 
 // Value stores the status as its text.
-func (s Status) Value() (driver.Value, error) {
-	if !s.Valid() {
-		return nil, fmt.Errorf("project: invalid status %q", string(s))
-	}
-	return string(s), nil
-}
+func (s Status) Value() (driver.Value, error) { return state.Value(s, "project status") }
 
 // Scan reads a stored status.
-func (s *Status) Scan(src any) error {
-	var text string
-	switch v := src.(type) {
-	case string:
-		text = v
-	case []byte:
-		text = string(v)
-	default:
-		return fmt.Errorf("project: cannot scan %T into a status", src)
-	}
-	if !Status(text).Valid() {
-		return fmt.Errorf("project: unknown status %q", text)
-	}
-	*s = Status(text)
-	return nil
-}
+func (s *Status) Scan(src any) error { return state.Scan(s, src, "project status") }

@@ -3,6 +3,8 @@ package soq
 import (
 	"database/sql/driver"
 	"fmt"
+
+	"github.com/14build/14build/state"
 )
 
 // ImportStatus is where a spreadsheet import of an SOQ is in its life:
@@ -96,27 +98,7 @@ func (s ImportStatus) Fail() (ImportStatus, error) {
 func (s ImportStatus) Done() (ImportStatus, error) { return s.to(ImportDone, s == ImportRunning) }
 
 // Value stores the status as its text.
-func (s ImportStatus) Value() (driver.Value, error) {
-	if !s.Valid() {
-		return nil, fmt.Errorf("soq: invalid import status %q", string(s))
-	}
-	return string(s), nil
-}
+func (s ImportStatus) Value() (driver.Value, error) { return state.Value(s, "import status") }
 
 // Scan reads a stored import status, refusing one the domain does not know.
-func (s *ImportStatus) Scan(src any) error {
-	var text string
-	switch v := src.(type) {
-	case string:
-		text = v
-	case []byte:
-		text = string(v)
-	default:
-		return fmt.Errorf("soq: cannot scan %T into an import status", src)
-	}
-	if !ImportStatus(text).Valid() {
-		return fmt.Errorf("soq: unknown import status %q", text)
-	}
-	*s = ImportStatus(text)
-	return nil
-}
+func (s *ImportStatus) Scan(src any) error { return state.Scan(s, src, "import status") }

@@ -3,6 +3,8 @@ package soq
 import (
 	"database/sql/driver"
 	"fmt"
+
+	"github.com/14build/14build/state"
 )
 
 // Status is where an SOQ is in its life: a Draft is edited by the project's team; once
@@ -86,27 +88,7 @@ func ParseStatus(text string) (Status, bool) {
 }
 
 // Value stores the status as its text.
-func (s Status) Value() (driver.Value, error) {
-	if !s.Valid() {
-		return nil, fmt.Errorf("soq: invalid status %q", string(s))
-	}
-	return string(s), nil
-}
+func (s Status) Value() (driver.Value, error) { return state.Value(s, "soq status") }
 
 // Scan reads a stored status, refusing one the domain does not know.
-func (s *Status) Scan(src any) error {
-	var text string
-	switch v := src.(type) {
-	case string:
-		text = v
-	case []byte:
-		text = string(v)
-	default:
-		return fmt.Errorf("soq: cannot scan %T into a status", src)
-	}
-	if !Status(text).Valid() {
-		return fmt.Errorf("soq: unknown status %q", text)
-	}
-	*s = Status(text)
-	return nil
-}
+func (s *Status) Scan(src any) error { return state.Scan(s, src, "soq status") }
