@@ -97,19 +97,23 @@ func (tx *Tx) CreateUser(ctx context.Context, nu NewUser) (User, error) {
 }
 
 func (tx *Tx) userByID(ctx context.Context, id string) (User, error) {
+	return oneUser(ctx, tx.q, userByIDSQL, id)
+}
+
+// oneUser reads one account by id with query (a plain read or a locking one); an id that
+// is not a UUID is not found rather than a driver error.
+func oneUser(ctx context.Context, q *counted, query, id string) (User, error) {
+	if !validUUID(id) {
+		return User{}, ErrNotFound
+	}
 	var u User
-	err := tx.q.get(ctx, &u, userByIDSQL, id)
+	err := q.get(ctx, &u, query, id)
 	return u, err
 }
 
 // UserByID returns an account, active or not.
 func (s *Store) UserByID(ctx context.Context, id string) (User, error) {
-	if !validUUID(id) {
-		return User{}, ErrNotFound
-	}
-	var u User
-	err := s.q.get(ctx, &u, userByIDSQL, id)
-	return u, err
+	return oneUser(ctx, s.q, userByIDSQL, id)
 }
 
 // UserByEmail returns an account by email (case-insensitive).
@@ -273,24 +277,14 @@ FOR SHARE OF u`
 // as owner takes a key-share lock on the row, so it waits, and what CountOwnedProjects
 // reads stays true until commit.
 func (tx *Tx) LockUser(ctx context.Context, id string) (User, error) {
-	if !validUUID(id) {
-		return User{}, ErrNotFound
-	}
-	var u User
-	err := tx.q.get(ctx, &u, lockUserSQL, id)
-	return u, err
+	return oneUser(ctx, tx.q, lockUserSQL, id)
 }
 
 // ShareLockUser reads an account and share-locks its row until tx ends, for a write that
 // depends on the account's role staying as read (making it a project's owner): a role
 // change (LockUser) waits for tx, then sees what tx wrote.
 func (tx *Tx) ShareLockUser(ctx context.Context, id string) (User, error) {
-	if !validUUID(id) {
-		return User{}, ErrNotFound
-	}
-	var u User
-	err := tx.q.get(ctx, &u, shareLockUserSQL, id)
-	return u, err
+	return oneUser(ctx, tx.q, shareLockUserSQL, id)
 }
 
 // CountOwnedProjects counts the projects a user owns.
