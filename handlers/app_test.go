@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,10 +32,12 @@ type testApp struct {
 	st  *store.Store
 	h   *Handlers
 	srv *httptest.Server
+	// jobs is the app's River client (cfg.Jobs).
+	jobs *lazyJobs
 }
 
 // Cheap hashing keeps the tests fast; production uses argon2id's defaults.
-var testArgon = &argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+var testArgon = &argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
 
 func newTestApp(t testing.TB, mod ...func(*Config)) *testApp {
 	t.Helper()
@@ -43,29 +47,63 @@ func newTestApp(t testing.TB, mod ...func(*Config)) *testApp {
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(tWriter{t}, nil))
 	}
-	// River runs for real on the test's database, polling often so tests wait little.
+	// River runs for real on the test's database, polling often so tests wait little; it
+	// starts at the first job queued (most tests queue none).
 	jc, err := jobs.New(st, log, jobs.Config{PollInterval: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := jc.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	lj := &lazyJobs{Client: jc}
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := jc.Stop(ctx); err != nil {
+		if err := lj.stop(); err != nil {
 			t.Errorf("stop jobs: %v", err)
 		}
 	})
-	cfg := Config{Argon2: testArgon, BaseURL: "http://14build.test", Jobs: jc}
+	cfg := Config{Argon2: testArgon, BaseURL: "http://14build.test", Jobs: lj}
 	for _, m := range mod {
 		m(&cfg)
 	}
 	h := New(st, log, cfg)
 	srv := httptest.NewServer(h.Echo())
 	t.Cleanup(srv.Close)
-	return &testApp{t: t, st: st, h: h, srv: srv}
+	return &testApp{t: t, st: st, h: h, srv: srv, jobs: lj}
+}
+
+// lazyJobs is the app's River client, started at the first job queued: a running client
+// polls its database every 50 ms and elects a leader and runs maintenance, which cost a
+// large share of the handlers tests' time in tests that never queue a job. Once stopped
+// it stays stopped, so queued jobs wait for a client the test starts itself.
+type lazyJobs struct {
+	*jobs.Client
+	mu      sync.Mutex
+	started bool
+	stopped bool
+}
+
+func (l *lazyJobs) EnqueueImportTx(ctx context.Context, tx *sql.Tx, projectID, soqID, importID string) (int64, error) {
+	l.mu.Lock()
+	if !l.started && !l.stopped {
+		if err := l.Client.Start(context.Background()); err != nil {
+			l.mu.Unlock()
+			return 0, err
+		}
+		l.started = true
+	}
+	l.mu.Unlock()
+	return l.Client.EnqueueImportTx(ctx, tx, projectID, soqID, importID)
+}
+
+func (l *lazyJobs) stop() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.stopped = true
+	if !l.started {
+		return nil
+	}
+	l.started = false
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return l.Client.Stop(ctx)
 }
 
 type tWriter struct{ t testing.TB }

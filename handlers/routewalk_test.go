@@ -13,22 +13,30 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/14build/14build/soq"
 )
 
 // The hostile route walker: every route of the route table (new routes join by themselves),
 // as every role, with hostile values in each path parameter, the query, and form and JSON
 // bodies. No answer may be a 5xx, and a refused request (4xx) must write nothing.
 
-// Path values: NUL, invalid UTF-8, 100k characters, huge and negative numbers, non-ids.
+// walkLong is the length of the walk's too-long text: twice the longest text any field
+// accepts (an item's description, soq.MaxDescription), so every length check meets it. It
+// was 100,000 characters, no more hostile, and under the race detector copying those
+// values (a form with every field set to one is megabytes) was most of the walk's time.
+const walkLong = 2 * soq.MaxDescription
+
+// Path values: NUL, invalid UTF-8, walkLong characters, huge and negative numbers, non-ids.
 var walkPathValues = []string{
-	"\x00", "\xff\xfe", strings.Repeat("a", 100_000), "9223372036854775808", "-1", "0",
+	"\x00", "\xff\xfe", strings.Repeat("a", walkLong), "9223372036854775808", "-1", "0",
 	"not-a-uuid", "00000000-0000-0000-0000-000000000000", "' OR '1'='1", "%00", "1e309",
 	"00000000-0000-0000-0000-00000000000G", "{00000000-0000-0000-0000-000000000000}",
 }
 
 // Query and form values add the numbers a page parser meets.
 var walkTextValues = []string{
-	"\x00", "\xff\xfe", strings.Repeat("a", 100_000), "9223372036854775807", "-9223372036854775808",
+	"\x00", "\xff\xfe", strings.Repeat("a", walkLong), "9223372036854775807", "-9223372036854775808",
 	"9223372036854775808", "-1", "0", "not-a-uuid", "/\t/evil.test", "1e309", "NaN", "//evil.test",
 	"\u202e\u200b\ufeff", "<script>alert(1)</script>", " ", "", "' OR '1'='1", "%00",
 	"00000000-0000-0000-0000-000000000000",
@@ -37,7 +45,7 @@ var walkTextValues = []string{
 // JSON values of every type: strings as above, numbers past every limit, wrong types,
 // nested arrays and objects with hostile members, lists of non-ids.
 var walkJSONValues = []string{
-	`"\u0000"`, "\"\xff\xfe\"", `"` + strings.Repeat("x", 100_000) + `"`, `9223372036854775807`,
+	`"\u0000"`, "\"\xff\xfe\"", `"` + strings.Repeat("x", walkLong) + `"`, `9223372036854775807`,
 	`9223372036854775808`, `-9223372036854775809`, `1e308`, `-1`, `0.0000001`, `1.5`, `null`,
 	`true`, `[]`, `{}`, `["not-a-uuid"]`, `["00000000-0000-0000-0000-000000000000", "\u0000"]`,
 	`[[[[["\u0000"]]]]]`, `{"a":{"b":["\u0000"]}}`, `"not-a-uuid"`, `"-1"`, `"9223372036854775808"`,
@@ -398,7 +406,7 @@ func walkRequests(r Route, ids map[string]string, templates map[string]string, l
 	if level == walkFull {
 		out = append(out, walkReq{method: r.Method, path: real + queries[0], ctype: "application/x-www-form-urlencoded", body: []byte("next=%2F%09%2Fevil.test")})
 		// 5. Multipart: hostile text fields beside a file (what the upload form sends).
-		for _, v := range []string{"\x00", strings.Repeat("z", 100_000)} {
+		for _, v := range []string{"\x00", strings.Repeat("z", walkLong)} {
 			var b bytes.Buffer
 			mw := multipart.NewWriter(&b)
 			for _, k := range []string{"mode", "sheet", "name", "next"} {
@@ -435,8 +443,8 @@ func walkQuery(v string) string {
 	return queryCache[v]
 }
 
-// allFieldsBody is a body with every known field set to v (built once per value: the 100k
-// values make them megabytes).
+// allFieldsBody is a body with every known field set to v (built once per value: the walkLong
+// values make them hundreds of kilobytes).
 func allFieldsBody(v string, jsonBody bool) []byte {
 	key := fmt.Sprint(jsonBody, v)
 	walkCacheMu.Lock()

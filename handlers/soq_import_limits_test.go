@@ -189,9 +189,7 @@ func TestImportMappingPageDoesNotReadFile(t *testing.T) {
 // starts its own.
 func stopJobs(t *testing.T, a *testApp) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := a.h.cfg.Jobs.(*jobs.Client).Stop(ctx); err != nil {
+	if err := a.jobs.stop(); err != nil {
 		t.Fatal(err)
 	}
 }
