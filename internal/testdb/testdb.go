@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
@@ -23,7 +24,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	_ "github.com/lib/pq" // the driver
+	"github.com/lib/pq"
 
 	"github.com/14build/14build/migrations"
 	"github.com/14build/14build/store"
@@ -153,7 +154,7 @@ func claim(ctx context.Context) (name string, release func(), err error) {
 		var exists bool
 		err = conn.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name)
 		if err == nil && !exists {
-			_, err = conn.ExecContext(ctx, fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s%s`, name, tmplName, strategy))
+			err = clone(ctx, conn, name)
 		}
 		if err != nil {
 			release()
@@ -163,6 +164,19 @@ func claim(ctx context.Context) (name string, release func(), err error) {
 	}
 }
 
+// clone creates name from the template. Another checkout's run on the same server, with
+// other migrations, may have dropped the template as stale: then it is built again.
+func clone(ctx context.Context, conn *sqlx.Conn, name string) error {
+	create := fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s%s`, name, tmplName, strategy)
+	_, err := conn.ExecContext(ctx, create)
+	if pqErr, ok := errors.AsType[*pq.Error](err); ok && pqErr.Code == "3D000" { // invalid_catalog_name
+		if err = ensureTemplate(); err == nil {
+			_, err = conn.ExecContext(ctx, create)
+		}
+	}
+	return err
+}
+
 // dropStale drops pooled databases and templates of other migration sets, and the
 // one-test databases of earlier versions of this package, that no run is using (their lock
 // is free), so the cluster does not fill with old copies.
@@ -170,7 +184,7 @@ func dropStale(ctx context.Context) error {
 	var names []string
 	if err := admin.SelectContext(ctx, &names, `SELECT datname FROM pg_database
 		WHERE (datname LIKE 't14\_p%' OR datname LIKE 't14\_tmpl\_%' OR datname ~ '^t14_[0-9a-f]{16}$')
-			AND datname NOT LIKE $1 AND datname <> $2`,
+			AND datname NOT LIKE $1 AND datname <> $2 AND datname NOT LIKE '%\_build'`,
 		poolPrefix+`\_%`, tmplName); err != nil {
 		return err
 	}
