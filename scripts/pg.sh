@@ -39,16 +39,26 @@ fi
 if "${as_pg[@]}" "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
   port=$(sed -n 4p "$data/postmaster.pid")
 else
-  # A free loopback port: another checkout's cluster may hold the usual one.
-  port=${PG14BUILD_PORT:-}
-  if [ -z "$port" ]; then
-    for p in $(seq 54329 54399); do
-      if ! port_busy "$p"; then port=$p; break; fi
-    done
-  fi
   # fsync off: this cluster is for development and tests, never for production data.
-  "${as_pg[@]}" "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 start \
-    -o "-p $port -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" >/dev/null
+  start() {
+    "${as_pg[@]}" "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 start \
+      -o "-p $1 -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" >/dev/null
+  }
+  port=${PG14BUILD_PORT:-}
+  if [ -n "$port" ]; then
+    start "$port"
+  else
+    # A free loopback port: another checkout's cluster may hold the usual one. A port that
+    # answers no connection may still refuse the bind (a server just stopped): try the next.
+    started=
+    for p in $(seq 54329 54399); do
+      port_busy "$p" && continue
+      seen=0; [ -f "$log" ] && seen=$(wc -c < "$log")
+      if out=$(start "$p" 2>&1); then port=$p; started=1; break; fi
+      tail -c +"$((seen + 1))" "$log" 2>/dev/null | grep -q "Address already in use" || { echo "$out" >&2; exit 1; }
+    done
+    [ -n "$started" ] || { echo "no free port from 54329 to 54399 for PostgreSQL" >&2; exit 1; }
+  fi
 fi
 echo "$port" > "$portfile"
 
