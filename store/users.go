@@ -43,22 +43,21 @@ type NewUser struct {
 // ErrEmailTaken is returned when the email already belongs to an account.
 var ErrEmailTaken = errors.New("email already registered")
 
-// userByIDSQL is one account with its entity and category.
-const userByIDSQL = `
+// userSQL is an account with its entity and category; the constants below add which one
+// and how it is locked (each is still one static statement).
+const userSQL = `
 SELECT u.id, u.name, u.email::text AS email, u.role, u.entity_id, e.name AS entity_name,
        u.category_id, c.name AS category_name, u.active, u.created_at
 FROM users u
 JOIN entities e ON e.id = u.entity_id
-LEFT JOIN categories c ON c.id = u.category_id
+LEFT JOIN categories c ON c.id = u.category_id`
+
+// userByIDSQL is one account by id.
+const userByIDSQL = userSQL + `
 WHERE u.id = $1`
 
-// userByEmailSQL is userByIDSQL by email (citext: case-insensitive).
-const userByEmailSQL = `
-SELECT u.id, u.name, u.email::text AS email, u.role, u.entity_id, e.name AS entity_name,
-       u.category_id, c.name AS category_name, u.active, u.created_at
-FROM users u
-JOIN entities e ON e.id = u.entity_id
-LEFT JOIN categories c ON c.id = u.category_id
+// userByEmailSQL is one account by email (citext: case-insensitive).
+const userByEmailSQL = userSQL + `
 WHERE u.email = $1`
 
 // CreateUser creates an account, finding or creating its entity, in one transaction.
@@ -253,23 +252,11 @@ func (tx *Tx) UpdateUser(ctx context.Context, id string, uu UserUpdate) (User, e
 }
 
 // lockUserSQL is userByIDSQL with the account's row locked for update.
-const lockUserSQL = `
-SELECT u.id, u.name, u.email::text AS email, u.role, u.entity_id, e.name AS entity_name,
-       u.category_id, c.name AS category_name, u.active, u.created_at
-FROM users u
-JOIN entities e ON e.id = u.entity_id
-LEFT JOIN categories c ON c.id = u.category_id
-WHERE u.id = $1
+const lockUserSQL = userByIDSQL + `
 FOR UPDATE OF u`
 
 // shareLockUserSQL is userByIDSQL with the account's row share-locked.
-const shareLockUserSQL = `
-SELECT u.id, u.name, u.email::text AS email, u.role, u.entity_id, e.name AS entity_name,
-       u.category_id, c.name AS category_name, u.active, u.created_at
-FROM users u
-JOIN entities e ON e.id = u.entity_id
-LEFT JOIN categories c ON c.id = u.category_id
-WHERE u.id = $1
+const shareLockUserSQL = userByIDSQL + `
 FOR SHARE OF u`
 
 // LockUser reads an account and locks its row for update until tx ends, for a change that
