@@ -15,8 +15,12 @@ type ImportLine struct {
 // ImportSection is a section named in the file (created when missing).
 type ImportSection struct{ Code, Title string }
 
-// ImportRefusal is one refused row: its number as the spreadsheet numbers it, and why.
+// ImportRefusal is one refused row: its number as the spreadsheet numbers it, its
+// reference and description as the file has them (so that a person finds the row in a
+// list of thousands), and why.
 type ImportRefusal struct {
-	Row    int    `json:"row" db:"row"`
-	Reason string `json:"reason" db:"reason"`
+	Row         int    `json:"row" db:"row"`
+	Reference   string `json:"reference,omitempty" db:"reference"`
+	Description string `json:"description,omitempty" db:"description"`
+	Reason      string `json:"reason" db:"reason"`
 }

@@ -79,7 +79,10 @@ type Table struct {
 	Header    []string
 	Rows      [][]string
 	Nums      []int
-	// Formulas maps a row number to the column indexes holding formulas (XLSX).
+	// Formulas maps a row number to the column indexes holding a formula without a stored
+	// value (XLSX). A formula with one reads as that value, as Excel shows it: only a
+	// workbook saved by a program that does not calculate (a script, some exporters)
+	// leaves formulas without one, and then there is no value to import.
 	Formulas map[int][]int
 	// More is set when rows were left unread because of the limit.
 	More bool
@@ -297,7 +300,7 @@ func openChecked(content []byte) (wb *workbook, err error) {
 func (wb *workbook) close() { _ = wb.f.Close() }
 
 // read streams up to limit data rows of sheet (the first when empty) and the formula
-// cells of the rows read.
+// cells without a stored value of the rows read.
 func (wb *workbook) read(sheet string, limit int) (t *Table, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -381,8 +384,9 @@ func cleanNumber(s string) string {
 	return strconv.FormatFloat(f, 'f', -1, 64)
 }
 
-// formulaCells scans a sheet's XML for cells with a formula (<c r="D7"><f>…</f>), which
-// the row iterator does not report, up to lastRow. It returns row number → column indexes.
+// formulaCells scans a sheet's XML for cells with a formula and no stored value
+// (<c r="D7"><f>…</f></c>, no <v>), which the row iterator does not report, up to lastRow.
+// It returns row number → column indexes.
 func formulaCells(zr *zip.Reader, sheet string, lastRow int) (map[int][]int, error) {
 	part, err := sheetPart(zr, sheet)
 	if err != nil {
@@ -408,6 +412,7 @@ func formulaCells(zr *zip.Reader, sheet string, lastRow int) (map[int][]int, err
 	dec := xml.NewDecoder(io.LimitReader(rc, MaxUnzipped))
 	out := map[int][]int{}
 	row, col, inCell := 0, 0, false
+	formula, value := false, false // of the cell open
 	for {
 		// RawToken: no namespace translation or end-tag matching, which this scan does not
 		// need (Name.Local is all it reads).
@@ -433,7 +438,7 @@ func formulaCells(zr *zip.Reader, sheet string, lastRow int) (map[int][]int, err
 					return out, nil
 				}
 			case "c":
-				inCell = true
+				inCell, formula, value = true, false, false
 				col++
 				if v := attr(el, "r"); v != "" {
 					if c, _, err := excelize.CellNameToCoordinates(v); err == nil {
@@ -441,14 +446,17 @@ func formulaCells(zr *zip.Reader, sheet string, lastRow int) (map[int][]int, err
 					}
 				}
 			case "f":
-				if inCell {
+				formula = formula || inCell
+			case "v":
+				value = value || inCell
+			}
+		case xml.EndElement:
+			if el.Name.Local == "c" {
+				if inCell && formula && !value {
 					if l := out[row]; len(l) == 0 || l[len(l)-1] != col-1 {
 						out[row] = append(l, col-1)
 					}
 				}
-			}
-		case xml.EndElement:
-			if el.Name.Local == "c" {
 				inCell = false
 			}
 		}
@@ -663,7 +671,7 @@ func (wb *workbook) readTokens(src tokenSource, sheet string, limit int) (*Table
 				} else {
 					col++
 				}
-				if c.formula {
+				if c.formula && !c.cached {
 					if l := t.Formulas[row]; len(l) == 0 || l[len(l)-1] != col-1 {
 						t.Formulas[row] = append(l, col-1)
 					}
@@ -774,12 +782,12 @@ func (t *Table) keepFormulas(last int) *Table {
 	return t
 }
 
-// fastCell is one <c> element: its reference, type, value, inline string and whether it
-// holds a formula.
+// fastCell is one <c> element: its reference, type, value, inline string, whether it
+// holds a formula and whether it holds a value (<v>, the value a formula last gave).
 type fastCell struct {
-	ref, typ, v string
-	is          *string
-	formula     bool
+	ref, typ, v     string
+	is              *string
+	formula, cached bool
 }
 
 // readCell reads a <c> element up to its end as excelize's cell handler does (the text of
@@ -813,7 +821,7 @@ func readCell(dec tokenSource, start xml.StartElement) (fastCell, error) {
 				if seenV {
 					return c, errSlowPath
 				}
-				seenV = true
+				seenV, c.cached = true, true
 				if c.v, err = textOf(dec); err != nil {
 					return c, err
 				}

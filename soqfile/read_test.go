@@ -2,11 +2,15 @@ package soqfile
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/14build/14build/money"
+	"github.com/14build/14build/soq"
 )
 
 // The reader on the spreadsheets in testdata/ (written by testdata/generate.go): what
@@ -84,8 +88,9 @@ func TestReadMergedCells(t *testing.T) {
 	}
 }
 
-// Formula cells read as their cached values, and are reported (a rate that is a formula is
-// refused by Check, an Amount column of formulas is only ignored).
+// A formula cell reads as the value stored beside it, as Excel shows it, and is not
+// reported: only a formula without a stored value (a workbook written by a program that
+// does not calculate) is, with its row and column.
 func TestReadFormulas(t *testing.T) {
 	t.Parallel()
 	tb, err := readFile(t, "formulas.xlsx")
@@ -95,8 +100,50 @@ func TestReadFormulas(t *testing.T) {
 	if got := tb.Rows[1][5:]; !reflect.DeepEqual(got, []string{"12.4", "1494.2"}) {
 		t.Errorf("cached values %q", got)
 	}
+	if len(tb.Formulas) != 0 {
+		t.Errorf("formulas with stored values reported: %v", tb.Formulas)
+	}
+
+	tb, err = readFile(t, "formulas-uncached.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if want := map[int][]int{2: {6}, 3: {5, 6}}; !reflect.DeepEqual(tb.Formulas, want) {
-		t.Errorf("formulas %v, want %v", tb.Formulas, want)
+		t.Errorf("uncached formulas %v, want %v", tb.Formulas, want)
+	}
+	if got := tb.Rows[1]; len(got) != 5 {
+		t.Errorf("row 3 %q: the uncached F3 and G3 should read as blanks (trimmed)", got)
+	}
+}
+
+// Check imports a rate that is a formula with a stored value, and refuses the row whose
+// mapped cell has a formula without one, naming the cell; an uncached formula in an
+// ignored column (the Amount) does not matter.
+func TestCheckFormulas(t *testing.T) {
+	t.Parallel()
+	m := []Field{Section, Reference, Description, Unit, Quantity, Rate, Ignore}
+	tb, err := readFile(t, "formulas.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Check(tb, m, money.Of("NZD"), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Refused) != 0 || len(res.Lines) != 2 || res.Lines[1].Item.Rate != 1240 {
+		t.Errorf("cached: lines %+v refused %+v", res.Lines, res.Refused)
+	}
+
+	tb, err = readFile(t, "formulas-uncached.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err = Check(tb, m, money.Of("NZD"), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := []soq.ImportRefusal{{Row: 3, Reference: "A2", Description: "Scaffolding to elevations", Reason: fmt.Sprintf(MsgUncachedFormula, "F", 3)}}
+	if len(res.Lines) != 1 || !reflect.DeepEqual(res.Refused, want) {
+		t.Errorf("uncached: lines %+v refused %+v", res.Lines, res.Refused)
 	}
 }
 

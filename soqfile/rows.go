@@ -211,9 +211,12 @@ func Check(t *Table, m []Field, cur money.Currency, cats soq.Categories, progres
 			}
 		}
 		num := t.Nums[i]
-		refuse := func(reason string) { res.Refused = append(res.Refused, soq.ImportRefusal{Row: num, Reason: reason}) }
+		refuse := func(reason string) {
+			res.Refused = append(res.Refused, soq.ImportRefusal{Row: num, Reference: clip(get(row, Reference)),
+				Description: clipTo(get(row, Description), 200), Reason: reason})
+		}
 		if fc := formulaIn(t.Formulas[num], col); fc >= 0 {
-			refuse(fmt.Sprintf("cell %s%d contains a formula; paste values", colName(fc), num))
+			refuse(fmt.Sprintf(MsgUncachedFormula, colName(fc), num))
 			continue
 		}
 		secText := get(row, Section)
@@ -290,16 +293,22 @@ func quoted(text, msg string) string {
 	return fmt.Sprintf("%q %s", clip(text), msg)
 }
 
-func clip(s string) string {
-	if utf8.RuneCountInString(s) > 40 {
+// MsgUncachedFormula refuses a row whose mapped cell (column letter, row number) holds a
+// formula without a stored value.
+const MsgUncachedFormula = "cell %s%d has a formula but no stored value (the file was saved without calculating it); open it in Excel, save it and upload it again, or paste values"
+
+func clip(s string) string { return clipTo(s, 40) }
+
+func clipTo(s string, n int) string {
+	if utf8.RuneCountInString(s) > n {
 		r := []rune(s)
-		return string(r[:40]) + "…"
+		return string(r[:n]) + "…"
 	}
 	return s
 }
 
-// formulaIn returns the first mapped column among cols with a formula, or -1. Formulas
-// in ignored columns (a computed amount) do not matter: amounts are recomputed.
+// formulaIn returns the first mapped column among cols (formulas without a stored value),
+// or -1. Those in ignored columns (a computed amount) do not matter: amounts are recomputed.
 func formulaIn(cols []int, mapped map[Field]int) int {
 	for _, c := range cols {
 		for _, i := range mapped {

@@ -180,7 +180,8 @@ func (s *Store) ImportContent(ctx context.Context, id string) (SOQImport, error)
 // ImportRefusals returns up to limit refused rows of an import, in row order.
 func (s *Store) ImportRefusals(ctx context.Context, id string, limit int) ([]ImportRefusal, error) {
 	var out []ImportRefusal
-	err := s.q.sel(ctx, &out, `SELECT (r->>'row')::int AS row, r->>'reason' AS reason
+	err := s.q.sel(ctx, &out, `SELECT (r->>'row')::int AS row, COALESCE(r->>'reference', '') AS reference,
+       COALESCE(r->>'description', '') AS description, r->>'reason' AS reason
 FROM soq_imports i, jsonb_array_elements(i.refused) WITH ORDINALITY AS x(r, n) WHERE i.id = $1 ORDER BY x.n LIMIT $2`, id, limit)
 	return out, err
 }
@@ -370,7 +371,7 @@ func (s *Store) ApplyImport(ctx context.Context, p ImportPlan) (ImportOutcome, e
 		lines := make([]ImportLine, 0, len(p.Lines))
 		for _, l := range p.Lines {
 			if isTaken[soq.RefKey(l.Item.Reference)] {
-				refused = append(refused, ImportRefusal{Row: l.Row, Reason: fmt.Sprintf("reference %s is already used in this SOQ", l.Item.Reference)})
+				refused = append(refused, refusalOf(l, fmt.Sprintf("reference %s is already used in this SOQ", l.Item.Reference)))
 				continue
 			}
 			lines = append(lines, l)
@@ -446,12 +447,17 @@ func (tx *Tx) fitImportTotals(ctx context.Context, soqID string, lines []ImportL
 	kept := lines[:0:0]
 	for i, l := range lines {
 		if why, ok := drop[i]; ok {
-			refused = append(refused, ImportRefusal{Row: l.Row, Reason: why})
+			refused = append(refused, refusalOf(l, why))
 			continue
 		}
 		kept = append(kept, l)
 	}
 	return kept, refused, nil
+}
+
+// refusalOf refuses a checked line, with its reference and description.
+func refusalOf(l ImportLine, reason string) ImportRefusal {
+	return ImportRefusal{Row: l.Row, Reference: l.Item.Reference, Description: l.Item.Description, Reason: reason}
 }
 
 // writeImport creates the plan's missing sections and inserts lines.

@@ -71,6 +71,18 @@ func main() {
 	}
 	save(f, "formulas.xlsx")
 
+	// formulas-uncached.xlsx: the same bill written by a program that does not calculate:
+	// the rate F3 and the amounts are formulas with no stored value (no <v>), so there is
+	// nothing to import in F3; the Amount column is ignored anyway.
+	f = excelize.NewFile()
+	put(f, "Sheet1", 1, [][]any{append(bill[0], "Amount")})
+	put(f, "Sheet1", 2, bill[1:3])
+	must(f.SetCellValue("Sheet1", "F3", nil))
+	for cell, formula := range map[string]string{"G2": "E2*F2", "G3": "E3*F3", "F3": "10+2.4"} {
+		must(f.SetCellFormula("Sheet1", cell, formula))
+	}
+	save(f, "formulas-uncached.xlsx")
+
 	// wide.xlsx: 51 columns, one more than a file may have.
 	f = excelize.NewFile()
 	var wide []any
