@@ -3,6 +3,7 @@
 package views
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +14,8 @@ import (
 	"github.com/14build/14build/project"
 	"github.com/14build/14build/static"
 	"github.com/14build/14build/store"
+	"github.com/14build/14build/tzone"
+	"github.com/14build/14build/units"
 )
 
 // Page is what the layout needs from every request.
@@ -82,11 +85,100 @@ func firstRune(s string) string {
 
 func fmtMoney(amount int64, currency string) string { return money.FormatCode(amount, currency) }
 
+// CurrencyLabel is how every form and heading names a currency: its ISO code in capitals
+// ("NZD"), whatever case it is stored in.
+func CurrencyLabel(code string) string { return strings.ToUpper(strings.TrimSpace(code)) }
+
 func fmtDate(t time.Time) string { return t.UTC().Format("2 Jan 2006") }
 
 func fmtDateTime(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") }
 
+// ProjectTime writes t in the project's time zone and names the zone, so a reader in
+// another city knows which clock it is: "3 Dec 2026, 14:05 NZDT (Pacific/Auckland)".
+// An unknown or empty zone falls back to UTC rather than hiding the time.
+func ProjectTime(t time.Time, zone string) string {
+	loc := projectLocation(zone)
+	lt := t.In(loc)
+	abbr := lt.Format("MST")
+	if loc == time.UTC {
+		return lt.Format("2 Jan 2006, 15:04") + " UTC"
+	}
+	// Zones without a letter abbreviation (Asia/Dubai) format it as "+04"; the offset then
+	// reads better as UTC+4.
+	if abbr != "" && (abbr[0] == '+' || abbr[0] == '-') {
+		abbr = "UTC" + tzone.Offset(lt)
+	}
+	return lt.Format("2 Jan 2006, 15:04") + " " + abbr + " (" + loc.String() + ")"
+}
+
+// ProjectDate is the calendar date of t in the project's zone ("3 Dec 2026"): a time just
+// after midnight in Auckland is the next day there, whatever the server's clock says.
+func ProjectDate(t time.Time, zone string) string {
+	return t.In(projectLocation(zone)).Format("2 Jan 2006")
+}
+
+func projectLocation(zone string) *time.Location {
+	if zone == "" || strings.EqualFold(zone, "local") {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// Count writes a whole number with thousands separators: "19,980".
+func Count(n int) string { return Thousands(int64(n)) }
+
+// Thousands writes n with a comma between each group of three digits: "-1,234,567".
+func Thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/3 + 1)
+	if neg {
+		b.WriteByte('-')
+	}
+	for i := range len(s) {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// Decimal writes a fixed-point number stored as an integer count of 10^-places with
+// thousands separators and exactly places decimals, so a column of them lines up on the
+// decimal point: Decimal(199104, 2) = "1,991.04", Decimal(5, 3) = "0.005".
+func Decimal(scaled int64, places int) string {
+	if places <= 0 {
+		return Thousands(scaled)
+	}
+	neg := scaled < 0
+	if neg {
+		scaled = -scaled
+	}
+	scale := int64(1)
+	for range places {
+		scale *= 10
+	}
+	s := Thousands(scaled/scale) + "." + fmt.Sprintf("%0*d", places, scaled%scale)
+	if neg {
+		return "-" + s
+	}
+	return s
+}
+
+// Area writes an area (hundredths of a square metre) as "1,991.04"; the unit is the
+// caller's, written as "m²" and never upper-cased.
+func Area(a units.Area) string { return Decimal(int64(a), 2) }
 
 // statusLabel names a project status; "" is the filter's "All".
 func statusLabel(s project.Status) string {
