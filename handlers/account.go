@@ -27,7 +27,7 @@ func (h *Handlers) accountView(c echo.Context) (views.AccountView, error) {
 	if err != nil {
 		return views.AccountView{}, err
 	}
-	return views.AccountView{Profile: valuesOf(*u), Tokens: toks, Categories: cats}, nil
+	return views.AccountView{Profile: valuesOf(*u), Tokens: toks, Categories: cats, AskTrade: hasTrade(u.Role)}, nil
 }
 
 func (h *Handlers) accountPage(c echo.Context) error {
@@ -49,15 +49,20 @@ func (h *Handlers) accountUpdate(c echo.Context) error {
 	errs.Text("name", v.Name, 1, 200)
 	errs.Text("entity", v.Entity, 1, 200)
 	var catID int64
-	if strings.TrimSpace(v.Category) != "" {
+	switch {
+	case !hasTrade(u.Role):
+		// Owners and administrators are not asked for a trade; none is kept for them.
+		v.Category = ""
+	case strings.TrimSpace(v.Category) != "":
 		cat, ok := soq.Categories(a.Categories).Match(v.Category)
 		if !ok {
 			errs.Add("category", soq.MsgUnknownCategory)
 		}
 		catID = cat.ID
-	} else if u.Role == authz.RoleBidder {
-		errs.Add("category", "is required for bidders")
+	case u.Role == authz.RoleBidder:
+		errs.Add("category", msgBidderCategory)
 	}
+	errs = sentences(errs, accountSubjects)
 	if len(errs) > 0 {
 		a.Profile, a.ProfileErrs = v, errs
 		return render(c, http.StatusUnprocessableEntity, views.AccountPage(h.page(c, "Account"), a), nil)
@@ -81,9 +86,10 @@ func (h *Handlers) accountPassword(c echo.Context) error {
 	if ok, err := h.verifyPassword(c, current, hash); err != nil {
 		return err
 	} else if !ok {
-		errs.Add("current", "is not your current password")
+		errs.Add("current", "That is not your current password.")
 	}
 	errs.Password("password", next)
+	errs = sentences(errs, map[string]fieldWords{"current": accountSubjects["current"], "password": {"a new password", "The new password"}})
 	if len(errs) > 0 {
 		a, err := h.accountView(c)
 		if err != nil {
@@ -115,6 +121,7 @@ func (h *Handlers) tokenCreate(c echo.Context) error {
 	name := strings.TrimSpace(c.FormValue("name"))
 	errs := field.Errors{}
 	errs.Text("name", name, 1, 100)
+	errs = sentences(errs, map[string]fieldWords{"name": {"a name for the token", "The token's name"}})
 	a, err := h.accountView(c)
 	if err != nil {
 		return err

@@ -196,7 +196,7 @@ func (h *Handlers) register(c echo.Context, f accountForm) (store.User, field.Er
 	u, err := h.st.CreateUser(ctx, store.NewUser{Name: f.Name, Email: f.Email, PasswordHash: hash,
 		Role: authz.Role(f.Role), Entity: f.Entity, CategoryID: catID})
 	if errors.Is(err, store.ErrEmailTaken) {
-		return store.User{}, field.Errors{"email": "is already registered: sign in instead"}, nil
+		return store.User{}, field.Errors{"email": "This email is already registered: sign in instead."}, nil
 	}
 	if err != nil {
 		return store.User{}, nil, err
@@ -258,10 +258,10 @@ func (h *Handlers) apiLogin(c echo.Context) error {
 	}
 	errs := field.Errors{}
 	if strings.TrimSpace(body.Email) == "" {
-		errs.Add("email", "is required")
+		errs.Add("email", "Enter your email address.")
 	}
 	if body.Password == "" {
-		errs.Add("password", "is required")
+		errs.Add("password", "Enter your password.")
 	}
 	if len(errs) > 0 {
 		return errInvalid(errs)

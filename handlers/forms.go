@@ -14,6 +14,56 @@ import (
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
+// sentences rewrites field messages as the whole sentences a person reads beside a field.
+// The rules (field.Text, field.Email, units.Validate…) speak in fragments shared with the API
+// and imports ("is required", "must be at most 200 characters"); names says what each field
+// is, so "is required" reads "Enter the project name." and another fragment gets its
+// subject, a capital and a full stop. A field without a name keeps its words and only gets
+// the capital and full stop.
+func sentences(errs field.Errors, names map[string]fieldWords) field.Errors {
+	out := make(field.Errors, len(errs))
+	for name, msg := range errs {
+		out[name] = sentence(names[name], msg)
+	}
+	return out
+}
+
+// fieldWords is how messages name a field: what to enter ("the project name") and the
+// subject of a sentence about it ("The project name").
+type fieldWords struct{ Enter, Subject string }
+
+// sentenceFor holds fragments whose sentence is better said another way than with a
+// subject in front.
+var sentenceFor = map[string]string{
+	"must be an email address such as name@example.com": "Enter an email address such as name@example.com.",
+	soq.MsgUnknownCategory:                               "Choose a trade category from the list.",
+	"must not contain a NUL character":                   "Remove the NUL character (a control character) from this field.",
+}
+
+func sentence(n fieldWords, msg string) string {
+	msg = strings.TrimSpace(msg)
+	if msg == "" {
+		return msg
+	}
+	if s, ok := sentenceFor[msg]; ok {
+		return s
+	}
+	switch {
+	case n.Enter != "" && (msg == "is required" || strings.HasSuffix(msg, " is required")):
+		// "total floor area is required": some rules name the field themselves.
+		return "Enter " + n.Enter + "."
+	case n.Subject != "" && (strings.HasPrefix(msg, "is ") || strings.HasPrefix(msg, "must ") || strings.HasPrefix(msg, "has ")):
+		msg = n.Subject + " " + msg
+	}
+	msg = strings.ToUpper(msg[:1]) + msg[1:]
+	switch msg[len(msg)-1] {
+	case '.', '?', '!':
+		return msg
+	}
+	return msg + "."
+}
+
+
 // accountForm is registration and an administrator's create/edit of a user.
 type accountForm struct {
 	Name     string `json:"name"`
@@ -36,7 +86,7 @@ func (f *accountForm) validate(roles []authz.Role, needPassword bool, cats []sto
 	}
 	role := authz.Role(f.Role)
 	if f.Role == "" {
-		errs.Add("role", "is required")
+		errs.Add("role", "Choose a role.")
 	} else if !role.Valid() || !containsRole(roles, role) {
 		names := make([]string, len(roles))
 		for i, r := range roles {
@@ -45,16 +95,38 @@ func (f *accountForm) validate(roles []authz.Role, needPassword bool, cats []sto
 		errs.Add("role", "must be one of "+strings.Join(names, ", "))
 	}
 	errs.Text("entity", f.Entity, 1, 200)
-	if strings.TrimSpace(f.Category) != "" {
+	switch {
+	case !hasTrade(role):
+		// Owners and administrators price nothing: a category sent for them is ignored, not
+		// stored, and the forms do not ask for one.
+	case strings.TrimSpace(f.Category) != "":
 		cat, ok := soq.Categories(cats).Match(f.Category)
 		if !ok {
 			errs.Add("category", soq.MsgUnknownCategory)
 		}
 		categoryID = cat.ID
-	} else if role == authz.RoleBidder {
-		errs.Add("category", "is required for bidders: it decides which tenders you see")
+	case role == authz.RoleBidder:
+		errs.Add("category", msgBidderCategory)
 	}
-	return categoryID, errs
+	return categoryID, sentences(errs, accountSubjects)
+}
+
+const msgBidderCategory = "Choose your trade category: it decides which tenders you are offered."
+
+// hasTrade reports whether people with role r work in a trade: bidders must name theirs
+// (tenders are offered by trade) and in-house staff may; owners and administrators are not
+// asked.
+func hasTrade(r authz.Role) bool { return r == authz.RoleBidder || r == authz.RoleInHouse }
+
+// accountSubjects names the account forms' fields in their messages.
+var accountSubjects = map[string]fieldWords{
+	"name":     {"the full name", "The full name"},
+	"email":    {"an email address", "The email address"},
+	"password": {"a password", "The password"},
+	"current":  {"the current password", "The current password"},
+	"role":     {"a role", "The role"},
+	"entity":   {"the company's name", "The company's name"},
+	"category": {"a trade category", "The trade category"},
 }
 
 func containsRole(rs []authz.Role, r authz.Role) bool {

@@ -5,9 +5,9 @@ package handlers
 // re-renders with (views/project_form.templ). A new field is added here and there, nowhere else.
 
 import (
+	"context"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -16,6 +16,7 @@ import (
 	"github.com/14build/14build/paths"
 	"github.com/14build/14build/project"
 	"github.com/14build/14build/store"
+	"github.com/14build/14build/tzone"
 	"github.com/14build/14build/views"
 )
 
@@ -45,26 +46,31 @@ func (f *projectForm) validate() (store.ProjectInput, field.Errors) {
 	if !ok {
 		errs.Add("status", "must be one of "+project.Names())
 	}
-	if in.TimeZone == "" {
+	if strings.TrimSpace(in.TimeZone) == "" {
 		in.TimeZone = "UTC"
 	}
-	if _, err := time.LoadLocation(in.TimeZone); err != nil || strings.EqualFold(in.TimeZone, "local") {
-		errs.Add("timeZone", "must be an IANA time zone such as Europe/London")
+	// The picker offers zone names, but a person may type a city ("Wellington") or leave a
+	// whole option label: either is read as its zone, and anything else is refused rather
+	// than stored as a zone the server cannot load.
+	if z, ok := tzone.Resolve(in.TimeZone); ok {
+		in.TimeZone = z
+	} else {
+		errs.Add("timeZone", msgTimeZone)
 	}
 	if f.Budget == nil {
-		errs.Add("budget", `is required: {"amount": minor units, "currency": "usd"}`)
-		return in, errs
+		errs.Add("budget", `Send the budget as {"amount": minor units, "currency": "usd"}.`)
+		return in, sentences(errs, projectSubjects)
 	}
 	in.Currency = strings.ToLower(strings.TrimSpace(f.Budget.Currency))
 	if in.Currency == "" {
 		in.Currency = "usd"
 	}
 	if _, ok := money.Lookup(in.Currency); !ok {
-		errs.Add("budget.currency", "is not a currency we support")
+		errs.Add("budget.currency", msgCurrency)
 	}
 	switch a := f.Budget.Amount; {
 	case a == nil:
-		errs.Add("budget.amount", "is required (an integer in minor units: 125000 = 1,250.00)")
+		errs.Add("budget.amount", "Send the budget's amount as an integer in minor units (125000 is 1,250.00).")
 	case *a < 0:
 		errs.Add("budget.amount", "must not be negative")
 	case *a > money.MaxMinor:
@@ -72,7 +78,34 @@ func (f *projectForm) validate() (store.ProjectInput, field.Errors) {
 	default:
 		in.BudgetAmount = *a
 	}
-	return in, errs
+	return in, sentences(errs, projectSubjects)
+}
+
+const (
+	msgTimeZone = "Choose a time zone from the list: search it by city, such as Wellington, or type a zone such as Pacific/Auckland."
+	msgCurrency = "Choose one of the currencies in the list."
+)
+
+// projectSubjects names the project form's fields in its messages.
+var projectSubjects = map[string]fieldWords{
+	"name":          {"the project name", "The project name"},
+	"code":          {"a project code", "The code"},
+	"address":       {"the site address", "The site address"},
+	"status":        {"a status", "The status"},
+	"budget.amount": {"the budget", "The budget"},
+}
+
+// newProjectValues starts a new project's form with the currency and time zone of the
+// owner's latest project (an owner's next project is most often in the same market), or
+// US dollars and UTC for a first project.
+func (h *Handlers) newProjectValues(ctx context.Context, ownerID string) (views.ProjectValues, error) {
+	v := views.ProjectValues{Status: string(project.Default), Currency: "usd", TimeZone: "UTC"}
+	cur, zone, ok, err := h.st.ProjectDefaults(ctx, ownerID)
+	if err != nil || !ok {
+		return v, err
+	}
+	v.Currency, v.TimeZone = cur, zone
+	return v, nil
 }
 
 // projectFromPage reads and validates the HTML form, where the budget is typed in major
@@ -88,7 +121,7 @@ func projectFromPage(c echo.Context) (in store.ProjectInput, v views.ProjectValu
 	cur, ok := money.Lookup(v.Currency)
 	switch {
 	case !ok:
-		errs.Add("budget.currency", "is not a currency we support")
+		errs.Add("budget.currency", msgCurrency)
 	case strings.TrimSpace(v.Budget) == "":
 		f.Budget.Amount = new(int64)
 	default:

@@ -41,7 +41,7 @@ func TestProjectEditFormRefusals(t *testing.T) {
 	// over the generic "required".
 	form = url.Values{"name": {""}, "code": {"P1"}, "status": {"dreaming"}, "budget": {"1.234"}, "currency": {"usd"}, "timeZone": {"Mars/Olympus"}}
 	d = c.form(edit, form).Doc(t)
-	for id, want := range map[string]string{"#err-name": "required", "#err-status": "must be one of", "#err-timeZone": "IANA", "#err-budget\\.amount": "decimal places"} {
+	for id, want := range map[string]string{"#err-name": "Enter the project name.", "#err-status": "must be one of", "#err-timeZone": "Choose a time zone", "#err-budget\\.amount": "decimal places"} {
 		if got := d.Find(id).Text(); !strings.Contains(got, want) {
 			t.Errorf("%s = %q, want it to say %q", id, got, want)
 		}
@@ -74,4 +74,100 @@ func TestProjectAPIReportsEveryField(t *testing.T) {
 	if n := a.count(`SELECT count(*) FROM projects`); n != 0 {
 		t.Errorf("%d projects written", n)
 	}
+}
+
+// The zone field takes what the picker offers, a city people know, or a picker label; it
+// stores the canonical zone name and refuses anything that is not a real zone.
+func TestProjectTimeZoneIsAZone(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	o := a.user(authz.RoleOwner, "o@example.com")
+	p := a.project(o, "P1")
+	c := a.login(o.Email)
+	edit := "/projects/" + p.ID
+	form := func(zone string) url.Values {
+		return url.Values{"name": {"P"}, "code": {"P1"}, "status": {"planning"}, "budget": {"1,250.50"}, "currency": {"nzd"}, "timeZone": {zone}}
+	}
+	for typed, want := range map[string]string{
+		"Wellington":       "Pacific/Auckland",
+		"Pacific/Auckland": "Pacific/Auckland",
+		"asia/kolkata":     "Asia/Kolkata",
+		"Mumbai, Delhi — Asia/Kolkata, India (UTC+5:30)": "Asia/Kolkata",
+	} {
+		if res := c.form(edit, form(typed)); res.Code != http.StatusSeeOther {
+			t.Fatalf("zone %q: %d, want 303", typed, res.Code)
+		}
+		if n := a.count(`SELECT count(*) FROM projects WHERE id = $1 AND time_zone = $2`, p.ID, want); n != 1 {
+			t.Errorf("zone %q was not stored as %s", typed, want)
+		}
+	}
+	for _, typed := range []string{"Mars/Olympus", "Local", "Atlantis", "../../etc/passwd"} {
+		res := c.form(edit, form(typed))
+		if res.Code != http.StatusUnprocessableEntity {
+			t.Fatalf("zone %q: %d, want 422", typed, res.Code)
+		}
+		d := res.Doc(t)
+		if msg := d.Find("#err-timeZone").Text(); !strings.HasPrefix(msg, "Choose a time zone") || !strings.HasSuffix(msg, ".") {
+			t.Errorf("zone %q: message %q", typed, msg)
+		}
+		if _, ok := d.Find("#timeZone[autofocus]").Attr("autofocus"); !ok {
+			t.Errorf("zone %q: the field in error is not focused", typed)
+		}
+		if v, _ := d.Find("#timeZone").Attr("aria-invalid"); v != "true" {
+			t.Errorf("zone %q: the field is not marked invalid", typed)
+		}
+	}
+	// The API is held to the same rule.
+	res := c.do("POST", "/api/projects", `{"name":"X","code":"X1","budget":{"amount":0,"currency":"usd"},"timeZone":"Mars/Olympus"}`)
+	if fields, _ := res.JSON(t)["fields"].(map[string]any); res.Code != http.StatusBadRequest || fields["timeZone"] == nil {
+		t.Errorf("API: %d %s", res.Code, res.Body)
+	}
+}
+
+// The picker lists the zones with their cities, so typing "Wellington" finds Auckland's zone.
+func TestProjectFormOffersZonesByCity(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	a.user(authz.RoleOwner, "o@example.com")
+	d := a.login("o@example.com").get("/projects/new").Doc(t)
+	opt := d.Find(`#time-zones option[value="Pacific/Auckland"]`)
+	if !strings.Contains(opt.Text(), "Wellington") || !strings.Contains(opt.Text(), "Pacific/Auckland") {
+		t.Errorf("Auckland's option reads %q", opt.Text())
+	}
+	if n := d.Find("#time-zones option").Length(); n < 300 {
+		t.Errorf("%d zones offered", n)
+	}
+	if got := d.Find(`#currency option[value="nzd"]`).Text(); !strings.HasPrefix(got, "NZD") {
+		t.Errorf("currency option %q: codes are written in capitals", got)
+	}
+}
+
+// A new project starts in the currency and zone of the owner's latest project; a first
+// project in US dollars and UTC.
+func TestNewProjectDefaultsFromTheLatestProject(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	o := a.user(authz.RoleOwner, "o@example.com")
+	other := a.user(authz.RoleOwner, "other@example.com")
+	c := a.login(o.Email)
+	check := func(cur, zone string) {
+		t.Helper()
+		d := c.get("/projects/new").Doc(t)
+		if got, _ := d.Find("#currency option[selected]").Attr("value"); got != cur {
+			t.Errorf("currency %q, want %q", got, cur)
+		}
+		if got, _ := d.Find("#timeZone").Attr("value"); got != zone {
+			t.Errorf("time zone %q, want %q", got, zone)
+		}
+	}
+	check("usd", "UTC")
+	for _, p := range []struct{ code, cur, zone string }{{"A1", "gbp", "Europe/London"}, {"A2", "nzd", "Pacific/Auckland"}} {
+		res := c.form("/projects", url.Values{"name": {"Project " + p.code}, "code": {p.code}, "status": {"planning"}, "budget": {"100"}, "currency": {p.cur}, "timeZone": {p.zone}})
+		if res.Code != http.StatusSeeOther {
+			t.Fatalf("create %s: %d", p.code, res.Code)
+		}
+	}
+	// Another owner's newer project is not this owner's market.
+	a.login(other.Email).form("/projects", url.Values{"name": {"Theirs"}, "code": {"T1"}, "status": {"planning"}, "budget": {"1"}, "currency": {"jpy"}, "timeZone": {"Asia/Tokyo"}})
+	check("nzd", "Pacific/Auckland")
 }

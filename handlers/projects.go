@@ -81,7 +81,10 @@ func projectsListURL(status, q string, page int) string {
 }
 
 func (h *Handlers) projectNewPage(c echo.Context) error {
-	v := views.ProjectValues{Status: string(project.Default), Currency: "usd", TimeZone: "UTC"}
+	v, err := h.newProjectValues(c.Request().Context(), currentUser(c).ID)
+	if err != nil {
+		return err
+	}
 	return h.renderProjectForm(c, http.StatusOK, newProjectForm(v, nil))
 }
 
@@ -92,7 +95,7 @@ func (h *Handlers) projectCreate(c echo.Context) error {
 	}
 	pr, err := h.createProject(c.Request().Context(), currentUser(c).ID, in)
 	if errors.Is(err, store.ErrCodeTaken) {
-		return h.refuseProjectForm(c, newProjectForm(v, field.Errors{"code": "is already used by another of your projects"}))
+		return h.refuseProjectForm(c, newProjectForm(v, field.Errors{"code": "This code is already used by another of your projects."}))
 	}
 	if err != nil {
 		return err
@@ -153,7 +156,7 @@ func (h *Handlers) projectUpdate(c echo.Context) error {
 	}
 	err := h.st.UpdateProject(c.Request().Context(), pr.ID, in)
 	if errors.Is(err, store.ErrCodeTaken) {
-		return h.refuseProjectForm(c, editProjectForm(pr, v, field.Errors{"code": "is already used by another of the owner's projects"}))
+		return h.refuseProjectForm(c, editProjectForm(pr, v, field.Errors{"code": "This code is already used by another of the owner's projects."}))
 	}
 	if err != nil {
 		return err

@@ -27,18 +27,18 @@ func (h *Handlers) invite(ctx context.Context, pr *store.Project, inviter *store
 	errs := field.Errors{}
 	errs.Email("email", email)
 	if len(errs) > 0 {
-		return store.Invitation{}, errs, nil
+		return store.Invitation{}, sentences(errs, accountSubjects), nil
 	}
 	on, err := h.st.OnTeamByEmail(ctx, pr.ID, email)
 	if err != nil {
 		return store.Invitation{}, nil, err
 	}
 	if on {
-		return store.Invitation{}, field.Errors{"email": "is already on the team"}, nil
+		return store.Invitation{}, field.Errors{"email": "This person is already on the team."}, nil
 	}
 	inv, err := h.st.CreateInvitation(ctx, pr.ID, email, inviter.ID, newToken(), h.cfg.InviteTTL)
 	if errors.Is(err, store.ErrAlreadyInvited) {
-		return store.Invitation{}, field.Errors{"email": "already has a pending invitation"}, nil
+		return store.Invitation{}, field.Errors{"email": "This email already has a pending invitation."}, nil
 	}
 	if err != nil {
 		return store.Invitation{}, nil, err

@@ -114,18 +114,35 @@ func sumState(in units.Input) views.SumState {
 	return s
 }
 
-// formErrors drops the "Unit A-01: " prefix: on the unit's own form it says nothing new.
+// formErrors drops the "Unit A-01: " prefix (on the unit's own form it says nothing new)
+// and makes each message a whole sentence: "Enter the total floor area.",
+// "Enter the area of floor 2.".
 func formErrors(errs field.Errors) field.Errors {
 	out := field.Errors{}
 	for k, v := range errs {
 		if strings.HasPrefix(v, "Unit ") {
 			if _, rest, ok := strings.Cut(v, ": "); ok {
-				v = strings.ToUpper(rest[:1]) + rest[1:]
+				v = rest
 			}
 		}
-		out[k] = v
+		w := unitSubjects[k]
+		if floor, rest, ok := strings.Cut(v, ": "); ok && strings.HasPrefix(floor, "floor ") && rest == "floor area is required" {
+			w.Enter = "the area of " + floor
+		}
+		out[k] = sentence(w, v)
 	}
 	return out
+}
+
+// unitSubjects names the unit form's fields where its rules' messages need a subject.
+var unitSubjects = map[string]fieldWords{
+	"unitNumber":        {"the unit number", "The unit number"},
+	"unitType":          {"the unit type", "The unit type"},
+	"totalFloorArea":    {"the total floor area", "The total floor area"},
+	"numberOfFloors":    {"the number of floors", "The number of floors"},
+	"numberOfRooms":     {"the number of rooms", "The number of rooms"},
+	"numberOfBathrooms": {"the number of bathrooms", "The number of bathrooms"},
+	"floors":            {"the floor areas", "The floor list"},
 }
 
 func (h *Handlers) unitForm(c echo.Context, title, action string, in units.Input, errs field.Errors) views.UnitForm {

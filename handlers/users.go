@@ -74,7 +74,7 @@ func (h *Handlers) createUser(c echo.Context, f accountForm) (store.User, field.
 	}
 	u, err := h.st.CreateUser(ctx, store.NewUser{Name: f.Name, Email: f.Email, PasswordHash: hash, Role: authz.Role(f.Role), Entity: f.Entity, CategoryID: catID})
 	if errors.Is(err, store.ErrEmailTaken) {
-		return store.User{}, field.Errors{"email": "is already registered"}, nil
+		return store.User{}, field.Errors{"email": "This email is already registered to another account."}, nil
 	}
 	return u, nil, err
 }
@@ -132,10 +132,10 @@ func (h *Handlers) updateUser(c echo.Context, id string, f accountForm) (store.U
 	active := f.Active == nil || *f.Active
 	if id == currentUser(c).ID {
 		if !active {
-			errs.Add("active", "you cannot deactivate your own account")
+			errs.Add("active", "You cannot deactivate your own account.")
 		}
 		if f.Role != string(authz.RoleAdmin) {
-			errs.Add("role", "you cannot remove your own administrator role")
+			errs.Add("role", "You cannot remove your own administrator role.")
 		}
 	}
 	if len(errs) > 0 {
@@ -173,7 +173,7 @@ func (h *Handlers) updateUser(c echo.Context, id string, f accountForm) (store.U
 	})
 	switch {
 	case errors.Is(err, store.ErrEmailTaken):
-		return store.User{}, field.Errors{"email": "is already registered to another account"}, nil
+		return store.User{}, field.Errors{"email": "This email is already registered to another account."}, nil
 	case err != nil:
 		return store.User{}, nil, err
 	}

@@ -6,6 +6,7 @@ package tzone
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // every zone in the table must resolve, with or without the system's tzdata
 )
@@ -31,12 +32,35 @@ func (z Zone) Label(now time.Time) string {
 		b.WriteString(", ")
 		b.WriteString(z.Country)
 	}
-	if loc, err := time.LoadLocation(z.Name); err == nil {
+	if loc := location(z.Name); loc != nil {
 		b.WriteString(" (UTC")
 		b.WriteString(Offset(now.In(loc)))
 		b.WriteString(")")
 	}
 	return b.String()
+}
+
+// locations holds the table's zones loaded once: a picker labels every zone on each render,
+// and time.LoadLocation reads and parses the zone's data on every call.
+var locations = sync.OnceValue(func() map[string]*time.Location {
+	m := make(map[string]*time.Location, len(table))
+	for _, z := range table {
+		if loc, err := time.LoadLocation(z.Name); err == nil {
+			m[z.Name] = loc
+		}
+	}
+	return m
+})
+
+func location(name string) *time.Location {
+	if loc, ok := locations()[name]; ok {
+		return loc
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil
+	}
+	return loc
 }
 
 // Offset writes t's offset from UTC as "+13", "+5:30", "-3:30", or "" for UTC itself.

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
+
 	"github.com/14build/14build/authz"
 	"github.com/14build/14build/field"
 	"github.com/14build/14build/money"
@@ -218,6 +220,37 @@ func roleBadge(r authz.Role) string {
 		return "badge bg-amber-50 text-amber-800 ring-amber-600/20"
 	}
 	return "badge"
+}
+
+// fieldAria ties an input to its message when it has one (aria-invalid, and the message
+// after any hints in aria-describedby), so a screen reader reads the reason with the field
+// and app.js can move focus to the first field in error.
+func fieldAria(errs field.Errors, name string, hints ...string) templ.Attributes {
+	ids := strings.Join(hints, " ")
+	a := templ.Attributes{}
+	if errs.Has(name) {
+		a["aria-invalid"] = "true"
+		ids = strings.TrimSpace(ids + " err-" + name)
+	}
+	if ids != "" {
+		a["aria-describedby"] = ids
+	}
+	return a
+}
+
+// focusFirst is the field that gets autofocus: the first of order (the form's fields top to
+// bottom) that has a message, or the first field when none has one. It is the no-JavaScript
+// path; app.js does the same after an HTMX swap.
+func focusFirst(errs field.Errors, order ...string) string {
+	for _, name := range order {
+		if errs.Has(name) {
+			return name
+		}
+	}
+	if len(order) == 0 {
+		return ""
+	}
+	return order[0]
 }
 
 func inputClass(errs field.Errors, name string) string {

@@ -35,6 +35,23 @@
   });
   document.addEventListener("DOMContentLoaded", function () { arm(document); });
   document.addEventListener("htmx:afterSettle", function (e) { arm(document); });
+  // After a refused form (a page load or an HTMX swap of the form), focus goes to the first
+  // field in error, so a keyboard or screen-reader user lands on what to fix. The server sets
+  // autofocus on that field too, for pages without this script.
+  function focusFirstError() {
+    var bad = document.querySelector('form :is(input, select, textarea):is([aria-invalid="true"], .input-error)');
+    if (!bad) return;
+    bad.focus({ preventScroll: true });
+    bad.scrollIntoView({ block: "center", behavior: "instant" });
+  }
+  document.addEventListener("DOMContentLoaded", function () { focusFirstError(); });
+  document.addEventListener("htmx:afterSwap", function (e) {
+    // Only swaps that brought a refusal (422) in: a live preview's swap must not steal
+    // focus from the field being typed in. The swapped target may be detached by now
+    // (outerHTML), so the search is the whole document's.
+    var xhr = e.detail && e.detail.xhr;
+    if (xhr && xhr.status === 422) focusFirstError();
+  });
   // Mobile navigation toggle.
   document.addEventListener("click", function (e) {
     var b = e.target.closest("[data-nav-toggle]");
