@@ -184,6 +184,9 @@ func (h *Handlers) Routes() []Route {
 		{"GET", paths.NameImport, inProject(authz.EditSOQ), h.importShow},
 		{"GET", paths.NameImportProgress, inProject(authz.EditSOQ), h.importProgress},
 		{"POST", paths.NameImportStart, inProject(authz.EditSOQ), h.importStart},
+		{"POST", paths.NameImportCheck, inProject(authz.EditSOQ), h.importCheck},
+		{"POST", paths.NameImportValidRows, inProject(authz.EditSOQ), h.importValidRows},
+		{"GET", paths.NameImportRefusedCSV, inProject(authz.EditSOQ), h.importRefusedCSV},
 		{"GET", paths.NameJobs, inProject(authz.ViewProject), h.jobsPage},
 
 		// Administration (pages).

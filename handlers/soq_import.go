@@ -16,6 +16,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/14build/14build/money"
 	"github.com/14build/14build/paths"
 	"github.com/14build/14build/soq"
 	"github.com/14build/14build/soqfile"
@@ -211,12 +212,115 @@ func (h *Handlers) mapView(c echo.Context, q *store.SOQ, imp store.SOQImport, sh
 	if t == nil {
 		return views.ImportMapView{}, &appError{Status: http.StatusUnprocessableEntity, Message: msg}
 	}
-	m := soqfile.Guess(t.Header)
-	for len(m) < t.Columns() {
-		m = append(m, soqfile.Ignore)
+	kept, err := h.st.RememberedMapping(c.Request().Context(), currentUser(c).ID, soqfile.HeaderSignature(t.Header))
+	if err != nil {
+		return views.ImportMapView{}, err
 	}
-	return views.ImportMapView{Project: *currentProject(c), SOQ: *q, Import: imp, Table: t, Mapping: m,
+	m, remembered := soqfile.Propose(t.Header, t.Columns(), kept)
+	return views.ImportMapView{Project: *currentProject(c), SOQ: *q, Import: imp, Table: t, Mapping: m, Remembered: remembered,
 		Estimate: p.Estimate(t.Sheet), Error: msg}, nil
+}
+
+// formMapping reads the mapping and mode posted for v's table (col-0…, mode), as the
+// form or the refused rows' link sends them. msg is a message for people, or "".
+func formMapping(get func(string) string, v views.ImportMapView) (mapping []soqfile.Field, mode, msg string) {
+	mapping = make([]soqfile.Field, v.Table.Columns())
+	for i := range mapping {
+		mapping[i] = soqfile.Field(get("col-" + strconv.Itoa(i)))
+	}
+	mode = get("mode")
+	if mode == "" {
+		mode = store.ModeAllOrNothing
+	}
+	msg = soqfile.CheckMapping(mapping, len(mapping))
+	if msg == "" && mode != store.ModeAllOrNothing && mode != store.ModeValidRows {
+		msg = "Choose what to do if some rows are refused."
+	}
+	if msg != "" {
+		for i, f := range mapping {
+			if !soqfile.ValidField(string(f)) {
+				mapping[i] = soqfile.Ignore
+			}
+		}
+	}
+	return mapping, mode, msg
+}
+
+// checkShownRows is how many refused rows the check lists on the page; the CSV has all.
+const checkShownRows = 100
+
+// checkRows reads the whole stored file and checks every row of the sheet under mapping,
+// as the import will (the SOQ's references included), before anything is started, so
+// that the person chooses all or nothing, or the valid rows, knowing how many each is.
+// A problem with the file is the check's message, not an error.
+func (h *Handlers) checkRows(c echo.Context, q *store.SOQ, imp store.SOQImport, sheet string, mapping []soqfile.Field) (*views.ImportCheck, []soq.ImportRefusal, error) {
+	ctx := c.Request().Context()
+	full, err := h.st.ImportContent(ctx, imp.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := soqfile.Read(full.Format, full.Content, sheet, soqfile.MaxRows)
+	var fe *soqfile.FileError
+	if errors.As(err, &fe) {
+		return &views.ImportCheck{Error: fe.Msg}, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	for len(mapping) < t.Columns() {
+		mapping = append(mapping, soqfile.Ignore)
+	}
+	cats, err := h.st.Categories(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	res, err := soqfile.Check(t, mapping, money.Of(q.Currency), cats, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	taken, err := h.st.SOQReferenceKeys(ctx, q.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	res.RefuseTaken(taken)
+	out := &views.ImportCheck{Total: res.Total, Valid: len(res.Lines), Skipped: res.Skipped, Refused: len(res.Refused),
+		Rows: res.Refused[:min(len(res.Refused), checkShownRows)]}
+	return out, res.Refused, nil
+}
+
+// importCheck checks every row of the file under the posted mapping and shows the mapping
+// form again with the result (the panel alone for HTMX, which asks on load and on each
+// change of the mapping).
+func (h *Handlers) importCheck(c echo.Context) error {
+	q, imp, err := h.loadImport(c, true)
+	if err != nil {
+		return err
+	}
+	if !imp.Status.Mappable() {
+		return redirect(c, views.ImportURL(imp))
+	}
+	v, err := h.mapView(c, q, imp, c.FormValue("sheet"))
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if v.Error == "" {
+		var mapping []soqfile.Field
+		mapping, v.Mode, v.Error = formMapping(c.FormValue, v)
+		v.Mapping = mapping
+		if v.Error == "" {
+			if v.Check, _, err = h.checkRows(c, q, imp, v.Table.Sheet, mapping); err != nil {
+				return err
+			}
+		}
+	}
+	if v.Error != "" {
+		status = http.StatusUnprocessableEntity
+	}
+	if wantsFragment(c) && hxRequest(c).Target == "import-check" {
+		return renderStatus(c, status, views.ImportCheckPanel(v))
+	}
+	return render(c, status, views.ImportMapPage(h.page(c, "Import · "+q.Title), v), views.ImportMapForm(v))
 }
 
 // storePreview reads and stores the preview of an import uploaded without one.
@@ -319,26 +423,12 @@ func (h *Handlers) importStart(c echo.Context) error {
 	if v.Error != "" { // the sheet asked for is not usable: show the form again
 		return render(c, http.StatusUnprocessableEntity, views.ImportMapPage(h.page(c, "Import · "+q.Title), v), views.ImportMapForm(v))
 	}
-	mapping := make([]soqfile.Field, v.Table.Columns())
+	mapping, mode, msg := formMapping(c.FormValue, v)
 	names := make([]string, len(mapping))
-	for i := range mapping {
-		mapping[i] = soqfile.Field(c.FormValue("col-" + strconv.Itoa(i)))
-		names[i] = string(mapping[i])
-	}
-	mode := c.FormValue("mode")
-	if mode == "" {
-		mode = store.ModeAllOrNothing
-	}
-	msg := soqfile.CheckMapping(mapping, len(mapping))
-	if mode != store.ModeAllOrNothing && mode != store.ModeValidRows {
-		msg = "Choose what to do if some rows are refused."
+	for i, f := range mapping {
+		names[i] = string(f)
 	}
 	if msg != "" {
-		for i, f := range mapping {
-			if !soqfile.ValidField(string(f)) {
-				mapping[i] = soqfile.Ignore
-			}
-		}
 		v.Mapping, v.Mode, v.Error = mapping, mode, msg
 		return render(c, http.StatusUnprocessableEntity, views.ImportMapPage(h.page(c, "Import · "+q.Title), v), views.ImportMapForm(v))
 	}
@@ -361,7 +451,99 @@ func (h *Handlers) importStart(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// Proposed the next time this person uploads a file with these columns. The import is
+	// queued already: a failure here costs only the proposal, so it is logged, not shown.
+	if err := h.st.RememberMapping(ctx, currentUser(c).ID, soqfile.HeaderSignature(v.Table.Header), names); err != nil {
+		h.log.Warn("remember import mapping", "import", imp.ID, "err", err.Error())
+	}
 	return redirect(c, views.ImportURL(imp))
+}
+
+// importValidRows runs again, in mode valid_rows, an import that all or nothing refused:
+// on the file and mapping it keeps, without another upload.
+func (h *Handlers) importValidRows(c echo.Context) error {
+	ctx := c.Request().Context()
+	q, imp, err := h.loadImport(c, true)
+	if err != nil {
+		return err
+	}
+	if h.cfg.Jobs == nil {
+		return &appError{Status: http.StatusServiceUnavailable, Message: "Background jobs are not running on this server, so the import cannot start. Please try again later."}
+	}
+	perUser := h.cfg.ImportsPerUser
+	if perUser <= 0 {
+		perUser = DefaultImportsPerUser
+	}
+	_, err = h.st.RunValidRows(ctx, imp.ID, currentUser(c).ID, perUser, func(tx *sql.Tx) (int64, error) {
+		return h.cfg.Jobs.EnqueueImportTx(ctx, tx, q.ProjectID, q.ID, imp.ID)
+	})
+	var tooMany *store.TooManyImportsError
+	if errors.As(err, &tooMany) {
+		return &appError{Status: http.StatusTooManyRequests,
+			Message: fmt.Sprintf("You already have %d imports running; wait for one to finish, then import the valid rows.", tooMany.Running)}
+	}
+	if err != nil {
+		return err
+	}
+	// Queued, or not runnable again (a second click, nothing valid): the import's page says which.
+	return redirect(c, views.ImportURL(imp))
+}
+
+// importRefusedCSV downloads the refused rows (row, reference, description, reason): a
+// finished import's report, or, before the import starts, the check of the mapping in the
+// query (sheet, col-0…), as the check panel links it.
+func (h *Handlers) importRefusedCSV(c echo.Context) error {
+	q, imp, err := h.loadImport(c, false)
+	if err != nil {
+		return err
+	}
+	var rows []soq.ImportRefusal
+	switch {
+	case imp.Finished():
+		if rows, err = h.st.ImportRefusals(c.Request().Context(), imp.ID, soqfile.MaxRows); err != nil {
+			return err
+		}
+	case imp.Status.Mappable():
+		if !q.Status.Editable() {
+			return errIssued()
+		}
+		v, err := h.mapView(c, q, imp, c.QueryParam("sheet"))
+		if err != nil {
+			return err
+		}
+		mapping, _, msg := formMapping(c.QueryParam, v)
+		if msg == "" {
+			msg = v.Error
+		}
+		if msg != "" {
+			return &appError{Status: http.StatusUnprocessableEntity, Message: msg}
+		}
+		chk, all, err := h.checkRows(c, q, imp, v.Table.Sheet, mapping)
+		if err != nil {
+			return err
+		}
+		if chk.Error != "" {
+			return &appError{Status: http.StatusUnprocessableEntity, Message: chk.Error}
+		}
+		rows = all
+	default:
+		return &appError{Status: http.StatusNotFound, Message: "The import is still running; its refused rows can be downloaded when it has finished."}
+	}
+	var buf bytes.Buffer
+	if err := soqfile.WriteRefusedCSV(&buf, rows); err != nil {
+		return err
+	}
+	base := strings.TrimSuffix(imp.Filename, path.Ext(imp.Filename))
+	name := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
+			return r
+		}
+		return '_'
+	}, base)
+	hdr := c.Response().Header()
+	hdr.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`-refused-rows.csv"`)
+	hdr.Set("Cache-Control", "no-store")
+	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
 }
 
 func (h *Handlers) jobsPage(c echo.Context) error {

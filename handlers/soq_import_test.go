@@ -24,6 +24,7 @@ import (
 	"github.com/14build/14build/authz"
 	"github.com/14build/14build/jobs"
 	"github.com/14build/14build/soq"
+	"github.com/14build/14build/soqfile"
 	"github.com/14build/14build/store"
 )
 
@@ -572,23 +573,31 @@ func zipBomb(t *testing.T, lie bool) []byte {
 	return b.Bytes()
 }
 
-func TestImportFormulaCellsRefused(t *testing.T) {
+// A formula cell imports as the value stored beside it (what Excel shows); a mapped cell
+// whose formula has no stored value is refused, naming the cell; formulas in an ignored
+// column (the amount) do not matter either way.
+func TestImportFormulaCells(t *testing.T) {
 	t.Parallel()
 	f := newImportFixture(t)
 	data := map[string][][]any{"Bill": {
 		{"Section", "Reference", "Description", "Unit", "Quantity", "Rate", "Amount"},
 		{"B", "B1", "Plain", "m3", 10, 20, 200},
-		{"B", "B2", "Computed quantity", "m3", nil, 20, nil},
-		{"B", "B3", "Computed amount only", "m3", 3, 20, nil},
+		{"B", "B2", "Computed quantity, stored", "m3", 12.5, 20, 250},
+		{"B", "B3", "Computed quantity, not stored", "m3", nil, 20, nil},
+		{"B", "B4", "Computed amount only", "m3", 3, 20, nil},
 	}}
-	formulas := map[string]map[string]string{"Bill": {"E3": "2*5", "G4": "E4*F4"}}
+	// E3 and G3 keep the values set above (as Excel saves them); E4 and G5 have none.
+	formulas := map[string]map[string]string{"Bill": {"E3": "10+2.5", "G3": "E3*F3", "E4": "2*5", "G5": "E5*F5"}}
 	id := f.uploadOK(t, "formulas.xlsx", workbook(t, []string{"Bill"}, data, formulas))
 	imp := f.run(t, id, "", store.ModeValidRows)
-	if imp.ImportedRows != 2 || imp.RefusedRows != 1 {
+	if imp.ImportedRows != 3 || imp.RefusedRows != 1 {
 		t.Fatalf("import: %+v %v", imp, f.refusals(t, id))
 	}
-	if r := f.refusals(t, id)[3]; r != "cell E3 contains a formula; paste values" {
-		t.Fatalf("row 3: %q", r)
+	if r, want := f.refusals(t, id)[4], fmt.Sprintf(soqfile.MsgUncachedFormula, "E", 4); r != want {
+		t.Fatalf("row 4: %q, want %q", r, want)
+	}
+	if n := f.a.count(`SELECT count(*) FROM soq_items WHERE soq_id = $1 AND reference = 'B2' AND quantity = 12.5`, f.soqID); n != 1 {
+		t.Fatal("B2 was not imported with its stored quantity 12.5")
 	}
 }
 

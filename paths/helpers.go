@@ -90,6 +90,15 @@ func ImportProgress(projectID, soqID, importID string) string {
 func ImportStart(projectID, soqID, importID string) string {
 	return NameImportStart.Path(projectID, soqID, importID)
 }
+func ImportCheck(projectID, soqID, importID string) string {
+	return NameImportCheck.Path(projectID, soqID, importID)
+}
+func ImportValidRows(projectID, soqID, importID string) string {
+	return NameImportValidRows.Path(projectID, soqID, importID)
+}
+func ImportRefusedCSV(projectID, soqID, importID string) string {
+	return NameImportRefusedCSV.Path(projectID, soqID, importID)
+}
 func Jobs(projectID string) string { return NameJobs.Path(projectID) }
 
 func AdminUsers() string                       { return NameAdminUsers.Path() }

@@ -68,6 +68,9 @@ const (
 	NameImport              Name = "import"
 	NameImportProgress      Name = "import.progress"
 	NameImportStart         Name = "import.start"
+	NameImportCheck         Name = "import.check"
+	NameImportValidRows     Name = "import.valid_rows"
+	NameImportRefusedCSV    Name = "import.refused_csv"
 	NameJobs                Name = "jobs"
 	NameAdminUsers          Name = "admin.users"
 	NameAdminUserNew        Name = "admin.user.new"
@@ -159,6 +162,9 @@ var patterns = map[Name]string{
 	NameImport:              "/projects/:id/soq/:soqId/import/:importId",
 	NameImportProgress:      "/projects/:id/soq/:soqId/import/:importId/progress",
 	NameImportStart:         "/projects/:id/soq/:soqId/import/:importId/start",
+	NameImportCheck:         "/projects/:id/soq/:soqId/import/:importId/check",
+	NameImportValidRows:     "/projects/:id/soq/:soqId/import/:importId/valid-rows",
+	NameImportRefusedCSV:    "/projects/:id/soq/:soqId/import/:importId/refused.csv",
 	NameJobs:                "/projects/:id/jobs",
 	NameAdminUsers:          "/admin/users",
 	NameAdminUserNew:        "/admin/users/new",

@@ -102,3 +102,45 @@ func (s ImportStatus) Value() (driver.Value, error) { return state.Value(s, "imp
 
 // Scan reads a stored import status, refusing one the domain does not know.
 func (s *ImportStatus) Scan(src any) error { return state.Scan(s, src, "import status") }
+
+// ImportResult is what a finished import came to, as people are told it: only an import
+// that brought rows in is Complete (or Partial), so a run that wrote nothing never shows as
+// a success.
+type ImportResult string
+
+const (
+	ResultPending  ImportResult = ""         // not finished
+	ResultComplete ImportResult = "complete" // every item row imported
+	ResultPartial  ImportResult = "partial"  // some rows imported, the others refused
+	ResultRefused  ImportResult = "refused"  // rows were refused and nothing was imported
+	ResultEmpty    ImportResult = "empty"    // nothing imported and nothing refused: the sheet had no item rows
+	ResultFailed   ImportResult = "failed"   // ended without writing anything (Failed)
+)
+
+// Result is the result of an import in status s that imported and refused so many rows.
+func (s ImportStatus) Result(imported, refused int) ImportResult {
+	switch {
+	case s == ImportFailed:
+		return ResultFailed
+	case s != ImportDone:
+		return ResultPending
+	case imported > 0 && refused > 0:
+		return ResultPartial
+	case imported > 0:
+		return ResultComplete
+	case refused > 0:
+		return ResultRefused
+	}
+	return ResultEmpty
+}
+
+// Imported reports whether the import brought rows in.
+func (r ImportResult) Imported() bool { return r == ResultComplete || r == ResultPartial }
+
+// RunValidRows is Done → Queued for an import whose rows were refused and nothing imported
+// (all or nothing): it runs again on the same stored file and mapping, importing the rows
+// that pass. valid is how many rows passed the first run's checks; with none there is
+// nothing to run again.
+func (s ImportStatus) RunValidRows(r ImportResult, valid int) (ImportStatus, error) {
+	return s.to(ImportQueued, s == ImportDone && r == ResultRefused && valid > 0)
+}

@@ -82,6 +82,13 @@ func (i SOQImport) Abandoned() bool {
 	return !i.Finished() && (i.JobState == rivertype.JobStateDiscarded || i.JobState == rivertype.JobStateCancelled)
 }
 
+// Result is what the import came to (soq.ImportResult).
+func (i SOQImport) Result() soq.ImportResult { return i.Status.Result(i.ImportedRows, i.RefusedRows) }
+
+// ValidRows is how many item rows passed the checks of the last run (imported or, when
+// all or nothing refused the run, not).
+func (i SOQImport) ValidRows() int { return max(0, i.TotalRows-i.SkippedRows-i.RefusedRows) }
+
 // Mapping is the column mapping (one field name per column).
 func (i SOQImport) Mapping() []string {
 	var m []string
@@ -233,19 +240,8 @@ func (s *Store) QueueImport(ctx context.Context, id, userID string, perUser int,
 	}
 	err = s.WithTx(ctx, func(tx *Tx) error {
 		q := tx.q
-		if userID != "" && perUser > 0 {
-			if _, err := q.exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('soq_import_user:' || $1::text, 0))`, userID); err != nil {
-				return err
-			}
-			var running int
-			if err := q.get(ctx, &running, `SELECT count(*) FROM soq_imports i JOIN river_job j ON j.id = i.river_job_id
-WHERE i.queued_by = $1::uuid AND i.status IN ($2, $3) AND j.state NOT IN ($4, $5, $6)`, userID, soq.ImportQueued, soq.ImportRunning,
-				rivertype.JobStateCompleted, rivertype.JobStateCancelled, rivertype.JobStateDiscarded); err != nil {
-				return err
-			}
-			if running >= perUser {
-				return &TooManyImportsError{Running: running, Limit: perUser}
-			}
+		if err := tx.checkImportsPerUser(ctx, userID, perUser); err != nil {
+			return err
 		}
 		var status soq.ImportStatus
 		if err := q.get(ctx, &status, `SELECT status FROM soq_imports WHERE id = $1 FOR UPDATE`, id); err != nil {
@@ -266,6 +262,73 @@ WHERE i.queued_by = $1::uuid AND i.status IN ($2, $3) AND j.state NOT IN ($4, $5
 		q.n.Add(1)
 		if err := q.execOne(ctx, `UPDATE soq_imports SET sheet = $2, mapping = $3, mode = $4, status = $7, river_job_id = $5,
 	queued_by = NULLIF($6, '')::uuid, updated_at = now() WHERE id = $1`, id, sheet, m, mode, jobID, userID, next); err != nil {
+			return err
+		}
+		queued = true
+		return nil
+	})
+	return queued && err == nil, err
+}
+
+// checkImportsPerUser refuses (*TooManyImportsError) a user who already has perUser imports
+// queued or running, under a per-user advisory lock held to the end of tx, so concurrent
+// starts cannot all pass the count.
+func (tx *Tx) checkImportsPerUser(ctx context.Context, userID string, perUser int) error {
+	if userID == "" || perUser <= 0 {
+		return nil
+	}
+	if _, err := tx.q.exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('soq_import_user:' || $1::text, 0))`, userID); err != nil {
+		return err
+	}
+	var running int
+	if err := tx.q.get(ctx, &running, `SELECT count(*) FROM soq_imports i JOIN river_job j ON j.id = i.river_job_id
+WHERE i.queued_by = $1::uuid AND i.status IN ($2, $3) AND j.state NOT IN ($4, $5, $6)`, userID, soq.ImportQueued, soq.ImportRunning,
+		rivertype.JobStateCompleted, rivertype.JobStateCancelled, rivertype.JobStateDiscarded); err != nil {
+		return err
+	}
+	if running >= perUser {
+		return &TooManyImportsError{Running: running, Limit: perUser}
+	}
+	return nil
+}
+
+// RunValidRows queues again an import that all or nothing refused (soq.ImportStatus.
+// RunValidRows), in mode valid_rows, on the file and mapping it keeps: the upload stays in
+// soq_imports.content for as long as the import exists (until its SOQ or project is
+// deleted), so nothing is uploaded again. Like QueueImport, the job is enqueued in the same
+// transaction and the per-user cap applies; an import that cannot run again (already
+// re-queued by a second click, or with nothing valid) is left as it is, queued false.
+func (s *Store) RunValidRows(ctx context.Context, id, userID string, perUser int, enqueue func(tx *sql.Tx) (int64, error)) (queued bool, err error) {
+	err = s.WithTx(ctx, func(tx *Tx) error {
+		if err := tx.checkImportsPerUser(ctx, userID, perUser); err != nil {
+			return err
+		}
+		var cur struct {
+			Status   soq.ImportStatus `db:"status"`
+			Imported int              `db:"imported_rows"`
+			Refused  int              `db:"refused_rows"`
+			Total    int              `db:"total_rows"`
+			Skipped  int              `db:"skipped_rows"`
+		}
+		if err := tx.q.get(ctx, &cur, `SELECT status, imported_rows, refused_rows, total_rows, skipped_rows FROM soq_imports WHERE id = $1 FOR UPDATE`, id); err != nil {
+			return err
+		}
+		imp := SOQImport{Status: cur.Status, ImportedRows: cur.Imported, RefusedRows: cur.Refused, TotalRows: cur.Total, SkippedRows: cur.Skipped}
+		next, terr := cur.Status.RunValidRows(imp.Result(), imp.ValidRows())
+		if terr != nil {
+			return nil
+		}
+		sqltx, err := tx.sqlTx()
+		if err != nil {
+			return err
+		}
+		jobID, err := enqueue(sqltx)
+		if err != nil {
+			return fmt.Errorf("enqueue: %w", err)
+		}
+		tx.q.n.Add(1)
+		if err := tx.q.execOne(ctx, `UPDATE soq_imports SET mode = $2, status = $3, river_job_id = $4, queued_by = NULLIF($5, '')::uuid,
+	processed_rows = 0, error = '', updated_at = now() WHERE id = $1`, id, ModeValidRows, next, jobID, userID); err != nil {
 			return err
 		}
 		queued = true
@@ -616,4 +679,50 @@ func newUUIDs(n int) []string {
 		ids[i] = all[36*i : 36*i+36]
 	}
 	return ids
+}
+
+// RememberMapping keeps the mapping a user chose for a header row (signature, see
+// soqfile.HeaderSignature), replacing the one kept before for it.
+func (s *Store) RememberMapping(ctx context.Context, userID, signature string, mapping []string) error {
+	m, err := json.Marshal(mapping)
+	if err != nil {
+		return err
+	}
+	_, err = s.q.exec(ctx, `INSERT INTO import_mappings (user_id, signature, mapping) VALUES ($1, $2, $3)
+ON CONFLICT (user_id, signature) DO UPDATE SET mapping = EXCLUDED.mapping, updated_at = now()`, userID, signature, m)
+	return err
+}
+
+// RememberedMapping returns the mapping a user last chose for a header row, or nil.
+func (s *Store) RememberedMapping(ctx context.Context, userID, signature string) ([]string, error) {
+	if !validUUID(userID) {
+		return nil, nil
+	}
+	var b []byte
+	err := s.q.get(ctx, &b, `SELECT mapping FROM import_mappings WHERE user_id = $1 AND signature = $2`, userID, signature)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var m []string
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, nil // unreadable: propose the guess instead
+	}
+	return m, nil
+}
+
+// SOQReferenceKeys returns the references of an SOQ's items as soq.RefKey compares them,
+// for the import's check of a file against what the SOQ already holds.
+func (s *Store) SOQReferenceKeys(ctx context.Context, soqID string) (map[string]bool, error) {
+	var refs []string
+	if err := s.q.sel(ctx, &refs, `SELECT lower(reference) FROM soq_items WHERE soq_id = $1`, soqID); err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(refs))
+	for _, r := range refs {
+		out[r] = true
+	}
+	return out, nil
 }
