@@ -410,9 +410,21 @@ func (h *Handlers) soqItemAdd(c echo.Context) error {
 			errs.Add(over.Key, over.Error())
 		case err != nil:
 			return soqStoreError(err)
+		case wantsFragment(c):
+			return h.itemAdded(c, q, added)
 		default:
 			return redirect(c, soqURL(q)+"#item-"+added.ID)
 		}
+	}
+	if wantsFragment(c) {
+		// In place: the add row again, open, with the messages beside their fields.
+		s, _, err := h.st.SOQSection(ctx, q.ID, sectionID)
+		if err != nil {
+			return err
+		}
+		f.Errs = errs
+		a := views.AddItem{ProjectID: q.ProjectID, SOQID: q.ID, SectionID: s.ID, SectionCode: s.Code, Form: f, Open: true}
+		return renderStatus(c, http.StatusUnprocessableEntity, views.AddItemRow(a))
 	}
 	v, err := h.sheet(c, q, views.SOQFilter{}, store.ItemFilter{})
 	if err != nil {
@@ -424,6 +436,25 @@ func (h *Handlers) soqItemAdd(c echo.Context) error {
 	f.Errs = errs
 	v.AddItem = f
 	return renderStatus(c, http.StatusUnprocessableEntity, views.SOQPage(h.page(c, v.SOQ.Title+" · "+v.Project.Name), v))
+}
+
+// itemAdded answers an item added in place: its row, the add row open again with the next
+// reference suggested, and the totals and counts out of band.
+func (h *Handlers) itemAdded(c echo.Context, q *store.SOQ, added store.Added) error {
+	ctx := c.Request().Context()
+	it, err := h.st.SOQItem(ctx, q.ID, added.ID)
+	if err != nil {
+		return err
+	}
+	s, n, err := h.st.SOQSection(ctx, q.ID, it.SectionID)
+	if err != nil {
+		return err
+	}
+	next := soq.NextReference(s.Code, it.Reference, nil)
+	a := views.AddItem{ProjectID: q.ProjectID, SOQID: q.ID, SectionID: s.ID, SectionCode: s.Code, Open: true, Added: it.ID,
+		Form: views.ItemForm{SectionID: s.ID, Reference: next, Unit: it.Unit, ItemType: string(soq.Measured)}}
+	saved := views.CellSaved{Item: it, SectionTotal: added.SectionTotal, Total: added.Total}
+	return renderStatus(c, http.StatusOK, views.ItemAdded(h.rowCtx(c, q), it, a, saved, n, q.ItemCount+1))
 }
 
 func (h *Handlers) soqItemMove(c echo.Context) error {
@@ -498,9 +529,22 @@ func (h *Handlers) soqSectionAdd(c echo.Context) error {
 			errs.Add("code", "is already used in this SOQ")
 		case err != nil:
 			return err
+		case wantsFragment(c):
+			// In place: the form, empty again, and the sheet with the new section.
+			v, err := h.sheet(c, q, views.SOQFilter{}, store.ItemFilter{})
+			if err != nil {
+				return err
+			}
+			v.AddedSection = id
+			return renderStatus(c, http.StatusOK, views.SectionAdded(v))
 		default:
 			return redirect(c, soqURL(q)+"#section-"+id)
 		}
+	}
+	if wantsFragment(c) {
+		v := views.SOQSheet{Project: *currentProject(c), SOQ: *q, CanEdit: true, AddSec: f}
+		v.AddSec.Errs = errs
+		return renderStatus(c, http.StatusUnprocessableEntity, views.AddSectionForm(v))
 	}
 	v, err := h.sheet(c, q, views.SOQFilter{}, store.ItemFilter{})
 	if err != nil {
