@@ -54,6 +54,79 @@ func TestProfileUpdate(t *testing.T) {
 	}
 }
 
+// Owners work in no trade: no form asks them for one, and one sent anyway is not stored.
+func TestOwnersAreNotAskedForATrade(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	a.user(authz.RoleOwner, "o@example.com")
+	admin := a.user(authz.RoleAdmin, "admin@example.com")
+	o := a.login("o@example.com")
+	if n := o.get("/account").Doc(t).Find("#category").Length(); n != 0 {
+		t.Error("the account page asks an owner for a trade category")
+	}
+	if res := o.form("/account", url.Values{"name": {"Olive O"}, "entity": {"Olive Homes"}, "category": {"Electrical"}}); res.Code != http.StatusSeeOther {
+		t.Fatalf("owner's profile: %d", res.Code)
+	}
+	if n := a.count(`SELECT count(*) FROM users WHERE email = 'o@example.com' AND category_id IS NULL AND name = 'Olive O'`); n != 1 {
+		t.Error("an owner's profile kept a trade category")
+	}
+
+	// Registration: the field is there for bidders, hidden (CSS :has) while "owner" is
+	// chosen, and an owner registering with a category sent gets none.
+	d := a.client().get("/register").Doc(t)
+	cls, _ := d.Find("[data-trade-category]").Attr("class")
+	if !strings.Contains(cls, "[value=owner]:checked") {
+		t.Errorf("the category field is not hidden while owner is chosen: class %q", cls)
+	}
+	res := a.client().form("/register", url.Values{"name": {"New Owner"}, "email": {"new@example.com"}, "password": {"long enough pw"},
+		"role": {"owner"}, "entity": {"New Homes"}, "category": {"Electrical"}})
+	if res.Code != http.StatusSeeOther {
+		t.Fatalf("owner registration: %d", res.Code)
+	}
+	if n := a.count(`SELECT count(*) FROM users WHERE email = 'new@example.com' AND category_id IS NULL`); n != 1 {
+		t.Error("a registering owner was given a trade category")
+	}
+	// A bidder still must name one, in a whole sentence.
+	res = a.client().form("/register", url.Values{"name": {"Bo"}, "email": {"bo@example.com"}, "password": {"long enough pw"}, "role": {"bidder"}, "entity": {"Bo's Bricks"}})
+	if msg := res.Doc(t).Find("#err-category").Text(); res.Code != 422 || msg != msgBidderCategory {
+		t.Errorf("bidder without trade: %d %q", res.Code, msg)
+	}
+
+	// The administrator's form: an owner made with a category has none.
+	ac := a.login(admin.Email)
+	if res := ac.do("POST", "/api/users", map[string]any{"name": "Own Er", "email": "owner2@example.com", "password": "long enough pw",
+		"role": "owner", "entity": "Harbour Homes", "category": "Electrical"}); res.Code != 201 {
+		t.Fatalf("admin create owner: %d %s", res.Code, res.Body)
+	}
+	if n := a.count(`SELECT count(*) FROM users WHERE email = 'owner2@example.com' AND category_id IS NULL`); n != 1 {
+		t.Error("an owner created by an administrator was given a trade category")
+	}
+}
+
+// Messages beside fields are whole sentences, and the first field in error has focus.
+func TestFormMessagesAreSentences(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	res := a.client().form("/register", url.Values{"name": {""}, "email": {"nope"}, "password": {"short"}, "role": {"owner"}, "entity": {""}})
+	d := res.Doc(t)
+	for id, want := range map[string]string{
+		"#err-name":     "Enter the full name.",
+		"#err-email":    "Enter an email address such as name@example.com.",
+		"#err-password": "The password must be at least 10 characters.",
+		"#err-entity":   "Enter the company's name.",
+	} {
+		if got := d.Find(id).Text(); got != want {
+			t.Errorf("%s = %q, want %q", id, got, want)
+		}
+	}
+	if _, ok := d.Find("#name").Attr("autofocus"); !ok {
+		t.Error("the first field in error (name) has no autofocus")
+	}
+	if _, ok := d.Find("#email").Attr("autofocus"); ok {
+		t.Error("a later field has autofocus too")
+	}
+}
+
 func TestProjectIncludesUnits(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)

@@ -322,3 +322,45 @@ func TestAreaScheduleExport(t *testing.T) {
 		t.Errorf("csv rows (gross %v, formula escaped %v): %v", gross, injected, rows)
 	}
 }
+
+// The unit form's messages are sentences with the first field in error focused; the unit
+// page writes areas with thousands separators and two decimals.
+func TestUnitFormSentencesAndAreaFormat(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := f.clients["owner"]
+	base := "/projects/" + f.P.ID + "/units"
+	form := url.Values{"unitNumber": {"B-01"}, "unitType": {"Villa"}, "totalFloorArea": {""}, "numberOfFloors": {"2"}, "numberOfRooms": {"3"}, "numberOfBathrooms": {"2"},
+		"floors[0].floorNumber": {"1"}, "floors[0].floorArea": {"995.52"}, "floors[1].floorNumber": {"2"}, "floors[1].floorArea": {""}}
+	res := c.form(base, form)
+	d := res.Doc(t)
+	if res.Code != 422 {
+		t.Fatalf("refused unit: %d", res.Code)
+	}
+	for id, want := range map[string]string{"#err-totalFloorArea": "Enter the total floor area.", "#err-floors\\[1\\]\\.floorArea": "Enter the area of floor 2."} {
+		if got := d.Find(id).Text(); got != want {
+			t.Errorf("%s = %q, want %q", id, got, want)
+		}
+	}
+	if _, ok := d.Find("#totalFloorArea").Attr("autofocus"); !ok {
+		t.Error("the first field in error has no autofocus")
+	}
+	if _, ok := d.Find("#unitNumber").Attr("autofocus"); ok {
+		t.Error("the unit number (not in error) kept autofocus")
+	}
+	form.Set("totalFloorArea", "1991.04")
+	form.Set("floors[1].floorArea", "995.52")
+	if res := c.form(base, form); res.Code != http.StatusSeeOther {
+		t.Fatalf("save: %d", res.Code)
+	}
+	page := c.get(base).Doc(t)
+	if got := strings.TrimSpace(page.Find(`[data-unit="B-01"] td`).Eq(3).Text()); got != "1,991.04" {
+		t.Errorf("unit total %q, want 1,991.04", got)
+	}
+	if got := page.Find("#schedule-by-level").Text(); !strings.Contains(got, "995.52") {
+		t.Errorf("level areas: %q", got)
+	}
+	if got := page.Find("#units-table thead").Text(); !strings.Contains(got, "(m²)") {
+		t.Errorf("headings %q: the unit is written m²", got)
+	}
+}

@@ -46,22 +46,23 @@ func (s *Store) RemoveMember(ctx context.Context, projectID, userID string) erro
 
 // Invitation is a pending (or accepted) invitation to join a project's team.
 type Invitation struct {
-	ID          int64      `db:"id"`
-	ProjectID   string     `db:"project_id"`
-	ProjectName string     `db:"project_name"`
-	Email       string     `db:"email"`
-	Token       string     `db:"token"`
-	InvitedBy   string     `db:"invited_by_name"`
-	CreatedAt   time.Time  `db:"created_at"`
-	ExpiresAt   time.Time  `db:"expires_at"`
-	AcceptedAt  *time.Time `db:"accepted_at"`
+	ID              int64      `db:"id"`
+	ProjectID       string     `db:"project_id"`
+	ProjectName     string     `db:"project_name"`
+	ProjectTimeZone string     `db:"project_time_zone"` // the zone its times are shown in
+	Email           string     `db:"email"`
+	Token           string     `db:"token"`
+	InvitedBy       string     `db:"invited_by_name"`
+	CreatedAt       time.Time  `db:"created_at"`
+	ExpiresAt       time.Time  `db:"expires_at"`
+	AcceptedAt      *time.Time `db:"accepted_at"`
 }
 
-// The invitation queries: each reads invitations with their project's name and the name
-// of who invited.
+// The invitation queries: each reads invitations with their project's name and time zone
+// and the name of who invited.
 const (
 	invitationByIDSQL = `
-SELECT i.id, i.project_id, p.name AS project_name, i.email::text AS email, i.token,
+SELECT i.id, i.project_id, p.name AS project_name, p.time_zone AS project_time_zone, i.email::text AS email, i.token,
        u.name AS invited_by_name, i.created_at, i.expires_at, i.accepted_at
 FROM invitations i
 JOIN projects p ON p.id = i.project_id
@@ -69,7 +70,7 @@ JOIN users u ON u.id = i.invited_by
 WHERE i.id = $1`
 
 	pendingInvitationsSQL = `
-SELECT i.id, i.project_id, p.name AS project_name, i.email::text AS email, i.token,
+SELECT i.id, i.project_id, p.name AS project_name, p.time_zone AS project_time_zone, i.email::text AS email, i.token,
        u.name AS invited_by_name, i.created_at, i.expires_at, i.accepted_at
 FROM invitations i
 JOIN projects p ON p.id = i.project_id
@@ -78,7 +79,7 @@ WHERE i.project_id = $1 AND i.accepted_at IS NULL
 ORDER BY i.created_at DESC`
 
 	invitationByTokenSQL = `
-SELECT i.id, i.project_id, p.name AS project_name, i.email::text AS email, i.token,
+SELECT i.id, i.project_id, p.name AS project_name, p.time_zone AS project_time_zone, i.email::text AS email, i.token,
        u.name AS invited_by_name, i.created_at, i.expires_at, i.accepted_at
 FROM invitations i
 JOIN projects p ON p.id = i.project_id
@@ -86,7 +87,7 @@ JOIN users u ON u.id = i.invited_by
 WHERE i.token = $1 AND i.accepted_at IS NULL AND i.expires_at > now()`
 
 	invitationsForSQL = `
-SELECT i.id, i.project_id, p.name AS project_name, i.email::text AS email, i.token,
+SELECT i.id, i.project_id, p.name AS project_name, p.time_zone AS project_time_zone, i.email::text AS email, i.token,
        u.name AS invited_by_name, i.created_at, i.expires_at, i.accepted_at
 FROM invitations i
 JOIN projects p ON p.id = i.project_id
