@@ -133,7 +133,7 @@ func projectFromPage(c echo.Context) (in store.ProjectInput, v views.ProjectValu
 	}
 	in, verrs := f.validate()
 	errs.Merge(verrs)
-	return in, v, errs
+	return in, v, sentences(errs, projectSubjects)
 }
 
 // newProjectForm is the form for a project not yet created.

@@ -41,7 +41,7 @@ func TestProjectEditFormRefusals(t *testing.T) {
 	// over the generic "required".
 	form = url.Values{"name": {""}, "code": {"P1"}, "status": {"dreaming"}, "budget": {"1.234"}, "currency": {"usd"}, "timeZone": {"Mars/Olympus"}}
 	d = c.form(edit, form).Doc(t)
-	for id, want := range map[string]string{"#err-name": "Enter the project name.", "#err-status": "must be one of", "#err-timeZone": "Choose a time zone", "#err-budget\\.amount": "decimal places"} {
+	for id, want := range map[string]string{"#err-name": "Enter the project name.", "#err-status": "must be one of", "#err-timeZone": "Choose a time zone", "#err-budget\\.amount": "The budget has more decimal places than the currency allows."} {
 		if got := d.Find(id).Text(); !strings.Contains(got, want) {
 			t.Errorf("%s = %q, want it to say %q", id, got, want)
 		}

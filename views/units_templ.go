@@ -391,7 +391,7 @@ func UnitsPage(p Page, v UnitsView) templ.Component {
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
-						var templ_7745c5c3_Var19 = []any{"absolute right-0 z-20 w-64 rounded-md bg-white p-3 text-left shadow-lg ring-1 ring-slate-200", dupPlacement(i, len(v.Units))}
+						var templ_7745c5c3_Var19 = []any{"absolute right-0 z-20 w-64 whitespace-normal rounded-md bg-white p-3 text-left shadow-lg ring-1 ring-slate-200", dupPlacement(i, len(v.Units))}
 						templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_Buffer, templ_7745c5c3_Var19...)
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
