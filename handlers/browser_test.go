@@ -120,7 +120,7 @@ func TestBrowserOwnerJourney(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#team-region form button[type="submit"]`)))
 	b.waitJS("the field error appears", `!!document.querySelector('#team-region #err-email')`)
 	b.wantSamePage("team")
-	b.wantText("#err-email", "must be an email address")
+	b.wantText("#err-email", "Enter an email address such as name@example.com.")
 	b.wantValue("#invite-email", "not-an-email")
 	b.wantJS("the field is marked invalid", `document.querySelector('#invite-email').classList.contains('input-error')`)
 	b.wantJS("the members and invitations are still shown",
@@ -140,11 +140,12 @@ func TestBrowserOwnerJourney(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#budget"), "480000"),
 	)
 	b.wantValue("#status", "tendering")
+	b.wantValue("#currency", "eur") // a new project starts in the currency of the owner's latest
 	b.do("save the second project",
 		chromedp.Click(chromedp.CSS(`form[action="/projects"] button[type="submit"]`)),
 		chromedp.WaitVisible(`//h1[contains(., "Quay Street Offices")]`))
 	b.wantText("h1", "Quay Street Offices", "Tendering")
-	b.wantText("#main", "$480,000.00")
+	b.wantText("#main", "€480,000.00")
 
 	b.do("go back to the projects list",
 		chromedp.Click(chromedp.CSS(`nav[aria-label="Breadcrumb"] a[href="/projects"]`)),
