@@ -430,7 +430,7 @@ func TestSOQStructureEdits(t *testing.T) {
 	if res.Code != 422 {
 		t.Errorf("invalid item: %d", res.Code)
 	}
-	errs := res.Doc(t).Find("#section-" + secC + " [data-add-errors]").Text()
+	errs := res.Doc(t).Find("#section-" + secC + " [data-add-error]").Text()
 	if !strings.Contains(errs, "Reference is required") || !strings.Contains(errs, "Quantity must be a number") {
 		t.Errorf("invalid item messages: %q", errs)
 	}

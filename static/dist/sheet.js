@@ -44,6 +44,9 @@ function select(td, { focus = true, scroll = true } = {}) {
 function ensureTabStop() {
   const s = sheet();
   if (!s) return;
+  // A row's move and delete buttons are reached from its cells (Alt+arrows, Ctrl+Delete),
+  // not by Tab: 3 stops a row would be thousands. Without this module they stay tab stops.
+  for (const el of s.querySelectorAll('.soq-act :is(button, a):not([tabindex="-1"])')) el.tabIndex = -1;
   if (selected && s.contains(selected)) return;
   selected = null;
   const first = s.querySelector("td[data-cell]");
@@ -494,6 +497,17 @@ function onKeydown(e) {
     return;
   }
   if (!editable()) return;
+  const row = rowOf(td);
+  if (e.altKey && !mod && (e.key === "ArrowUp" || e.key === "ArrowDown")) {
+    e.preventDefault();
+    row.querySelector(`[data-move="${e.key === "ArrowUp" ? "up" : "down"}"]`)?.click();
+    return;
+  }
+  if (mod && e.key === "Delete") {
+    e.preventDefault();
+    row.querySelector("[data-delete-item]")?.click();
+    return;
+  }
   if (e.key === "Enter" && !mod && !e.altKey) { e.preventDefault(); openEditor(td, "edit"); return; }
   if (e.key === "F2") { e.preventDefault(); openEditor(td, "edit", { caretEnd: true }); return; }
   if ((e.key === "Delete" || e.key === "Backspace") && !mod) {
