@@ -14,8 +14,9 @@ import (
 )
 
 // TestBrowserImport uploads a CSV through the import page, maps the one column the guess
-// missed, chooses to import the valid rows, starts the import and watches the progress
-// bar (polled by HTMX) reach 100% and the report appear, on the same page.
+// missed (every row is checked again as it changes), chooses to import the valid rows,
+// starts the import and watches the progress bar (polled by HTMX) reach 100% and the
+// report appear, on the same page.
 func TestBrowserImport(t *testing.T) {
 	exe := findBrowser(t)
 	a := newTestApp(t)
@@ -59,9 +60,15 @@ func TestBrowserImport(t *testing.T) {
 	b.wantValue("#col-6", "ignore")
 	b.wantValue("#col-0", "ignore")
 
-	b.do("map the first column to section and import the valid rows",
-		chromedp.SetValue(chromedp.CSS("#col-0"), "section"),
-		chromedp.Click(chromedp.CSS(`label:has(#mode-valid)`)))
+	b.waitJS("the check says what the guess left unmapped", `(document.querySelector('#check-pending') || {innerText: ''}).innerText.includes('section')`)
+	b.markPage("map")
+	b.wantJS("map the first column to section", `(() => { const s = document.querySelector('#col-0'); s.value = 'section'; s.dispatchEvent(new Event('change', {bubbles: true})); return true })()`)
+	b.waitJS("every row is checked", `!!document.querySelector('#check-result')`)
+	b.wantSamePage("map")
+	b.wantText("#check-valid", "2,999")
+	b.wantText("#check-refused", "1")
+	b.wantText(`#check-rows tr[data-row="43"]`, "E42", "Cable run 42", `quantity "twelve" must be a number`)
+	b.do("choose to import the valid rows", chromedp.Click(chromedp.CSS(`label:has(#mode-valid)`)))
 	b.wantJS("valid rows is chosen", `document.querySelector('#mode-valid').checked`)
 	b.do("start the import",
 		chromedp.Click(chromedp.CSS("#import-start")),
@@ -71,7 +78,7 @@ func TestBrowserImport(t *testing.T) {
 	b.waitJS("the report appears", `!!document.querySelector('#import-report')`)
 	b.wantSamePage("status")
 	b.wantJS("polling stopped", `!document.querySelector('#import-status').hasAttribute('hx-trigger')`)
-	b.wantText("#import-imported", "2999")
+	b.wantText("#import-imported", "2,999")
 	b.wantText("#import-refused", "1")
 	b.wantText(`#refused-rows tr[data-row="43"]`, "43", `quantity "twelve" must be a number`)
 	if n := a.count(`SELECT count(*) FROM soq_items WHERE soq_id = $1`, soqID); n != 2999 {
@@ -80,6 +87,6 @@ func TestBrowserImport(t *testing.T) {
 	b.do("open the jobs page",
 		chromedp.Click(chromedp.CSS(`a[href="/projects/`+p.ID+`/jobs"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#jobs-table")))
-	b.wantText("#jobs-table", "SOQ import", "services.csv", "2999 imported")
+	b.wantText("#jobs-table", "SOQ import", "services.csv", "2,999 imported")
 	b.wantNoJSErrors()
 }

@@ -318,7 +318,9 @@ func (h *Handlers) importCheck(c echo.Context) error {
 		status = http.StatusUnprocessableEntity
 	}
 	if wantsFragment(c) && hxRequest(c).Target == "import-check" {
-		return renderStatus(c, status, views.ImportCheckPanel(v))
+		// The panel, asked for as the columns change, says what is missing; 200, because
+		// HTMX does not swap in an error's body (the panel would go on saying "checking").
+		return renderStatus(c, http.StatusOK, views.ImportCheckPanel(v))
 	}
 	return render(c, status, views.ImportMapPage(h.page(c, "Import · "+q.Title), v), views.ImportMapForm(v))
 }

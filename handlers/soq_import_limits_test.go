@@ -118,7 +118,7 @@ func TestImportExpandingWorkbookRefused(t *testing.T) {
 	// A file with more rows than allowed previews (only its first rows are read) but the
 	// job, which reads every row, refuses it with the limit and writes nothing.
 	id := f.uploadOK(t, "many.csv", csvBytes(manyRows))
-	if res := f.c.get(f.base() + "/" + id); !strings.Contains(res.Doc(t).Find("#import-estimate").Text(), "About 100001 rows") {
+	if res := f.c.get(f.base() + "/" + id); !strings.Contains(res.Doc(t).Find("#import-estimate").Text(), "About 100,001 rows") {
 		t.Errorf("estimate: %q", res.Doc(t).Find("#import-estimate").Text())
 	}
 	imp := f.run(t, id, "", store.ModeValidRows)

@@ -622,14 +622,16 @@ FROM river_job j
 WHERE j.args @> jsonb_build_object('project_id', $1::text)`
 
 // projectJobsSQL is one page ($2 rows from $3) of the jobs of a project ($1), newest first,
-// each with the import it runs, if any.
+// each with the import it runs, if any. The import is found by the job's args, not its
+// river_job_id: an import run again on its valid rows has a second job, and the first must
+// still show the import (not a bare green "Completed" for a run that imported nothing).
 const projectJobsSQL = `
 SELECT j.id, j.kind, j.state::text AS state, j.attempt, j.max_attempts,
        COALESCE(array_length(j.errors, 1), 0) AS error_count, j.created_at, j.finalized_at,
        i.id::text AS import_id, i.soq_id::text AS soq_id, q.title AS soq_title, i.filename, i.status, i.total_rows, i.processed_rows,
        i.imported_rows, i.refused_rows, i.error
 FROM river_job j
-LEFT JOIN soq_imports i ON i.river_job_id = j.id
+LEFT JOIN soq_imports i ON i.id = CASE WHEN j.kind = 'soq_import' THEN (j.args->>'import_id')::uuid END
 LEFT JOIN soqs q ON q.id = i.soq_id
 WHERE j.args @> jsonb_build_object('project_id', $1::text)
 ORDER BY j.created_at DESC, j.id DESC
