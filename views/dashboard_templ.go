@@ -529,7 +529,7 @@ func myInvitations(invs []store.Invitation) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var29 string
-			templ_7745c5c3_Var29, templ_7745c5c3_Err = templ.JoinStringErrs(ProjectTime(inv.CreatedAt, inv.ProjectTimeZone))
+			templ_7745c5c3_Var29, templ_7745c5c3_Err = templ.JoinStringErrs(ProjectDate(inv.CreatedAt, inv.ProjectTimeZone))
 			if templ_7745c5c3_Err != nil {
 				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/dashboard.templ`, Line: 114, Col: 121}
 			}

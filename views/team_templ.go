@@ -501,7 +501,7 @@ func TeamRegion(p Page, t TeamView) templ.Component {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var30 string
-					templ_7745c5c3_Var30, templ_7745c5c3_Err = templ.JoinStringErrs(ProjectTime(inv.CreatedAt, t.Project.TimeZone))
+					templ_7745c5c3_Var30, templ_7745c5c3_Err = templ.JoinStringErrs(ProjectDate(inv.CreatedAt, t.Project.TimeZone))
 					if templ_7745c5c3_Err != nil {
 						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/team.templ`, Line: 98, Col: 101}
 					}
