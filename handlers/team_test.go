@@ -194,3 +194,26 @@ func TestAdminUsers(t *testing.T) {
 		t.Errorf("users page filter: %d", page.Code)
 	}
 }
+
+// Invitation times are shown in the project's zone, and the zone is named: on the team page
+// and on the invitee's dashboard.
+func TestInvitationTimesInTheProjectZone(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	o := a.user(authz.RoleOwner, "o@example.com")
+	est := a.user(authz.RoleInHouse, "est@example.com")
+	p := a.project(o, "T1")
+	if _, err := a.st.DB().Exec(`UPDATE projects SET time_zone = 'Pacific/Auckland' WHERE id = $1`, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	c := a.login(o.Email)
+	if res := c.do("POST", "/api/projects/"+p.ID+"/team", map[string]any{"email": est.Email}); res.Code != 201 {
+		t.Fatalf("invite: %d %s", res.Code, res.Body)
+	}
+	if got := c.get("/projects/" + p.ID + "/team").Body; !strings.Contains(got, "(Pacific/Auckland)") || !strings.Contains(got, "NZ") {
+		t.Error("the team page does not show the invitation's expiry in the project's zone")
+	}
+	if got := a.login(est.Email).get("/").Body; !strings.Contains(got, "(Pacific/Auckland)") {
+		t.Error("the invitee's dashboard does not name the project's zone")
+	}
+}
