@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/14build/14build/authz"
 	"github.com/14build/14build/paths"
@@ -48,13 +50,22 @@ func TestBrowserAccessibility(t *testing.T) {
 	if res := oc.do("POST", paths.NameAPIUnits.Path(p.ID), map[string]any{"units": units}); res.Code != http.StatusCreated {
 		t.Fatalf("units: %d %s", res.Code, res.Body)
 	}
+	var invitation string // the page a new user opens from the invitation email
 	for _, email := range []string{"nora@newco.test", ivy.Email} {
 		pid := p.ID
 		if email == ivy.Email {
 			pid = other.ID
 		}
-		if res := oc.do("POST", paths.NameAPITeam.Path(pid), map[string]any{"email": email}); res.Code >= 300 {
+		res := oc.do("POST", paths.NameAPITeam.Path(pid), map[string]any{"email": email})
+		if res.Code >= 300 {
 			t.Fatalf("invite %s: %d %s", email, res.Code, res.Body)
+		}
+		if invitation == "" {
+			u, err := url.Parse(res.JSON(t)["invitation"].(map[string]any)["url"].(string))
+			if err != nil {
+				t.Fatal(err)
+			}
+			invitation = u.Path
 		}
 	}
 	soqID := bigSOQ(t, a.st, p.ID, o.ID, 2, 4)
@@ -123,11 +134,26 @@ func TestBrowserAccessibility(t *testing.T) {
 			{path: paths.Login(), state: "with errors", steps: submit(`form[action="/login"]`)},
 			{path: paths.Register()},
 			{path: paths.Register(), state: "with errors", steps: submit(`form[action="/register"]`)},
+			{path: invitation},
+			{path: invitation, state: "with errors", steps: submit(`#main form[method="post"]`)},
 		}},
 		{"owner", o.Email, inProject(
 			page{path: paths.ProjectNew()},
 			page{path: paths.ProjectNew(), state: "with errors", steps: submit(`form[action="/projects"]`)},
 			page{path: paths.ProjectEdit(p.ID)},
+			page{path: paths.ProjectDelete(p.ID)},
+			page{path: paths.Team(p.ID), state: "an invitation refused", steps: []chromedp.Action[chromedp.Void]{
+				chromedp.SendKeys(chromedp.CSS("#invite-email"), "not-an-email"),
+				chromedp.Click(chromedp.CSS(`#team-region form button[type="submit"]`)),
+				chromedp.WaitVisible(chromedp.CSS("#err-email")),
+			}},
+			// The grid with a refused cell marked and an add-item form open.
+			page{path: sheet, state: "a refused cell, the add form open", steps: []chromedp.Action[chromedp.Void]{
+				chromedp.Click(chromedp.CSS(`#soq-sheet td[data-cell="rate"]`)),
+				chromedp.KeyEvent("5.555"), chromedp.KeyEvent(kb.Enter),
+				chromedp.WaitVisible(chromedp.CSS(`#soq-sheet td[aria-invalid="true"]`)),
+				chromedp.Click(chromedp.CSS(`[data-add-item]`)),
+			}},
 			page{path: paths.UnitNew(p.ID)},
 			page{path: paths.UnitNew(p.ID), state: "with errors", steps: submit(`#unit-form`)},
 			page{path: paths.SOQ(p.ID, emptySOQ)},
@@ -155,7 +181,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	}
 
 	// Failures name pages by their route, not by the ids of this run.
-	names := strings.NewReplacer(p.ID, "{project}", soqID, "{soq}", emptySOQ, "{soq}", preview, "{import}",
+	names := strings.NewReplacer(path.Base(invitation), "{token}", p.ID, "{project}", soqID, "{soq}", emptySOQ, "{soq}", preview, "{import}",
 		done, "{import}", o.ID, "{user}")
 	for _, r := range roles {
 		// A tab per role: its own cookies, and its own time budget.
