@@ -217,6 +217,20 @@ func TestBrowserSOQSheet(t *testing.T) {
 	}
 	wantSheet("after redoing the paste")
 
+	// A block with a bad value is refused whole: that cell is marked, the others go back.
+	b.do("paste a block with a bad quantity", chromedp.Evaluate[chromedp.Void](`(() => {
+		const dt = new DataTransfer();
+		dt.setData('text/plain', "m3\tlots\t1.00\n");
+		document.activeElement.dispatchEvent(new ClipboardEvent('paste', {clipboardData: dt, bubbles: true, cancelable: true}));
+	})()`))
+	b.waitJS("the bad quantity is marked", `document.querySelector('`+cell(b1, "quantity")+`').getAttribute('aria-invalid') === 'true'`)
+	b.wantJS("the good cells are not marked", `!document.querySelector('`+cell(b1, "unit")+`').hasAttribute('aria-invalid') && !document.querySelector('`+cell(b1, "rate")+`').hasAttribute('aria-invalid')`)
+	b.wantJS("the mark says what was typed", `document.querySelector('`+cell(b1, "quantity")+` [data-cell-error]').textContent.includes('“lots”')`)
+	b.waitJS("the refusal is answered", drained)
+	b.wantJS("the unit shows its saved value again", `document.querySelector('`+cell(b1, "unit")+`').dataset.value === 'm3'`)
+	b.do("type the quantity again", chromedp.KeyEvent(kb.ArrowRight), chromedp.KeyEvent("2"), chromedp.KeyEvent(kb.Enter))
+	wantSheet("after the refused paste")
+
 	// 4. Three items added in a row, in place: the form stays open with the next reference.
 	b.do("open B's add form", chromedp.Click(chromedp.CSS(`[data-add-item="B"]`)))
 	ref := `#add-reference-` + q.Sections[1].ID

@@ -68,6 +68,8 @@ function nextRow(row, dir) {
       }
     }
     if (r.matches("tr[data-item]")) return r;
+    // Rows not loaded yet: bring their loader into view (it loads them), stay put till then.
+    if (r.matches("[data-rows-loader]")) { r.scrollIntoView({ block: "nearest" }); return null; }
   }
 }
 
@@ -383,7 +385,8 @@ function refuse(c, msgs, job) {
   tip.id = id;
   tip.className = "soq-cell-error";
   tip.dataset.cellError = "";
-  tip.textContent = `${msgs.join(" ")} You typed “${c.value}”.`;
+  const said = msgs.join(" ").trim();
+  tip.textContent = `${said}${/[.!?]$/.test(said) ? "" : "."} You typed “${c.value}”.`;
   td.append(tip);
   const ref = cellIn(rowOf(td), "reference")?.dataset.value ?? "";
   status(`${LABELS[c.field]} of ${ref} was not saved. ${msgs.join(" ")}`);
@@ -592,6 +595,7 @@ function init() {
   document.addEventListener("htmx:afterSettle", onSettled);
   ensureTabStop();
   setPending(0);
+  status(""); // the live region exists before anything is announced in it
   // Tests and tools can tell when every save has been answered.
   window.soqSheet = { pending: () => queue.length, undo: () => replay(undoStack, redoStack, false), redo: () => replay(redoStack, undoStack, true) };
 }
