@@ -26,10 +26,13 @@ import (
 
 // Spreadsheet import and export of an SOQ, and the project's background jobs page.
 //
-// An upload is stored (soq_imports) and previewed; the person maps the columns and starts
-// the import, which enqueues a River job (package jobs) in the same transaction. The job
-// reads the stored file, checks every row and writes the items in one transaction; the
-// status page polls a small partial until the job has finished, then shows the report.
+// An upload is stored (soq_imports) and previewed; the person maps the columns (the mapping
+// they chose last time for the same headings is proposed), sees every row checked under
+// it, and starts the import, which enqueues a River job (package jobs) in the same
+// transaction. The job reads the stored file, checks every row and writes the items in one
+// transaction; the status page polls a small partial until the job has finished, then
+// shows the report, its refused rows as CSV, and, when all or nothing refused the file,
+// a button that runs it again on the valid rows of the same stored upload.
 
 // JobQueue enqueues background jobs (implemented by package jobs). Without one, imports
 // cannot be started (the upload and preview still work).

@@ -48,6 +48,7 @@ func ReadPreview(format string, content []byte) (*Preview, error) {
 	case CSV:
 		t, err := readCSV(content, PreviewRows)
 		if err == nil {
+			t.findHeader()
 			err = t.empty()
 		}
 		if err != nil {
@@ -105,6 +106,7 @@ func previewXLSX(content []byte) (*Preview, error) {
 	for i, name := range wb.sheets {
 		t, err := wb.read(name, PreviewRows)
 		if err == nil {
+			t.findHeader()
 			err = t.empty()
 		}
 		var fe *FileError

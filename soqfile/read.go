@@ -123,6 +123,7 @@ func Read(format string, content []byte, sheet string, limit int) (*Table, error
 	if err != nil {
 		return nil, err
 	}
+	t.findHeader()
 	return t, t.empty()
 }
 

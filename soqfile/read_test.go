@@ -67,24 +67,52 @@ func TestReadWorkbook(t *testing.T) {
 }
 
 // Only the first cell of a merged range holds its value: a section merged down its items
-// names the first item's section and leaves the others' blank, and a merged title row above
-// the header is taken for the header (the mapping page lets people see that).
+// names the first item's section and leaves the others' blank. The merged title row above
+// the header is not the header: the row naming the columns is.
 func TestReadMergedCells(t *testing.T) {
 	t.Parallel()
 	tb, err := readFile(t, "merged.xlsx")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tb.HeaderRow != 1 || !reflect.DeepEqual(tb.Header, []string{"Bill No. 1 - Harbour View Apartments"}) {
+	if tb.HeaderRow != 2 || !reflect.DeepEqual(tb.Header, billHeader) {
 		t.Fatalf("header row %d: %q", tb.HeaderRow, tb.Header)
 	}
 	want := [][]string{
-		billHeader,
 		{"A Preliminaries", "A1", "Site set-up and welfare", "item", "1", "1500"},
 		{"", "A2", "Scaffolding to elevations", "m2", "120.5", "12.4"},
 	}
-	if !reflect.DeepEqual(tb.Rows, want) || !reflect.DeepEqual(tb.Nums, []int{2, 3, 4}) {
+	if !reflect.DeepEqual(tb.Rows, want) || !reflect.DeepEqual(tb.Nums, []int{3, 4}) {
 		t.Fatalf("rows %q %v", tb.Rows, tb.Nums)
+	}
+}
+
+// Estimators put a title, the project and a date above the column names: the header is the
+// first row that names the columns (within the first rows, the same in the preview and the
+// import), and a file whose first row names them in words the guess does not know keeps
+// its first row as the header.
+func TestReadFindsHeaderBelowTitles(t *testing.T) {
+	t.Parallel()
+	file := "Bill No. 2 - Substructure\nHarbour View Townhouses,,Rev B\n,,,,,,\nPrinted 3 Dec 2026\n" +
+		"Item,Description,Unit,Qty,Rate,Amount,Section\nB1,Excavate,m3,10,20,200,B\nB2,Blinding,m2,5,8,40,B\n"
+	tb, err := Read(CSV, []byte(file), "", MaxRows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tb.HeaderRow != 5 || tb.Header[0] != "Item" || !reflect.DeepEqual(tb.Nums, []int{6, 7}) {
+		t.Fatalf("header row %d %q, rows %v", tb.HeaderRow, tb.Header, tb.Nums)
+	}
+	p, err := ReadPreview(CSV, []byte(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sp := p.Sheets[0]; sp.HeaderRow != 5 || !reflect.DeepEqual(sp.Header, tb.Header) || !reflect.DeepEqual(sp.Nums, tb.Nums) {
+		t.Fatalf("preview header row %d %q, rows %v", sp.HeaderRow, sp.Header, sp.Nums)
+	}
+
+	odd := "Code,What,Measure,How many,Cost\nA1,Site,item,1,1500\n"
+	if tb, err = Read(CSV, []byte(odd), "", MaxRows); err != nil || tb.HeaderRow != 1 || len(tb.Rows) != 1 {
+		t.Fatalf("odd names: %v %+v", err, tb)
 	}
 }
 

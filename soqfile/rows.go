@@ -354,3 +354,48 @@ func parseSection(s string) (code, title, msg string) {
 	}
 	return code, title, ""
 }
+
+// headerScan is how many rows after the first non-blank one may be the real header: the
+// preview reads at least this many, so the preview and the import always agree on it.
+const headerScan = 5
+
+// headerScore is how many of the required fields a row's names are recognised as.
+func headerScore(row []string) int {
+	n := 0
+	for _, f := range Guess(row) {
+		for _, r := range Required {
+			if f == r {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// findHeader skips the title rows estimators put above the column names ("Bill No. 2 –
+// Substructure", a project name, a date): when the first non-blank row is not recognised as
+// naming at least three required fields and one of the next headerScan rows is, that row is
+// the header and the rows above it are dropped. Otherwise the first row stays the header
+// (the mapping page shows it, and people map its columns by hand).
+func (t *Table) findHeader() {
+	const enough = 3
+	if t.Header == nil || headerScore(t.Header) >= enough {
+		return
+	}
+	best, bestScore := -1, enough-1
+	for i := 0; i < len(t.Rows) && i < headerScan; i++ {
+		if s := headerScore(t.Rows[i]); s > bestScore {
+			best, bestScore = i, s
+		}
+	}
+	if best < 0 {
+		return
+	}
+	t.Header, t.HeaderRow = t.Rows[best], t.Nums[best]
+	t.Rows, t.Nums = t.Rows[best+1:], t.Nums[best+1:]
+	for r := range t.Formulas {
+		if r <= t.HeaderRow {
+			delete(t.Formulas, r)
+		}
+	}
+}
