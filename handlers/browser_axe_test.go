@@ -142,6 +142,16 @@ func TestBrowserAccessibility(t *testing.T) {
 			page{path: paths.ProjectNew(), state: "with errors", steps: submit(`form[action="/projects"]`)},
 			page{path: paths.ProjectEdit(p.ID)},
 			page{path: paths.ProjectDelete(p.ID)},
+			page{path: paths.TeamRemove(p.ID, ivy.ID)},
+			page{path: paths.Units(p.ID), state: "a unit's edit form", steps: []chromedp.Action[chromedp.Void]{
+				chromedp.Click(chromedp.CSS(`#main a[href$="/edit"][href*="/units/"]`)),
+				chromedp.WaitVisible(chromedp.CSS("#unit-form")),
+			}},
+			page{path: paths.Account(), state: "a new API token shown", steps: []chromedp.Action[chromedp.Void]{
+				chromedp.SendKeys(chromedp.CSS("#token-name"), "Cost report script"),
+				chromedp.Evaluate[chromedp.Void](`document.querySelector('#token-name').form.requestSubmit()`),
+				chromedp.WaitVisible(chromedp.CSS("#new-token")),
+			}},
 			page{path: paths.Team(p.ID), state: "an invitation refused", steps: []chromedp.Action[chromedp.Void]{
 				chromedp.SendKeys(chromedp.CSS("#invite-email"), "not-an-email"),
 				chromedp.Click(chromedp.CSS(`#team-region form button[type="submit"]`)),
@@ -177,12 +187,13 @@ func TestBrowserAccessibility(t *testing.T) {
 			{path: paths.AdminUserNew()},
 			{path: paths.AdminUserNew(), state: "with errors", steps: submit(`form[action="/admin/users"]`)},
 			{path: paths.AdminUserEdit(o.ID)},
+			{path: paths.AdminUserDeactivate(ivy.ID)},
 		}},
 	}
 
 	// Failures name pages by their route, not by the ids of this run.
 	names := strings.NewReplacer(path.Base(invitation), "{token}", p.ID, "{project}", soqID, "{soq}", emptySOQ, "{soq}", preview, "{import}",
-		done, "{import}", o.ID, "{user}")
+		done, "{import}", o.ID, "{user}", ivy.ID, "{user}")
 	for _, r := range roles {
 		// A tab per role: its own cookies, and its own time budget.
 		t.Run(r.role, func(t *testing.T) {
