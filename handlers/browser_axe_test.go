@@ -168,7 +168,10 @@ func TestBrowserAccessibility(t *testing.T) {
 			page{path: paths.UnitNew(p.ID), state: "with errors", steps: submit(`#unit-form`)},
 			page{path: paths.SOQ(p.ID, emptySOQ)},
 			page{path: paths.Imports(p.ID, soqID)},
-			page{path: paths.Import(p.ID, emptySOQ, preview)},
+			// The mapping, and every row checked (loaded by HTMX): a refused row listed.
+			page{path: paths.Import(p.ID, emptySOQ, preview), steps: []chromedp.Action[chromedp.Void]{
+				chromedp.WaitVisible(chromedp.CSS("#check-result, #check-error")),
+			}},
 			page{path: paths.Import(p.ID, emptySOQ, done)},
 		)},
 		{"in-house", ivy.Email, inProject(
