@@ -45,10 +45,11 @@
     bad.scrollIntoView({ block: "center", behavior: "instant" });
   }
   document.addEventListener("DOMContentLoaded", function () { focusFirstError(); });
-  document.addEventListener("htmx:afterSwap", function (e) {
+  document.addEventListener("htmx:afterSettle", function (e) {
     // Only swaps that brought a refusal (422) in: a live preview's swap must not steal
-    // focus from the field being typed in. The swapped target may be detached by now
-    // (outerHTML), so the search is the whole document's.
+    // focus from the field being typed in. After settling, not swapping: HTMX gives a kept
+    // element (same id) its new class only when it settles. The swapped target may be
+    // detached by now (outerHTML), so the search is the whole document's.
     var xhr = e.detail && e.detail.xhr;
     if (xhr && xhr.status === 422) focusFirstError();
   });
