@@ -242,15 +242,21 @@ func fieldAria(errs field.Errors, name string, hints ...string) templ.Attributes
 // bottom) that has a message, or the first field when none has one. It is the no-JavaScript
 // path; app.js does the same after an HTMX swap.
 func focusFirst(errs field.Errors, order ...string) string {
+	if name := firstInError(errs, order...); name != "" || len(order) == 0 {
+		return name
+	}
+	return order[0]
+}
+
+// firstInError is the first of order that has a message, or "": for a page of several
+// forms, where nothing takes focus until one of them is refused.
+func firstInError(errs field.Errors, order ...string) string {
 	for _, name := range order {
 		if errs.Has(name) {
 			return name
 		}
 	}
-	if len(order) == 0 {
-		return ""
-	}
-	return order[0]
+	return ""
 }
 
 func inputClass(errs field.Errors, name string) string {
