@@ -532,7 +532,10 @@ function onPointerDown(e) {
   const td = e.target.closest?.("#soq-sheet td[data-cell]");
   if (!td || e.target.closest("input, select, a, button")) return;
   if (editor && editor.td !== td) commit(null);
+  // On a touch screen a tap on the selected cell edits it (there is no F2 to press).
+  const again = td === selected && !editor && e.pointerType === "touch";
   select(td, { scroll: false });
+  if (again && editable()) { e.preventDefault(); openEditor(td, "edit", { caretEnd: true }); }
 }
 
 function onDoubleClick(e) {
