@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/14build/14build/authz"
 )
@@ -66,6 +67,13 @@ func TestBrowserUnitEditor(t *testing.T) {
 	b.wantText("#main", "Unit A-01 saved.")
 	b.wantText("[data-gross-area]", "100.00")
 
+	// The Duplicate pop-over by keyboard: it opens with focus in its field, and Escape closes
+	// it with focus back on its button.
+	b.do("open the pop-over", chromedp.Click(chromedp.CSS(`[data-unit="A-01"] details summary`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-unit="A-01"] [data-dup-count]`)))
+	b.wantJS("focus is in the count", `document.activeElement.matches('[data-unit="A-01"] [data-dup-count]')`)
+	b.do("press Escape", chromedp.KeyEvent(kb.Escape))
+	b.wantJS("the pop-over closed, focus on its button", `!document.querySelector('[data-unit="A-01"] details').open && document.activeElement.matches('[data-unit="A-01"] summary')`)
 	b.do("duplicate it five times",
 		chromedp.Click(chromedp.CSS(`[data-unit="A-01"] details summary`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-unit="A-01"] [data-dup-count]`)),

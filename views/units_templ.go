@@ -387,7 +387,7 @@ func UnitsPage(p Page, v UnitsView) templ.Component {
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
-						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "</span></a> <details class=\"relative\"><summary class=\"btn-ghost btn-sm cursor-pointer list-none\">Duplicate</summary>")
+						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "</span></a> <details class=\"relative\" data-popover><summary class=\"btn-ghost btn-sm cursor-pointer list-none\">Duplicate</summary>")
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}

@@ -53,6 +53,30 @@
     var xhr = e.detail && e.detail.xhr;
     if (xhr && xhr.status === 422) focusFirstError();
   });
+  // Pop-overs built on <details data-popover> (a unit's Duplicate): Escape closes the open
+  // one and returns focus to its summary; a click elsewhere closes it. Plain disclosures
+  // are left alone.
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Escape") return;
+    var d = e.target.closest && e.target.closest("details[data-popover][open]");
+    if (!d) return;
+    d.open = false;
+    var s = d.querySelector("summary");
+    if (s) s.focus();
+  });
+  document.addEventListener("click", function (e) {
+    document.querySelectorAll("details[data-popover][open]").forEach(function (d) {
+      if (!d.contains(e.target)) d.open = false;
+    });
+  });
+  // An opened pop-over puts focus on its first field, ready to type ("toggle" does not
+  // bubble, hence the capture).
+  document.addEventListener("toggle", function (e) {
+    var d = e.target;
+    if (!d.matches || !d.matches("details[data-popover]") || !d.open) return;
+    var f = d.querySelector("input:not([type=hidden]), select, textarea");
+    if (f) { f.focus(); if (f.select) f.select(); }
+  }, true);
   // Mobile navigation toggle.
   document.addEventListener("click", function (e) {
     var b = e.target.closest("[data-nav-toggle]");
