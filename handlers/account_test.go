@@ -127,6 +127,21 @@ func TestFormMessagesAreSentences(t *testing.T) {
 	}
 }
 
+// Every page links the favicon under a content-hashed URL, served as SVG.
+func TestFavicon(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	c := a.client()
+	href, _ := c.get("/login").Doc(t).Find(`link[rel="icon"]`).Attr("href")
+	if !strings.HasPrefix(href, "/static/favicon.") || !strings.HasSuffix(href, ".svg") || href == "/static/favicon.svg" {
+		t.Fatalf("favicon link %q: want a hashed /static URL", href)
+	}
+	res := c.get(href)
+	if res.Code != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "image/svg+xml") || !strings.Contains(res.Body, "<svg") {
+		t.Errorf("favicon: %d %s", res.Code, res.Header.Get("Content-Type"))
+	}
+}
+
 func TestProjectIncludesUnits(t *testing.T) {
 	t.Parallel()
 	a := newTestApp(t)
