@@ -5,7 +5,7 @@
 //  - saves run in the background, one at a time and in order, so no keystroke waits for the
 //    server; each answer brings the row and the totals it changed; a refused save marks its cell;
 //  - paste of a tab-separated block (one all-or-nothing PATCH), undo/redo of the last 50 changes.
-// Without this module every cell still edits through its own form (noscript links).
+// Without this module every cell still edits through its own form (each row's noscript menu).
 
 const FIELDS = ["reference", "description", "unit", "quantity", "rate", "itemType", "category"];
 const LABELS = { reference: "Reference", description: "Description", unit: "Unit", quantity: "Quantity", rate: "Rate", itemType: "Item type", category: "Trade" };
@@ -596,6 +596,8 @@ function init() {
   document.addEventListener("paste", onPaste);
   document.addEventListener("copy", onCopy);
   document.addEventListener("htmx:afterSettle", onSettled);
+  // Leaving with saves not yet answered would lose them: the browser asks first.
+  window.addEventListener("beforeunload", (e) => { if (queue.length || (editor && editor.input.value !== (editor.td.dataset.value ?? ""))) e.preventDefault(); });
   ensureTabStop();
   setPending(0);
   status(""); // the live region exists before anything is announced in it
