@@ -17,6 +17,12 @@ func TestThousandsAndCount(t *testing.T) {
 	if got := Count(19980); got != "19,980" {
 		t.Errorf("Count(19980) = %q", got)
 	}
+	if got := Counted(19980, "row", "rows"); got != "19,980 rows" {
+		t.Errorf("Counted = %q", got)
+	}
+	if got := Counted(1, "bath", "baths"); got != "1 bath" {
+		t.Errorf("Counted(1) = %q", got)
+	}
 }
 
 // A column of quantities lines up on the decimal point only if every value has the same

@@ -132,6 +132,14 @@ func projectLocation(zone string) *time.Location {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
+// Counted writes a count with its noun in the right number: "1 bath", "19,980 rows".
+func Counted(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return Count(n) + " " + many
+}
+
 // Count writes a whole number with thousands separators: "19,980".
 func Count(n int) string { return Thousands(int64(n)) }
 
