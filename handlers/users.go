@@ -358,11 +358,11 @@ func (h *Handlers) transfer(c echo.Context, ownerID string) (string, error) {
 			return err
 		}
 		if old == ownerID {
-			return errInvalid(field.Errors{"ownerId": "already owns this project"})
+			return errInvalid(field.Errors{"ownerId": "This person already owns the project."})
 		}
 		to, err := tx.ShareLockUser(ctx, ownerID)
 		if errors.Is(err, store.ErrNotFound) || err == nil && !(to.Active && to.Role.CanReceiveProjects()) {
-			return errInvalid(field.Errors{"ownerId": "must be an active Project Owner"})
+			return errInvalid(field.Errors{"ownerId": "Choose an active Project Owner."})
 		}
 		if err != nil {
 			return err
@@ -372,7 +372,7 @@ func (h *Handlers) transfer(c echo.Context, ownerID string) (string, error) {
 	switch {
 	case errors.Is(err, store.ErrCodeTaken):
 		return "", &appError{Status: http.StatusConflict, Message: "The new owner already has a project with code " + pr.Code + ". Change one of the codes first.",
-			Fields: field.Errors{"ownerId": "already owns a project with code " + pr.Code}}
+			Fields: field.Errors{"ownerId": "The new owner already has a project with code " + pr.Code + "."}}
 	}
 	return old, err
 }
