@@ -452,7 +452,7 @@ func (h *Handlers) itemAdded(c echo.Context, q *store.SOQ, added store.Added) er
 	}
 	next := soq.NextReference(s.Code, it.Reference, nil)
 	a := views.AddItem{ProjectID: q.ProjectID, SOQID: q.ID, SectionID: s.ID, SectionCode: s.Code, Open: true, Added: it.ID,
-		Form: views.ItemForm{SectionID: s.ID, Reference: next, Unit: it.Unit, ItemType: string(soq.Measured)}}
+		Form: views.ItemForm{SectionID: s.ID, Reference: next, Unit: it.Unit, ItemType: string(it.Type)}}
 	saved := views.CellSaved{Item: it, SectionTotal: added.SectionTotal, Total: added.Total}
 	return renderStatus(c, http.StatusOK, views.ItemAdded(h.rowCtx(c, q), it, a, saved, n, q.ItemCount+1))
 }
