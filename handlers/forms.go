@@ -152,9 +152,9 @@ func parsePage(c echo.Context, def, maxPer int) (page, per int, errs field.Error
 		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
 		switch {
 		case err != nil || n < 1:
-			errs.Add("page", "must be a whole number from 1 to "+itoa(maxPage))
+			errs.Add("page", "The page must be a whole number from 1 to "+itoa(maxPage)+".")
 		case n > maxPage:
-			errs.Add("page", "must be a whole number from 1 to "+itoa(maxPage))
+			errs.Add("page", "The page must be a whole number from 1 to "+itoa(maxPage)+".")
 			page = maxPage
 		default:
 			page = int(n)
@@ -164,9 +164,9 @@ func parsePage(c echo.Context, def, maxPer int) (page, per int, errs field.Error
 		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
 		switch {
 		case err != nil || n < 1:
-			errs.Add("perPage", "must be a whole number from 1 to "+itoa(maxPer))
+			errs.Add("perPage", "The page size must be a whole number from 1 to "+itoa(maxPer)+".")
 		case n > int64(maxPer):
-			errs.Add("perPage", "must be a whole number from 1 to "+itoa(maxPer))
+			errs.Add("perPage", "The page size must be a whole number from 1 to "+itoa(maxPer)+".")
 			per = maxPer
 		default:
 			per = int(n)

@@ -20,7 +20,7 @@ func userFilter(c echo.Context, defaultPer int) (store.UserFilter, field.Errors)
 	errs := field.Errors{}
 	f := store.UserFilter{Query: c.QueryParam("q"), Role: authz.Role(c.QueryParam("role")), Page: 1, PerPage: defaultPer}
 	if f.Role != "" && !f.Role.Valid() {
-		errs.Add("role", "must be owner, inhouse, bidder or admin")
+		errs.Add("role", "The role must be owner, inhouse, bidder or admin.")
 	}
 	// One page parser for every list (handlers/forms.go).
 	var perr field.Errors
@@ -29,7 +29,7 @@ func userFilter(c echo.Context, defaultPer int) (store.UserFilter, field.Errors)
 		errs[k] = v
 	}
 	if len(f.Query) > 200 {
-		errs.Add("q", "must be at most 200 characters")
+		errs.Add("q", "The search must be at most 200 characters.")
 	}
 	return f, errs
 }
