@@ -191,7 +191,11 @@ func readCSV(content []byte, limit int) (*Table, error) {
 	r.LazyQuotes = false
 	r.Comma = sniffComma(content)
 	t := &Table{}
-	for num := 1; ; num++ {
+	// num is the row a spreadsheet program shows the record on: encoding/csv skips empty
+	// lines, which are rows there, and a quoted field's line breaks are not. end is the
+	// line the previous record ended on.
+	num, end := 0, 0
+	for {
 		rec, err := r.Read()
 		if err == io.EOF {
 			break
@@ -203,6 +207,10 @@ func readCSV(content []byte, limit int) (*Table, error) {
 		if err != nil {
 			return nil, fileErr("The CSV could not be read.")
 		}
+		start, _ := r.FieldPos(0)
+		num += 1 + max(start-end-1, 0)
+		last, _ := r.FieldPos(len(rec) - 1)
+		end = last + strings.Count(rec[len(rec)-1], "\n")
 		n := 0
 		for i, c := range rec {
 			n += len(c)

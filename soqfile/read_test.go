@@ -239,3 +239,17 @@ func isFileError(err error, msg string) bool {
 	var fe *FileError
 	return errors.As(err, &fe) && strings.Contains(fe.Msg, msg)
 }
+
+// A CSV's rows are numbered as a spreadsheet program shows them: an empty line is a row
+// (encoding/csv skips it), a quoted field's line break is not.
+func TestReadCSVRowNumbers(t *testing.T) {
+	t.Parallel()
+	file := "Section,Ref,Description,Unit,Qty,Rate\n\nB,B1,\"Two\nlines\",m3,1,2\r\n\r\n\r\nB,B2,Plain,m3,1,2\nB,B3,\"Three\r\nline\r\nnote\",m3,1,2\nB,B4,Last,m3,1,2"
+	tb, err := Read(CSV, []byte(file), "", MaxRows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(tb.Nums, []int{3, 6, 7, 8}) || tb.Rows[0][2] != "Two\nlines" {
+		t.Fatalf("rows %v %q", tb.Nums, tb.Rows)
+	}
+}
