@@ -71,9 +71,9 @@ func TestBrowserUnitEditor(t *testing.T) {
 	// it with focus back on its button.
 	b.do("open the pop-over", chromedp.Click(chromedp.CSS(`[data-unit="A-01"] details summary`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-unit="A-01"] [data-dup-count]`)))
-	b.wantJS("focus is in the count", `document.activeElement.matches('[data-unit="A-01"] [data-dup-count]')`)
+	b.waitJS("focus is in the count", `document.activeElement.matches('[data-unit="A-01"] [data-dup-count]')`)
 	b.do("press Escape", chromedp.KeyEvent(kb.Escape))
-	b.wantJS("the pop-over closed, focus on its button", `!document.querySelector('[data-unit="A-01"] details').open && document.activeElement.matches('[data-unit="A-01"] summary')`)
+	b.waitJS("the pop-over closed, focus on its button", `!document.querySelector('[data-unit="A-01"] details').open && document.activeElement.matches('[data-unit="A-01"] summary')`)
 	b.do("duplicate it five times",
 		chromedp.Click(chromedp.CSS(`[data-unit="A-01"] details summary`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-unit="A-01"] [data-dup-count]`)),
