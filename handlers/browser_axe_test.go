@@ -143,6 +143,10 @@ func TestBrowserAccessibility(t *testing.T) {
 			page{path: paths.ProjectEdit(p.ID)},
 			page{path: paths.ProjectDelete(p.ID)},
 			page{path: paths.TeamRemove(p.ID, ivy.ID)},
+			page{path: paths.Units(p.ID), state: "the last unit's Duplicate pop-over open", steps: []chromedp.Action[chromedp.Void]{
+				chromedp.Click(chromedp.CSS(`[data-unit="A-03"] details summary`)),
+				chromedp.WaitVisible(chromedp.CSS(`[data-unit="A-03"] details form`)),
+			}},
 			page{path: paths.Units(p.ID), state: "a unit's edit form", steps: []chromedp.Action[chromedp.Void]{
 				chromedp.Click(chromedp.CSS(`#main a[href$="/edit"][href*="/units/"]`)),
 				chromedp.WaitVisible(chromedp.CSS("#unit-form")),
