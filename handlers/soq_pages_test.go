@@ -241,7 +241,14 @@ func TestSOQCellEdit(t *testing.T) {
 	if got := strings.TrimSpace(row.Find("[data-amount]").Text()); got != "249.88" {
 		t.Errorf("amount %q, want 249.88", got)
 	}
-	if got := strings.TrimSpace(row.Find(`[data-cell="quantity"]`).Text()); got != "12.5" {
+	// The quantity shows as entered, with invisible digits that line it up on the decimal
+	// point with the column's three decimals.
+	qty := row.Find(`[data-cell="quantity"]`)
+	if got := strings.TrimSpace(qty.Find(`[aria-hidden="true"]`).Text()); got != "00" {
+		t.Errorf("quantity cell's alignment padding %q, want 00", got)
+	}
+	qty.Find(`[aria-hidden="true"]`).Remove()
+	if got := strings.TrimSpace(qty.Text()); got != "12.5" {
 		t.Errorf("quantity cell %q", got)
 	}
 	if got := oob(t, res.Body, "section-total-"+f.secB); got != "$5,249.88" {

@@ -73,7 +73,7 @@ func run(base, out, only string) error {
 		label         string
 		width, height int64
 		mobile        bool
-	}{{"desktop", 1366, 900, false}, {"phone", 390, 844, true}} {
+	}{{"desktop", 1440, 900, false}, {"phone", 390, 844, true}} {
 		var current string
 		var ctx context.Context
 		var stop context.CancelFunc = func() {}
