@@ -36,8 +36,8 @@ type fieldWords struct{ Enter, Subject string }
 // subject in front.
 var sentenceFor = map[string]string{
 	"must be an email address such as name@example.com": "Enter an email address such as name@example.com.",
-	soq.MsgUnknownCategory:                               "Choose a trade category from the list.",
-	"must not contain a NUL character":                   "Remove the NUL character (a control character) from this field.",
+	soq.MsgUnknownCategory:                              "Choose a trade category from the list.",
+	"must not contain a NUL character":                  "Remove the NUL character (a control character) from this field.",
 }
 
 func sentence(n fieldWords, msg string) string {
@@ -62,7 +62,6 @@ func sentence(n fieldWords, msg string) string {
 	}
 	return msg + "."
 }
-
 
 // accountForm is registration and an administrator's create/edit of a user.
 type accountForm struct {
