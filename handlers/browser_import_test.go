@@ -67,7 +67,7 @@ func TestBrowserImport(t *testing.T) {
 	b.wantSamePage("map")
 	b.wantText("#check-valid", "2,999")
 	b.wantText("#check-refused", "1")
-	b.wantText(`#check-rows tr[data-row="43"]`, "E42", "Cable run 42", `quantity "twelve" must be a number`)
+	b.wantText(`#check-rows tr[data-row="43"]`, "E42", "Cable run 42", `Quantity "twelve" must be a number such as 12.5.`)
 	b.do("choose to import the valid rows", chromedp.Click(chromedp.CSS(`label:has(#mode-valid)`)))
 	b.wantJS("valid rows is chosen", `document.querySelector('#mode-valid').checked`)
 	b.do("start the import",
@@ -80,7 +80,7 @@ func TestBrowserImport(t *testing.T) {
 	b.wantJS("polling stopped", `!document.querySelector('#import-status').hasAttribute('hx-trigger')`)
 	b.wantText("#import-imported", "2,999")
 	b.wantText("#import-refused", "1")
-	b.wantText(`#refused-rows tr[data-row="43"]`, "43", `quantity "twelve" must be a number`)
+	b.wantText(`#refused-rows tr[data-row="43"]`, "43", `Quantity "twelve" must be a number such as 12.5.`)
 	if n := a.count(`SELECT count(*) FROM soq_items WHERE soq_id = $1`, soqID); n != 2999 {
 		t.Fatalf("%d items imported, want 2999", n)
 	}

@@ -63,7 +63,7 @@ func TestImportCheckEveryRow(t *testing.T) {
 		t.Errorf("no note of the rows not listed: %q", doc.Find("#check-more").Text())
 	}
 	first := doc.Find(`#check-rows tr[data-row="6"] td`)
-	if got := []string{first.Eq(1).Text(), first.Eq(2).Text()}; !reflect.DeepEqual(got, []string{"B103", "Row 3"}) || !strings.Contains(first.Eq(3).Text(), `quantity "about 3"`) {
+	if got := []string{first.Eq(1).Text(), first.Eq(2).Text()}; !reflect.DeepEqual(got, []string{"B103", "Row 3"}) || !strings.Contains(first.Eq(3).Text(), `Quantity "about 3"`) {
 		t.Errorf("row 6: %q %q", got, first.Eq(3).Text())
 	}
 	if doc.Find("#import-start").Length() != 1 {
@@ -76,7 +76,7 @@ func TestImportCheckEveryRow(t *testing.T) {
 		t.Errorf("fragment: %.300s", res.Body)
 	}
 	// The SOQ's own reference, which only the check against the SOQ sees.
-	if !strings.Contains(doc.Find(`#check-rows tr[data-row="3"]`).Text(), "reference B6 is already used in this SOQ") {
+	if !strings.Contains(doc.Find(`#check-rows tr[data-row="3"]`).Text(), "Reference B6 is already used in this SOQ.") {
 		t.Errorf("taken reference not refused by the check")
 	}
 

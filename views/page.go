@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/a-h/templ"
 
@@ -315,4 +317,19 @@ func firstUnits(us []store.Unit, n int) []store.Unit {
 		return us[:n]
 	}
 	return us
+}
+
+// Sentence writes a rule's message ("reference B1 is already used in this SOQ") as a whole
+// sentence for a reader: capital first letter, closing full stop.
+func Sentence(msg string) string {
+	msg = strings.TrimSpace(msg)
+	if msg == "" {
+		return msg
+	}
+	r, n := utf8.DecodeRuneInString(msg)
+	msg = string(unicode.ToUpper(r)) + msg[n:]
+	if !strings.ContainsAny(msg[len(msg)-1:], ".!?") {
+		msg += "."
+	}
+	return msg
 }
