@@ -251,15 +251,10 @@ func (s *Store) QueueImport(ctx context.Context, id, userID string, perUser int,
 		if terr != nil {
 			return nil // started already: a second click of Start enqueues nothing
 		}
-		sqltx, err := tx.sqlTx()
+		jobID, err := tx.enqueue(enqueue)
 		if err != nil {
 			return err
 		}
-		jobID, err := enqueue(sqltx)
-		if err != nil {
-			return fmt.Errorf("enqueue: %w", err)
-		}
-		q.n.Add(1)
 		if err := q.execOne(ctx, `UPDATE soq_imports SET sheet = $2, mapping = $3, mode = $4, status = $7, river_job_id = $5,
 	queued_by = NULLIF($6, '')::uuid, updated_at = now() WHERE id = $1`, id, sheet, m, mode, jobID, userID, next); err != nil {
 			return err
@@ -268,6 +263,21 @@ func (s *Store) QueueImport(ctx context.Context, id, userID string, perUser int,
 		return nil
 	})
 	return queued && err == nil, err
+}
+
+// enqueue runs a job's insert on tx's own connection, so the job exists only if tx commits
+// (River's InsertTx), and counts it among tx's statements.
+func (tx *Tx) enqueue(insert func(tx *sql.Tx) (int64, error)) (int64, error) {
+	sqltx, err := tx.sqlTx()
+	if err != nil {
+		return 0, err
+	}
+	id, err := insert(sqltx)
+	if err != nil {
+		return 0, fmt.Errorf("enqueue: %w", err)
+	}
+	tx.q.n.Add(1)
+	return id, nil
 }
 
 // checkImportsPerUser refuses (*TooManyImportsError) a user who already has perUser imports
@@ -318,15 +328,10 @@ func (s *Store) RunValidRows(ctx context.Context, id, userID string, perUser int
 		if terr != nil {
 			return nil
 		}
-		sqltx, err := tx.sqlTx()
+		jobID, err := tx.enqueue(enqueue)
 		if err != nil {
 			return err
 		}
-		jobID, err := enqueue(sqltx)
-		if err != nil {
-			return fmt.Errorf("enqueue: %w", err)
-		}
-		tx.q.n.Add(1)
 		if err := tx.q.execOne(ctx, `UPDATE soq_imports SET mode = $2, status = $3, river_job_id = $4, queued_by = NULLIF($5, '')::uuid,
 	processed_rows = 0, error = '', updated_at = now() WHERE id = $1`, id, ModeValidRows, next, jobID, userID); err != nil {
 			return err
