@@ -1,0 +1,203 @@
+package tender
+
+import (
+	"fmt"
+	"math/big"
+	"slices"
+
+	"github.com/14build/14build/money"
+	"github.com/14build/14build/soq"
+	"github.com/14build/14build/units"
+)
+
+// Flag is what leveling suspects a bidder did not mean.
+type Flag string
+
+const (
+	FlagZeroRate         Flag = "zero-rate"         // a rate of 0 on a line bidders price
+	FlagHighRate         Flag = "high-rate"         // ≥ 3× the median of the other bids' rates
+	FlagLowRate          Flag = "low-rate"          // ≤ ⅓ of the median of the other bids' rates
+	FlagAllowanceChanged Flag = "allowance-changed" // a locked allowance that differs from the SOQ
+	FlagFrontLoaded      Flag = "front-loaded"      // preliminaries above 15% of the bid total
+)
+
+// Label is the flag as people read it.
+func (f Flag) Label() string {
+	switch f {
+	case FlagZeroRate:
+		return "Zero rate"
+	case FlagHighRate:
+		return "High rate"
+	case FlagLowRate:
+		return "Low rate"
+	case FlagAllowanceChanged:
+		return "Allowance changed"
+	case FlagFrontLoaded:
+		return "Front-loaded"
+	}
+	return string(f)
+}
+
+// Finding is a flag raised on a bid, with the reason in words for the page's hover and
+// text.
+type Finding struct {
+	Flag   Flag
+	Reason string
+}
+
+// Offer is one bid's rate on one line.
+type Offer struct {
+	Rate    int64
+	HasRate bool
+}
+
+// FlagLine flags each offer on one line of the tender (its type and the frozen SOQ's
+// allowance); the result's index i holds offer i's findings. Offers are the bids that
+// count (submitted, or after the award awarded and unsuccessful).
+//
+// On a priced line a rate of 0 is flagged. Any other rate is compared with the median
+// of the other offers' rates, leaving out lines they did not price and their own zero
+// rates (already flagged, they would drag the median down): a rate ≥ 3× that median is
+// high, one ≤ ⅓ of it low. With no other rates to compare, nothing is flagged. On a
+// locked line, a rate that is not the SOQ's allowance is flagged.
+func FlagLine(t soq.ItemType, allowance int64, offers []Offer, c money.Currency) [][]Finding {
+	out := make([][]Finding, len(offers))
+	if Locked(t) {
+		for i, o := range offers {
+			if o.HasRate && o.Rate != allowance {
+				out[i] = append(out[i], Finding{FlagAllowanceChanged, fmt.Sprintf(
+					"the %s is %s in this bid, not the SOQ's %s", lowerLabel(t),
+					money.Format(o.Rate, c), money.Format(allowance, c))})
+			}
+		}
+		return out
+	}
+	for i, o := range offers {
+		if !o.HasRate {
+			continue
+		}
+		if o.Rate == 0 {
+			out[i] = append(out[i], Finding{FlagZeroRate, "a rate of 0 on a line bidders price"})
+			continue
+		}
+		var others []int64
+		for j, p := range offers {
+			if j != i && p.HasRate && p.Rate > 0 {
+				others = append(others, p.Rate)
+			}
+		}
+		m2, ok := twiceMedian(others)
+		if !ok {
+			continue
+		}
+		// With m2 twice the median m: rate ≥ 3m ⇔ 2·rate ≥ 3·m2, and rate ≤ m/3 ⇔
+		// 6·rate ≤ m2, exact in integers. Rates are below 2^53, so ×6 cannot overflow.
+		shown := money.Format((m2+1)/2, c) // the median rounded half up to the minor unit
+		switch {
+		case 2*o.Rate >= 3*m2:
+			out[i] = append(out[i], Finding{FlagHighRate, fmt.Sprintf(
+				"the rate %s is at least 3× the median of the other bids' rates (%s)", money.Format(o.Rate, c), shown)})
+		case 6*o.Rate <= m2:
+			out[i] = append(out[i], Finding{FlagLowRate, fmt.Sprintf(
+				"the rate %s is at most ⅓ of the median of the other bids' rates (%s)", money.Format(o.Rate, c), shown)})
+		}
+	}
+	return out
+}
+
+func lowerLabel(t soq.ItemType) string {
+	switch t {
+	case soq.ProvisionalSum:
+		return "provisional sum"
+	case soq.PrimeCostSum:
+		return "prime cost sum"
+	}
+	return string(t)
+}
+
+// twiceMedian is twice the median of xs, so the median of an even count (the mean of the
+// middle two, perhaps a half) stays an exact integer; false when xs is empty.
+func twiceMedian(xs []int64) (int64, bool) {
+	n := len(xs)
+	if n == 0 {
+		return 0, false
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if n%2 == 1 {
+		return 2 * s[n/2], true
+	}
+	return s[n/2-1] + s[n/2], true
+}
+
+// Lowest is the indexes of the offers with the lowest rate on a priced line, all of them
+// when tied; nil on a locked line or when no one priced it. A rate of 0 is not a price
+// (it is flagged instead), so it is never marked lowest.
+func Lowest(t soq.ItemType, offers []Offer) []int {
+	if !Priced(t) {
+		return nil
+	}
+	var idx []int
+	for i, o := range offers {
+		switch {
+		case !o.HasRate || o.Rate <= 0:
+		case len(idx) == 0 || o.Rate < offers[idx[0]].Rate:
+			idx = append(idx[:0], i)
+		case o.Rate == offers[idx[0]].Rate:
+			idx = append(idx, i)
+		}
+	}
+	return idx
+}
+
+// Front-loading: preliminaries above FrontLoadPercent of a bid's total.
+const FrontLoadPercent = 15
+
+// FrontLoaded flags a bid whose preliminaries (the sum of its preliminaries lines'
+// amounts) are more than 15% of its total, the usual sign of a bidder drawing money
+// forward. The share is shown in tenths of a percent, rounded half up.
+func FrontLoaded(prelims, total int64) (Finding, bool) {
+	// prelims/total > 15/100 ⇔ 100·prelims > 15·total; amounts are below 2^53.
+	if total <= 0 || 100*prelims <= FrontLoadPercent*total {
+		return Finding{}, false
+	}
+	tenths := ratio(prelims, 1000, total)
+	return Finding{FlagFrontLoaded, fmt.Sprintf(
+		"preliminaries are %d.%d%% of the bid total, more than %d%%", tenths/10, tenths%10, FrontLoadPercent)}, true
+}
+
+// CostPerArea is a total per square metre of gross floor area, in minor units, rounded
+// half up: total ÷ (gfa/100 m²) = total × 100 ÷ gfa, gfa being hundredths of a m². False
+// when there is no floor area to divide by.
+func CostPerArea(total int64, gfa units.Area) (int64, bool) {
+	if gfa <= 0 {
+		return 0, false
+	}
+	return ratio(total, 100, int64(gfa)), true
+}
+
+// GrossFloorArea is the sum of the project's units' total floor areas.
+func GrossFloorArea(us []units.Unit) units.Area {
+	var a units.Area
+	for _, u := range us {
+		a += u.TotalArea
+	}
+	return a
+}
+
+// CostPerUnit is a total per unit of the project, in minor units, rounded half up. False
+// when the project has no units.
+func CostPerUnit(total int64, n int) (int64, bool) {
+	if n <= 0 {
+		return 0, false
+	}
+	return ratio(total, 1, int64(n)), true
+}
+
+// ratio is a×m÷d rounded half up, for a, m ≥ 0 and d > 0: ⌊(2·a·m + d) ÷ 2d⌋. Big
+// integers keep the product exact whatever its size.
+func ratio(a, m, d int64) int64 {
+	n := new(big.Int).Mul(big.NewInt(a), big.NewInt(2*m))
+	n.Add(n, big.NewInt(d))
+	return n.Quo(n, big.NewInt(2*d)).Int64()
+}
