@@ -115,7 +115,9 @@ CREATE TABLE bids (
     updated_at     timestamptz NOT NULL DEFAULT now(),
     UNIQUE (tender_id, bidder_id),
     UNIQUE (tender_id, id),
-    CHECK (status = 'draft' OR revision > 0 AND content_hash IS NOT NULL AND submitted_at IS NOT NULL)
+    -- A submission sets all three; a bid withdrawn or redrafted keeps its last one.
+    CHECK ((revision = 0) = (content_hash IS NULL) AND (revision = 0) = (submitted_at IS NULL)),
+    CHECK (status NOT IN ('submitted', 'unsuccessful', 'awarded') OR revision > 0)
 );
 CREATE INDEX bids_bidder_idx ON bids (bidder_id);
 CREATE INDEX bids_entity_idx ON bids (entity_id);
