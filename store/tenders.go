@@ -299,7 +299,7 @@ WHERE s.soq_id = $2
       WHERE i.soq_id = $2 AND i.section_id = s.id))`
 
 // copyTenderItemsSQL copies the items of SOQ $2 into tender $1's copied sections (all, or
-// with $3 only those of the tender's categories). Rate and amount are copied for the
+// with $3 only those of the tender's categories), numbered 1… in the SOQ's order. Rate and amount are copied for the
 // fixed allowances ($4, item types) only: the owner's estimate of a line bidders price is
 // not theirs to see.
 const copyTenderItemsSQL = `
@@ -308,7 +308,7 @@ INSERT INTO tender_items (id, tender_id, section_id, source_item_id, reference, 
 SELECT gen_random_uuid(), $1, ts.id, i.id, i.reference, i.description, i.unit, i.quantity, i.item_type,
        CASE WHEN i.item_type = ANY($4::text[]) THEN i.rate END,
        CASE WHEN i.item_type = ANY($4::text[]) THEN i.amount END,
-       i.category_id, i.position
+       i.category_id, row_number() OVER (ORDER BY ts.position, i.position)
 FROM soq_items i
 JOIN tender_sections ts ON ts.tender_id = $1 AND ts.source_section_id = i.section_id
 WHERE i.soq_id = $2

@@ -56,6 +56,14 @@ func TestTenderCreateLoadUpdate(t *testing.T) {
 	closes := time.Date(2026, 4, 1, 5, 0, 0, 0, time.UTC)
 	f, id := newTenderFixture(t, store.NewTender{Title: "Structure", Instructions: "Price every line.", ClosesAt: closes,
 		Sealed: true, CategoryIDs: []int64{2, 1, 2}, Invitees: []string{"a@example.com", "B@example.com", "b@EXAMPLE.com", "O@example.com"}})
+	before := f.st.QueryCount()
+	if _, err := f.st.CreateTender(ctx, testProject, testOwner, store.NewTender{SOQID: f.soqID, Title: "Twin", ClosesAt: closes,
+		CategoryIDs: []int64{1, 2, 3, 4}, Invitees: []string{"x@example.com", "y@example.com", "z@example.com"}}); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.st.QueryCount() - before; n != 7 {
+		t.Errorf("create took %d statements, want 7 (begin, five, commit) whatever its lists' lengths", n)
+	}
 	got, err := f.st.Tender(ctx, id)
 	if err != nil {
 		t.Fatal(err)
@@ -78,7 +86,7 @@ func TestTenderCreateLoadUpdate(t *testing.T) {
 	}
 
 	list, err := f.st.TendersOfProject(ctx, testProject)
-	if err != nil || len(list) != 1 || list[0].ID != id || !slices.Equal(list[0].CategoryIDs, []int64{1, 2}) {
+	if err != nil || len(list) != 2 || list[1].ID != id || !slices.Equal(list[1].CategoryIDs, []int64{1, 2}) {
 		t.Errorf("TendersOfProject: %+v, %v", list, err)
 	}
 	if list, err := f.st.TendersOfProject(ctx, otherProj); err != nil || len(list) != 0 {
@@ -238,10 +246,10 @@ func TestOpenTenderFreezesCopy(t *testing.T) {
 	}
 	a1 := items["A1"]
 	if a1.Description != "Item A1" || a1.Quantity != 2500 || a1.Unit != "m2" || a1.Type != soq.Measured || a1.Rate.Valid || a1.Amount.Valid ||
-		a1.SourceItemID.String != f.items["A1"] {
+		a1.SourceItemID.String != f.items["A1"] || a1.Position != 1 {
 		t.Errorf("A1 %+v: want the values at opening, no rate", a1)
 	}
-	if b1 := items["B1"]; b1.Type != soq.ProvisionalSum || b1.Rate.Int64 != 50000 || b1.Amount.Int64 != 50000 {
+	if b1 := items["B1"]; b1.Type != soq.ProvisionalSum || b1.Rate.Int64 != 50000 || b1.Amount.Int64 != 50000 || b1.Position != 3 {
 		t.Errorf("B1 %+v: want the allowance's rate and amount", b1)
 	}
 }
