@@ -108,15 +108,19 @@ CREATE TABLE bids (
     exclusions     text NOT NULL DEFAULT '' CHECK (length(exclusions) <= 20000),
     -- Computed on the server from bid_rates and the allowances, never taken from a client.
     total          bigint NOT NULL DEFAULT 0 CHECK (total >= 0),
-    -- SHA-256 of the submitted content, the commitment the audit ledger records.
+    -- SHA-256 of the submitted content (tender.BidContentHash), the commitment the audit
+    -- ledger records, and the revision's random nonce that keeps the hash from revealing
+    -- the rates while the bid is sealed.
     content_hash   bytea CHECK (octet_length(content_hash) = 32),
+    content_nonce  bytea CHECK (octet_length(content_nonce) = 32),
     submitted_at   timestamptz,
     created_at     timestamptz NOT NULL DEFAULT now(),
     updated_at     timestamptz NOT NULL DEFAULT now(),
     UNIQUE (tender_id, bidder_id),
     UNIQUE (tender_id, id),
     -- A submission sets all three; a bid withdrawn or redrafted keeps its last one.
-    CHECK ((revision = 0) = (content_hash IS NULL) AND (revision = 0) = (submitted_at IS NULL)),
+    CHECK ((revision = 0) = (content_hash IS NULL) AND (revision = 0) = (content_nonce IS NULL)
+           AND (revision = 0) = (submitted_at IS NULL)),
     CHECK (status NOT IN ('submitted', 'unsuccessful', 'awarded') OR revision > 0)
 );
 CREATE INDEX bids_bidder_idx ON bids (bidder_id);
@@ -175,16 +179,17 @@ CREATE TABLE questions (
 );
 CREATE INDEX questions_tender_idx ON questions (tender_id, asked_at);
 
--- The audit ledger: one hash chain per project. Each entry's hash covers its content and
--- the previous entry's hash (prev_hash, NULL only for the first), so an edited or removed
--- entry breaks every hash after it. tender_id and actor_id are for lookups, not part of
--- what is hashed, so that deleting a user or a draft tender leaves the chain verifiable.
+-- The audit ledger: one hash chain per project (tender.EntryHash). Each entry's hash covers
+-- its kind, tender, actor, time and content and the previous entry's hash (prev_hash, NULL
+-- only for the first), so an edited or removed entry breaks every hash after it. Hence no
+-- foreign keys on tender_id and actor_id: a cascade or SET NULL would rewrite hashed
+-- fields, and deleting a draft tender or a user must leave the chain verifiable.
 CREATE TABLE activity (
     project_id uuid NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
     seq        bigint NOT NULL CHECK (seq > 0),
     kind       text NOT NULL CHECK (length(kind) BETWEEN 1 AND 60),
-    tender_id  uuid REFERENCES tenders (id) ON DELETE SET NULL,
-    actor_id   uuid REFERENCES users (id) ON DELETE SET NULL,
+    tender_id  uuid,
+    actor_id   uuid, -- NULL: the system (the closing job)
     at         timestamptz NOT NULL DEFAULT now(),
     content    jsonb NOT NULL,
     prev_hash  bytea CHECK (octet_length(prev_hash) = 32),
