@@ -201,3 +201,77 @@ func ratio(a, m, d int64) int64 {
 	n.Add(n, big.NewInt(d))
 	return n.Quo(n, big.NewInt(2*d)).Int64()
 }
+
+// Leveling is bids side by side: one row per line of the tender, one column per bid.
+type Leveling struct {
+	Lines []LevelLine
+	Bids  []LevelBid
+}
+
+// LevelLine is one line across the bids; each slice has one entry per bid, in the order
+// the bids were given.
+type LevelLine struct {
+	Line     Line // the frozen item; its Rate and HasRate are not used
+	Offers   []Offer
+	Amounts  []int64 // at each bid's Effective rate, through soq.Amount
+	Findings [][]Finding
+	Lowest   []int // indexes of the bids with the lowest rate
+}
+
+// LevelBid is one bid's column: its totals as BidTotal computes them (the same numbers
+// the bid shows its bidder) and the findings on the whole bid.
+type LevelBid struct {
+	Totals   soq.Totals
+	Prelims  int64 // the amount of its preliminaries lines
+	Findings []Finding
+	Flagged  int // lines with a finding, for the column's header
+}
+
+// Level puts bids side by side. items are the tender's frozen lines (Rate and HasRate
+// ignored); each of bids maps item ids to that bid's rates, an absent item being a line
+// it did not price. Only bids that count belong here (submitted, or after the award
+// awarded and unsuccessful). The error is a *soq.TotalError from a bid whose total
+// cannot be held.
+func Level(items []Line, bids []map[string]int64, c money.Currency) (Leveling, error) {
+	lv := Leveling{Lines: make([]LevelLine, len(items)), Bids: make([]LevelBid, len(bids))}
+	priced := make([][]Line, len(bids)) // each bid's lines, for BidTotal
+	for b := range bids {
+		priced[b] = make([]Line, len(items))
+	}
+	for i, it := range items {
+		ll := LevelLine{Line: it, Offers: make([]Offer, len(bids)), Amounts: make([]int64, len(bids))}
+		for b, rates := range bids {
+			l := it
+			l.Rate, l.HasRate = rates[it.ItemID]
+			priced[b][i] = l
+			ll.Offers[b] = Offer{Rate: l.Rate, HasRate: l.HasRate}
+			a, err := soq.Amount(l.Quantity, l.Effective())
+			if err != nil {
+				return Leveling{}, &soq.TotalError{Key: it.ItemID, Which: soq.OverAmount, Section: it.Section}
+			}
+			ll.Amounts[b] = a
+			if it.Type == soq.Preliminaries {
+				lv.Bids[b].Prelims += a // a sum past the money range fails BidTotal below
+			}
+		}
+		ll.Findings = FlagLine(it.Type, it.Allowance, ll.Offers, c)
+		ll.Lowest = Lowest(it.Type, ll.Offers)
+		for b, fs := range ll.Findings {
+			if len(fs) > 0 {
+				lv.Bids[b].Flagged++
+			}
+		}
+		lv.Lines[i] = ll
+	}
+	for b := range bids {
+		t, err := BidTotal(priced[b])
+		if err != nil {
+			return Leveling{}, err
+		}
+		lv.Bids[b].Totals = t
+		if f, ok := FrontLoaded(lv.Bids[b].Prelims, t.Total); ok {
+			lv.Bids[b].Findings = append(lv.Bids[b].Findings, f)
+		}
+	}
+	return lv, nil
+}

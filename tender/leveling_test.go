@@ -1,6 +1,7 @@
 package tender
 
 import (
+	"errors"
 	"slices"
 	"testing"
 
@@ -153,5 +154,89 @@ func TestCostPer(t *testing.T) {
 	gfa := GrossFloorArea([]units.Unit{{TotalArea: 8450}, {TotalArea: 12000}})
 	if gfa != 20450 {
 		t.Errorf("gross floor area %d", gfa)
+	}
+}
+
+// Three bids on four lines in two sections, worked by hand. Quantities in thousandths.
+func TestLevel(t *testing.T) {
+	items := []Line{
+		{ItemID: "i1", Reference: "1.1", Section: "1", Type: soq.Measured, Quantity: 10000},
+		{ItemID: "i2", Reference: "1.2", Section: "1", Type: soq.Measured, Quantity: 2000},
+		{ItemID: "i3", Reference: "2.1", Section: "2", Type: soq.ProvisionalSum, Quantity: 1000, Allowance: 100000},
+		{ItemID: "i4", Reference: "2.2", Section: "2", Type: soq.Preliminaries, Quantity: 1000},
+	}
+	bids := []map[string]int64{
+		{"i1": 1000, "i2": 5000, "i4": 10000},              // A
+		{"i1": 1100, "i2": 0, "i3": 90000, "i4": 60000},    // B
+		{"i1": 1050, "i2": 4000, "i3": 100000, "i4": 9000}, // C
+	}
+	lv, err := Level(items, bids, money.Of("nzd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Amounts: A 10000, 10000, 100000 (pre-filled), 10000 = 130000.
+	//          B 11000, 0, 100000 (the allowance counts, not its 90000), 60000 = 171000.
+	//          C 10500, 8000, 100000, 9000 = 127500.
+	for b, want := range []struct{ s1, s2, total, prelims int64 }{
+		{20000, 110000, 130000, 10000},
+		{11000, 160000, 171000, 60000},
+		{18500, 109000, 127500, 9000},
+	} {
+		got := lv.Bids[b]
+		if got.Totals.Sections["1"] != want.s1 || got.Totals.Sections["2"] != want.s2 ||
+			got.Totals.Total != want.total || got.Prelims != want.prelims {
+			t.Errorf("bid %d: %+v %d, want %+v", b, got.Totals, got.Prelims, want)
+		}
+	}
+	// i1: A others {1100, 1050}, m2 2150: no flag; likewise B and C.
+	// i2: B's 0 is a zero rate. A: others {4000}, m2 8000: no. C: others {5000}: no.
+	// i3: B's 90000 is not the 100000 allowance; A holds none (pre-filled).
+	// i4: A: others {60000, 9000}, m2 69000: 6·10000 = 60000 ≤ 69000 → low.
+	//     B: others {10000, 9000}, m2 19000: 2·60000 = 120000 ≥ 57000 → high.
+	//     C: others {10000, 60000}, m2 70000: 6·9000 = 54000 ≤ 70000 → low.
+	want := [][]Flag{
+		{"", "", ""},
+		{"", FlagZeroRate, ""},
+		{"", FlagAllowanceChanged, ""},
+		{FlagLowRate, FlagHighRate, FlagLowRate},
+	}
+	for i, ll := range lv.Lines {
+		for b, fs := range ll.Findings {
+			var got Flag
+			if len(fs) > 0 {
+				got = fs[0].Flag
+			}
+			if got != want[i][b] || len(fs) > 1 {
+				t.Errorf("line %s bid %d: %v, want %s", ll.Line.Reference, b, fs, want[i][b])
+			}
+		}
+	}
+	// Lowest: i1 A (10.00); i2 C (40.00; B's 0 is not a price); i3 none (locked); i4 C (90.00).
+	for i, lo := range [][]int{{0}, {2}, nil, {2}} {
+		if !slices.Equal(lv.Lines[i].Lowest, lo) {
+			t.Errorf("line %d lowest %v, want %v", i, lv.Lines[i].Lowest, lo)
+		}
+	}
+	// Flagged lines per bid: A 1, B 3, C 1. B's preliminaries: 60000 of 171000 =
+	// 350.877 tenths of a percent → 35.1%.
+	for b, n := range []int{1, 3, 1} {
+		if lv.Bids[b].Flagged != n {
+			t.Errorf("bid %d flagged on %d lines, want %d", b, lv.Bids[b].Flagged, n)
+		}
+	}
+	if f := lv.Bids[1].Findings; len(f) != 1 || f[0].Reason != "preliminaries are 35.1% of the bid total, more than 15%" {
+		t.Errorf("bid B findings %v", f)
+	}
+	if len(lv.Bids[0].Findings)+len(lv.Bids[2].Findings) != 0 {
+		t.Errorf("bids A and C found front-loaded: %v %v", lv.Bids[0].Findings, lv.Bids[2].Findings)
+	}
+	if lv.Lines[1].Amounts[2] != 8000 || lv.Lines[2].Amounts[1] != 100000 {
+		t.Errorf("amounts %v %v", lv.Lines[1].Amounts, lv.Lines[2].Amounts)
+	}
+
+	huge := []Line{{ItemID: "x", Section: "1", Type: soq.Measured, Quantity: soq.MaxQuantity}}
+	var te *soq.TotalError
+	if _, err := Level(huge, []map[string]int64{{"x": money.MaxMinor}}, money.Of("nzd")); !errors.As(err, &te) || te.Key != "x" {
+		t.Errorf("overflow: %v", err)
 	}
 }
