@@ -328,7 +328,7 @@ var fixedItemTypes = func() pq.StringArray {
 // OpenTender opens a draft tender at now: in one transaction, the tender.Status.Open
 // transition (else *tender.TransitionError), its SOQ issued (else ErrSOQNotIssued) and
 // its closing time after now (else ErrClosingTimePassed), then the frozen copy of the
-// SOQ. Six statements whatever the SOQ's size.
+// SOQ. Five statements whatever the SOQ's size.
 func (s *Store) OpenTender(ctx context.Context, id string, now time.Time) error {
 	return s.WithTx(ctx, func(tx *Tx) error {
 		l, err := tx.lockTender(ctx, id)
