@@ -414,7 +414,11 @@ func (h *Handlers) apiSOQDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.st.DeleteSOQ(c.Request().Context(), q.ID); err != nil {
+	err = h.st.DeleteSOQ(c.Request().Context(), q.ID)
+	if errors.Is(err, store.ErrSOQTendered) {
+		return &appError{Status: http.StatusConflict, Message: "This SOQ has been tendered, so it cannot be deleted: its tenders and their bids were made from it."}
+	}
+	if err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

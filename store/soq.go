@@ -460,8 +460,17 @@ var ErrUnknownUnit = errors.New("a unit served is not a unit of this project")
 
 // DeleteSOQ removes an SOQ with everything in it.
 func (s *Store) DeleteSOQ(ctx context.Context, id string) error {
-	return s.q.execOne(ctx, `DELETE FROM soqs WHERE id = $1`, id)
+	err := s.q.execOne(ctx, `DELETE FROM soqs WHERE id = $1`, id)
+	var fk *pq.Error
+	if errors.As(err, &fk) && fk.Code == "23503" && fk.Constraint == "tenders_project_id_soq_id_fkey" {
+		return ErrSOQTendered
+	}
+	return err
 }
+
+// ErrSOQTendered refuses to delete an SOQ that a tender was made from: the tender, its
+// frozen copy and its bids depend on it.
+var ErrSOQTendered = errors.New("store: the SOQ has tenders")
 
 // soqItemSQL is one item ($2) of an SOQ ($1), as soqItemsSQL reads it.
 const soqItemSQL = `
