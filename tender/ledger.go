@@ -111,11 +111,11 @@ const (
 // their text holds); sorting makes it independent of map order.
 func EntryHash(prev []byte, e Entry) []byte {
 	var b bytes.Buffer
-	field(&b, entryTag)
-	field(&b, string(prev))
-	field(&b, string(e.Kind))
-	field(&b, e.TenderID)
-	field(&b, e.ActorID)
+	putField(&b, entryTag)
+	putField(&b, string(prev))
+	putField(&b, string(e.Kind))
+	putField(&b, e.TenderID)
+	putField(&b, e.ActorID)
 	b.Write(binary.BigEndian.AppendUint64(nil, uint64(e.At.UnixMicro())))
 	keys := make([]string, 0, len(e.Content))
 	for k := range e.Content {
@@ -124,14 +124,14 @@ func EntryHash(prev []byte, e Entry) []byte {
 	slices.Sort(keys) // Go compares strings bytewise
 	b.Write(binary.BigEndian.AppendUint32(nil, uint32(len(keys))))
 	for _, k := range keys {
-		field(&b, k)
-		field(&b, e.Content[k])
+		putField(&b, k)
+		putField(&b, e.Content[k])
 	}
 	sum := sha256.Sum256(b.Bytes())
 	return sum[:]
 }
 
-func field(b *bytes.Buffer, s string) {
+func putField(b *bytes.Buffer, s string) {
 	b.Write(binary.BigEndian.AppendUint32(nil, uint32(len(s))))
 	b.WriteString(s)
 }
@@ -216,17 +216,17 @@ func BidContentHash(c BidContent) []byte {
 		return cmp.Or(strings.Compare(a.ItemID, b.ItemID), cmp.Compare(a.Rate, b.Rate))
 	})
 	var b bytes.Buffer
-	field(&b, bidTag)
-	field(&b, c.BidID)
+	putField(&b, bidTag)
+	putField(&b, c.BidID)
 	b.Write(binary.BigEndian.AppendUint64(nil, uint64(int64(c.Revision))))
-	field(&b, string(c.Nonce))
+	putField(&b, string(c.Nonce))
 	b.Write(binary.BigEndian.AppendUint32(nil, uint32(len(rates))))
 	for _, r := range rates {
-		field(&b, r.ItemID)
+		putField(&b, r.ItemID)
 		b.Write(binary.BigEndian.AppendUint64(nil, uint64(r.Rate)))
 	}
-	field(&b, c.Qualifications)
-	field(&b, c.Exclusions)
+	putField(&b, c.Qualifications)
+	putField(&b, c.Exclusions)
 	sum := sha256.Sum256(b.Bytes())
 	return sum[:]
 }
