@@ -5,14 +5,15 @@ import "time"
 // Side is who is looking at a bid.
 type Side int
 
+// The zero Side is the one that sees least, so a viewer left unset sees no prices.
 const (
-	// Team is the owner's side: the project's team, who level and award.
-	Team Side = iota
-	// BidOwner is the bidder whose bid it is.
-	BidOwner
 	// OtherBidder is any other bidder; such a viewer is refused the bid altogether (404),
 	// and Shows answers false as a second guard.
-	OtherBidder
+	OtherBidder Side = iota
+	// Team is the owner's side: the project's team, who level and award.
+	Team
+	// BidOwner is the bidder whose bid it is.
+	BidOwner
 )
 
 // Seal is what decides whether a tender's prices may be shown.
