@@ -102,6 +102,19 @@ func TestBrowserAccessibility(t *testing.T) {
 	}
 
 	sheet := paths.SOQ(p.ID, soqID)
+	// The pages without JavaScript's in-place editing: a cell's editor, the delete
+	// confirmations.
+	var itemID, sectionID, unitID string
+	db := a.st.DB()
+	if err := db.Get(&itemID, `SELECT i.id FROM soq_items i JOIN soq_sections s ON s.id = i.section_id WHERE s.soq_id = $1 LIMIT 1`, soqID); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Get(&sectionID, `SELECT id FROM soq_sections WHERE soq_id = $1 LIMIT 1`, soqID); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Get(&unitID, `SELECT id FROM units WHERE project_id = $1 LIMIT 1`, p.ID); err != nil {
+		t.Fatal(err)
+	}
 	// submit sends a form as it is (empty): the page comes back with its errors.
 	submit := func(form string) []chromedp.Action[chromedp.Void] {
 		return []chromedp.Action[chromedp.Void]{
@@ -140,8 +153,11 @@ func TestBrowserAccessibility(t *testing.T) {
 			page{path: paths.ProjectNew()},
 			page{path: paths.ProjectNew(), state: "with errors", steps: submit(`form[action="/projects"]`)},
 			page{path: paths.ProjectEdit(p.ID)},
-			page{path: paths.ProjectDelete(p.ID)},
 			page{path: paths.TeamRemove(p.ID, ivy.ID)},
+			page{path: paths.UnitDelete(p.ID, unitID)},
+			page{path: paths.SOQItemCell(p.ID, soqID, itemID, "quantity")},
+			page{path: paths.SOQItemDelete(p.ID, soqID, itemID)},
+			page{path: paths.SOQSectionDelete(p.ID, soqID, sectionID)},
 			page{path: paths.Units(p.ID), state: "the last unit's Duplicate pop-over open", steps: []chromedp.Action[chromedp.Void]{
 				chromedp.Click(chromedp.CSS(`[data-unit="A-03"] details summary`)),
 				chromedp.WaitVisible(chromedp.CSS(`[data-unit="A-03"] details form`)),
@@ -194,12 +210,14 @@ func TestBrowserAccessibility(t *testing.T) {
 			{path: paths.AdminUserNew(), state: "with errors", steps: submit(`form[action="/admin/users"]`)},
 			{path: paths.AdminUserEdit(o.ID)},
 			{path: paths.AdminUserDeactivate(ivy.ID)},
+			{path: paths.ProjectDelete(p.ID)}, // removing a project is the administrators' (authz)
 		}},
 	}
 
 	// Failures name pages by their route, not by the ids of this run.
 	names := strings.NewReplacer(path.Base(invitation), "{token}", p.ID, "{project}", soqID, "{soq}", emptySOQ, "{soq}", preview, "{import}",
-		done, "{import}", o.ID, "{user}", ivy.ID, "{user}")
+		done, "{import}", o.ID, "{user}", ivy.ID, "{user}",
+		itemID, "{item}", sectionID, "{section}", unitID, "{unit}")
 	for _, r := range roles {
 		// A tab per role: its own cookies, and its own time budget.
 		t.Run(r.role, func(t *testing.T) {
