@@ -65,3 +65,82 @@ func (tx *Tx) appendActivity(ctx context.Context, projectID string, e tender.Ent
 
 // nullUUID stores "" as NULL: an entry with no tender, or the system as its actor.
 func nullUUID(id string) sql.NullString { return sql.NullString{String: id, Valid: id != ""} }
+
+// Activity is a stored ledger entry with its place in its project's chain.
+type Activity struct {
+	Seq int64
+	tender.Record
+}
+
+// activityColumns are an entry's columns as scanActivity reads them; "" for no tender or
+// the system as actor, as the entry was hashed.
+const activityColumns = `seq, kind, COALESCE(tender_id::text, ''), COALESCE(actor_id::text, ''), at, content, hash`
+
+func scanActivity(r *sql.Rows, a *Activity) error {
+	var body []byte
+	if err := r.Scan(&a.Seq, &a.Kind, &a.TenderID, &a.ActorID, &a.At, &body, &a.Hash); err != nil {
+		return err
+	}
+	a.At = a.At.UTC()
+	if err := json.Unmarshal(body, &a.Content); err != nil {
+		// Text values only (tender.Entry): anything else was not written here.
+		return fmt.Errorf("activity %d: content: %w", a.Seq, err)
+	}
+	return nil
+}
+
+// activityPageSQL is one page of project $1's ledger, newest first: $2 limit, $3 offset.
+const (
+	activityCountSQL = `SELECT count(*) FROM activity WHERE project_id = $1`
+	activityPageSQL  = `SELECT ` + activityColumns + ` FROM activity WHERE project_id = $1 ORDER BY seq DESC LIMIT $2 OFFSET $3`
+)
+
+// ActivityOf returns one page (from 1; perPage 25 by default, at most 200) of a project's
+// ledger, newest first, and the number of entries in all. Two queries.
+func (s *Store) ActivityOf(ctx context.Context, projectID string, page, perPage int) ([]Activity, int, error) {
+	if !validUUID(projectID) {
+		return nil, 0, nil
+	}
+	var total int
+	if err := s.q.get(ctx, &total, activityCountSQL, projectID); err != nil {
+		return nil, 0, err
+	}
+	page, per := clampPage(page, perPage)
+	out, err := scanRows(ctx, s.q, scanActivity, activityPageSQL, projectID, per, (page-1)*per)
+	return out, total, err
+}
+
+// ActivityCheck is the result of verifying a project's chain.
+type ActivityCheck struct {
+	OK      bool
+	Entries int
+	// FirstBadSeq is the seq of the first entry whose hash does not hold (0 when OK): the
+	// changed entry itself, or the one after a removed entry.
+	FirstBadSeq int64
+}
+
+const activityChainSQL = `SELECT ` + activityColumns + ` FROM activity WHERE project_id = $1 ORDER BY seq`
+
+// VerifyActivity reads a project's whole chain, oldest first, and recomputes every hash
+// (tender.Verify). One query. Removing the newest entries leaves a valid shorter chain,
+// which only a copy of the head kept elsewhere can show.
+func (s *Store) VerifyActivity(ctx context.Context, projectID string) (ActivityCheck, error) {
+	var check ActivityCheck
+	if !validUUID(projectID) {
+		return check, ErrNotFound
+	}
+	rows, err := scanRows(ctx, s.q, scanActivity, activityChainSQL, projectID)
+	if err != nil {
+		return check, err
+	}
+	records := make([]tender.Record, len(rows))
+	for i, r := range rows {
+		records[i] = r.Record
+	}
+	ok, bad := tender.Verify(records)
+	check.OK, check.Entries = ok, len(rows)
+	if !ok {
+		check.FirstBadSeq = rows[bad].Seq
+	}
+	return check, nil
+}

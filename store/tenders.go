@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/lib/pq"
@@ -129,7 +130,8 @@ const insertTenderSQL = `
 INSERT INTO tenders (id, project_id, soq_id, title, instructions, closes_at, sealed, allow_late_bids, scope_by_trade, created_by)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
 
-// CreateTender inserts a draft tender with its categories and invitees, in one transaction.
+// CreateTender inserts a draft tender with its categories and invitees, and its "created"
+// ledger entry, in one transaction.
 func (s *Store) CreateTender(ctx context.Context, projectID, userID string, in NewTender) (string, error) {
 	if !validUUID(in.SOQID) {
 		return "", ErrUnknownSOQ
@@ -141,7 +143,11 @@ func (s *Store) CreateTender(ctx context.Context, projectID, userID string, in N
 		if err := tenderWriteError(err); err != nil {
 			return err
 		}
-		return tx.setTenderLists(ctx, id, in)
+		if err := tx.setTenderLists(ctx, id, in); err != nil {
+			return err
+		}
+		return tx.appendActivity(ctx, projectID, tender.Entry{Kind: tender.KindCreated, TenderID: id, ActorID: userID,
+			At: time.Now(), Content: map[string]string{"title": in.Title}})
 	})
 	return id, err
 }
@@ -208,6 +214,7 @@ func tenderWriteError(err error) error {
 
 // lockedTender is what a tender write decides from, read under the row's lock.
 type lockedTender struct {
+	ProjectID    string        `db:"project_id"`
 	Status       tender.Status `db:"status"`
 	Version      int64         `db:"version"`
 	SOQID        string        `db:"soq_id"`
@@ -218,7 +225,7 @@ type lockedTender struct {
 // lockTenderSQL locks a tender's row for the rest of the transaction: writes and
 // transitions of one tender take turns, and each decides from the status the one before
 // it committed (two opens at once: the second sees Open and is refused).
-const lockTenderSQL = `SELECT status, version, soq_id, scope_by_trade, closes_at FROM tenders WHERE id = $1 FOR UPDATE`
+const lockTenderSQL = `SELECT project_id, status, version, soq_id, scope_by_trade, closes_at FROM tenders WHERE id = $1 FOR UPDATE`
 
 func (tx *Tx) lockTender(ctx context.Context, id string) (lockedTender, error) {
 	var l lockedTender
@@ -328,8 +335,8 @@ var fixedItemTypes = func() pq.StringArray {
 // OpenTender opens a draft tender at now: in one transaction, the tender.Status.Open
 // transition (else *tender.TransitionError), its SOQ issued (else ErrSOQNotIssued) and
 // its closing time after now (else ErrClosingTimePassed), then the frozen copy of the
-// SOQ. Five statements whatever the SOQ's size.
-func (s *Store) OpenTender(ctx context.Context, id string, now time.Time) error {
+// SOQ, and the "opened" ledger entry by actorID. Eight statements whatever the SOQ's size.
+func (s *Store) OpenTender(ctx context.Context, id, actorID string, now time.Time) error {
 	return s.WithTx(ctx, func(tx *Tx) error {
 		l, err := tx.lockTender(ctx, id)
 		if err != nil {
@@ -356,19 +363,26 @@ func (s *Store) OpenTender(ctx context.Context, id string, now time.Time) error 
 		if err != nil {
 			return fmt.Errorf("copy items: %w", err)
 		}
-		if n, err := res.RowsAffected(); err != nil {
+		n, err := res.RowsAffected()
+		if err != nil {
 			return err
-		} else if n == 0 {
+		}
+		if n == 0 {
 			return ErrNothingToTender
 		}
-		return tx.q.execOne(ctx, `UPDATE tenders SET status = $2, opened_at = $3, updated_at = $3, version = version + 1 WHERE id = $1`,
-			id, next, now.UTC())
+		if err := tx.q.execOne(ctx, `UPDATE tenders SET status = $2, opened_at = $3, updated_at = $3, version = version + 1 WHERE id = $1`,
+			id, next, now.UTC()); err != nil {
+			return err
+		}
+		return tx.appendActivity(ctx, l.ProjectID, tender.Entry{Kind: tender.KindOpened, TenderID: id, ActorID: actorID, At: now,
+			Content: map[string]string{"closes_at": l.ClosesAt.UTC().Format(time.RFC3339), "items": strconv.FormatInt(n, 10)}})
 	})
 }
 
 // CloseTender closes an open tender at now (at its closing time, or early): the
-// tender.Status.Close transition, else *tender.TransitionError.
-func (s *Store) CloseTender(ctx context.Context, id string, now time.Time) error {
+// tender.Status.Close transition, else *tender.TransitionError, and the "closed" ledger
+// entry by actorID ("" for the system: the closing job).
+func (s *Store) CloseTender(ctx context.Context, id, actorID string, now time.Time) error {
 	return s.WithTx(ctx, func(tx *Tx) error {
 		l, err := tx.lockTender(ctx, id)
 		if err != nil {
@@ -378,8 +392,11 @@ func (s *Store) CloseTender(ctx context.Context, id string, now time.Time) error
 		if err != nil {
 			return err
 		}
-		return tx.q.execOne(ctx, `UPDATE tenders SET status = $2, closed_at = $3, updated_at = $3, version = version + 1 WHERE id = $1`,
-			id, next, now.UTC())
+		if err := tx.q.execOne(ctx, `UPDATE tenders SET status = $2, closed_at = $3, updated_at = $3, version = version + 1 WHERE id = $1`,
+			id, next, now.UTC()); err != nil {
+			return err
+		}
+		return tx.appendActivity(ctx, l.ProjectID, tender.Entry{Kind: tender.KindClosed, TenderID: id, ActorID: actorID, At: now})
 	})
 }
 

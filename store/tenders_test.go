@@ -61,8 +61,8 @@ func TestTenderCreateLoadUpdate(t *testing.T) {
 		CategoryIDs: []int64{1, 2, 3, 4}, Invitees: []string{"x@example.com", "y@example.com", "z@example.com"}}); err != nil {
 		t.Fatal(err)
 	}
-	if n := f.st.QueryCount() - before; n != 7 {
-		t.Errorf("create took %d statements, want 7 (begin, five, commit) whatever its lists' lengths", n)
+	if n := f.st.QueryCount() - before; n != 10 {
+		t.Errorf("create took %d statements, want 10 (begin, five, the ledger's three, commit) whatever its lists' lengths", n)
 	}
 	got, err := f.st.Tender(ctx, id)
 	if err != nil {
@@ -147,21 +147,21 @@ func TestTenderRefusesEditOnceOpen(t *testing.T) {
 	if err := f.st.SetSOQStatus(ctx, f.soqID, soq.Issued, soq.Draft); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.st.OpenTender(ctx, id, tenderNow); !errors.Is(err, store.ErrSOQNotIssued) {
+	if err := f.st.OpenTender(ctx, id, testOwner, tenderNow); !errors.Is(err, store.ErrSOQNotIssued) {
 		t.Errorf("open on a draft SOQ: %v", err)
 	}
 	if err := f.st.SetSOQStatus(ctx, f.soqID, soq.Draft, soq.Issued); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.st.OpenTender(ctx, id, tenderNow.Add(15*24*time.Hour)); !errors.Is(err, store.ErrClosingTimePassed) {
+	if err := f.st.OpenTender(ctx, id, testOwner, tenderNow.Add(15*24*time.Hour)); !errors.Is(err, store.ErrClosingTimePassed) {
 		t.Errorf("open after the closing time: %v", err)
 	}
 	var tr *tender.TransitionError
-	if err := f.st.CloseTender(ctx, id, tenderNow); !errors.As(err, &tr) {
+	if err := f.st.CloseTender(ctx, id, testOwner, tenderNow); !errors.As(err, &tr) {
 		t.Errorf("close a draft: %v", err)
 	}
 
-	if err := f.st.OpenTender(ctx, id, tenderNow); err != nil {
+	if err := f.st.OpenTender(ctx, id, testOwner, tenderNow); err != nil {
 		t.Fatal(err)
 	}
 	got, err := f.st.Tender(ctx, id)
@@ -175,17 +175,17 @@ func TestTenderRefusesEditOnceOpen(t *testing.T) {
 	if err := f.st.DeleteDraftTender(ctx, id); !errors.As(err, &locked) {
 		t.Errorf("delete an open tender: %v", err)
 	}
-	if err := f.st.OpenTender(ctx, id, tenderNow); !errors.As(err, &tr) || tr.From != tender.Open {
+	if err := f.st.OpenTender(ctx, id, testOwner, tenderNow); !errors.As(err, &tr) || tr.From != tender.Open {
 		t.Errorf("open twice: %v", err)
 	}
 	if got, _ := f.st.Tender(ctx, id); got.Title != "Package 1" {
 		t.Errorf("title %q after refused update", got.Title)
 	}
 
-	if err := f.st.CloseTender(ctx, id, tenderNow.Add(time.Hour)); err != nil {
+	if err := f.st.CloseTender(ctx, id, testOwner, tenderNow.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.st.CloseTender(ctx, id, tenderNow.Add(time.Hour)); !errors.As(err, &tr) {
+	if err := f.st.CloseTender(ctx, id, testOwner, tenderNow.Add(time.Hour)); !errors.As(err, &tr) {
 		t.Errorf("close twice: %v", err)
 	}
 	if got, _ := f.st.Tender(ctx, id); got.Status != tender.Closed || !got.ClosedAt.Time.Equal(tenderNow.Add(time.Hour)) {
@@ -203,11 +203,11 @@ func TestOpenTenderFreezesCopy(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := f.st.QueryCount()
-	if err := f.st.OpenTender(ctx, id, tenderNow); err != nil {
+	if err := f.st.OpenTender(ctx, id, testOwner, tenderNow); err != nil {
 		t.Fatal(err)
 	}
-	if n := f.st.QueryCount() - before; n != 7 {
-		t.Errorf("open took %d statements, want 7 (begin, five, commit)", n)
+	if n := f.st.QueryCount() - before; n != 10 {
+		t.Errorf("open took %d statements, want 10 (begin, five, the ledger's three, commit)", n)
 	}
 
 	// Later SOQ edits: reopened, an item changed, one deleted, one added.
@@ -269,14 +269,14 @@ func TestOpenTenderScopeByTrade(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.st.OpenTender(ctx, empty, tenderNow); !errors.Is(err, store.ErrNothingToTender) {
+	if err := f.st.OpenTender(ctx, empty, testOwner, tenderNow); !errors.Is(err, store.ErrNothingToTender) {
 		t.Errorf("open with no item of its trades: %v", err)
 	}
 	if n := f.count(t, `SELECT count(*) FROM tender_sections WHERE tender_id = $1`, empty); n != 0 {
 		t.Errorf("%d sections copied by a refused open", n)
 	}
 
-	if err := f.st.OpenTender(ctx, id, tenderNow); err != nil {
+	if err := f.st.OpenTender(ctx, id, testOwner, tenderNow); err != nil {
 		t.Fatal(err)
 	}
 	secs, err := f.st.TenderCopy(ctx, id)
@@ -301,7 +301,7 @@ func TestOpenTenderConcurrently(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			errs[i] = f.st.OpenTender(ctx, id, tenderNow)
+			errs[i] = f.st.OpenTender(ctx, id, testOwner, tenderNow)
 		}()
 	}
 	close(start)
@@ -347,7 +347,7 @@ func TestDeleteTenderCascades(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.st.OpenTender(ctx, open, tenderNow); err != nil {
+	if err := f.st.OpenTender(ctx, open, testOwner, tenderNow); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.db.Exec(`INSERT INTO bids (tender_id, bidder_id, entity_id) VALUES ($1, $2, 9001)`, open, testOwner); err != nil {
@@ -371,7 +371,7 @@ func TestMigration00010DownUp(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	f, id := newTenderFixture(t, store.NewTender{CategoryIDs: []int64{1}, Invitees: []string{"a@example.com"}})
-	if err := f.st.OpenTender(ctx, id, tenderNow); err != nil {
+	if err := f.st.OpenTender(ctx, id, testOwner, tenderNow); err != nil {
 		t.Fatal(err)
 	}
 	p, err := goose.NewProvider(goose.DialectPostgres, f.db.DB, migrations.FS)
