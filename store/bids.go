@@ -316,7 +316,7 @@ UPDATE bids SET qualifications = $2, exclusions = $3, total = $4, updated_at = $
 // entity it bids for, and returns its id. The tender must be open (else ErrTenderNotOpen,
 // or ErrTenderClosed once closed) and the bid in time (ErrTenderClosed); only a draft is
 // saved (*BidNotEditable); refused rates give *RatesRefused. The total kept is the
-// draft's running one. A zero now is the database's clock, read under the locks.
+// draft's running one. The bid keeps the entity it was started for. A zero now is the database's clock, read under the locks.
 // Nothing is written on a refusal.
 func (s *Store) SaveBidDraft(ctx context.Context, tenderID, bidderID string, entityID int64, in BidInput, now time.Time) (string, error) {
 	var id string

@@ -109,9 +109,13 @@ func TestBidDraftSubmitResubmit(t *testing.T) {
 	}
 
 	// B1 sent back at its allowance is accepted; the total is the server's.
+	before := f.st.QueryCount()
 	sub, err := f.st.SubmitBid(ctx, f.tenderID, bidder, testEntity, store.BidInput{Rates: f.rates("A2", 200, "B1", 50000), Qualifications: "Q"}, now)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if n := f.st.QueryCount() - before; n != 11 {
+		t.Errorf("submit took %d statements, want 11 (begin, tender, bid, lines, rates, addenda, update, the ledger's three, commit) whatever the lines", n)
 	}
 	if sub.BidID != id || sub.Revision != 1 || sub.Total != 250+200+50000 {
 		t.Errorf("first submission %+v, want bid %s revision 1 total 50450", sub, id)
@@ -271,8 +275,12 @@ func TestBidRatesRefused(t *testing.T) {
 		t.Errorf("priced and cleared: %v", err)
 	}
 	// Clearing a rate takes it out.
+	before := f.st.QueryCount()
 	if _, err := f.st.SaveBidDraft(ctx, f.tenderID, bidder, testEntity, store.BidInput{Rates: f.rates("A1", 1, "A2", 2)}, now); err != nil {
 		t.Fatal(err)
+	}
+	if n := f.st.QueryCount() - before; n != 7 {
+		t.Errorf("draft save took %d statements, want 7 (begin, tender, bid, lines, rates, update, commit)", n)
 	}
 	if _, err := f.st.SaveBidDraft(ctx, f.tenderID, bidder, testEntity, store.BidInput{Cleared: []string{f.items["A1"]}}, now); err != nil {
 		t.Fatal(err)
