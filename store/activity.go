@@ -110,6 +110,27 @@ func (s *Store) ActivityOf(ctx context.Context, projectID string, page, perPage 
 	return out, total, err
 }
 
+// One page of tender $1's entries, newest first: $2 limit, $3 offset (activity_tender_idx).
+const (
+	tenderActivityCountSQL = `SELECT count(*) FROM activity WHERE tender_id = $1`
+	tenderActivityPageSQL  = `SELECT ` + activityColumns + ` FROM activity WHERE tender_id = $1 ORDER BY seq DESC LIMIT $2 OFFSET $3`
+)
+
+// ActivityOfTender is ActivityOf for one tender's entries, which its project's chain
+// interleaves with other tenders'. Verification is of the whole chain (VerifyActivity).
+func (s *Store) ActivityOfTender(ctx context.Context, tenderID string, page, perPage int) ([]Activity, int, error) {
+	if !validUUID(tenderID) {
+		return nil, 0, nil
+	}
+	var total int
+	if err := s.q.get(ctx, &total, tenderActivityCountSQL, tenderID); err != nil {
+		return nil, 0, err
+	}
+	page, per := clampPage(page, perPage)
+	out, err := scanRows(ctx, s.q, scanActivity, tenderActivityPageSQL, tenderID, per, (page-1)*per)
+	return out, total, err
+}
+
 // ActivityCheck is the result of verifying a project's chain.
 type ActivityCheck struct {
 	OK      bool

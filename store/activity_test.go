@@ -75,6 +75,14 @@ func TestActivityChainVerifies(t *testing.T) {
 		t.Error("the newest entry is not chained to the one before")
 	}
 
+	mine, total, err := f.st.ActivityOfTender(ctx, id, 1, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total != 3 || len(mine) != 3 || mine[0].Seq != 3 || mine[2].Seq != 1 {
+		t.Errorf("the first tender's entries: total %d, %+v", total, mine)
+	}
+
 	if c, err := f.st.VerifyActivity(ctx, otherProj); err != nil || !c.OK || c.Entries != 0 {
 		t.Errorf("an empty chain: %+v, %v", c, err)
 	}
