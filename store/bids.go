@@ -275,16 +275,6 @@ func (tx *Tx) prepareBid(ctx context.Context, tenderID, bidderID string, entityI
 	if !validUUID(bidderID) {
 		return b, nil, tenderForBid{}, ErrNotFound
 	}
-	for _, id := range in.Cleared {
-		if !validUUID(id) {
-			return b, nil, tenderForBid{}, &RatesRefused{Items: []RateRefusal{{ItemID: id, Message: "is not a line of this tender"}}}
-		}
-	}
-	for _, r := range in.Rates {
-		if !validUUID(r.ItemID) {
-			return b, nil, tenderForBid{}, &RatesRefused{Items: []RateRefusal{{ItemID: r.ItemID, Message: "is not a line of this tender"}}}
-		}
-	}
 	t, err := tx.lockTenderForBid(ctx, tenderID)
 	if err != nil {
 		return b, nil, t, err
@@ -433,9 +423,10 @@ UPDATE bids SET updated_at = updated_at
 WHERE id = $1 AND tender_id = $2 AND bidder_id = $3
 RETURNING id, status, revision, COALESCE($4::timestamptz, clock_timestamp()) AS now`
 
-// WithdrawBid withdraws bidder's own bid before closing (tender.BidStatus.Withdraw) and
-// appends "bid-withdrawn" to the ledger. Another bidder's bid, or one not of the tender,
-// is ErrNotFound; a late withdrawal ErrTenderClosed. A zero now is the database's clock.
+// WithdrawBid withdraws bidder's own bid before closing (tender.BidStatus.Withdraw) and,
+// if it was ever submitted, appends "bid-withdrawn" to the ledger. Another bidder's bid,
+// or one not of the tender, is ErrNotFound; a late withdrawal ErrTenderClosed. A zero now
+// is the database's clock.
 func (s *Store) WithdrawBid(ctx context.Context, tenderID, bidID, bidderID string, now time.Time) error {
 	if !validUUID(bidID) || !validUUID(bidderID) {
 		return ErrNotFound
@@ -459,6 +450,9 @@ func (s *Store) WithdrawBid(ctx context.Context, tenderID, bidID, bidderID strin
 		at := tender.LedgerTime(b.Now)
 		if err := tx.q.execOne(ctx, `UPDATE bids SET status = $2, updated_at = $3 WHERE id = $1`, b.ID, next, at); err != nil {
 			return err
+		}
+		if b.Revision == 0 {
+			return nil // a draft never submitted was never a bid the team was told of
 		}
 		return tx.appendActivity(ctx, t.ProjectID, tender.Entry{Kind: tender.KindBidWithdrawn, TenderID: tenderID,
 			ActorID: bidderID, At: at, Content: map[string]string{"bid": b.ID, "revision": strconv.Itoa(b.Revision)}})

@@ -320,6 +320,17 @@ func TestWithdrawBid(t *testing.T) {
 	if n := f.count(t, `SELECT count(*) FROM activity WHERE tender_id = $1 AND kind = 'bid-withdrawn'`, f.tenderID); n != 1 {
 		t.Errorf("%d bid-withdrawn entries, want 1", n)
 	}
+	// A draft withdrawn was never a bid: the ledger does not mention it.
+	draft, err := f.st.SaveBidDraft(ctx, f.tenderID, bs[1], testEntity, store.BidInput{Rates: f.rates("A1", 1)}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.WithdrawBid(ctx, f.tenderID, draft, bs[1], now); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.count(t, `SELECT count(*) FROM activity WHERE tender_id = $1 AND kind = 'bid-withdrawn'`, f.tenderID); n != 1 {
+		t.Errorf("%d bid-withdrawn entries after a draft's withdrawal, want 1", n)
+	}
 	if list, _ := f.st.BidsWithTotals(ctx, f.tenderID); len(list) != 0 {
 		t.Errorf("a withdrawn bid counts: %+v", list)
 	}
