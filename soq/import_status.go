@@ -2,7 +2,6 @@ package soq
 
 import (
 	"database/sql/driver"
-	"fmt"
 
 	"github.com/14build/14build/state"
 )
@@ -51,18 +50,11 @@ func (s ImportStatus) Active() bool { return s == ImportQueued || s == ImportRun
 func (s ImportStatus) Mappable() bool { return s == ImportUploaded }
 
 // ImportTransitionError refuses a change of import status its life does not allow.
-type ImportTransitionError struct {
-	From ImportStatus
-	To   ImportStatus
-}
-
-func (e *ImportTransitionError) Error() string {
-	return fmt.Sprintf("an import cannot go from %s to %s", e.From, e.To)
-}
+type ImportTransitionError = state.TransitionError[ImportStatus]
 
 func (s ImportStatus) to(next ImportStatus, ok bool) (ImportStatus, error) {
 	if !ok {
-		return s, &ImportTransitionError{From: s, To: next}
+		return s, &ImportTransitionError{From: s, To: next, Of: state.Noun{A: "an import", The: "the import"}}
 	}
 	return next, nil
 }

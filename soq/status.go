@@ -2,7 +2,6 @@ package soq
 
 import (
 	"database/sql/driver"
-	"fmt"
 
 	"github.com/14build/14build/state"
 )
@@ -38,22 +37,16 @@ func (s Status) Label() string {
 }
 
 // TransitionError refuses a change of status that the SOQ's life does not allow.
-type TransitionError struct{ From, To Status }
+type TransitionError = state.TransitionError[Status]
 
-func (e *TransitionError) Error() string {
-	switch {
-	case e.From == e.To:
-		return fmt.Sprintf("the SOQ is already %s", e.From)
-	case !e.From.Valid():
-		return fmt.Sprintf("the SOQ's status %q is unknown", string(e.From))
-	}
-	return fmt.Sprintf("an SOQ cannot go from %s to %s", e.From, e.To)
+func refuse(from, to Status) error {
+	return &TransitionError{From: from, To: to, Of: state.Noun{A: "an SOQ", The: "the SOQ"}}
 }
 
 // Issue is the transition Draft → Issued.
 func (s Status) Issue() (Status, error) {
 	if s != Draft {
-		return s, &TransitionError{From: s, To: Issued}
+		return s, refuse(s, Issued)
 	}
 	return Issued, nil
 }
@@ -61,7 +54,7 @@ func (s Status) Issue() (Status, error) {
 // Reopen is the transition Issued → Draft (edits allowed again).
 func (s Status) Reopen() (Status, error) {
 	if s != Issued {
-		return s, &TransitionError{From: s, To: Draft}
+		return s, refuse(s, Draft)
 	}
 	return Draft, nil
 }
@@ -75,7 +68,7 @@ func (s Status) To(next Status) (Status, error) {
 	case Draft:
 		return s.Reopen()
 	}
-	return s, &TransitionError{From: s, To: next}
+	return s, refuse(s, next)
 }
 
 // ParseStatus reads a status as a form or a body sends it; "" is Draft (a new SOQ).

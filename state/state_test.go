@@ -1,6 +1,9 @@
 package state
 
-import "testing"
+import (
+	"errors"
+	"testing"
+)
 
 type color string
 
@@ -27,6 +30,28 @@ func TestValueAndScan(t *testing.T) {
 		}
 		if c != "red" {
 			t.Fatalf("Scan(%#v) changed the value to %q on error", src, c)
+		}
+	}
+}
+
+func TestStepAndTransitionError(t *testing.T) {
+	t.Parallel()
+	of := Noun{A: "a paint", The: "the paint"}
+	if got, err := Step(color("red"), "blue", of, "red"); err != nil || got != "blue" {
+		t.Fatalf("Step(red → blue from red) = %v, %v", got, err)
+	}
+	for _, c := range []struct {
+		from, to color
+		want     string
+	}{
+		{"blue", "blue", "the paint is already blue"},
+		{"blue", "red", "a paint cannot go from blue to red"},
+		{"green", "blue", `the paint's status "green" is unknown`},
+	} {
+		got, err := Step(c.from, c.to, of, "red")
+		var te *TransitionError[color]
+		if got != c.from || !errors.As(err, &te) || err.Error() != c.want {
+			t.Errorf("Step(%s → %s) = %v, %v; want %s unchanged and %q", c.from, c.to, got, err, c.from, c.want)
 		}
 	}
 }

@@ -5,7 +5,6 @@ package tender
 
 import (
 	"database/sql/driver"
-	"fmt"
 
 	"github.com/14build/14build/state"
 )
@@ -57,17 +56,9 @@ func (s Status) Label() string {
 func (s Status) Editable() bool { return s == Draft }
 
 // TransitionError refuses a change of a tender's status that its life does not allow.
-type TransitionError struct{ From, To Status }
+type TransitionError = state.TransitionError[Status]
 
-func (e *TransitionError) Error() string {
-	switch {
-	case e.From == e.To:
-		return fmt.Sprintf("the tender is already %s", e.From)
-	case !e.From.Valid():
-		return fmt.Sprintf("the tender's status %q is unknown", string(e.From))
-	}
-	return fmt.Sprintf("a tender cannot go from %s to %s", e.From, e.To)
-}
+var tenderNoun = state.Noun{A: "a tender", The: "the tender"}
 
 // Open is the transition Draft → Open.
 func (s Status) Open() (Status, error) { return s.step(Open, Draft) }
@@ -95,16 +86,11 @@ func (s Status) To(next Status) (Status, error) {
 	case Cancelled:
 		return s.Cancel()
 	}
-	return s, &TransitionError{From: s, To: next}
+	return s, &TransitionError{From: s, To: next, Of: tenderNoun}
 }
 
 func (s Status) step(to Status, from ...Status) (Status, error) {
-	for _, f := range from {
-		if s == f {
-			return to, nil
-		}
-	}
-	return s, &TransitionError{From: s, To: to}
+	return state.Step(s, to, tenderNoun, from...)
 }
 
 // ParseStatus reads a status as a query or a body sends it.
@@ -162,17 +148,9 @@ func (s BidStatus) Label() string {
 }
 
 // BidTransitionError refuses a change of a bid's status that its life does not allow.
-type BidTransitionError struct{ From, To BidStatus }
+type BidTransitionError = state.TransitionError[BidStatus]
 
-func (e *BidTransitionError) Error() string {
-	switch {
-	case e.From == e.To:
-		return fmt.Sprintf("the bid is already %s", e.From)
-	case !e.From.Valid():
-		return fmt.Sprintf("the bid's status %q is unknown", string(e.From))
-	}
-	return fmt.Sprintf("a bid cannot go from %s to %s", e.From, e.To)
-}
+var bidNoun = state.Noun{A: "a bid", The: "the bid"}
 
 // Submit is the transition Draft → Submitted, and Submitted → Submitted: submitting
 // again is a new revision, and the latest counts.
@@ -209,16 +187,11 @@ func (s BidStatus) To(next BidStatus) (BidStatus, error) {
 	case BidUnsuccessful:
 		return s.Unsuccessful()
 	}
-	return s, &BidTransitionError{From: s, To: next}
+	return s, &BidTransitionError{From: s, To: next, Of: bidNoun}
 }
 
 func (s BidStatus) step(to BidStatus, from ...BidStatus) (BidStatus, error) {
-	for _, f := range from {
-		if s == f {
-			return to, nil
-		}
-	}
-	return s, &BidTransitionError{From: s, To: to}
+	return state.Step(s, to, bidNoun, from...)
 }
 
 // ParseBidStatus reads a bid status as a query or a body sends it.

@@ -98,11 +98,11 @@ func TestTransitionErrorMessages(t *testing.T) {
 		err  error
 		want string
 	}{
-		{&TransitionError{Open, Open}, "the tender is already open"},
-		{&TransitionError{Awarded, Cancelled}, "a tender cannot go from awarded to cancelled"},
-		{&TransitionError{"x", Open}, `the tender's status "x" is unknown`},
-		{&BidTransitionError{BidWithdrawn, BidWithdrawn}, "the bid is already withdrawn"},
-		{&BidTransitionError{BidWithdrawn, BidSubmitted}, "a bid cannot go from withdrawn to submitted"},
+		{&TransitionError{From: Open, To: Open, Of: tenderNoun}, "the tender is already open"},
+		{&TransitionError{From: Awarded, To: Cancelled, Of: tenderNoun}, "a tender cannot go from awarded to cancelled"},
+		{&TransitionError{From: "x", To: Open, Of: tenderNoun}, `the tender's status "x" is unknown`},
+		{&BidTransitionError{From: BidWithdrawn, To: BidWithdrawn, Of: bidNoun}, "the bid is already withdrawn"},
+		{&BidTransitionError{From: BidWithdrawn, To: BidSubmitted, Of: bidNoun}, "a bid cannot go from withdrawn to submitted"},
 	} {
 		if got := tc.err.Error(); got != tc.want {
 			t.Errorf("got %q, want %q", got, tc.want)
