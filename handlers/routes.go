@@ -44,6 +44,7 @@ const (
 	accessQueryProject
 	accessBodyProject
 	accessSelfOr
+	accessTender
 )
 
 // Access is a route's permission.
@@ -73,6 +74,14 @@ func bodyProject(p authz.Permission, a authz.ProjectAction, maxBody int64) Acces
 	return Access{kind: accessBodyProject, perm: p, action: a, maxBody: maxBody}
 }
 
+// onTender is project scope reached through a tender's id (/api/tenders/{tenderId}): the
+// tender's project team, with the role permission p when one is given (403 without it).
+// With authz.ViewProject and no p, a bidder the tender is open to may read it too; to any
+// other outsider the tender does not exist (404).
+func onTender(p authz.Permission, a authz.ProjectAction) Access {
+	return Access{kind: accessTender, perm: p, action: a}
+}
+
 // selfOr is the account named in :uid when it is the caller's own, or any account with
 // the permission p; anyone else's account is a 404 (not 403), so account ids do not leak.
 func selfOr(p authz.Permission) Access { return Access{kind: accessSelfOr, perm: p} }
@@ -100,6 +109,11 @@ func (a Access) String() string {
 		return "?projectId's team: " + string(a.action)
 	case accessBodyProject:
 		return "permission " + strings.ToUpper(string(a.perm)) + ", body projectId's team: " + string(a.action)
+	case accessTender:
+		if a.perm != "" {
+			return "permission " + strings.ToUpper(string(a.perm)) + ", tender's project team: " + string(a.action)
+		}
+		return "tender's project team: " + string(a.action) + ", or a bidder it is open to"
 	case accessSelfOr:
 		return "own account, or permission " + strings.ToUpper(string(a.perm))
 	}
@@ -238,6 +252,15 @@ func (h *Handlers) Routes() []Route {
 		{"GET", paths.NameAPISOQExportXLSX, onSOQ(authz.ViewProject), h.apiSOQExportXLSX},
 		{"GET", paths.NameAPISOQExportCSV, onSOQ(authz.ViewProject), h.apiSOQExportCSV},
 
+		// Tenders (API): see tenders.go.
+		{"GET", paths.NameAPITenders, queryProject(authz.ViewProject), h.apiTenderList},
+		{"POST", paths.NameAPITenders, bodyProject(authz.CreateTender, authz.EditSOQ, maxTenderBody), h.apiTenderCreate},
+		{"GET", paths.NameAPITender, onTender("", authz.ViewProject), h.apiTenderGet},
+		{"PUT", paths.NameAPITender, onTender(authz.CreateTender, authz.EditSOQ), h.apiTenderUpdate},
+		{"DELETE", paths.NameAPITender, onTender(authz.CreateTender, authz.EditSOQ), h.apiTenderDelete},
+		{"POST", paths.NameAPITenderOpen, onTender(authz.CreateTender, authz.EditSOQ), h.apiTenderOpen},
+		{"POST", paths.NameAPITenderClose, onTender(authz.CreateTender, authz.EditSOQ), h.apiTenderClose},
+
 		{"GET", paths.NameAPIUnits, inProject(authz.ViewProject), h.apiUnitsList},
 		{"POST", paths.NameAPIUnits, inProject(authz.EditUnits), h.apiUnitsCreate},
 		{"GET", paths.NameAPIUnitsSchedule, inProject(authz.ViewProject), h.apiUnitSchedule},
@@ -299,9 +322,22 @@ func (h *Handlers) guard(a Access, next echo.HandlerFunc) echo.HandlerFunc {
 			if c.Param("uid") != u.ID && !authz.Can(u.Role, a.perm) {
 				return errNotFound()
 			}
-		case accessProject, accessSOQ, accessQueryProject, accessBodyProject:
+		case accessProject, accessSOQ, accessQueryProject, accessBodyProject, accessTender:
 			projectID := c.Param("id")
 			switch a.kind {
+			case accessTender:
+				t, err := h.st.Tender(c.Request().Context(), c.Param("tenderId"))
+				if err != nil {
+					return err
+				}
+				c.Set(tenderKey, &t)
+				if u.Role == authz.RoleBidder && a.perm == "" && a.action == authz.ViewProject {
+					if !openToBidder(t, u) {
+						return errNotFound()
+					}
+					return next(c)
+				}
+				projectID = t.ProjectID
 			case accessSOQ:
 				q, err := h.st.SOQHeader(c.Request().Context(), c.Param("soqId"))
 				if err != nil {
@@ -330,6 +366,9 @@ func (h *Handlers) guard(a Access, next echo.HandlerFunc) echo.HandlerFunc {
 				return errNotFound()
 			}
 			if !authz.CanInProject(u.Role, m, a.action) {
+				return errForbidden()
+			}
+			if a.kind == accessTender && a.perm != "" && !authz.Can(u.Role, a.perm) {
 				return errForbidden()
 			}
 			c.Set(projectKey, &p)

@@ -102,6 +102,10 @@ const (
 	NameAPISOQItem           Name = "api.soq.item"
 	NameAPISOQExportXLSX     Name = "api.soq.export.xlsx"
 	NameAPISOQExportCSV      Name = "api.soq.export.csv"
+	NameAPITenders           Name = "api.tenders"
+	NameAPITender            Name = "api.tender"
+	NameAPITenderOpen        Name = "api.tender.open"
+	NameAPITenderClose       Name = "api.tender.close"
 	NameAPIUnits             Name = "api.units"
 	NameAPIUnitsSchedule     Name = "api.units.schedule"
 	NameAPIUnit              Name = "api.unit"
@@ -196,6 +200,10 @@ var patterns = map[Name]string{
 	NameAPISOQItem:           "/api/soq/:soqId/items/:itemId",
 	NameAPISOQExportXLSX:     "/api/soq/:soqId/export.xlsx",
 	NameAPISOQExportCSV:      "/api/soq/:soqId/export.csv",
+	NameAPITenders:           "/api/tenders",
+	NameAPITender:            "/api/tenders/:tenderId",
+	NameAPITenderOpen:        "/api/tenders/:tenderId/open",
+	NameAPITenderClose:       "/api/tenders/:tenderId/close",
 	NameAPIUnits:             "/api/projects/:id/units",
 	NameAPIUnitsSchedule:     "/api/projects/:id/units/schedule",
 	NameAPIUnit:              "/api/projects/:id/units/:unitId",
