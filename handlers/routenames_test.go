@@ -114,6 +114,10 @@ func TestPathHelpers(t *testing.T) {
 		{"AdminUserDeactivate", paths.AdminUserDeactivate(x), paths.NameAdminUserDeactivate},
 		{"APISOQExportXLSX", paths.APISOQExportXLSX(q), paths.NameAPISOQExportXLSX},
 		{"APISOQExportCSV", paths.APISOQExportCSV(q), paths.NameAPISOQExportCSV},
+		{"APITenders", paths.APITenders(), paths.NameAPITenders},
+		{"APITender", paths.APITender(x), paths.NameAPITender},
+		{"APITenderOpen", paths.APITenderOpen(x), paths.NameAPITenderOpen},
+		{"APITenderClose", paths.APITenderClose(x), paths.NameAPITenderClose},
 	}
 
 	// Every exported helper is in the list above, so a new one cannot skip this test.
