@@ -62,7 +62,7 @@ type tenderJSON struct {
 	Status        tender.Status    `json:"status"`
 	Version       int64            `json:"version"`
 	Categories    []string         `json:"categories"`
-	Invitees      []inviteeJSON    `json:"invitees,omitempty"` // the team's only: bidders never see each other
+	Invitees      []inviteeJSON    `json:"invitees,omitzero"` // the team's only: bidders never see each other
 	CreatedAt     time.Time        `json:"createdAt"`
 	UpdatedAt     time.Time        `json:"updatedAt"`
 	OpenedAt      *time.Time       `json:"openedAt"`

@@ -1,10 +1,15 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/14build/14build/authz"
+	"github.com/14build/14build/store"
 )
 
 // issuedSOQ creates an issued SOQ on f.P through the API and returns its id.
@@ -250,5 +255,44 @@ func TestTenderClose(t *testing.T) {
 	res = f.clients["owner"].do("POST", "/api/tenders/"+id+"/close", nil)
 	if res.Code != http.StatusConflict || res.JSON(t)["error"] != "The tender is already closed." {
 		t.Errorf("second close: %d %s", res.Code, res.Body)
+	}
+}
+
+// TestTenderBidderVisibility: a bidder sees an opened tender it is invited to or of its
+// trade, and no other (404, as if it did not exist).
+func TestTenderBidderVisibility(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	id := draftTender(t, f, issuedSOQ(t, f)) // Civil Works; invites b@example.com
+	if res := f.clients["owner"].do("POST", "/api/tenders/"+id+"/open", nil); res.Code != http.StatusOK {
+		t.Fatalf("open: %d %s", res.Code, res.Body)
+	}
+	stranger := f.a.user(authz.RoleBidder, "b2@example.com") // the first trade, not Civil Works
+	cats, err := f.a.st.Categories(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	civil := cats[slices.IndexFunc(cats, func(c store.Category) bool { return c.Name == "Civil Works" })].ID
+	hash, _ := f.a.h.HashPassword(testPassword)
+	if _, err := f.a.st.CreateUser(context.Background(), store.NewUser{Name: "Trade Bidder", Email: "b3@example.com",
+		PasswordHash: hash, Role: authz.RoleBidder, Entity: "Civil Co", CategoryID: civil}); err != nil {
+		t.Fatal(err)
+	}
+	for email, code := range map[string]int{"b@example.com": 200, "b3@example.com": 200, stranger.Email: 404} {
+		c := f.a.login(email)
+		res := c.get("/api/tenders/" + id)
+		if res.Code != code {
+			t.Errorf("%s: %d, want %d", email, res.Code, code)
+			continue
+		}
+		if code == 200 {
+			if m := res.JSON(t); m["invitees"] != nil || len(m["sections"].([]any)) != 2 {
+				t.Errorf("%s sees %v", email, m)
+			}
+		}
+		// Bidders never change a tender.
+		if res := c.do("POST", "/api/tenders/"+id+"/close", nil); res.Code != http.StatusNotFound {
+			t.Errorf("%s close: %d", email, res.Code)
+		}
 	}
 }
