@@ -141,6 +141,7 @@ func TestTenderPermissions(t *testing.T) {
 		{"GET", "/api/tenders/" + draft, nil, want{"owner": 200, "inhouse": 200, "admin": 200, "outsider": 404, "otherOwner": 404, "bidder": 404, "anonymous": 401}},
 		{"PUT", "/api/tenders/" + draft, tenderBodyFor(f.P.ID, soqID), want{"owner": 200, "inhouse": 200, "admin": 200, "outsider": 404, "otherOwner": 404, "bidder": 404, "anonymous": 401}},
 		{"POST", "/api/tenders/" + draft + "/close", nil, want{"owner": 409, "inhouse": 409, "admin": 409, "outsider": 404, "otherOwner": 404, "bidder": 404, "anonymous": 401}},
+		{"POST", "/api/tenders/" + draft + "/open", nil, want{"outsider": 404, "otherOwner": 404, "bidder": 404, "anonymous": 401}},
 		// Another project's tender through this project's team: not found.
 		{"GET", "/api/tenders/" + other, nil, want{"owner": 404, "inhouse": 404, "admin": 200, "outsider": 404, "otherOwner": 200, "bidder": 404, "anonymous": 401}},
 		{"PUT", "/api/tenders/" + other, tenderBodyFor(f.P2.ID, soqID), want{"owner": 404, "inhouse": 404, "outsider": 404, "bidder": 404}},
