@@ -195,7 +195,7 @@ const (
 // fails on a name missing here so that a new kind of id is classified on purpose.
 var paramKinds = map[string]paramKind{
 	"soqId": paramUUID, "sectionId": paramUUID, "itemId": paramUUID, "unitId": paramUUID,
-	"userId": paramUUID, "uid": paramUUID, "importId": paramUUID,
+	"userId": paramUUID, "uid": paramUUID, "importId": paramUUID, "tenderId": paramUUID,
 	"tokenId": paramInt, "invId": paramInt,
 	"token": paramText, "field": paramText, "*": paramText,
 }

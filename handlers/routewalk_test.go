@@ -610,6 +610,12 @@ func walkSetup(t *testing.T, f *fixture) map[string]string {
 	one("soqId", `SELECT id::text FROM soqs LIMIT 1`)
 	one("sectionId", `SELECT id::text FROM soq_sections LIMIT 1`)
 	one("itemId", `SELECT id::text FROM soq_items LIMIT 1`)
+	res = owner.do("POST", "/api/tenders", map[string]any{"projectId": f.P.ID, "soqId": ids["soqId"], "title": "Walk tender", "invitees": []string{"walk-bidder@example.com"},
+		"closesAt": time.Now().Add(72 * time.Hour).UTC().Format(time.RFC3339)})
+	if res.Code != http.StatusCreated {
+		t.Fatalf("tender: %d %s", res.Code, res.Body)
+	}
+	one("tenderId", `SELECT id::text FROM tenders LIMIT 1`)
 	one("tokenId", `SELECT id::text FROM api_tokens LIMIT 1`)
 	one("invId", `SELECT id::text FROM invitations LIMIT 1`)
 	one("token", `SELECT token FROM invitations LIMIT 1`)
