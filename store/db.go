@@ -307,22 +307,34 @@ func (c *stmtCache) get(ctx context.Context, q string) (*sqlx.Stmt, error) {
 		return nil, err
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if cur, ok := c.m[q]; ok || c.closed {
-		_ = st.Close() // another request prepared it meanwhile, or the store is closing
+	cur, ok := c.m[q]
+	keep := !ok && !c.closed
+	if keep {
+		c.m[q] = st
+	}
+	c.mu.Unlock()
+	if !keep {
+		// Another request prepared it meanwhile, or the store is closing. Closed outside
+		// the lock: Stmt.Close waits for each connection the statement was prepared on,
+		// and a connection may be busy with a query that waits on a row lock held by a
+		// transaction that is itself waiting for this cache — a deadlock seen under load.
+		_ = st.Close()
 		return cur, nil
 	}
-	c.m[q] = st
 	return st, nil
 }
 
 func (c *stmtCache) close() {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.closed = true
+	stmts := make([]*sqlx.Stmt, 0, len(c.m))
 	for q, st := range c.m {
-		_ = st.Close()
+		stmts = append(stmts, st)
 		delete(c.m, q)
+	}
+	c.mu.Unlock()
+	for _, st := range stmts { // outside the lock, as in get
+		_ = st.Close()
 	}
 }
 
