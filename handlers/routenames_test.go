@@ -118,6 +118,7 @@ func TestPathHelpers(t *testing.T) {
 		{"APITender", paths.APITender(x), paths.NameAPITender},
 		{"APITenderOpen", paths.APITenderOpen(x), paths.NameAPITenderOpen},
 		{"APITenderClose", paths.APITenderClose(x), paths.NameAPITenderClose},
+		{"APITenderCancel", paths.APITenderCancel(x), paths.NameAPITenderCancel},
 	}
 
 	// Every exported helper is in the list above, so a new one cannot skip this test.

@@ -260,6 +260,7 @@ func (h *Handlers) Routes() []Route {
 		{"DELETE", paths.NameAPITender, onTender(authz.CreateTender, authz.EditSOQ), h.apiTenderDelete},
 		{"POST", paths.NameAPITenderOpen, onTender(authz.CreateTender, authz.EditSOQ), h.apiTenderOpen},
 		{"POST", paths.NameAPITenderClose, onTender(authz.CreateTender, authz.EditSOQ), h.apiTenderClose},
+		{"POST", paths.NameAPITenderCancel, onTender(authz.CreateTender, authz.EditSOQ), h.apiTenderCancel},
 
 		{"GET", paths.NameAPIUnits, inProject(authz.ViewProject), h.apiUnitsList},
 		{"POST", paths.NameAPIUnits, inProject(authz.EditUnits), h.apiUnitsCreate},

@@ -370,3 +370,13 @@ func (h *Handlers) apiTenderClose(c echo.Context) error {
 	}
 	return h.writeTender(c, http.StatusOK, t.ID)
 }
+
+// apiTenderCancel cancels a draft, open or closed tender; an awarded or cancelled one is
+// refused (409) with the transition's sentence.
+func (h *Handlers) apiTenderCancel(c echo.Context) error {
+	t := currentTender(c)
+	if err := h.st.CancelTender(c.Request().Context(), t.ID, currentUser(c).ID, time.Now()); err != nil {
+		return tenderStoreError(err)
+	}
+	return h.writeTender(c, http.StatusOK, t.ID)
+}

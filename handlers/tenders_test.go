@@ -297,3 +297,53 @@ func TestTenderBidderVisibility(t *testing.T) {
 		}
 	}
 }
+
+// TestTenderCancel: the team cancels a draft, open or closed tender; an awarded or
+// cancelled one is refused with the transition's sentence; bidders and outsiders never
+// reach it.
+func TestTenderCancel(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	soqID := issuedSOQ(t, f)
+	draft := draftTender(t, f, soqID)
+	for _, role := range []string{"bidder", "outsider", "otherOwner"} {
+		if res := f.clients[role].do("POST", "/api/tenders/"+draft+"/cancel", nil); res.Code != http.StatusNotFound {
+			t.Errorf("%s cancel: %d", role, res.Code)
+		}
+	}
+	if res := f.clients["anonymous"].do("POST", "/api/tenders/"+draft+"/cancel", nil); res.Code != http.StatusUnauthorized {
+		t.Errorf("anonymous cancel: %d", res.Code)
+	}
+	res := f.clients["owner"].do("POST", "/api/tenders/"+draft+"/cancel", nil)
+	if res.Code != http.StatusOK || res.JSON(t)["status"] != "cancelled" {
+		t.Fatalf("cancel a draft: %d %s", res.Code, res.Body)
+	}
+	res = f.clients["owner"].do("POST", "/api/tenders/"+draft+"/cancel", nil)
+	if res.Code != http.StatusConflict || res.JSON(t)["error"] != "The tender is already cancelled." {
+		t.Errorf("cancel twice: %d %s", res.Code, res.Body)
+	}
+
+	open := draftTender(t, f, soqID)
+	if res := f.clients["owner"].do("POST", "/api/tenders/"+open+"/open", nil); res.Code != http.StatusOK {
+		t.Fatalf("open: %d %s", res.Code, res.Body)
+	}
+	if res := f.clients["bidder"].do("POST", "/api/tenders/"+open+"/cancel", nil); res.Code != http.StatusNotFound {
+		t.Errorf("invited bidder cancel: %d", res.Code)
+	}
+	res = f.clients["inhouse"].do("POST", "/api/tenders/"+open+"/cancel", nil)
+	if res.Code != http.StatusOK || res.JSON(t)["status"] != "cancelled" {
+		t.Fatalf("cancel an open tender: %d %s", res.Code, res.Body)
+	}
+
+	awarded := draftTender(t, f, soqID)
+	if _, err := f.a.st.DB().Exec(`UPDATE tenders SET status = 'awarded', opened_at = now(), closed_at = now(), awarded_at = now() WHERE id = $1`, awarded); err != nil {
+		t.Fatal(err)
+	}
+	res = f.clients["owner"].do("POST", "/api/tenders/"+awarded+"/cancel", nil)
+	if res.Code != http.StatusConflict || !strings.Contains(res.JSON(t)["error"].(string), "awarded") {
+		t.Errorf("cancel an awarded tender: %d %s", res.Code, res.Body)
+	}
+	if got := f.clients["owner"].get("/api/tenders/" + awarded).JSON(t); got["status"] != "awarded" {
+		t.Errorf("status after refusal %v", got["status"])
+	}
+}

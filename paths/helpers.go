@@ -110,9 +110,10 @@ func AdminUserDeactivate(userID string) string { return NameAdminUserDeactivate.
 func APISOQExportXLSX(soqID string) string { return NameAPISOQExportXLSX.Path(soqID) }
 func APISOQExportCSV(soqID string) string  { return NameAPISOQExportCSV.Path(soqID) }
 
-func APITenders() string                    { return NameAPITenders.Path() }
-func APITender(tenderID string) string      { return NameAPITender.Path(tenderID) }
-func APITenderOpen(tenderID string) string  { return NameAPITenderOpen.Path(tenderID) }
-func APITenderClose(tenderID string) string { return NameAPITenderClose.Path(tenderID) }
+func APITenders() string                     { return NameAPITenders.Path() }
+func APITender(tenderID string) string       { return NameAPITender.Path(tenderID) }
+func APITenderOpen(tenderID string) string   { return NameAPITenderOpen.Path(tenderID) }
+func APITenderClose(tenderID string) string  { return NameAPITenderClose.Path(tenderID) }
+func APITenderCancel(tenderID string) string { return NameAPITenderCancel.Path(tenderID) }
 
 func i64(n int64) string { return strconv.FormatInt(n, 10) }

@@ -106,6 +106,7 @@ const (
 	NameAPITender            Name = "api.tender"
 	NameAPITenderOpen        Name = "api.tender.open"
 	NameAPITenderClose       Name = "api.tender.close"
+	NameAPITenderCancel      Name = "api.tender.cancel"
 	NameAPIUnits             Name = "api.units"
 	NameAPIUnitsSchedule     Name = "api.units.schedule"
 	NameAPIUnit              Name = "api.unit"
@@ -204,6 +205,7 @@ var patterns = map[Name]string{
 	NameAPITender:            "/api/tenders/:tenderId",
 	NameAPITenderOpen:        "/api/tenders/:tenderId/open",
 	NameAPITenderClose:       "/api/tenders/:tenderId/close",
+	NameAPITenderCancel:      "/api/tenders/:tenderId/cancel",
 	NameAPIUnits:             "/api/projects/:id/units",
 	NameAPIUnitsSchedule:     "/api/projects/:id/units/schedule",
 	NameAPIUnit:              "/api/projects/:id/units/:unitId",

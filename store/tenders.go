@@ -400,6 +400,26 @@ func (s *Store) CloseTender(ctx context.Context, id, actorID string, now time.Ti
 	})
 }
 
+const cancelTenderSQL = `UPDATE tenders SET status = $2, updated_at = $3, version = version + 1 WHERE id = $1`
+
+// CancelTender cancels a draft, open or closed tender: the tender.Status.Cancel transition,
+// else *tender.TransitionError. The ledger has no kind for a cancellation yet, so none is
+// recorded: the status and updated_at are the record until one is agreed.
+func (s *Store) CancelTender(ctx context.Context, id, actorID string, now time.Time) error {
+	_ = actorID // for the ledger entry, once tender.Kind has one for a cancellation
+	return s.WithTx(ctx, func(tx *Tx) error {
+		l, err := tx.lockTender(ctx, id)
+		if err != nil {
+			return err
+		}
+		next, err := l.Status.Cancel()
+		if err != nil {
+			return err
+		}
+		return tx.q.execOne(ctx, cancelTenderSQL, id, next, now.UTC())
+	})
+}
+
 // TenderSection is a section of a tender's frozen copy, with its items.
 type TenderSection struct {
 	ID       string       `db:"id"`

@@ -388,3 +388,41 @@ func TestMigration00010DownUp(t *testing.T) {
 		t.Fatalf("up again: %v", err)
 	}
 }
+
+func TestCancelTender(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var tr *tender.TransitionError
+
+	f, draft := newTenderFixture(t, store.NewTender{})
+	if err := f.st.CancelTender(ctx, draft, testOwner, tenderNow); err != nil {
+		t.Fatalf("cancel a draft: %v", err)
+	}
+	if got, _ := f.st.Tender(ctx, draft); got.Status != tender.Cancelled || got.Version != 2 {
+		t.Errorf("after cancel: status %s, version %d", got.Status, got.Version)
+	}
+	if err := f.st.CancelTender(ctx, draft, testOwner, tenderNow); !errors.As(err, &tr) || tr.From != tender.Cancelled {
+		t.Errorf("cancel twice: %v", err)
+	}
+	if err := f.st.OpenTender(ctx, draft, testOwner, tenderNow); !errors.As(err, &tr) {
+		t.Errorf("open a cancelled tender: %v", err)
+	}
+
+	open, err := f.st.CreateTender(ctx, testProject, testOwner, store.NewTender{SOQID: f.soqID, Title: "Package 2",
+		ClosesAt: tenderNow.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.OpenTender(ctx, open, testOwner, tenderNow); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.CancelTender(ctx, open, testOwner, tenderNow); err != nil {
+		t.Fatalf("cancel an open tender: %v", err)
+	}
+	if got, _ := f.st.Tender(ctx, open); got.Status != tender.Cancelled || !got.OpenedAt.Valid {
+		t.Errorf("after cancelling an open tender: %+v", got)
+	}
+	if err := f.st.CancelTender(ctx, "00000000-0000-0000-0000-00000000dead", testOwner, tenderNow); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("cancel a missing tender: %v", err)
+	}
+}
