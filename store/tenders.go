@@ -126,6 +126,53 @@ func (s *Store) TendersOfProject(ctx context.Context, projectID string) ([]Tende
 	return out, err
 }
 
+// tendersOpenToSQL is one page ($2 limit, $3 offset) of the tenders user $1 may bid on:
+// opened (a draft is the team's business; a cancelled one is gone), and inviting the user by
+// account or by email (citext: any case), or of the user's trade. Newest closing first;
+// total is the count of all of them, read off the same rows.
+const tendersOpenToSQL = `
+SELECT ` + tenderColumns + `, count(*) OVER () AS total
+FROM tenders t
+JOIN users u ON u.id = $1
+WHERE t.status IN ('open', 'closed', 'awarded')
+  AND (EXISTS (SELECT 1 FROM tender_invitees i WHERE i.tender_id = t.id AND (i.user_id = u.id OR i.email = u.email))
+       OR EXISTS (SELECT 1 FROM tender_categories c WHERE c.tender_id = t.id AND c.category_id = u.category_id))
+ORDER BY t.closes_at DESC, t.id
+LIMIT $2 OFFSET $3`
+
+// TendersOpenTo returns one page (from 1; perPage 25 by default, at most 200) of the
+// tenders open to a bidder (see tendersOpenToSQL), with their categories and not their
+// invitees, and how many there are in all. One query; a page past the end asks again for
+// the first row only, to count.
+func (s *Store) TendersOpenTo(ctx context.Context, userID string, page, perPage int) ([]Tender, int, error) {
+	out := []Tender{}
+	if !validUUID(userID) {
+		return out, 0, nil
+	}
+	page, per := clampPage(page, perPage)
+	var rows []struct {
+		Tender
+		Total int `db:"total"`
+	}
+	if err := s.q.sel(ctx, &rows, tendersOpenToSQL, userID, per, (page-1)*per); err != nil {
+		return nil, 0, err
+	}
+	if len(rows) == 0 && page > 1 {
+		if err := s.q.sel(ctx, &rows, tendersOpenToSQL, userID, 1, 0); err != nil || len(rows) == 0 {
+			return out, 0, err
+		}
+		return out, rows[0].Total, nil
+	}
+	for _, r := range rows {
+		out = append(out, r.Tender)
+	}
+	total := 0
+	if len(rows) > 0 {
+		total = rows[0].Total
+	}
+	return out, total, nil
+}
+
 const insertTenderSQL = `
 INSERT INTO tenders (id, project_id, soq_id, title, instructions, closes_at, sealed, allow_late_bids, scope_by_trade, created_by)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`

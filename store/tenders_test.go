@@ -426,3 +426,86 @@ func TestCancelTender(t *testing.T) {
 		t.Errorf("cancel a missing tender: %v", err)
 	}
 }
+
+// TestTendersOpenTo: a bidder's list holds the opened tenders inviting it (by email, in
+// any case) or of its trade, newest closing first; never drafts, never others'.
+func TestTendersOpenTo(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f, invited := newTenderFixture(t, store.NewTender{CategoryIDs: []int64{1}, Invitees: []string{"Inv@Example.com"}})
+	const (
+		invUser   = "00000000-0000-0000-0000-0000000000b1"
+		tradeUser = "00000000-0000-0000-0000-0000000000b2"
+		noneUser  = "00000000-0000-0000-0000-0000000000b3"
+	)
+	for _, q := range []string{
+		`INSERT INTO users (id, name, email, password_hash, role, entity_id, category_id) VALUES ('` + invUser + `', 'I', 'inv@example.com', 'x', 'bidder', 9001, 3)`,
+		`INSERT INTO users (id, name, email, password_hash, role, entity_id, category_id) VALUES ('` + tradeUser + `', 'T', 't@example.com', 'x', 'bidder', 9001, 2)`,
+		`INSERT INTO users (id, name, email, password_hash, role, entity_id, category_id) VALUES ('` + noneUser + `', 'N', 'n@example.com', 'x', 'bidder', 9001, 4)`,
+	} {
+		if _, err := f.db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	create := func(in store.NewTender, open bool) string {
+		t.Helper()
+		in.SOQID, in.Title = f.soqID, "Package"
+		if in.ClosesAt.IsZero() {
+			in.ClosesAt = tenderNow.Add(14 * 24 * time.Hour)
+		}
+		id, err := f.st.CreateTender(ctx, testProject, testOwner, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if open {
+			if err := f.st.OpenTender(ctx, id, testOwner, tenderNow); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return id
+	}
+	if err := f.st.OpenTender(ctx, invited, testOwner, tenderNow); err != nil {
+		t.Fatal(err)
+	}
+	trade := create(store.NewTender{CategoryIDs: []int64{2}}, true)
+	later := create(store.NewTender{CategoryIDs: []int64{2}, ClosesAt: tenderNow.Add(30 * 24 * time.Hour)}, true)
+	create(store.NewTender{CategoryIDs: []int64{2, 3}, Invitees: []string{"inv@example.com"}}, false) // a draft
+	cancelled := create(store.NewTender{CategoryIDs: []int64{2}}, true)
+	if err := f.st.CancelTender(ctx, cancelled, testOwner, tenderNow); err != nil {
+		t.Fatal(err)
+	}
+
+	ids := func(ts []store.Tender) []string {
+		out := []string{}
+		for _, x := range ts {
+			out = append(out, x.ID)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		user string
+		want []string
+	}{
+		{invUser, []string{invited}},
+		{tradeUser, []string{later, trade}},
+		{noneUser, []string{}},
+		{"not-a-uuid", []string{}},
+	} {
+		got, total, err := f.st.TendersOpenTo(ctx, tc.user, 1, 25)
+		if err != nil || !slices.Equal(ids(got), tc.want) || total != len(tc.want) {
+			t.Errorf("%s: %v (total %d), %v; want %v", tc.user, ids(got), total, err, tc.want)
+		}
+		for _, x := range got {
+			if x.Invitees != nil {
+				t.Errorf("%s: invitees listed %v", tc.user, x.Invitees)
+			}
+		}
+	}
+	// Paged: one a page, and past the end still counted.
+	if got, total, err := f.st.TendersOpenTo(ctx, tradeUser, 2, 1); err != nil || !slices.Equal(ids(got), []string{trade}) || total != 2 {
+		t.Errorf("page 2: %v (total %d), %v", ids(got), total, err)
+	}
+	if got, total, err := f.st.TendersOpenTo(ctx, tradeUser, 3, 1); err != nil || len(got) != 0 || total != 2 {
+		t.Errorf("page 3: %v (total %d), %v", ids(got), total, err)
+	}
+}
