@@ -253,7 +253,7 @@ func (h *Handlers) Routes() []Route {
 		{"GET", paths.NameAPISOQExportCSV, onSOQ(authz.ViewProject), h.apiSOQExportCSV},
 
 		// Tenders (API): see tenders.go.
-		{"GET", paths.NameAPITenders, queryProject(authz.ViewProject), h.apiTenderList},
+		{"GET", paths.NameAPITenders, signedIn(), h.apiTenderIndex}, // ?projectId=: as queryProject(ViewProject)
 		{"POST", paths.NameAPITenders, bodyProject(authz.CreateTender, authz.EditSOQ, maxTenderBody), h.apiTenderCreate},
 		{"GET", paths.NameAPITender, onTender("", authz.ViewProject), h.apiTenderGet},
 		{"PUT", paths.NameAPITender, onTender(authz.CreateTender, authz.EditSOQ), h.apiTenderUpdate},

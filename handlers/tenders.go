@@ -270,6 +270,38 @@ func (h *Handlers) apiTenderCreate(c echo.Context) error {
 	return h.writeTender(c, http.StatusCreated, id)
 }
 
+// apiTenderIndex answers GET /api/tenders: a bidder without ?projectId= gets the page of
+// tenders open to it; everyone else the project's list behind queryProject's guard, as
+// before (a team role without ?projectId= is told it is required).
+func (h *Handlers) apiTenderIndex(c echo.Context) error {
+	if u := currentUser(c); u.Role != authz.RoleBidder || c.QueryParam("projectId") != "" {
+		return h.guard(queryProject(authz.ViewProject), h.apiTenderList)(c)
+	}
+	return h.apiTendersOpenToBidder(c)
+}
+
+// apiTendersOpenToBidder is a bidder's page of the tenders it may bid on, in the bidder's
+// view (no invitees), in API.md's paging envelope.
+func (h *Handlers) apiTendersOpenToBidder(c echo.Context) error {
+	page, per, errs := parsePage(c, 25, 200)
+	if len(errs) > 0 {
+		return errInvalid(errs)
+	}
+	ts, total, err := h.st.TendersOpenTo(c.Request().Context(), currentUser(c).ID, page, per)
+	if err != nil {
+		return err
+	}
+	names, err := h.categoryNames(c)
+	if err != nil {
+		return err
+	}
+	out := make([]tenderJSON, len(ts))
+	for i, t := range ts {
+		out[i] = toTenderJSON(t, names, false)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"tenders": out, "page": page, "perPage": per, "total": total})
+}
+
 // apiTenderList lists a project's tenders for its team (?projectId=).
 func (h *Handlers) apiTenderList(c echo.Context) error {
 	ts, err := h.st.TendersOfProject(c.Request().Context(), currentProject(c).ID)

@@ -347,3 +347,58 @@ func TestTenderCancel(t *testing.T) {
 		t.Errorf("status after refusal %v", got["status"])
 	}
 }
+
+// TestTenderBidderList: GET /api/tenders without ?projectId= lists for a bidder the opened
+// tenders inviting it or of its trade; drafts never; the team still needs ?projectId=.
+func TestTenderBidderList(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	soqID := issuedSOQ(t, f)
+	draftTender(t, f, soqID)       // a draft inviting b@example.com: never listed
+	id := draftTender(t, f, soqID) // Civil Works; invites b@example.com
+	if res := f.clients["owner"].do("POST", "/api/tenders/"+id+"/open", nil); res.Code != http.StatusOK {
+		t.Fatalf("open: %d %s", res.Code, res.Body)
+	}
+	stranger := f.a.user(authz.RoleBidder, "b2@example.com") // the first trade, not Civil Works
+	cats, err := f.a.st.Categories(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	civil := cats[slices.IndexFunc(cats, func(c store.Category) bool { return c.Name == "Civil Works" })].ID
+	hash, _ := f.a.h.HashPassword(testPassword)
+	if _, err := f.a.st.CreateUser(context.Background(), store.NewUser{Name: "Trade Bidder", Email: "b3@example.com",
+		PasswordHash: hash, Role: authz.RoleBidder, Entity: "Civil Co", CategoryID: civil}); err != nil {
+		t.Fatal(err)
+	}
+	for email, want := range map[string][]string{"b@example.com": {id}, "b3@example.com": {id}, stranger.Email: {}} {
+		res := f.a.login(email).get("/api/tenders")
+		if res.Code != http.StatusOK {
+			t.Errorf("%s: %d %s", email, res.Code, res.Body)
+			continue
+		}
+		m := res.JSON(t)
+		var got []string
+		for _, x := range m["tenders"].([]any) {
+			tj := x.(map[string]any)
+			got = append(got, tj["id"].(string))
+			if tj["invitees"] != nil {
+				t.Errorf("%s sees invitees %v", email, tj["invitees"])
+			}
+		}
+		if !slices.Equal(got, want) || m["total"] != float64(len(want)) || m["page"] != 1.0 || m["perPage"] != 25.0 {
+			t.Errorf("%s: %v, want %v (%v)", email, got, want, m)
+		}
+	}
+	if res := f.clients["bidder"].get("/api/tenders?perPage=0"); res.Code != http.StatusBadRequest {
+		t.Errorf("bidder perPage=0: %d", res.Code)
+	}
+	if res := f.clients["bidder"].get("/api/tenders?projectId=" + f.P.ID); res.Code != http.StatusNotFound {
+		t.Errorf("bidder with projectId: %d", res.Code)
+	}
+	if res := f.clients["owner"].get("/api/tenders"); res.Code != http.StatusBadRequest {
+		t.Errorf("owner without projectId: %d %s", res.Code, res.Body)
+	}
+	if res := f.clients["anonymous"].get("/api/tenders"); res.Code != http.StatusUnauthorized {
+		t.Errorf("anonymous: %d", res.Code)
+	}
+}
