@@ -42,6 +42,7 @@ const (
 	accessProject
 	accessSOQ
 	accessQueryProject
+	accessQueryProjectOrBidder
 	accessBodyProject
 	accessSelfOr
 	accessTender
@@ -66,6 +67,12 @@ func onSOQ(a authz.ProjectAction) Access { return Access{kind: accessSOQ, action
 // queryProject is project scope for a route that names its project in ?projectId=
 // (GET /api/soq?projectId=).
 func queryProject(a authz.ProjectAction) Access { return Access{kind: accessQueryProject, action: a} }
+
+// queryProjectOrBidder is queryProject, except that a bidder who names no project passes
+// on its own: the route then answers with what is open to that bidder (GET /api/tenders).
+func queryProjectOrBidder(a authz.ProjectAction) Access {
+	return Access{kind: accessQueryProjectOrBidder, action: a}
+}
 
 // bodyProject is project scope for a route whose JSON body names its project in
 // "projectId" (POST /api/soq): the role permission p first (403 without it), then a in the
@@ -107,6 +114,8 @@ func (a Access) String() string {
 		return "SOQ's project team: " + string(a.action)
 	case accessQueryProject:
 		return "?projectId's team: " + string(a.action)
+	case accessQueryProjectOrBidder:
+		return "?projectId's team: " + string(a.action) + "; without ?projectId, a bidder (its own)"
 	case accessBodyProject:
 		return "permission " + strings.ToUpper(string(a.perm)) + ", body projectId's team: " + string(a.action)
 	case accessTender:
@@ -253,7 +262,7 @@ func (h *Handlers) Routes() []Route {
 		{"GET", paths.NameAPISOQExportCSV, onSOQ(authz.ViewProject), h.apiSOQExportCSV},
 
 		// Tenders (API): see tenders.go.
-		{"GET", paths.NameAPITenders, signedIn(), h.apiTenderIndex}, // ?projectId=: as queryProject(ViewProject)
+		{"GET", paths.NameAPITenders, queryProjectOrBidder(authz.ViewProject), h.apiTenderIndex},
 		{"POST", paths.NameAPITenders, bodyProject(authz.CreateTender, authz.EditSOQ, maxTenderBody), h.apiTenderCreate},
 		{"GET", paths.NameAPITender, onTender("", authz.ViewProject), h.apiTenderGet},
 		{"PUT", paths.NameAPITender, onTender(authz.CreateTender, authz.EditSOQ), h.apiTenderUpdate},
@@ -323,9 +332,16 @@ func (h *Handlers) guard(a Access, next echo.HandlerFunc) echo.HandlerFunc {
 			if c.Param("uid") != u.ID && !authz.Can(u.Role, a.perm) {
 				return errNotFound()
 			}
-		case accessProject, accessSOQ, accessQueryProject, accessBodyProject, accessTender:
+		case accessProject, accessSOQ, accessQueryProject, accessQueryProjectOrBidder, accessBodyProject, accessTender:
 			projectID := c.Param("id")
 			switch a.kind {
+			case accessQueryProjectOrBidder:
+				if projectID = c.QueryParam("projectId"); projectID == "" {
+					if u.Role == authz.RoleBidder {
+						return next(c) // no project: the handler answers with the bidder's own
+					}
+					return errInvalid(field.Errors{"projectId": "is required"})
+				}
 			case accessTender:
 				t, err := h.st.Tender(c.Request().Context(), c.Param("tenderId"))
 				if err != nil {

@@ -270,14 +270,14 @@ func (h *Handlers) apiTenderCreate(c echo.Context) error {
 	return h.writeTender(c, http.StatusCreated, id)
 }
 
-// apiTenderIndex answers GET /api/tenders: a bidder without ?projectId= gets the page of
-// tenders open to it; everyone else the project's list behind queryProject's guard, as
-// before (a team role without ?projectId= is told it is required).
+// apiTenderIndex answers GET /api/tenders: the ?projectId= project's list for its team, or,
+// for a bidder who names no project (queryProjectOrBidder let it through), the page of
+// tenders open to it.
 func (h *Handlers) apiTenderIndex(c echo.Context) error {
-	if u := currentUser(c); u.Role != authz.RoleBidder || c.QueryParam("projectId") != "" {
-		return h.guard(queryProject(authz.ViewProject), h.apiTenderList)(c)
+	if currentProject(c) == nil {
+		return h.apiTendersOpenToBidder(c)
 	}
-	return h.apiTendersOpenToBidder(c)
+	return h.apiTenderList(c)
 }
 
 // apiTendersOpenToBidder is a bidder's page of the tenders it may bid on, in the bidder's
