@@ -453,7 +453,6 @@ const cancelTenderSQL = `UPDATE tenders SET status = $2, updated_at = $3, versio
 // else *tender.TransitionError. The ledger has no kind for a cancellation yet, so none is
 // recorded: the status and updated_at are the record until one is agreed.
 func (s *Store) CancelTender(ctx context.Context, id, actorID string, now time.Time) error {
-	_ = actorID // for the ledger entry, once tender.Kind has one for a cancellation
 	return s.WithTx(ctx, func(tx *Tx) error {
 		l, err := tx.lockTender(ctx, id)
 		if err != nil {
@@ -463,7 +462,10 @@ func (s *Store) CancelTender(ctx context.Context, id, actorID string, now time.T
 		if err != nil {
 			return err
 		}
-		return tx.q.execOne(ctx, cancelTenderSQL, id, next, now.UTC())
+		if err := tx.q.execOne(ctx, cancelTenderSQL, id, next, now.UTC()); err != nil {
+			return err
+		}
+		return tx.appendActivity(ctx, l.ProjectID, tender.Entry{Kind: tender.KindCancelled, TenderID: id, ActorID: actorID, At: now})
 	})
 }
 

@@ -422,6 +422,14 @@ func TestCancelTender(t *testing.T) {
 	if got, _ := f.st.Tender(ctx, open); got.Status != tender.Cancelled || !got.OpenedAt.Valid {
 		t.Errorf("after cancelling an open tender: %+v", got)
 	}
+	// The cancellation is the tender's latest ledger entry, by its actor, and the chain holds.
+	if acts, _, err := f.st.ActivityOfTender(ctx, open, 1, 1); err != nil || len(acts) != 1 ||
+		acts[0].Kind != tender.KindCancelled || acts[0].ActorID != testOwner {
+		t.Errorf("latest entry after cancelling: %+v, %v", acts, err)
+	}
+	if chk, err := f.st.VerifyActivity(ctx, testProject); err != nil || !chk.OK {
+		t.Errorf("chain after cancelling: %+v, %v", chk, err)
+	}
 	if err := f.st.CancelTender(ctx, "00000000-0000-0000-0000-00000000dead", testOwner, tenderNow); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("cancel a missing tender: %v", err)
 	}

@@ -27,11 +27,12 @@ const (
 	KindBidWithdrawn Kind = "bid-withdrawn"
 	KindClosed       Kind = "closed"
 	KindAwarded      Kind = "awarded"
+	KindCancelled    Kind = "cancelled"
 )
 
 // Kinds in the order of a tender's life.
 var Kinds = []Kind{KindCreated, KindOpened, KindAddendum, KindQuestion, KindIntent,
-	KindBidSubmitted, KindBidWithdrawn, KindClosed, KindAwarded}
+	KindBidSubmitted, KindBidWithdrawn, KindClosed, KindAwarded, KindCancelled}
 
 // Valid reports whether k is a ledger entry kind.
 func (k Kind) Valid() bool { return slices.Contains(Kinds, k) }
@@ -57,6 +58,8 @@ func (k Kind) Label() string {
 		return "Tender closed"
 	case KindAwarded:
 		return "Tender awarded"
+	case KindCancelled:
+		return "Tender cancelled"
 	}
 	return string(k)
 }
