@@ -291,15 +291,25 @@ func (h *Handlers) apiTendersOpenToBidder(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	names, err := h.categoryNames(c)
+	out, err := h.tendersJSON(c, ts)
 	if err != nil {
 		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"tenders": out, "page": page, "perPage": per, "total": total})
+}
+
+// tendersJSON is a list's tenders as lists show them: without invitees (those are in
+// GET /api/tenders/{id}, for the team).
+func (h *Handlers) tendersJSON(c echo.Context, ts []store.Tender) ([]tenderJSON, error) {
+	names, err := h.categoryNames(c)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]tenderJSON, len(ts))
 	for i, t := range ts {
 		out[i] = toTenderJSON(t, names, false)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"tenders": out, "page": page, "perPage": per, "total": total})
+	return out, nil
 }
 
 // apiTenderList lists a project's tenders for its team (?projectId=).
@@ -308,13 +318,9 @@ func (h *Handlers) apiTenderList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	names, err := h.categoryNames(c)
+	out, err := h.tendersJSON(c, ts)
 	if err != nil {
 		return err
-	}
-	out := make([]tenderJSON, len(ts))
-	for i, t := range ts {
-		out[i] = toTenderJSON(t, names, false) // invitees: GET /api/tenders/{id}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"tenders": out})
 }
