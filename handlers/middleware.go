@@ -196,7 +196,8 @@ const (
 var paramKinds = map[string]paramKind{
 	"soqId": paramUUID, "sectionId": paramUUID, "itemId": paramUUID, "unitId": paramUUID,
 	"userId": paramUUID, "uid": paramUUID, "importId": paramUUID, "tenderId": paramUUID,
-	"tokenId": paramInt, "invId": paramInt,
+	"bidId": paramUUID, "qid": paramUUID, "contractId": paramUUID,
+	"tokenId": paramInt, "invId": paramInt, "number": paramInt,
 	"token": paramText, "field": paramText, "*": paramText,
 }
 

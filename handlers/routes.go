@@ -46,6 +46,7 @@ const (
 	accessBodyProject
 	accessSelfOr
 	accessTender
+	accessTenderBidder
 )
 
 // Access is a route's permission.
@@ -89,6 +90,12 @@ func onTender(p authz.Permission, a authz.ProjectAction) Access {
 	return Access{kind: accessTender, perm: p, action: a}
 }
 
+// bidderOn is a tender route for bidders only (/api/tenders/{tenderId}/intent, a bid): the
+// role permission p (403 without it, so the team gets 403), and the tender open to this
+// bidder (404 otherwise: a bidder never learns of a tender not open to it). The tender is
+// in the context (currentTender); there is no project in it.
+func bidderOn(p authz.Permission) Access { return Access{kind: accessTenderBidder, perm: p} }
+
 // selfOr is the account named in :uid when it is the caller's own, or any account with
 // the permission p; anyone else's account is a 404 (not 403), so account ids do not leak.
 func selfOr(p authz.Permission) Access { return Access{kind: accessSelfOr, perm: p} }
@@ -123,6 +130,8 @@ func (a Access) String() string {
 			return "permission " + strings.ToUpper(string(a.perm)) + ", tender's project team: " + string(a.action)
 		}
 		return "tender's project team: " + string(a.action) + ", or a bidder it is open to"
+	case accessTenderBidder:
+		return "permission " + strings.ToUpper(string(a.perm)) + ", a bidder the tender is open to"
 	case accessSelfOr:
 		return "own account, or permission " + strings.ToUpper(string(a.perm))
 	}
@@ -132,6 +141,16 @@ func (a Access) String() string {
 // Routes is the whole route table. Pages and the JSON API share handlers' logic; the API
 // mirrors the seed's paths.
 func (h *Handlers) Routes() []Route {
+	return slices.Concat(h.baseRoutes(),
+		h.tenderTalkRoutes(),     // intent, addenda, questions: tender_talk.go
+		h.bidRoutes(),            // bids, leveling, award, contracts, activity: bids.go
+		h.tenderTeamPageRoutes(), // the team's tender pages: tender_pages.go
+		h.bidderPageRoutes(),     // the bidder's board and bid page: bid_pages.go
+		[]Route{{"GET", paths.NameTender, onTender("", authz.ViewProject), h.tenderPage}},
+	)
+}
+
+func (h *Handlers) baseRoutes() []Route {
 	return []Route{
 		// Operations.
 		{"GET", paths.NameHealthz, public(), h.healthz},
@@ -332,6 +351,18 @@ func (h *Handlers) guard(a Access, next echo.HandlerFunc) echo.HandlerFunc {
 			if c.Param("uid") != u.ID && !authz.Can(u.Role, a.perm) {
 				return errNotFound()
 			}
+		case accessTenderBidder:
+			if !authz.Can(u.Role, a.perm) {
+				return errForbidden()
+			}
+			t, err := h.st.Tender(c.Request().Context(), c.Param("tenderId"))
+			if err != nil {
+				return err
+			}
+			if !openToBidder(t, u) {
+				return errNotFound()
+			}
+			c.Set(tenderKey, &t)
 		case accessProject, accessSOQ, accessQueryProject, accessQueryProjectOrBidder, accessBodyProject, accessTender:
 			projectID := c.Param("id")
 			switch a.kind {

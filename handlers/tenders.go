@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -364,10 +365,16 @@ func (h *Handlers) apiTenderDelete(c echo.Context) error {
 
 func (h *Handlers) apiTenderOpen(c echo.Context) error {
 	t := currentTender(c)
-	if err := h.st.OpenTender(c.Request().Context(), t.ID, currentUser(c).ID, time.Now()); err != nil {
+	if err := h.openTender(c.Request().Context(), t.ID, currentUser(c).ID); err != nil {
 		return tenderStoreError(err)
 	}
 	return h.writeTender(c, http.StatusOK, t.ID)
+}
+
+// openTender opens a draft tender for the API and the page alike (the store's errors
+// unchanged, for tenderStoreError), and schedules its closing.
+func (h *Handlers) openTender(ctx context.Context, tenderID, actorID string) error {
+	return h.st.OpenTender(ctx, tenderID, actorID, time.Now())
 }
 
 // apiTenderClose closes an open tender: at or after its closing time whenever asked (the

@@ -99,7 +99,35 @@ func ImportValidRows(projectID, soqID, importID string) string {
 func ImportRefusedCSV(projectID, soqID, importID string) string {
 	return NameImportRefusedCSV.Path(projectID, soqID, importID)
 }
-func Jobs(projectID string) string { return NameJobs.Path(projectID) }
+func Jobs(projectID string) string     { return NameJobs.Path(projectID) }
+func Activity(projectID string) string { return NameActivity.Path(projectID) }
+
+func Tenders(projectID string) string   { return NameTenders.Path(projectID) }
+func TenderNew(projectID string) string { return NameTenderNew.Path(projectID) }
+func TenderBoard() string               { return NameTenderBoard.Path() }
+func Tender(tenderID string) string     { return NameTender.Path(tenderID) }
+func TenderEdit(tenderID string) string { return NameTenderEdit.Path(tenderID) }
+func TenderDelete(tenderID string) string {
+	return NameTenderDelete.Path(tenderID)
+}
+func TenderOpen(tenderID string) string    { return NameTenderOpen.Path(tenderID) }
+func TenderClose(tenderID string) string   { return NameTenderClose.Path(tenderID) }
+func TenderCancel(tenderID string) string  { return NameTenderCancel.Path(tenderID) }
+func TenderAddenda(tenderID string) string { return NameTenderAddenda.Path(tenderID) }
+func TenderAddendumAck(tenderID string, number int) string {
+	return NameTenderAddendumAck.Path(tenderID, strconv.Itoa(number))
+}
+func TenderQuestions(tenderID string) string { return NameTenderQuestions.Path(tenderID) }
+func TenderQuestionAnswer(tenderID, questionID string) string {
+	return NameTenderQuestionAnswer.Path(tenderID, questionID)
+}
+func TenderIntent(tenderID string) string       { return NameTenderIntent.Path(tenderID) }
+func TenderLeveling(tenderID string) string     { return NameTenderLeveling.Path(tenderID) }
+func TenderLevelingXLSX(tenderID string) string { return NameTenderLevelingXLSX.Path(tenderID) }
+func TenderAward(tenderID string) string        { return NameTenderAward.Path(tenderID) }
+func Bid(tenderID string) string                { return NameBid.Path(tenderID) }
+func BidSubmit(tenderID string) string          { return NameBidSubmit.Path(tenderID) }
+func BidWithdraw(tenderID string) string        { return NameBidWithdraw.Path(tenderID) }
 
 func AdminUsers() string                       { return NameAdminUsers.Path() }
 func AdminUserNew() string                     { return NameAdminUserNew.Path() }
@@ -110,10 +138,30 @@ func AdminUserDeactivate(userID string) string { return NameAdminUserDeactivate.
 func APISOQExportXLSX(soqID string) string { return NameAPISOQExportXLSX.Path(soqID) }
 func APISOQExportCSV(soqID string) string  { return NameAPISOQExportCSV.Path(soqID) }
 
-func APITenders() string                     { return NameAPITenders.Path() }
-func APITender(tenderID string) string       { return NameAPITender.Path(tenderID) }
-func APITenderOpen(tenderID string) string   { return NameAPITenderOpen.Path(tenderID) }
-func APITenderClose(tenderID string) string  { return NameAPITenderClose.Path(tenderID) }
-func APITenderCancel(tenderID string) string { return NameAPITenderCancel.Path(tenderID) }
+func APITenders() string                      { return NameAPITenders.Path() }
+func APITender(tenderID string) string        { return NameAPITender.Path(tenderID) }
+func APITenderOpen(tenderID string) string    { return NameAPITenderOpen.Path(tenderID) }
+func APITenderClose(tenderID string) string   { return NameAPITenderClose.Path(tenderID) }
+func APITenderCancel(tenderID string) string  { return NameAPITenderCancel.Path(tenderID) }
+func APITenderIntent(tenderID string) string  { return NameAPITenderIntent.Path(tenderID) }
+func APITenderAddenda(tenderID string) string { return NameAPITenderAddenda.Path(tenderID) }
+func APITenderAddendumAck(tenderID string, number int) string {
+	return NameAPITenderAddendumAck.Path(tenderID, strconv.Itoa(number))
+}
+func APITenderQuestions(tenderID string) string { return NameAPITenderQuestions.Path(tenderID) }
+func APITenderAnswer(tenderID, questionID string) string {
+	return NameAPITenderAnswer.Path(tenderID, questionID)
+}
+func APITenderBids(tenderID string) string       { return NameAPITenderBids.Path(tenderID) }
+func APITenderBid(tenderID, bidID string) string { return NameAPITenderBid.Path(tenderID, bidID) }
+func APITenderBidWithdraw(tenderID, bidID string) string {
+	return NameAPITenderBidWithdraw.Path(tenderID, bidID)
+}
+func APITenderLeveling(tenderID string) string     { return NameAPITenderLeveling.Path(tenderID) }
+func APITenderLevelingXLSX(tenderID string) string { return NameAPITenderLevelingXLSX.Path(tenderID) }
+func APITenderAward(tenderID string) string        { return NameAPITenderAward.Path(tenderID) }
+func APIContract(contractID string) string         { return NameAPIContract.Path(contractID) }
+func APIActivity(projectID string) string          { return NameAPIActivity.Path(projectID) }
+func APIActivityVerify(projectID string) string    { return NameAPIActivityVerify.Path(projectID) }
 
 func i64(n int64) string { return strconv.FormatInt(n, 10) }

@@ -51,66 +51,103 @@ const (
 	NameUnitDuplicate Name = "unit.duplicate"
 	NameUnitDelete    Name = "unit.delete"
 
-	NameSOQs                Name = "soqs"
-	NameSOQ                 Name = "soq"
-	NameSOQStatus           Name = "soq.status"
-	NameSOQSections         Name = "soq.sections"
-	NameSOQSectionRows      Name = "soq.section.rows"
-	NameSOQSectionMove      Name = "soq.section.move"
-	NameSOQSectionDelete    Name = "soq.section.delete"
-	NameSOQSectionItems     Name = "soq.section.items"
-	NameSOQItemRow          Name = "soq.item.row"
-	NameSOQItemCell         Name = "soq.item.cell"
-	NameSOQItemMove         Name = "soq.item.move"
-	NameSOQItemDelete       Name = "soq.item.delete"
-	NameImports             Name = "imports"
-	NameImportUpload        Name = "import.upload"
-	NameImport              Name = "import"
-	NameImportProgress      Name = "import.progress"
-	NameImportStart         Name = "import.start"
-	NameImportCheck         Name = "import.check"
-	NameImportValidRows     Name = "import.valid_rows"
-	NameImportRefusedCSV    Name = "import.refused_csv"
-	NameJobs                Name = "jobs"
-	NameAdminUsers          Name = "admin.users"
-	NameAdminUserNew        Name = "admin.user.new"
-	NameAdminUser           Name = "admin.user"
-	NameAdminUserEdit       Name = "admin.user.edit"
-	NameAdminUserDeactivate Name = "admin.user.deactivate"
+	NameSOQs             Name = "soqs"
+	NameSOQ              Name = "soq"
+	NameSOQStatus        Name = "soq.status"
+	NameSOQSections      Name = "soq.sections"
+	NameSOQSectionRows   Name = "soq.section.rows"
+	NameSOQSectionMove   Name = "soq.section.move"
+	NameSOQSectionDelete Name = "soq.section.delete"
+	NameSOQSectionItems  Name = "soq.section.items"
+	NameSOQItemRow       Name = "soq.item.row"
+	NameSOQItemCell      Name = "soq.item.cell"
+	NameSOQItemMove      Name = "soq.item.move"
+	NameSOQItemDelete    Name = "soq.item.delete"
+	NameImports          Name = "imports"
+	NameImportUpload     Name = "import.upload"
+	NameImport           Name = "import"
+	NameImportProgress   Name = "import.progress"
+	NameImportStart      Name = "import.start"
+	NameImportCheck      Name = "import.check"
+	NameImportValidRows  Name = "import.valid_rows"
+	NameImportRefusedCSV Name = "import.refused_csv"
+	NameJobs             Name = "jobs"
+	NameActivity         Name = "activity"
 
-	NameAPIRegister          Name = "api.register"
-	NameAPILogin             Name = "api.login"
-	NameAPILogout            Name = "api.logout"
-	NameAPIMe                Name = "api.me"
-	NameAPIMyInvitations     Name = "api.me.invitations"
-	NameAPIInvitationAccept  Name = "api.invitation.accept"
-	NameAPIInvitationDecline Name = "api.invitation.decline"
-	NameAPICategories        Name = "api.categories"
-	NameAPIUsers             Name = "api.users"
-	NameAPIUser              Name = "api.user"
-	NameAPIProjects          Name = "api.projects"
-	NameAPIProject           Name = "api.project"
-	NameAPIProjectTransfer   Name = "api.project.transfer"
-	NameAPITeam              Name = "api.team"
-	NameAPITeamMember        Name = "api.team.member"
-	NameAPISOQs              Name = "api.soqs"
-	NameAPISOQ               Name = "api.soq"
-	NameAPISOQSections       Name = "api.soq.sections"
-	NameAPISOQSection        Name = "api.soq.section"
-	NameAPISOQSectionItems   Name = "api.soq.section.items"
-	NameAPISOQItems          Name = "api.soq.items"
-	NameAPISOQItem           Name = "api.soq.item"
-	NameAPISOQExportXLSX     Name = "api.soq.export.xlsx"
-	NameAPISOQExportCSV      Name = "api.soq.export.csv"
-	NameAPITenders           Name = "api.tenders"
-	NameAPITender            Name = "api.tender"
-	NameAPITenderOpen        Name = "api.tender.open"
-	NameAPITenderClose       Name = "api.tender.close"
-	NameAPITenderCancel      Name = "api.tender.cancel"
-	NameAPIUnits             Name = "api.units"
-	NameAPIUnitsSchedule     Name = "api.units.schedule"
-	NameAPIUnit              Name = "api.unit"
-	NameAPIUnitDuplicate     Name = "api.unit.duplicate"
+	// Tenders and bids (pages).
+	NameTenders              Name = "tenders"                // a project's Tenders tab; POST creates
+	NameTenderNew            Name = "tender.new"             // the new-tender form
+	NameTenderBoard          Name = "tender.board"           // a bidder's board
+	NameTender               Name = "tender"                 // the tender page: team or bidder view
+	NameTenderEdit           Name = "tender.edit"            // a draft's form; POST saves
+	NameTenderDelete         Name = "tender.delete"          // GET confirms, POST deletes a draft
+	NameTenderOpen           Name = "tender.open"            // POST
+	NameTenderClose          Name = "tender.close"           // POST
+	NameTenderCancel         Name = "tender.cancel"          // GET confirms, POST cancels
+	NameTenderAddenda        Name = "tender.addenda"         // POST: the team issues one
+	NameTenderAddendumAck    Name = "tender.addendum.ack"    // POST: a bidder acknowledges
+	NameTenderQuestions      Name = "tender.questions"       // POST: a bidder asks
+	NameTenderQuestionAnswer Name = "tender.question.answer" // POST: the team answers
+	NameTenderIntent         Name = "tender.intent"          // POST: a bidder's intent
+	NameTenderLeveling       Name = "tender.leveling"
+	NameTenderLevelingXLSX   Name = "tender.leveling.xlsx"
+	NameTenderAward          Name = "tender.award" // GET confirms, POST awards
+	NameBid                  Name = "bid"          // the bidder's own bid: POST saves the draft (autosave)
+	NameBidSubmit            Name = "bid.submit"   // POST
+	NameBidWithdraw          Name = "bid.withdraw" // GET confirms, POST withdraws
+	NameAdminUsers           Name = "admin.users"
+	NameAdminUserNew         Name = "admin.user.new"
+	NameAdminUser            Name = "admin.user"
+	NameAdminUserEdit        Name = "admin.user.edit"
+	NameAdminUserDeactivate  Name = "admin.user.deactivate"
+
+	NameAPIRegister           Name = "api.register"
+	NameAPILogin              Name = "api.login"
+	NameAPILogout             Name = "api.logout"
+	NameAPIMe                 Name = "api.me"
+	NameAPIMyInvitations      Name = "api.me.invitations"
+	NameAPIInvitationAccept   Name = "api.invitation.accept"
+	NameAPIInvitationDecline  Name = "api.invitation.decline"
+	NameAPICategories         Name = "api.categories"
+	NameAPIUsers              Name = "api.users"
+	NameAPIUser               Name = "api.user"
+	NameAPIProjects           Name = "api.projects"
+	NameAPIProject            Name = "api.project"
+	NameAPIProjectTransfer    Name = "api.project.transfer"
+	NameAPITeam               Name = "api.team"
+	NameAPITeamMember         Name = "api.team.member"
+	NameAPISOQs               Name = "api.soqs"
+	NameAPISOQ                Name = "api.soq"
+	NameAPISOQSections        Name = "api.soq.sections"
+	NameAPISOQSection         Name = "api.soq.section"
+	NameAPISOQSectionItems    Name = "api.soq.section.items"
+	NameAPISOQItems           Name = "api.soq.items"
+	NameAPISOQItem            Name = "api.soq.item"
+	NameAPISOQExportXLSX      Name = "api.soq.export.xlsx"
+	NameAPISOQExportCSV       Name = "api.soq.export.csv"
+	NameAPITenders            Name = "api.tenders"
+	NameAPITender             Name = "api.tender"
+	NameAPITenderOpen         Name = "api.tender.open"
+	NameAPITenderClose        Name = "api.tender.close"
+	NameAPITenderCancel       Name = "api.tender.cancel"
+	NameAPITenderIntent       Name = "api.tender.intent"
+	NameAPITenderAddenda      Name = "api.tender.addenda"
+	NameAPITenderAddendumAck  Name = "api.tender.addendum.ack"
+	NameAPITenderQuestions    Name = "api.tender.questions"
+	NameAPITenderAnswer       Name = "api.tender.question.answer"
+	NameAPITenderBids         Name = "api.tender.bids"
+	NameAPITenderBid          Name = "api.tender.bid"
+	NameAPITenderBidWithdraw  Name = "api.tender.bid.withdraw"
+	NameAPITenderLeveling     Name = "api.tender.leveling"
+	NameAPITenderLevelingXLSX Name = "api.tender.leveling.xlsx"
+	NameAPITenderAward        Name = "api.tender.award"
+	NameAPIContract           Name = "api.contract"
+	NameAPIActivity           Name = "api.activity"
+	NameAPIActivityVerify     Name = "api.activity.verify"
+	NameAPIUnits              Name = "api.units"
+	NameAPIUnitsSchedule      Name = "api.units.schedule"
+	NameAPIUnit               Name = "api.unit"
+	NameAPIUnitDuplicate      Name = "api.unit.duplicate"
 )
 
 // patterns are the names' paths in echo's syntax (":param", "*").
@@ -150,66 +187,102 @@ var patterns = map[Name]string{
 	NameUnitDuplicate: "/projects/:id/units/:unitId/duplicate",
 	NameUnitDelete:    "/projects/:id/units/:unitId/delete",
 
-	NameSOQs:                "/projects/:id/soq",
-	NameSOQ:                 "/projects/:id/soq/:soqId",
-	NameSOQStatus:           "/projects/:id/soq/:soqId/status",
-	NameSOQSections:         "/projects/:id/soq/:soqId/sections",
-	NameSOQSectionRows:      "/projects/:id/soq/:soqId/sections/:sectionId/rows",
-	NameSOQSectionMove:      "/projects/:id/soq/:soqId/sections/:sectionId/move",
-	NameSOQSectionDelete:    "/projects/:id/soq/:soqId/sections/:sectionId/delete",
-	NameSOQSectionItems:     "/projects/:id/soq/:soqId/sections/:sectionId/items",
-	NameSOQItemRow:          "/projects/:id/soq/:soqId/items/:itemId/row",
-	NameSOQItemCell:         "/projects/:id/soq/:soqId/items/:itemId/cells/:field",
-	NameSOQItemMove:         "/projects/:id/soq/:soqId/items/:itemId/move",
-	NameSOQItemDelete:       "/projects/:id/soq/:soqId/items/:itemId/delete",
-	NameImports:             "/projects/:id/soq/:soqId/import",
-	NameImportUpload:        "/projects/:id/soq/:soqId/import/upload",
-	NameImport:              "/projects/:id/soq/:soqId/import/:importId",
-	NameImportProgress:      "/projects/:id/soq/:soqId/import/:importId/progress",
-	NameImportStart:         "/projects/:id/soq/:soqId/import/:importId/start",
-	NameImportCheck:         "/projects/:id/soq/:soqId/import/:importId/check",
-	NameImportValidRows:     "/projects/:id/soq/:soqId/import/:importId/valid-rows",
-	NameImportRefusedCSV:    "/projects/:id/soq/:soqId/import/:importId/refused.csv",
-	NameJobs:                "/projects/:id/jobs",
-	NameAdminUsers:          "/admin/users",
-	NameAdminUserNew:        "/admin/users/new",
-	NameAdminUser:           "/admin/users/:uid",
-	NameAdminUserEdit:       "/admin/users/:uid/edit",
-	NameAdminUserDeactivate: "/admin/users/:uid/deactivate",
+	NameSOQs:             "/projects/:id/soq",
+	NameSOQ:              "/projects/:id/soq/:soqId",
+	NameSOQStatus:        "/projects/:id/soq/:soqId/status",
+	NameSOQSections:      "/projects/:id/soq/:soqId/sections",
+	NameSOQSectionRows:   "/projects/:id/soq/:soqId/sections/:sectionId/rows",
+	NameSOQSectionMove:   "/projects/:id/soq/:soqId/sections/:sectionId/move",
+	NameSOQSectionDelete: "/projects/:id/soq/:soqId/sections/:sectionId/delete",
+	NameSOQSectionItems:  "/projects/:id/soq/:soqId/sections/:sectionId/items",
+	NameSOQItemRow:       "/projects/:id/soq/:soqId/items/:itemId/row",
+	NameSOQItemCell:      "/projects/:id/soq/:soqId/items/:itemId/cells/:field",
+	NameSOQItemMove:      "/projects/:id/soq/:soqId/items/:itemId/move",
+	NameSOQItemDelete:    "/projects/:id/soq/:soqId/items/:itemId/delete",
+	NameImports:          "/projects/:id/soq/:soqId/import",
+	NameImportUpload:     "/projects/:id/soq/:soqId/import/upload",
+	NameImport:           "/projects/:id/soq/:soqId/import/:importId",
+	NameImportProgress:   "/projects/:id/soq/:soqId/import/:importId/progress",
+	NameImportStart:      "/projects/:id/soq/:soqId/import/:importId/start",
+	NameImportCheck:      "/projects/:id/soq/:soqId/import/:importId/check",
+	NameImportValidRows:  "/projects/:id/soq/:soqId/import/:importId/valid-rows",
+	NameImportRefusedCSV: "/projects/:id/soq/:soqId/import/:importId/refused.csv",
+	NameJobs:             "/projects/:id/jobs",
+	NameActivity:         "/projects/:id/activity",
 
-	NameAPIRegister:          "/api/auth/register",
-	NameAPILogin:             "/api/auth/login",
-	NameAPILogout:            "/api/auth/logout",
-	NameAPIMe:                "/api/me",
-	NameAPIMyInvitations:     "/api/me/invitations",
-	NameAPIInvitationAccept:  "/api/invitations/:invId/accept",
-	NameAPIInvitationDecline: "/api/invitations/:invId/decline",
-	NameAPICategories:        "/api/categories",
-	NameAPIUsers:             "/api/users",
-	NameAPIUser:              "/api/users/:uid",
-	NameAPIProjects:          "/api/projects",
-	NameAPIProject:           "/api/projects/:id",
-	NameAPIProjectTransfer:   "/api/projects/:id/transfer",
-	NameAPITeam:              "/api/projects/:id/team",
-	NameAPITeamMember:        "/api/projects/:id/team/:userId",
-	NameAPISOQs:              "/api/soq",
-	NameAPISOQ:               "/api/soq/:soqId",
-	NameAPISOQSections:       "/api/soq/:soqId/sections",
-	NameAPISOQSection:        "/api/soq/:soqId/sections/:sectionId",
-	NameAPISOQSectionItems:   "/api/soq/:soqId/sections/:sectionId/items",
-	NameAPISOQItems:          "/api/soq/:soqId/items",
-	NameAPISOQItem:           "/api/soq/:soqId/items/:itemId",
-	NameAPISOQExportXLSX:     "/api/soq/:soqId/export.xlsx",
-	NameAPISOQExportCSV:      "/api/soq/:soqId/export.csv",
-	NameAPITenders:           "/api/tenders",
-	NameAPITender:            "/api/tenders/:tenderId",
-	NameAPITenderOpen:        "/api/tenders/:tenderId/open",
-	NameAPITenderClose:       "/api/tenders/:tenderId/close",
-	NameAPITenderCancel:      "/api/tenders/:tenderId/cancel",
-	NameAPIUnits:             "/api/projects/:id/units",
-	NameAPIUnitsSchedule:     "/api/projects/:id/units/schedule",
-	NameAPIUnit:              "/api/projects/:id/units/:unitId",
-	NameAPIUnitDuplicate:     "/api/projects/:id/units/:unitId/duplicate",
+	NameTenders:              "/projects/:id/tenders",
+	NameTenderNew:            "/projects/:id/tenders/new",
+	NameTenderBoard:          "/tenders",
+	NameTender:               "/tenders/:tenderId",
+	NameTenderEdit:           "/tenders/:tenderId/edit",
+	NameTenderDelete:         "/tenders/:tenderId/delete",
+	NameTenderOpen:           "/tenders/:tenderId/open",
+	NameTenderClose:          "/tenders/:tenderId/close",
+	NameTenderCancel:         "/tenders/:tenderId/cancel",
+	NameTenderAddenda:        "/tenders/:tenderId/addenda",
+	NameTenderAddendumAck:    "/tenders/:tenderId/addenda/:number/acknowledge",
+	NameTenderQuestions:      "/tenders/:tenderId/questions",
+	NameTenderQuestionAnswer: "/tenders/:tenderId/questions/:qid/answer",
+	NameTenderIntent:         "/tenders/:tenderId/intent",
+	NameTenderLeveling:       "/tenders/:tenderId/leveling",
+	NameTenderLevelingXLSX:   "/tenders/:tenderId/leveling.xlsx",
+	NameTenderAward:          "/tenders/:tenderId/award",
+	NameBid:                  "/tenders/:tenderId/bid",
+	NameBidSubmit:            "/tenders/:tenderId/bid/submit",
+	NameBidWithdraw:          "/tenders/:tenderId/bid/withdraw",
+	NameAdminUsers:           "/admin/users",
+	NameAdminUserNew:         "/admin/users/new",
+	NameAdminUser:            "/admin/users/:uid",
+	NameAdminUserEdit:        "/admin/users/:uid/edit",
+	NameAdminUserDeactivate:  "/admin/users/:uid/deactivate",
+
+	NameAPIRegister:           "/api/auth/register",
+	NameAPILogin:              "/api/auth/login",
+	NameAPILogout:             "/api/auth/logout",
+	NameAPIMe:                 "/api/me",
+	NameAPIMyInvitations:      "/api/me/invitations",
+	NameAPIInvitationAccept:   "/api/invitations/:invId/accept",
+	NameAPIInvitationDecline:  "/api/invitations/:invId/decline",
+	NameAPICategories:         "/api/categories",
+	NameAPIUsers:              "/api/users",
+	NameAPIUser:               "/api/users/:uid",
+	NameAPIProjects:           "/api/projects",
+	NameAPIProject:            "/api/projects/:id",
+	NameAPIProjectTransfer:    "/api/projects/:id/transfer",
+	NameAPITeam:               "/api/projects/:id/team",
+	NameAPITeamMember:         "/api/projects/:id/team/:userId",
+	NameAPISOQs:               "/api/soq",
+	NameAPISOQ:                "/api/soq/:soqId",
+	NameAPISOQSections:        "/api/soq/:soqId/sections",
+	NameAPISOQSection:         "/api/soq/:soqId/sections/:sectionId",
+	NameAPISOQSectionItems:    "/api/soq/:soqId/sections/:sectionId/items",
+	NameAPISOQItems:           "/api/soq/:soqId/items",
+	NameAPISOQItem:            "/api/soq/:soqId/items/:itemId",
+	NameAPISOQExportXLSX:      "/api/soq/:soqId/export.xlsx",
+	NameAPISOQExportCSV:       "/api/soq/:soqId/export.csv",
+	NameAPITenders:            "/api/tenders",
+	NameAPITender:             "/api/tenders/:tenderId",
+	NameAPITenderOpen:         "/api/tenders/:tenderId/open",
+	NameAPITenderClose:        "/api/tenders/:tenderId/close",
+	NameAPITenderCancel:       "/api/tenders/:tenderId/cancel",
+	NameAPITenderIntent:       "/api/tenders/:tenderId/intent",
+	NameAPITenderAddenda:      "/api/tenders/:tenderId/addenda",
+	NameAPITenderAddendumAck:  "/api/tenders/:tenderId/addenda/:number/acknowledge",
+	NameAPITenderQuestions:    "/api/tenders/:tenderId/questions",
+	NameAPITenderAnswer:       "/api/tenders/:tenderId/questions/:qid/answer",
+	NameAPITenderBids:         "/api/tenders/:tenderId/bids",
+	NameAPITenderBid:          "/api/tenders/:tenderId/bids/:bidId",
+	NameAPITenderBidWithdraw:  "/api/tenders/:tenderId/bids/:bidId/withdraw",
+	NameAPITenderLeveling:     "/api/tenders/:tenderId/leveling",
+	NameAPITenderLevelingXLSX: "/api/tenders/:tenderId/leveling.xlsx",
+	NameAPITenderAward:        "/api/tenders/:tenderId/award",
+	NameAPIContract:           "/api/contracts/:contractId",
+	NameAPIActivity:           "/api/projects/:id/activity",
+	NameAPIActivityVerify:     "/api/projects/:id/activity/verify",
+	NameAPIUnits:              "/api/projects/:id/units",
+	NameAPIUnitsSchedule:      "/api/projects/:id/units/schedule",
+	NameAPIUnit:               "/api/projects/:id/units/:unitId",
+	NameAPIUnitDuplicate:      "/api/projects/:id/units/:unitId/duplicate",
 }
 
 // segment is one piece of a pattern: literal text, or a parameter's place.

@@ -1,0 +1,4 @@
+package handlers
+
+// bidRoutes: bids (API), leveling, award, contracts, the activity ledger.
+func (h *Handlers) bidRoutes() []Route { return nil }
