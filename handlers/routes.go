@@ -146,6 +146,7 @@ func (h *Handlers) Routes() []Route {
 		h.bidRoutes(),            // bids, leveling, award, contracts, activity: bids.go
 		h.tenderTeamPageRoutes(), // the team's tender pages: tender_pages.go
 		h.bidderPageRoutes(),     // the bidder's board and bid page: bid_pages.go
+		h.levelingPageRoutes(),   // the leveling page and award: leveling_pages.go
 		[]Route{{"GET", paths.NameTender, onTender("", authz.ViewProject), h.tenderPage}},
 	)
 }
