@@ -380,8 +380,17 @@ func (h *Handlers) openTender(ctx context.Context, tenderID, actorID string) err
 // apiTenderClose closes an open tender: at or after its closing time whenever asked (the
 // job may not have run yet), before it only when no invited bidder is still awaited.
 func (h *Handlers) apiTenderClose(c echo.Context) error {
-	ctx := c.Request().Context()
-	t, now := currentTender(c), time.Now()
+	t := currentTender(c)
+	if err := h.closeTender(c.Request().Context(), t, currentUser(c).ID); err != nil {
+		return err
+	}
+	return h.writeTender(c, http.StatusOK, t.ID)
+}
+
+// closeTender closes an open tender for the API and the page alike, with the early-close
+// rule; its refusals are appErrors (409) ready to show.
+func (h *Handlers) closeTender(ctx context.Context, t *store.Tender, actorID string) error {
+	now := time.Now()
 	if _, err := t.Status.Close(); err != nil {
 		return tenderStoreError(err)
 	}
@@ -410,10 +419,10 @@ func (h *Handlers) apiTenderClose(c echo.Context) error {
 				strings.Join(waiting, ", ") + "."}
 		}
 	}
-	if err := h.st.CloseTender(ctx, t.ID, currentUser(c).ID, now); err != nil {
+	if err := h.st.CloseTender(ctx, t.ID, actorID, now); err != nil {
 		return tenderStoreError(err)
 	}
-	return h.writeTender(c, http.StatusOK, t.ID)
+	return nil
 }
 
 // apiTenderCancel cancels a draft, open or closed tender; an awarded or cancelled one is
