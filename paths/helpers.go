@@ -104,6 +104,9 @@ func Activity(projectID string) string { return NameActivity.Path(projectID) }
 
 func Tenders(projectID string) string   { return NameTenders.Path(projectID) }
 func TenderNew(projectID string) string { return NameTenderNew.Path(projectID) }
+func TenderBidderSearch(projectID string) string {
+	return NameTenderBidderSearch.Path(projectID)
+}
 func TenderBoard() string               { return NameTenderBoard.Path() }
 func Tender(tenderID string) string     { return NameTender.Path(tenderID) }
 func TenderEdit(tenderID string) string { return NameTenderEdit.Path(tenderID) }

@@ -77,6 +77,7 @@ const (
 	// Tenders and bids (pages).
 	NameTenders              Name = "tenders"                // a project's Tenders tab; POST creates
 	NameTenderNew            Name = "tender.new"             // the new-tender form
+	NameTenderBidderSearch   Name = "tender.bidders"         // the form's search of bidders (HTMX)
 	NameTenderBoard          Name = "tender.board"           // a bidder's board
 	NameTender               Name = "tender"                 // the tender page: team or bidder view
 	NameTenderEdit           Name = "tender.edit"            // a draft's form; POST saves
@@ -212,6 +213,7 @@ var patterns = map[Name]string{
 
 	NameTenders:              "/projects/:id/tenders",
 	NameTenderNew:            "/projects/:id/tenders/new",
+	NameTenderBidderSearch:   "/projects/:id/tenders/bidders",
 	NameTenderBoard:          "/tenders",
 	NameTender:               "/tenders/:tenderId",
 	NameTenderEdit:           "/tenders/:tenderId/edit",
