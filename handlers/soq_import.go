@@ -12,6 +12,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/labstack/echo/v4"
@@ -35,9 +36,12 @@ import (
 // a button that runs it again on the valid rows of the same stored upload.
 
 // JobQueue enqueues background jobs (implemented by package jobs). Without one, imports
-// cannot be started (the upload and preview still work).
+// cannot be started (the upload and preview still work), and tenders close by the sweep
+// of a process that runs jobs (or by the team) rather than by their own scheduled job.
 type JobQueue interface {
 	EnqueueImportTx(ctx context.Context, tx *sql.Tx, projectID, soqID, importID string) (int64, error)
+	// ScheduleTenderClose schedules a tender's closing job at its closing time.
+	ScheduleTenderClose(ctx context.Context, tenderID string, at time.Time) error
 }
 
 const (

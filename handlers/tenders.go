@@ -373,8 +373,25 @@ func (h *Handlers) apiTenderOpen(c echo.Context) error {
 
 // openTender opens a draft tender for the API and the page alike (the store's errors
 // unchanged, for tenderStoreError), and schedules its closing.
+//
+// The job is enqueued after the open commits (store.OpenTender takes no hook into its
+// transaction): a crash in between loses the job, and the closing sweep (jobs.SweepEvery)
+// closes the tender instead, so a failure to enqueue is logged, not refused.
 func (h *Handlers) openTender(ctx context.Context, tenderID, actorID string) error {
-	return h.st.OpenTender(ctx, tenderID, actorID, time.Now())
+	if err := h.st.OpenTender(ctx, tenderID, actorID, time.Now()); err != nil {
+		return err
+	}
+	if h.cfg.Jobs == nil {
+		return nil
+	}
+	t, err := h.st.Tender(ctx, tenderID)
+	if err == nil {
+		err = h.cfg.Jobs.ScheduleTenderClose(ctx, tenderID, t.ClosesAt)
+	}
+	if err != nil {
+		h.log.Warn("schedule tender close (the sweep will close it)", "tender", tenderID, "err", err.Error())
+	}
+	return nil
 }
 
 // apiTenderClose closes an open tender: at or after its closing time whenever asked (the

@@ -83,6 +83,12 @@ func New(st *store.Store, log *slog.Logger, cfg Config) (*Client, error) {
 	if err := river.AddWorkerSafely(workers, &importWorker{st: st, log: log, timeout: cfg.ImportTimeout}); err != nil {
 		return nil, err
 	}
+	if err := river.AddWorkerSafely(workers, &closeTenderWorker{st: st, log: log}); err != nil {
+		return nil, err
+	}
+	if err := river.AddWorkerSafely(workers, &sweepTendersWorker{st: st, log: log}); err != nil {
+		return nil, err
+	}
 	rc, err := river.NewClient(riverdatabasesql.New(st.DB().DB), &river.Config{
 		Logger: slog.New(riverLog{log.Handler()}),
 		Queues: map[string]river.QueueConfig{
@@ -90,6 +96,8 @@ func New(st *store.Store, log *slog.Logger, cfg Config) (*Client, error) {
 			QueueImports:       {MaxWorkers: cfg.ImportWorkers},
 		},
 		Workers: workers,
+		// The closing sweep (close_tender.go), inserted by the elected leader.
+		PeriodicJobs: periodicJobs(),
 		// A job running past its timeout is cancelled; one still "running" after
 		// RescueAfter had its worker die (kill -9, a lost machine) and is retried.
 		JobTimeout:                  cfg.ImportTimeout,
