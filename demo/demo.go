@@ -148,8 +148,13 @@ func Load(ctx context.Context, st *store.Store, hash func(string) (string, error
 		}
 		if i == 0 {
 			// A realistic schedule of quantities on the first project.
-			if _, err := st.CreateSOQ(ctx, p.ID, ids[dp.owner], demoSOQ(catIDs)); err != nil {
+			soqID, err := st.CreateSOQ(ctx, p.ID, ids[dp.owner], demoSOQ(catIDs))
+			if err != nil {
 				return false, fmt.Errorf("demo SOQ: %w", err)
+			}
+			// Its tenders, one open and one closed with bids to level (tenders.go).
+			if err := loadTenders(ctx, st, p.ID, soqID, ids[dp.owner], ids, catIDs, pw, dp.in.TimeZone); err != nil {
+				return false, err
 			}
 		}
 	}
