@@ -68,7 +68,7 @@ func TestAddendumRedraftsBidsKeepingUnchangedRates(t *testing.T) {
 	newClose := f.closes.Add(48 * time.Hour)
 	a, err := f.st.IssueAddendum(ctx, f.tenderID, testOwner, store.AddendumInput{Text: "A2 doubles, B1 goes, A3 comes",
 		ClosesAt: newClose, Changes: []store.ItemChange{{ItemID: f.items["A2"], Quantity: &two}},
-		Add: []store.AddedItem{{SectionID: f.sectionID(t, "A"), Reference: "A3", Description: "New", Unit: "m2", Quantity: 1000, Type: soq.Measured}},
+		Add:           []store.AddedItem{{SectionID: f.sectionID(t, "A"), Reference: "A3", Description: "New", Unit: "m2", Quantity: 1000, Type: soq.Measured}},
 		RemoveItemIDs: []string{f.items["B1"]}}, now)
 	if err != nil {
 		t.Fatal(err)
