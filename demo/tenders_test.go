@@ -137,6 +137,33 @@ func TestDemoTenders(t *testing.T) {
 		}
 	}
 
+	// The dashboard's lists (store/dashboard.go) on the demo data.
+	now := time.Now()
+	due, err := st.TendersClosingSoon(ctx, store.ProjectScope{UserID: owner.ID}, now, 14*24*time.Hour, now.AddDate(0, 0, -7))
+	if err != nil || len(due) != 1 || due[0].ID != el.ID || due[0].Invited != 3 || due[0].Bidding != 1 || due[0].Submitted != 1 || due[0].New != 1 {
+		t.Errorf("closing soon: %+v %v", due, err)
+	}
+	if due, _ := st.TendersClosingSoon(ctx, store.ProjectScope{UserID: owner.ID}, now, 24*time.Hour, now); len(due) != 0 {
+		t.Errorf("closing within a day: %+v", due)
+	}
+	recent, err := st.RecentSubmissions(ctx, store.ProjectScope{UserID: owner.ID}, now.AddDate(0, 0, -7))
+	if err != nil || len(recent) != 4 || recent[0].EntityName != "Spark Electrical" || recent[0].Revision != 1 {
+		t.Errorf("recent submissions: %+v %v", recent, err)
+	}
+	if other, _ := st.RecentSubmissions(ctx, store.ProjectScope{UserID: idOf(email, "bea@sparkelectrical.test")}, now.AddDate(0, 0, -7)); len(other) != 0 {
+		t.Errorf("a bidder's team scope: %+v", other)
+	}
+	for e, want := range map[string]tender.BidStatus{"bea@sparkelectrical.test": tender.BidSubmitted, "bob@flowplumbing.test": tender.BidDraft,
+		"cara@solidform.test": ""} {
+		bt, err := st.BidderTenders(ctx, idOf(email, e), now)
+		if err != nil || len(bt) != 1 || bt[0].ID != el.ID || bt[0].Bid() != want || !bt[0].Invited || bt[0].Unacked != 0 {
+			t.Errorf("%s's tenders: %+v %v", e, bt, err)
+		}
+	}
+	if bt, _ := st.BidderTenders(ctx, idOf(email, "kiri@kerbline.test"), now); len(bt) != 0 {
+		t.Errorf("Kiri sees %+v (the concrete package is closed)", bt)
+	}
+
 	// Every step went through the ledger.
 	if check, err := st.VerifyActivity(ctx, hv.ID); err != nil || !check.OK || check.Entries < 10 {
 		t.Errorf("ledger: %+v %v", check, err)
