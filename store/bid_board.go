@@ -1,0 +1,60 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/lib/pq"
+
+	"github.com/14build/14build/tender"
+)
+
+// BidContext is what a bidder's pages show beside a tender: its project's name and time
+// zone, the currency its SOQ is priced in, and the bidder's own bid's status and revision
+// (Status "" when it has none). Never anything of another bidder.
+type BidContext struct {
+	TenderID    string           `db:"tender_id"`
+	ProjectName string           `db:"project_name"`
+	TimeZone    string           `db:"time_zone"`
+	Currency    string           `db:"currency"`
+	BidID       sql.NullString   `db:"bid_id"`
+	Status      tender.BidStatus `db:"-"`
+	StatusText  sql.NullString   `db:"bid_status"`
+	Revision    int              `db:"revision"`
+	SubmittedAt sql.NullTime     `db:"submitted_at"`
+}
+
+// bidContextsSQL reads BidContext for tenders $2 and bidder $1.
+const bidContextsSQL = `
+SELECT t.id AS tender_id, p.name AS project_name, p.time_zone, q.currency,
+       b.id AS bid_id, b.status AS bid_status, COALESCE(b.revision, 0) AS revision, b.submitted_at
+FROM tenders t
+JOIN projects p ON p.id = t.project_id
+JOIN soqs q ON q.id = t.soq_id
+LEFT JOIN bids b ON b.tender_id = t.id AND b.bidder_id = $1
+WHERE t.id = ANY($2::uuid[])`
+
+// BidContexts returns BidContext for each of tenderIDs (a bidder's board, or one bid
+// page), keyed by tender id: one query whatever their number. Who may see the tenders is
+// the caller's to decide.
+func (s *Store) BidContexts(ctx context.Context, bidderID string, tenderIDs []string) (map[string]BidContext, error) {
+	out := make(map[string]BidContext, len(tenderIDs))
+	ids := make(pq.StringArray, 0, len(tenderIDs))
+	for _, id := range tenderIDs {
+		if validUUID(id) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 || !validUUID(bidderID) {
+		return out, nil
+	}
+	var rows []BidContext
+	if err := s.q.sel(ctx, &rows, bidContextsSQL, bidderID, ids); err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		r.Status = tender.BidStatus(r.StatusText.String) // "" when no bid; the column's check admits only known ones
+		out[r.TenderID] = r
+	}
+	return out, nil
+}
