@@ -18,6 +18,7 @@ func capabilities(u *store.User) views.Can {
 		SeeProjects:   authz.CanSeeProjects(u.Role),
 		// Seeing a project one is not on the team of means seeing them all.
 		SeeAllProjects: authz.CanInProject(u.Role, authz.Membership{}, authz.ViewProject),
+		BidOnTenders:   authz.Can(u.Role, authz.SubmitBid),
 	}
 }
 

@@ -41,6 +41,7 @@ type Can struct {
 	ManageUsers    bool // the Users menu and the accounts card
 	SeeProjects    bool // the Projects menu and the project lists (not bidders)
 	SeeAllProjects bool // every project, not only those they are on the team of
+	BidOnTenders   bool // the Tenders menu: the board of tenders open to a bidder
 }
 
 // ProjectCan is what the viewer may do in the project the page is about (all false
