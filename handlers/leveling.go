@@ -1,8 +1,22 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
 
+	"github.com/labstack/echo/v4"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/14build/14build/money"
+	"github.com/14build/14build/soq"
 	"github.com/14build/14build/store"
 	"github.com/14build/14build/tender"
 	"github.com/14build/14build/units"
@@ -87,4 +101,391 @@ func (h *Handlers) levelingOf(ctx context.Context, t *store.Tender) (levelingVie
 		f.Lowest = total == lowest
 	}
 	return v, nil
+}
+
+// levelingReady answers 404 to a bidder (leveling is the team's) and 409 while the
+// tender takes bids or never opened; else the view, which the seal lets the team see.
+func (h *Handlers) levelingReady(c echo.Context) (levelingView, error) {
+	t := currentTender(c)
+	if !teamSide(c) {
+		return levelingView{}, errNotFound()
+	}
+	now := time.Now()
+	closed := t.Status == tender.Closed || t.Status == tender.Awarded ||
+		(t.Status == tender.Open && !t.AllowLateBids && !now.Before(t.ClosesAt))
+	if !closed || !sealOf(t).Shows(tender.Team, now) {
+		return levelingView{}, &appError{Status: http.StatusConflict,
+			Message: "Bids are leveled once the tender has closed; this tender is " + string(t.Status) + "."}
+	}
+	return h.levelingOf(c.Request().Context(), t)
+}
+
+type findingJSON struct {
+	Flag   tender.Flag `json:"flag"`
+	Label  string      `json:"label"`
+	Reason string      `json:"reason"`
+}
+
+func findingsJSON(fs []tender.Finding) []findingJSON {
+	out := make([]findingJSON, len(fs))
+	for i, f := range fs {
+		out[i] = findingJSON{f.Flag, f.Flag.Label(), f.Reason}
+	}
+	return out
+}
+
+type levelOfferJSON struct {
+	Rate   *int64        `json:"rate"` // null: the bid did not price the line
+	Amount int64         `json:"amount"`
+	Lowest bool          `json:"lowest"`
+	Flags  []findingJSON `json:"flags"`
+}
+
+type levelLineJSON struct {
+	ItemID      string           `json:"itemId"`
+	Reference   string           `json:"reference"`
+	Description string           `json:"description"`
+	Unit        string           `json:"unit"`
+	Quantity    json.Number      `json:"quantity"`
+	ItemType    soq.ItemType     `json:"itemType"`
+	Section     string           `json:"section"`
+	Allowance   *int64           `json:"allowance,omitempty"` // a locked line's
+	Offers      []levelOfferJSON `json:"offers"`              // one per bid, in the bids' order
+}
+
+type levelSectionJSON struct {
+	Section string  `json:"section"`
+	Title   string  `json:"title"`
+	Totals  []int64 `json:"totals"` // one per bid, in the bids' order
+}
+
+type levelBidJSON struct {
+	ID           string           `json:"id"`
+	Bidder       namedJSON        `json:"bidder"`
+	Company      entityJSON       `json:"company"`
+	Status       tender.BidStatus `json:"status"`
+	Revision     int              `json:"revision"`
+	SubmittedAt  *time.Time       `json:"submittedAt"`
+	Total        amountJSON       `json:"total"`
+	Lowest       bool             `json:"lowest"`
+	OverLowest   amountJSON       `json:"overLowest"`
+	CostPerM2    *amountJSON      `json:"costPerM2"`   // null without a gross floor area
+	CostPerUnit  *amountJSON      `json:"costPerUnit"` // null without units
+	Flags        []findingJSON    `json:"flags"`
+	FlaggedLines int              `json:"flaggedLines"`
+}
+
+// levelingJSON is GET /api/tenders/{id}/leveling: bids lowest total first; each line's
+// and section's figures are in the bids' order.
+type levelingJSON struct {
+	TenderID       string             `json:"tenderId"`
+	Currency       string             `json:"currency"`
+	GrossFloorArea string             `json:"grossFloorArea"` // m², two decimals
+	Units          int                `json:"units"`
+	Bids           []levelBidJSON     `json:"bids"`
+	Sections       []levelSectionJSON `json:"sections"`
+	Lines          []levelLineJSON    `json:"lines"`
+}
+
+// sectionTitles maps the lines' section names (code, else title) to the section's title.
+func (v levelingView) sectionTitles() map[string]string {
+	m := map[string]string{}
+	for _, s := range v.Data.Sections {
+		name := s.Code
+		if name == "" {
+			name = s.Title
+		}
+		m[name] = s.Title
+	}
+	return m
+}
+
+// items maps item ids to the frozen copy's items (descriptions, units).
+func (v levelingView) items() map[string]store.TenderItem {
+	m := map[string]store.TenderItem{}
+	for _, s := range v.Data.Sections {
+		for _, it := range s.Items {
+			m[it.ID] = it
+		}
+	}
+	return m
+}
+
+func (v levelingView) json() levelingJSON {
+	cur := v.Data.Currency.Code
+	j := levelingJSON{TenderID: v.T.ID, Currency: cur, GrossFloorArea: v.GFA.String(), Units: v.Units,
+		Bids: make([]levelBidJSON, len(v.Data.Bids)), Sections: []levelSectionJSON{}, Lines: make([]levelLineJSON, len(v.Level.Lines))}
+	for b, bid := range v.Data.Bids {
+		lb, f := v.Level.Bids[b], v.Figures[b]
+		bj := levelBidJSON{ID: bid.ID, Bidder: namedJSON{bid.BidderID, bid.BidderName}, Company: entityJSON{bid.EntityID, bid.EntityName},
+			Status: bid.Status, Revision: bid.Revision, SubmittedAt: utcPtr(bid.SubmittedAt.Valid, bid.SubmittedAt.Time),
+			Total: amountJSON{lb.Totals.Total, cur}, Lowest: f.Lowest, OverLowest: amountJSON{f.OverLowest, cur},
+			Flags: findingsJSON(lb.Findings), FlaggedLines: lb.Flagged}
+		if f.HasPerArea {
+			bj.CostPerM2 = &amountJSON{f.PerArea, cur}
+		}
+		if f.HasPerUnit {
+			bj.CostPerUnit = &amountJSON{f.PerUnit, cur}
+		}
+		j.Bids[b] = bj
+	}
+	titles := v.sectionTitles()
+	for _, s := range v.Sections {
+		sj := levelSectionJSON{Section: s, Title: titles[s], Totals: make([]int64, len(v.Level.Bids))}
+		for b, lb := range v.Level.Bids {
+			sj.Totals[b] = lb.Totals.Sections[s]
+		}
+		j.Sections = append(j.Sections, sj)
+	}
+	items := v.items()
+	for i, ll := range v.Level.Lines {
+		it := items[ll.Line.ItemID]
+		lj := levelLineJSON{ItemID: ll.Line.ItemID, Reference: ll.Line.Reference, Description: it.Description, Unit: it.Unit,
+			Quantity: json.Number(ll.Line.Quantity.String()), ItemType: ll.Line.Type, Section: ll.Line.Section,
+			Offers: make([]levelOfferJSON, len(ll.Offers))}
+		if tender.Locked(ll.Line.Type) {
+			a := ll.Line.Allowance
+			lj.Allowance = &a
+		}
+		for b, o := range ll.Offers {
+			oj := levelOfferJSON{Amount: ll.Amounts[b], Lowest: slices.Contains(ll.Lowest, b), Flags: findingsJSON(ll.Findings[b])}
+			if o.HasRate {
+				r := o.Rate
+				oj.Rate = &r
+			}
+			lj.Offers[b] = oj
+		}
+		j.Lines[i] = lj
+	}
+	return j
+}
+
+// apiLeveling is GET /api/tenders/{id}/leveling.
+func (h *Handlers) apiLeveling(c echo.Context) error {
+	v, err := h.levelingReady(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v.json())
+}
+
+// levelingXLSX is the leveling as a workbook, for the API and the page alike.
+func (h *Handlers) levelingXLSX(c echo.Context) error {
+	v, err := h.levelingReady(c)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := v.writeXLSX(&buf); err != nil {
+		return err
+	}
+	name := strings.Map(func(r rune) rune {
+		if r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_') {
+			return r
+		}
+		return '_'
+	}, v.T.Title)
+	hd := c.Response().Header()
+	hd.Set(echo.HeaderContentDisposition, `attachment; filename="leveling-`+name+`.xlsx"`)
+	hd.Set("Cache-Control", "no-store")
+	return c.Blob(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes())
+}
+
+// writeXLSX writes the leveling: lines as rows, for each bid (lowest total first) a rate
+// and an amount column; the lowest rate of a line in bold green, flags as cell comments
+// and in a Flags column; section subtotals and totals (values, never formulas); a second
+// sheet with each bid's total, cost per m² and per unit, and its flags.
+func (v levelingView) writeXLSX(w io.Writer) error {
+	cur := v.Data.Currency
+	f := excelize.NewFile()
+	defer f.Close()
+	const main, summary = "Leveling", "Bids"
+	if err := f.SetSheetName("Sheet1", main); err != nil {
+		return err
+	}
+	if _, err := f.NewSheet(summary); err != nil {
+		return err
+	}
+	moneyFmt := "#,##0"
+	if cur.Exponent > 0 {
+		moneyFmt += "." + strings.Repeat("0", cur.Exponent)
+	}
+	style := func(s *excelize.Style) int {
+		id, err := f.NewStyle(s)
+		if err != nil {
+			return 0
+		}
+		return id
+	}
+	head := style(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"F1F5F9"}},
+		Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+	num := style(&excelize.Style{CustomNumFmt: &moneyFmt})
+	lowest := style(&excelize.Style{CustomNumFmt: &moneyFmt, Font: &excelize.Font{Bold: true, Color: "166534"}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DCFCE7"}}})
+	flagged := style(&excelize.Style{CustomNumFmt: &moneyFmt, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FEF3C7"}}})
+	boldNum := style(&excelize.Style{CustomNumFmt: &moneyFmt, Font: &excelize.Font{Bold: true}})
+	bold := style(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	amount := func(a int64) float64 { v, _ := strconv.ParseFloat(money.Input(a, cur), 64); return v }
+	cell := func(col, row int) string { s, _ := excelize.CoordinatesToCellName(col, row); return s }
+	set := func(sheet string, col, row int, val any, st int) error {
+		c := cell(col, row)
+		if err := f.SetCellValue(sheet, c, val); err != nil {
+			return err
+		}
+		if st != 0 {
+			return f.SetCellStyle(sheet, c, c, st)
+		}
+		return nil
+	}
+	const fixed = 6 // Section, Reference, Description, Unit, Quantity, Item type
+	nb := len(v.Data.Bids)
+	flagsCol := fixed + 2*nb + 1
+	header := []string{"Section", "Reference", "Description", "Unit", "Quantity", "Item type"}
+	for i, hd := range header {
+		if err := set(main, i+1, 1, hd, head); err != nil {
+			return err
+		}
+	}
+	for b, bid := range v.Data.Bids {
+		name := bid.EntityName
+		if v.Figures[b].Lowest {
+			name += " (lowest)"
+		}
+		if err := set(main, fixed+2*b+1, 1, name+" rate", head); err != nil {
+			return err
+		}
+		if err := set(main, fixed+2*b+2, 1, name+" amount", head); err != nil {
+			return err
+		}
+	}
+	if err := set(main, flagsCol, 1, "Flags", head); err != nil {
+		return err
+	}
+	_ = f.SetColWidth(main, "A", "B", 12)
+	_ = f.SetColWidth(main, "C", "C", 48)
+	first, _ := excelize.ColumnNumberToName(fixed + 1)
+	last, _ := excelize.ColumnNumberToName(flagsCol)
+	_ = f.SetColWidth(main, first, last, 16)
+	_ = f.SetColWidth(main, last, last, 60)
+	_ = f.SetPanes(main, &excelize.Panes{Freeze: true, XSplit: 3, YSplit: 1, TopLeftCell: "D2", ActivePane: "bottomRight"})
+	items, titles := v.items(), v.sectionTitles()
+	row := 1
+	writeTotals := func(label string, totals func(b int) int64) error {
+		row++
+		if err := set(main, 3, row, label, bold); err != nil {
+			return err
+		}
+		for b := range v.Data.Bids {
+			if err := set(main, fixed+2*b+2, row, amount(totals(b)), boldNum); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for i, ll := range v.Level.Lines {
+		row++
+		it := items[ll.Line.ItemID]
+		q, _ := strconv.ParseFloat(ll.Line.Quantity.String(), 64)
+		vals := []any{ll.Line.Section + " " + titles[ll.Line.Section], ll.Line.Reference, it.Description, it.Unit, q, ll.Line.Type.Label()}
+		for k, val := range vals {
+			if err := set(main, k+1, row, val, 0); err != nil {
+				return err
+			}
+		}
+		var notes []string
+		for b, o := range ll.Offers {
+			st := num
+			if len(ll.Findings[b]) > 0 {
+				st = flagged
+			}
+			if slices.Contains(ll.Lowest, b) {
+				st = lowest
+			}
+			if o.HasRate {
+				if err := set(main, fixed+2*b+1, row, amount(o.Rate), st); err != nil {
+					return err
+				}
+			}
+			if err := set(main, fixed+2*b+2, row, amount(ll.Amounts[b]), num); err != nil {
+				return err
+			}
+			if fs := ll.Findings[b]; len(fs) > 0 {
+				var text []string
+				for _, fd := range fs {
+					text = append(text, fd.Flag.Label()+": "+fd.Reason)
+				}
+				joined := strings.Join(text, "; ")
+				notes = append(notes, v.Data.Bids[b].EntityName+" — "+joined)
+				_ = f.AddComment(main, excelize.Comment{Cell: cell(fixed+2*b+1, row), Author: "14Build",
+					Paragraph: []excelize.RichTextRun{{Text: joined}}})
+			}
+		}
+		if len(notes) > 0 {
+			if err := set(main, flagsCol, row, strings.Join(notes, "\n"), 0); err != nil {
+				return err
+			}
+		}
+		if i == len(v.Level.Lines)-1 || v.Level.Lines[i+1].Line.Section != ll.Line.Section {
+			sec := ll.Line.Section
+			if err := writeTotals("Total for section "+sec, func(b int) int64 { return v.Level.Bids[b].Totals.Sections[sec] }); err != nil {
+				return err
+			}
+		}
+	}
+	if err := writeTotals("Total", func(b int) int64 { return v.Level.Bids[b].Totals.Total }); err != nil {
+		return err
+	}
+
+	// The bids sheet.
+	for i, hd := range []string{"Company", "Bidder", "Revision", "Total", "Over the lowest", "Cost per m² GFA", "Cost per unit", "Lines flagged", "Flags"} {
+		if err := set(summary, i+1, 1, hd, head); err != nil {
+			return err
+		}
+	}
+	_ = f.SetColWidth(summary, "A", "B", 28)
+	_ = f.SetColWidth(summary, "C", "H", 16)
+	_ = f.SetColWidth(summary, "I", "I", 60)
+	for b, bid := range v.Data.Bids {
+		r, fg, lb := b+2, v.Figures[b], v.Level.Bids[b]
+		name := bid.EntityName
+		if fg.Lowest {
+			name += " (lowest)"
+		}
+		vals := []any{name, bid.BidderName, bid.Revision}
+		for k, val := range vals {
+			if err := set(summary, k+1, r, val, 0); err != nil {
+				return err
+			}
+		}
+		st := num
+		if fg.Lowest {
+			st = lowest
+		}
+		if err := set(summary, 4, r, amount(lb.Totals.Total), st); err != nil {
+			return err
+		}
+		if err := set(summary, 5, r, amount(fg.OverLowest), num); err != nil {
+			return err
+		}
+		if fg.HasPerArea {
+			if err := set(summary, 6, r, amount(fg.PerArea), num); err != nil {
+				return err
+			}
+		}
+		if fg.HasPerUnit {
+			if err := set(summary, 7, r, amount(fg.PerUnit), num); err != nil {
+				return err
+			}
+		}
+		if err := set(summary, 8, r, lb.Flagged, 0); err != nil {
+			return err
+		}
+		var text []string
+		for _, fd := range lb.Findings {
+			text = append(text, fd.Flag.Label()+": "+fd.Reason)
+		}
+		if err := set(summary, 9, r, strings.Join(text, "; "), 0); err != nil {
+			return err
+		}
+	}
+	return f.Write(w)
 }
