@@ -51,6 +51,10 @@ func run(base, out, only string) error {
 		{"soq-filtered", "olivia@harbourhomes.test", "{soq}?type=provisional_sum"},
 		{"soq-import", "olivia@harbourhomes.test", "{soq}/import"},
 		{"jobs", "olivia@harbourhomes.test", "/projects/{soqProject}/jobs"},
+		{"tenders", "olivia@harbourhomes.test", "/projects/{soqProject}/tenders"},
+		{"tender-new", "olivia@harbourhomes.test", "/projects/{soqProject}/tenders/new"},
+		{"tender-team", "olivia@harbourhomes.test", "{tender:1}"},
+		{"tender-team-2", "olivia@harbourhomes.test", "{tender:2}"},
 		{"account", "olivia@harbourhomes.test", "/account"},
 		{"dashboard-bidder", "bea@sparkelectrical.test", "/"},
 		{"dashboard-inhouse", "ivan@harbourhomes.test", "/"},
@@ -125,6 +129,22 @@ func run(base, out, only string) error {
 				projectPath, _, _ := strings.Cut(strings.TrimPrefix(soqPath, "/projects/"), "/")
 				path = strings.ReplaceAll(path, "{soqProject}", projectPath)
 				path = strings.ReplaceAll(path, "{soq}", soqPath)
+			}
+			if n, ok := strings.CutPrefix(path, "{tender:"); ok {
+				// The demo tenders: the nth on the Tenders tab of the project with the SOQ.
+				soqPath, err := demoSOQ(ctx, base)
+				if err != nil {
+					return err
+				}
+				projectPath, _, _ := strings.Cut(strings.TrimPrefix(soqPath, "/projects/"), "/")
+				if err := chromedp.Do(ctx, chromedp.Navigate(base+"/projects/"+projectPath+"/tenders")); err != nil {
+					return err
+				}
+				href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelectorAll("#tender-list a")[`+strings.TrimSuffix(n, "}")+`-1] || {}).getAttribute?.("href") || ""`))
+				if err != nil || href == "" {
+					return fmt.Errorf("%s: no such demo tender", s.name)
+				}
+				path = href
 			}
 			if path == "{editOlivia}" {
 				// An owner's edit page shows the projects they own, each with a transfer form.
