@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -164,6 +165,21 @@ func (h *Handlers) dashboard(c echo.Context) error {
 	var err error
 	if d.Invitations, err = h.myInvitations(c); err != nil {
 		return err
+	}
+	// Tenders: one query per list (store/dashboard.go), amounts never.
+	d.Now = time.Now()
+	if u.Role == authz.RoleBidder {
+		if d.MyTenders, err = h.st.BidderTenders(ctx, u.ID, d.Now); err != nil {
+			return err
+		}
+	} else {
+		scope := viewerScope(*u)
+		if d.Closing, err = h.st.TendersClosingSoon(ctx, scope, d.Now, views.ClosingWindow, d.Now.Add(-views.SubmittedWindow)); err != nil {
+			return err
+		}
+		if d.Submissions, err = h.st.RecentSubmissions(ctx, scope, d.Now.Add(-views.SubmittedWindow)); err != nil {
+			return err
+		}
 	}
 	if u.Role != authz.RoleBidder {
 		if d.Counts, err = h.st.ProjectStatusCounts(ctx, viewerScope(*u)); err != nil {
