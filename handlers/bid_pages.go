@@ -24,7 +24,7 @@ import (
 const boardPerPage = 20
 
 // maxBidNotes bounds the qualifications and the exclusions (the bids table's check).
-const maxBidNotes = 20000
+const maxBidNotes = tender.MaxBidText
 
 // maxBidForm bounds a bid page's form post: a rate per line of a large tender fits.
 const maxBidForm = 4 << 20
@@ -456,7 +456,7 @@ func (h *Handlers) bidSaveError(c echo.Context, p bidPost, err error) error {
 func bidStoreError(err error, t *store.Tender) error {
 	var notEditable *store.BidNotEditable
 	var refused *store.RatesRefused
-	var blockers *tender.Blockers
+	var blockers tender.Blockers
 	var bt *tender.BidTransitionError
 	var over *soq.TotalError
 	switch {
@@ -576,7 +576,7 @@ func (h *Handlers) bidSubmit(c echo.Context) error {
 		return h.renderBidForm(c, errs, "Some rates could not be read.", http.StatusUnprocessableEntity, p)
 	}
 	sub, err := h.st.SubmitBid(ctx, t.ID, u.ID, u.EntityID, p.in, time.Time{})
-	var blockers *tender.Blockers
+	var blockers tender.Blockers // SubmitBid returns the value
 	if errors.As(err, &blockers) {
 		if p.wholeBid {
 			return h.renderBidForm(c, nil, blockers.Error(), http.StatusConflict, p)
@@ -585,7 +585,7 @@ func (h *Handlers) bidSubmit(c echo.Context) error {
 		if verr != nil {
 			return verr
 		}
-		v.Blockers, v.Message = blockers, blockers.Error()
+		v.Blockers, v.Message = &blockers, blockers.Error()
 		return renderStatus(c, http.StatusConflict, views.BidSubmitPage(h.page(c, "Submit your bid"), v))
 	}
 	if err != nil {
