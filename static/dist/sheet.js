@@ -20,6 +20,23 @@ const cellIn = (row, field) => row?.querySelector(`:scope > td[data-cell="${fiel
 const keyOf = (td) => rowOf(td).dataset.item + "|" + td.dataset.cell;
 const isCell = (el) => el instanceof HTMLElement && el.matches("#soq-sheet td[data-cell]");
 
+// Rates-only mode (a bidder's bid: data-mode="rates"): every cell is read-only except the
+// rate of a priced line (a locked allowance is data-locked); Enter and Tab save and move
+// from rate to rate; each rate is posted to the bid as itemId and rate.
+const ratesMode = () => sheet()?.dataset.mode === "rates";
+const cellEditable = (td) => !!td && editable() && (!ratesMode() || (td.dataset.cell === "rate" && td.dataset.locked !== "true"));
+const clearable = (td) => CLEARABLE.has(td.dataset.cell) || (ratesMode() && td.dataset.cell === "rate");
+
+// nextRate is the next (or previous) editable rate cell after td's row.
+function nextRate(td, dir) {
+  const step = dir === "down" || dir === "right" ? 1 : -1;
+  for (let r = nextRow(rowOf(td), step); r; r = nextRow(r, step)) {
+    const rate = cellIn(r, "rate");
+    if (cellEditable(rate)) return rate;
+  }
+  return null;
+}
+
 let options = {};
 try { options = JSON.parse(document.getElementById("soq-options")?.textContent || "{}"); } catch { options = {}; }
 
@@ -49,7 +66,8 @@ function ensureTabStop() {
   for (const el of s.querySelectorAll('.soq-act :is(button, a):not([tabindex="-1"])')) el.tabIndex = -1;
   if (selected && s.contains(selected)) return;
   selected = null;
-  const first = s.querySelector("td[data-cell]");
+  let first = s.querySelector("td[data-cell]");
+  if (ratesMode()) first = [...s.querySelectorAll('td[data-cell="rate"]')].find(cellEditable) || first;
   if (first) { first.tabIndex = 0; selected = first; }
 }
 
@@ -114,7 +132,7 @@ function optionLabel(field, value) {
 // openEditor opens td's editor: "edit" (Enter: the whole value selected; F2: the caret at
 // its end) or "enter" (a character typed over the cell replaces the value).
 function openEditor(td, mode, { typed = null, caretEnd = false } = {}) {
-  if (!td || !editable() || editor) return;
+  if (!td || !cellEditable(td) || editor) return;
   const field = td.dataset.cell;
   const ref = cellIn(rowOf(td), "reference")?.dataset.value ?? "";
   let input;
@@ -163,7 +181,7 @@ function commit(dir) {
   if (value !== (e.td.dataset.value ?? "") || e.td.getAttribute("aria-invalid") === "true") {
     change([{ td: e.td, value }], { record: true });
   }
-  const to = dir ? neighbour(e.td, dir) || e.td : e.td;
+  const to = dir ? (ratesMode() ? nextRate(e.td, dir) : neighbour(e.td, dir)) || e.td : e.td;
   // A blur (a click elsewhere) leaves the focus where the user put it.
   if (dir !== null) select(to);
 }
@@ -222,6 +240,7 @@ async function drain() {
     const job = queue[0];
     try {
       if (job.changes.length === 1) await saveCell(job);
+      else if (ratesMode()) for (const c of job.changes) await saveCell({ ...job, changes: [c] }); // the bid saves a rate at a time
       else await saveBlock(job);
     } catch {
       for (const c of job.changes) refuse(c, ["Not saved: the server could not be reached. Try again."], job);
@@ -249,7 +268,8 @@ async function saveCell(job) {
   const c = job.changes[0];
   const url = sheet().dataset.cellUrl.replace(":itemId", encodeURIComponent(c.item)).replace(":field", encodeURIComponent(c.field));
   const res = await fetch(url, {
-    method: "POST", credentials: "same-origin", headers: htmlHeaders, body: new URLSearchParams({ value: c.value }),
+    method: "POST", credentials: "same-origin", headers: htmlHeaders,
+    body: new URLSearchParams(ratesMode() ? { itemId: c.item, rate: c.value } : { value: c.value }),
   });
   const text = await res.text();
   if (res.ok && res.status !== 204) {
@@ -454,6 +474,7 @@ function parseTSV(text) {
 function paste(text) {
   if (!selected || !editable()) return;
   const block = parseTSV(text);
+  if (ratesMode()) { pasteRates(block); return; }
   const f0 = FIELDS.indexOf(selected.dataset.cell);
   const list = [];
   let row = rowOf(selected), skipped = 0;
@@ -470,6 +491,22 @@ function paste(text) {
   if (!list.length) return;
   change(list, { record: true });
   if (skipped) status(`${skipped} pasted row${skipped === 1 ? "" : "s"} fell below the last row shown and were left out.`);
+}
+
+// pasteRates puts a pasted column of rates (the first value of each line) into the
+// editable rate cells from the selected row down, skipping locked allowances.
+function pasteRates(block) {
+  const list = [];
+  let row = rowOf(selected), skipped = 0;
+  for (const values of block) {
+    while (row && !cellEditable(cellIn(row, "rate"))) row = nextRow(row, 1);
+    if (!row) { skipped++; continue; }
+    list.push({ td: cellIn(row, "rate"), value: (values[0] ?? "").trim() });
+    row = nextRow(row, 1);
+  }
+  if (!list.length) return;
+  change(list, { record: true });
+  if (skipped) status(`${skipped} pasted rate${skipped === 1 ? "" : "s"} fell below the last line and ${skipped === 1 ? "was" : "were"} left out.`);
 }
 
 // ---------------------------------------------------------------- events
@@ -500,6 +537,15 @@ function onKeydown(e) {
     return;
   }
   if (!editable()) return;
+  if (ratesMode() && !cellEditable(td)) {
+    if (e.key === "Enter" || e.key === "F2" || e.key === "Delete" || e.key === "Backspace" || (e.key.length === 1 && !mod && !e.altKey)) {
+      e.preventDefault();
+      const rate = cellIn(rowOf(td), "rate");
+      if ((e.key === "Enter" || e.key === "F2") && cellEditable(rate)) { select(rate); return; }
+      status(td.dataset.locked === "true" || rowOf(td).dataset.fixed ? "This line is a fixed allowance: its amount is set by the SOQ." : "Only your rates can be changed: select a rate cell.");
+    }
+    return;
+  }
   const row = rowOf(td);
   if (e.altKey && !mod && (e.key === "ArrowUp" || e.key === "ArrowDown")) {
     e.preventDefault();
@@ -515,8 +561,8 @@ function onKeydown(e) {
   if (e.key === "F2") { e.preventDefault(); openEditor(td, "edit", { caretEnd: true }); return; }
   if ((e.key === "Delete" || e.key === "Backspace") && !mod) {
     e.preventDefault();
-    if (CLEARABLE.has(td.dataset.cell) && td.dataset.value !== "") change([{ td, value: "" }], { record: true });
-    else if (!CLEARABLE.has(td.dataset.cell)) status(`${LABELS[td.dataset.cell]} cannot be empty: type a new value instead.`);
+    if (clearable(td) && td.dataset.value !== "") change([{ td, value: "" }], { record: true });
+    else if (!clearable(td)) status(`${LABELS[td.dataset.cell]} cannot be empty: type a new value instead.`);
     return;
   }
   if (e.key.length === 1 && !mod && !e.altKey) {
