@@ -10,7 +10,7 @@ ADDR ?= :8080
 help:
 	@echo "make run     - serve 14Build on $(ADDR) with demo data (starts PostgreSQL if DATABASE_URL is unset)"
 	@echo "make test    - all tests against a real PostgreSQL, with -race; fails on stale generated files"
-	@echo "make bench   - benchmarks: the API load test (beside the seed stack when ../shared/seedpeer is present), the SOQ import against psql \\copy, login bursts (peak RSS), and the Go benchmarks"
+	@echo "make bench   - benchmarks: the API load test (beside the seed stack when ../shared/seedpeer is present), the SOQ import against psql \\copy, login bursts (peak RSS), 500 bidders submitting at once and the leveling page (tenderbench), and the Go benchmarks"
 	@echo "make generate- regenerate templ code and the CSS"
 
 build:
@@ -83,6 +83,7 @@ bench: build
 	  TEST_DATABASE_URL="$$url" $(GO) run ./cmd/loadgen && \
 	  TEST_DATABASE_URL="$$url" $(GO) run ./cmd/importbench && \
 	  TEST_DATABASE_URL="$$url" $(GO) run ./cmd/loginbench && \
+	  TEST_DATABASE_URL="$$url" $(GO) run ./cmd/tenderbench && \
 	  TEST_DATABASE_URL="$$url" $(GO) test -run '^$$' -bench . -benchmem ./...
 
 clean-db:
