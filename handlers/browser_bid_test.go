@@ -1,0 +1,123 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/14build/14build/authz"
+	"github.com/14build/14build/store"
+)
+
+// TestBrowserBid: a bidder prices a tender in the grid with the keyboard (rates only, the
+// allowance locked), sees the line amount and its total follow each save, reloads and
+// finds its rates kept, and submits through the summary; the owner's tender page then
+// lists the submission without its amount.
+func TestBrowserBid(t *testing.T) {
+	exe := findBrowser(t)
+	a := newTestApp(t)
+	ctx := context.Background()
+	o := a.user(authz.RoleOwner, "olivia@harbourhomes.test")
+	p := a.project(o, "HVA-01")
+	cats, err := a.st.Categories(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	civil := cats[slices.IndexFunc(cats, func(c store.Category) bool { return c.Name == "Civil Works" })].ID
+	hash, _ := a.h.HashPassword(testPassword)
+	bidder, err := a.st.CreateUser(ctx, store.NewUser{Name: "Cara Civil", Email: "cara@civil.test", PasswordHash: hash,
+		Role: authz.RoleBidder, Entity: "Cara Civil Ltd", CategoryID: civil})
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := a.login(o.Email)
+	body := soqBodyFor(p.ID) // A1 preliminaries, B1 12.5 m3 measured, B2 a 5,000.00 provisional sum
+	body["status"] = "issued"
+	res := owner.do("POST", "/api/soq", body)
+	if res.Code != http.StatusCreated {
+		t.Fatalf("SOQ: %d %s", res.Code, res.Body)
+	}
+	tb := tenderBodyFor(p.ID, res.JSON(t)["id"].(string))
+	tb["invitees"] = []string{}
+	res = owner.do("POST", "/api/tenders", tb)
+	if res.Code != http.StatusCreated {
+		t.Fatalf("tender: %d %s", res.Code, res.Body)
+	}
+	id := res.JSON(t)["id"].(string)
+	if res := owner.do("POST", "/api/tenders/"+id+"/open", nil); res.Code != http.StatusOK {
+		t.Fatalf("open: %d %s", res.Code, res.Body)
+	}
+	items := map[string]string{}
+	for _, s := range a.login(bidder.Email).get("/api/tenders/" + id).JSON(t)["sections"].([]any) {
+		for _, it := range s.(map[string]any)["items"].([]any) {
+			m := it.(map[string]any)
+			items[m["reference"].(string)] = m["id"].(string)
+		}
+	}
+	rate := func(ref string) string { return `#item-` + items[ref] + ` td[data-cell="rate"]` }
+	focused := func(sel string) string { return `document.activeElement === document.querySelector('` + sel + `')` }
+	drained := `document.getElementById('soq-sheet').dataset.pending === "0" && !document.querySelector('#soq-sheet .soq-saving')`
+
+	b := startBrowser(t, exe, a.srv.URL)
+	page := "/tenders/" + id
+	b.do("sign in and open the bid",
+		chromedp.Navigate(b.base+"/login?next="+page),
+		chromedp.SendKeys(chromedp.CSS("#email"), bidder.Email),
+		chromedp.SendKeys(chromedp.CSS("#password"), testPassword),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#soq-sheet[data-mode="rates"]`)))
+	b.wantJS("the grid's one tab stop is the first rate", `document.querySelector('`+rate("A1")+`').tabIndex === 0`)
+	b.wantText("#bid-total", "$5,000.00")
+	b.markPage("bid")
+
+	// Type A1's rate, Enter moves to B1's; type it, Tab stays on the last rate.
+	b.do("focus A1's rate", chromedp.Click(chromedp.CSS(rate("A1"))))
+	b.waitJS("A1's rate is selected", focused(rate("A1")))
+	b.do("type two rates", chromedp.KeyEvent("1000"), chromedp.KeyEvent(kb.Enter), chromedp.KeyEvent("20"), chromedp.KeyEvent(kb.Tab))
+	b.waitJS("every save is answered", drained)
+	b.wantJS("Enter went to the next rate", focused(rate("B1")))
+	// 12.5 × 20.00 = 250.00; 1,000.00 + 250.00 + the 5,000.00 allowance.
+	b.wantText(`#item-`+items["B1"]+` [data-amount]`, "250.00")
+	b.wantText("#bid-total", "$6,250.00")
+	b.wantText("#bid-total-foot", "$6,250.00")
+	b.wantText("#bid-priced", "2 of 2 lines priced")
+	b.wantSamePage("bid")
+
+	// The allowance does not edit: typing over it says why and changes nothing.
+	b.do("try to type over the allowance", chromedp.Click(chromedp.CSS(rate("B2"))), chromedp.KeyEvent("9"))
+	b.wantJS("no editor opened", `!document.querySelector('.soq-editor')`)
+	b.wantText("#soq-save-status", "fixed allowance")
+
+	// Reload: the rates were saved as typed.
+	b.do("reload", chromedp.Navigate(b.base+page), chromedp.WaitVisible(chromedp.CSS("#soq-sheet")))
+	b.wantJS("A1's rate is kept", `document.querySelector('`+rate("A1")+`').dataset.value === "1000.00"`)
+	b.wantJS("B1's rate is kept", `document.querySelector('`+rate("B1")+`').dataset.value === "20.00"`)
+	b.wantText("#bid-total", "$6,250.00")
+
+	// Submit through the summary.
+	b.do("open the summary", chromedp.Click(chromedp.CSS("#bid-submit")), chromedp.WaitVisible(chromedp.CSS("#bid-submit-confirm")))
+	b.wantText("#submit-total", "$6,250.00")
+	b.do("submit", chromedp.Click(chromedp.CSS("#bid-submit-confirm")), chromedp.WaitVisible(chromedp.CSS("#bid-status-badge")))
+	b.wantText("#bid-status-badge", "Submitted", "rev 1")
+	b.wantText("#revisions", "Revision 1")
+	b.wantNoJSErrors()
+
+	// The owner's tender page lists the submission, sealed: no amount.
+	res = owner.get(page)
+	if res.Code != http.StatusOK {
+		t.Fatalf("owner's tender page: %d", res.Code)
+	}
+	if !strings.Contains(res.Body, "Cara Civil") {
+		t.Error("the owner's tender page does not list the submission")
+	}
+	for _, amount := range []string{"6,250.00", "1,000.00", "250.00", "625000"} {
+		if strings.Contains(res.Body, amount) {
+			t.Errorf("the owner's tender page shows %s while the tender is sealed", amount)
+		}
+	}
+}
