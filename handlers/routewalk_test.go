@@ -631,6 +631,8 @@ func walkSetup(t *testing.T, f *fixture) map[string]string {
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	owner.send(req)
 	ids["importId"] = "00000000-0000-4000-8000-000000000001"
+	ids["number"] = "1"                                 // an addendum's number
+	ids["qid"] = "00000000-0000-4000-8000-000000000002" // a question: none exists, refusals only
 	var imp []string
 	_ = a.st.DB().Select(&imp, `SELECT id::text FROM soq_imports LIMIT 1`)
 	if len(imp) == 1 {
