@@ -222,3 +222,19 @@ func TestTenderTalkShapes(t *testing.T) {
 		t.Errorf("bidder's questions name the asker: %s", got)
 	}
 }
+
+// An invited bidder who declines through the API no longer holds the tender open: the
+// owner may close it early (apiTenderClose reads the invitation's intent).
+func TestDeclinedIntentLetsTheOwnerCloseEarly(t *testing.T) {
+	t.Parallel()
+	f, id, _ := talkFixture(t)
+	if res := f.clients["owner"].do("POST", "/api/tenders/"+id+"/close", nil); res.Code != http.StatusConflict {
+		t.Fatalf("close early while the invitee is undecided: %d %s", res.Code, res.Body)
+	}
+	if res := f.clients["bidder"].do("POST", "/api/tenders/"+id+"/intent", map[string]any{"intent": "declined"}); res.Code != 200 {
+		t.Fatalf("decline: %d %s", res.Code, res.Body)
+	}
+	if res := f.clients["owner"].do("POST", "/api/tenders/"+id+"/close", nil); res.Code != http.StatusOK {
+		t.Errorf("close early once declined: %d %s", res.Code, res.Body)
+	}
+}

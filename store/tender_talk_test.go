@@ -316,3 +316,39 @@ func TestIntentToBid(t *testing.T) {
 		t.Errorf("intent at the closing instant: %v", err)
 	}
 }
+
+func TestAddendaNumberedUnderConcurrency(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f, b := newTalkFixture(t)
+	now := tenderNow.Add(time.Hour)
+	if _, err := f.st.SubmitBid(ctx, f.tenderID, b[0], testEntity, store.BidInput{Rates: f.rates("A1", 100, "A2", 200, "B1", 300)}, now); err != nil {
+		t.Fatal(err)
+	}
+	const n = 8
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			_, err := f.st.IssueAddendum(ctx, f.tenderID, testOwner, store.AddendumInput{Text: "Notice"}, now)
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, err := f.st.Addenda(ctx, f.tenderID, "")
+	if err != nil || len(list) != n {
+		t.Fatalf("%d addenda, %v", len(list), err)
+	}
+	for i, a := range list {
+		if a.Number != i+1 {
+			t.Errorf("addendum %d is numbered %d", i, a.Number)
+		}
+	}
+	// A text-only addendum changes no line: the redrafted bid keeps every rate and its total.
+	if bid, rates := f.bidRates(t, b[0]); bid.Status != tender.BidDraft || len(rates) != 3 || bid.Total != 600 {
+		t.Errorf("bid after text-only addenda: %s %d %v", bid.Status, bid.Total, rates)
+	}
+}
