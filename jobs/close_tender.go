@@ -121,8 +121,12 @@ func SweepTenders(ctx context.Context, st *store.Store, now time.Time) (int, err
 	return n, first
 }
 
-// periodicJobs are the jobs River's leader inserts on a schedule.
-func periodicJobs() []*river.PeriodicJob {
+// periodicJobs are the jobs River's leader inserts on a schedule: the closing sweep, if
+// sweep (Config.CloseSweep).
+func periodicJobs(sweep bool) []*river.PeriodicJob {
+	if !sweep {
+		return nil
+	}
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(SweepEvery), func() (river.JobArgs, *river.InsertOpts) {
 			return SweepTendersArgs{}, nil

@@ -134,7 +134,7 @@ func TestCloseTenderJobRunsAtTheClosingTime(t *testing.T) {
 	ctx := t.Context()
 	// Opened before the client starts and already past: the sweep run at start closes it.
 	lost := w.openTender(t, time.Now().Add(-time.Minute), false)
-	jc := w.client(t, nil, jobs.Config{})
+	jc := w.client(t, nil, jobs.Config{CloseSweep: true})
 	closesAt := time.Now().Add(500 * time.Millisecond)
 	id := w.openTender(t, closesAt, false)
 	if err := jc.ScheduleTenderClose(ctx, id, closesAt); err != nil {

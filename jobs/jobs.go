@@ -50,6 +50,10 @@ type Config struct {
 	// RescueAfter is how long a job may run before River takes it for stuck (its worker
 	// was killed) and retries it. Default ImportTimeout; never less.
 	RescueAfter time.Duration
+	// CloseSweep runs the sweep that closes open tenders past their closing time every
+	// SweepEvery (close_tender.go). The server sets it; off, tests that count River's
+	// jobs see only their own.
+	CloseSweep bool
 }
 
 func (c Config) withDefaults() Config {
@@ -97,7 +101,7 @@ func New(st *store.Store, log *slog.Logger, cfg Config) (*Client, error) {
 		},
 		Workers: workers,
 		// The closing sweep (close_tender.go), inserted by the elected leader.
-		PeriodicJobs: periodicJobs(),
+		PeriodicJobs: periodicJobs(cfg.CloseSweep),
 		// A job running past its timeout is cancelled; one still "running" after
 		// RescueAfter had its worker die (kill -9, a lost machine) and is retried.
 		JobTimeout:                  cfg.ImportTimeout,

@@ -229,6 +229,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 			}
 		}
 	}
+	c.jobs.CloseSweep = true // open tenders past their closing time are closed every minute
 	if s := getenv("IMPORT_TIMEOUT"); s != "" {
 		if c.jobs.ImportTimeout, err = time.ParseDuration(s); err != nil || c.jobs.ImportTimeout < time.Second {
 			return c, fmt.Errorf("IMPORT_TIMEOUT=%q: want a duration such as 30s", s)
