@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/14build/14build/authz"
 	"github.com/14build/14build/store"
 )
@@ -383,5 +385,102 @@ func TestActivityLedgerVerify(t *testing.T) {
 	page = f.clients["owner"].get("/projects/" + f.P.ID + "/activity")
 	if page.Code != http.StatusOK || !strings.Contains(page.Body, "does not verify") {
 		t.Errorf("page after an edit: %d", page.Code)
+	}
+}
+
+// Leveling: a zero rate and front-loading flagged with reasons, the lowest rate marked,
+// section subtotals, cost per m² and per unit from the project's units; the XLSX holds the
+// same figures with the lowest bidder marked.
+func TestLevelingFlagsCostsXLSX(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	res := f.clients["owner"].do("POST", "/api/projects/"+f.P.ID+"/units", map[string]any{"units": []any{
+		map[string]any{"unitNumber": "A-01", "unitType": "Townhouse", "totalFloorArea": 60, "numberOfFloors": 1, "numberOfRooms": 3, "numberOfBathrooms": 2,
+			"floors": []any{map[string]any{"floorNumber": 1, "floorArea": 60}}},
+		map[string]any{"unitNumber": "A-02", "unitType": "Townhouse", "totalFloorArea": 40, "numberOfFloors": 1, "numberOfRooms": 2, "numberOfBathrooms": 1,
+			"floors": []any{map[string]any{"floorNumber": 1, "floorArea": 40}}}}})
+	if res.Code != http.StatusCreated {
+		t.Fatalf("units: %d %s", res.Code, res.Body)
+	}
+	bt := openBidTender(t, f)
+	path := "/api/tenders/" + bt.id + "/bids"
+	for c, b1 := range map[*client]int64{f.clients["bidder"]: 0, civilBidder(t, f, "c1@example.com", "Civil One"): 2000,
+		civilBidder(t, f, "c2@example.com", "Civil Two"): 2400} {
+		if res := c.do("POST", path, bt.body(100000, b1, true)); res.Code != http.StatusCreated {
+			t.Fatalf("submit: %d %s", res.Code, res.Body)
+		}
+	}
+	closeNow(t, f, bt.id)
+	res = f.clients["inhouse"].get("/api/tenders/" + bt.id + "/leveling")
+	if res.Code != http.StatusOK {
+		t.Fatalf("leveling: %d %s", res.Code, res.Body)
+	}
+	lv := res.JSON(t)
+	if lv["grossFloorArea"] != "100.00" || lv["units"] != 2.0 {
+		t.Errorf("gfa %v units %v", lv["grossFloorArea"], lv["units"])
+	}
+	bids := lv["bids"].([]any)
+	first, second := bids[0].(map[string]any), bids[1].(map[string]any)
+	// Lowest first: the zero-rated bid (100000 + 0 + 500000), then Civil One (+25000).
+	if amountOf(t, first["total"]) != 600000 || first["lowest"] != true || second["company"].(map[string]any)["name"] != "Civil One" ||
+		amountOf(t, second["overLowest"]) != 25000 || second["lowest"] != false {
+		t.Errorf("bids %v", bids)
+	}
+	if amountOf(t, second["costPerM2"]) != 6250 || amountOf(t, second["costPerUnit"]) != 312500 {
+		t.Errorf("costs %v %v", second["costPerM2"], second["costPerUnit"])
+	}
+	if fl := first["flags"].([]any); len(fl) != 1 || fl[0].(map[string]any)["flag"] != "front-loaded" || fl[0].(map[string]any)["reason"] == "" {
+		t.Errorf("bid flags %v", fl)
+	}
+	if first["flaggedLines"] != 1.0 {
+		t.Errorf("flagged lines %v", first["flaggedLines"])
+	}
+	var b1 map[string]any
+	for _, l := range lv["lines"].([]any) {
+		if l.(map[string]any)["reference"] == "B1" {
+			b1 = l.(map[string]any)
+		}
+	}
+	offers := b1["offers"].([]any)
+	zero, low := offers[0].(map[string]any), offers[1].(map[string]any)
+	if zero["rate"] != 0.0 || zero["lowest"] != false || zero["flags"].([]any)[0].(map[string]any)["flag"] != "zero-rate" ||
+		low["lowest"] != true || low["amount"] != 25000.0 {
+		t.Errorf("B1 offers %v", offers)
+	}
+	secs := lv["sections"].([]any)
+	if s := secs[1].(map[string]any); s["section"] != "B" || s["totals"].([]any)[1] != 525000.0 {
+		t.Errorf("sections %v", secs)
+	}
+
+	res = f.clients["owner"].get("/api/tenders/" + bt.id + "/leveling.xlsx")
+	if res.Code != http.StatusOK || !strings.Contains(res.Header.Get("Content-Disposition"), "leveling-") {
+		t.Fatalf("xlsx: %d %v", res.Code, res.Header)
+	}
+	x, err := excelize.OpenReader(strings.NewReader(res.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	rows, err := x.GetRows("Leveling")
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := strings.Join(rows[0], "|")
+	if !strings.Contains(head, "(lowest) rate") || !strings.Contains(head, "Civil Two amount") || !strings.Contains(head, "Flags") {
+		t.Errorf("header %q", head)
+	}
+	last := rows[len(rows)-1]
+	if last[2] != "Total" || last[7] != "6,000.00" {
+		t.Errorf("total row %q: the lowest bid's total is its first amount column", last)
+	}
+	if !strings.Contains(strings.Join(rows[3], "|"), "Zero rate") {
+		t.Errorf("B1 row lacks its flag: %q", rows[3])
+	}
+	if cs, err := x.GetComments("Leveling"); err != nil || len(cs) != 1 {
+		t.Errorf("comments %v %v", cs, err)
+	}
+	bidsSheet, _ := x.GetRows("Bids")
+	if len(bidsSheet) != 4 || !strings.HasSuffix(bidsSheet[1][0], "(lowest)") {
+		t.Errorf("bids sheet %q", bidsSheet)
 	}
 }
