@@ -175,8 +175,9 @@ func (h *Handlers) tenderNewPage(c echo.Context) error {
 		return errForbidden()
 	}
 	pr := currentProject(c)
-	v := views.TenderValues{Sealed: true,
-		ClosesAt: time.Now().In(projectLoc(pr)).AddDate(0, 0, 14).Truncate(time.Hour).Format("2006-01-02T15:04")}
+	// A first guess at the closing time: two weeks on, at 17:00 there.
+	d := time.Now().In(projectLoc(pr)).AddDate(0, 0, 14)
+	v := views.TenderValues{Sealed: true, ClosesAt: d.Format("2006-01-02") + "T17:00"}
 	return h.renderTenderForm(c, http.StatusOK, newTenderForm(pr, v, nil))
 }
 
