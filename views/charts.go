@@ -80,13 +80,13 @@ func SeriesColour(i int) string { return seriesColours[i%len(seriesColours)] }
 
 // Layout, in the viewBox's pixels.
 const (
-	chartWidth  = 720
-	labelWidth  = 190 // the row labels' column
-	valueWidth  = 130 // room right of the longest bar for its value
+	chartWidth  = 560 // about the width of half a desktop page, where the charts sit, so text stays near its size
+	labelWidth  = 150 // the row labels' column
+	valueWidth  = 150 // room right of the longest bar for its value
 	plotLeft    = labelWidth + 10
 	plotWidth   = chartWidth - plotLeft - valueWidth
 	axisHeight  = 28
-	maxLabelLen = 26 // characters of a row label before it is cut (the full one is in <title>)
+	maxLabelLen = 21 // characters of a row label before it is cut (the full one is in <title>)
 )
 
 // Chart is an SVG string (from BarChart.SVG or GroupedChart.SVG) as a component. The
@@ -208,8 +208,8 @@ func (c GroupedChart) SVG() string {
 }
 
 func openSVG(w *strings.Builder, title, desc string, height int) {
-	fmt.Fprintf(w, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="100%%" role="img" aria-label="%s" class="chart" font-family="ui-sans-serif, system-ui, sans-serif">`,
-		chartWidth, height, esc(title))
+	fmt.Fprintf(w, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="100%%" style="max-width:%dpx" role="img" aria-label="%s" class="chart" font-family="ui-sans-serif, system-ui, sans-serif">`,
+		chartWidth, height, chartWidth*5/4, esc(title))
 	fmt.Fprintf(w, `<title>%s</title>`, esc(title))
 	if desc != "" {
 		fmt.Fprintf(w, `<desc>%s</desc>`, esc(desc))

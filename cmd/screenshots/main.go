@@ -55,6 +55,8 @@ func run(base, out, only string) error {
 		{"tender-new", "olivia@harbourhomes.test", "/projects/{soqProject}/tenders/new"},
 		{"tender-team", "olivia@harbourhomes.test", "{tender:1}"},
 		{"tender-team-2", "olivia@harbourhomes.test", "{tender:2}"},
+		{"leveling", "olivia@harbourhomes.test", "{tender:2}/leveling"},
+		{"award-confirm", "olivia@harbourhomes.test", "{tender:2}/leveling{award}"},
 		{"account", "olivia@harbourhomes.test", "/account"},
 		{"dashboard-bidder", "bea@sparkelectrical.test", "/"},
 		{"dashboard-inhouse", "ivan@harbourhomes.test", "/"},
@@ -140,9 +142,21 @@ func run(base, out, only string) error {
 				if err := chromedp.Do(ctx, chromedp.Navigate(base+"/projects/"+projectPath+"/tenders")); err != nil {
 					return err
 				}
-				href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelectorAll("#tender-list a")[`+strings.TrimSuffix(n, "}")+`-1] || {}).getAttribute?.("href") || ""`))
+				n, rest, _ := strings.Cut(n, "}") // what follows is a page of that tender
+				href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelectorAll("#tender-list a")[`+n+`-1] || {}).getAttribute?.("href") || ""`))
 				if err != nil || href == "" {
 					return fmt.Errorf("%s: no such demo tender", s.name)
+				}
+				path = href + rest
+			}
+			if leveling, ok := strings.CutSuffix(path, "{award}"); ok {
+				// The award's confirmation for the leveling page's first Award link.
+				if err := chromedp.Do(ctx, chromedp.Navigate(base+leveling)); err != nil {
+					return err
+				}
+				href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector("a[data-award]") || {}).getAttribute?.("href") || ""`))
+				if err != nil || href == "" {
+					return fmt.Errorf("%s: no award link on %s", s.name, leveling)
 				}
 				path = href
 			}
