@@ -6,12 +6,13 @@
 //     be lost (N submitted bids in the database, N "bid-submitted" entries in a ledger that
 //     verifies) and none may get a 5xx; it prints the status codes and the p50/p99/max
 //     latency.
+//
 //  2. leveling: GET /tenders/{id}/leveling of a closed tender of B bids (20) × I items
 //     (5,000), timed over several requests, with the SQL statements each request runs
 //     (the store's counter); the same page of a small tender (3 bids × 50 items) must run
 //     as many, or the count is not constant.
 //
-//	TEST_DATABASE_URL=postgres://… go run ./cmd/tenderbench [-bidders 500 -lines 500 -bids 20 -items 5000]
+//     TEST_DATABASE_URL=postgres://… go run ./cmd/tenderbench [-bidders 500 -lines 500 -bids 20 -items 5000]
 package main
 
 import (
@@ -179,7 +180,7 @@ func (b *bench) tender(ctx context.Context, name string, n int) (ownerEmail, pro
 		s.Title = "Section " + s.Code
 		s.Items = append(s.Items, store.NewItem{Item: soq.Item{Reference: fmt.Sprintf("%s%d", s.Code, i+1),
 			Description: fmt.Sprintf("Item %d: supply and fix, including all labour, plant and materials", i+1),
-			Unit: "m2", Quantity: soq.Quantity(1000 + i%97*250), Rate: int64(1500 + i%89*35), Type: soq.Measured}})
+			Unit:        "m2", Quantity: soq.Quantity(1000 + i%97*250), Rate: int64(1500 + i%89*35), Type: soq.Measured}})
 	}
 	secs = slices.DeleteFunc(secs, func(s store.NewSection) bool { return len(s.Items) == 0 })
 	q, err := b.st.CreateSOQ(ctx, p.ID, owner.ID, store.NewSOQ{Title: "Bench SOQ", Currency: "usd", Status: soq.Issued, Sections: secs})
