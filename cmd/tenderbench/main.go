@@ -12,7 +12,9 @@
 //     (the store's counter); the same page of a small tender (3 bids × 50 items) must run
 //     as many, or the count is not constant.
 //
-//     TEST_DATABASE_URL=postgres://… go run ./cmd/tenderbench [-bidders 500 -lines 500 -bids 20 -items 5000]
+// Usage:
+//
+//	TEST_DATABASE_URL=postgres://… go run ./cmd/tenderbench [-bidders 500 -lines 500 -bids 20 -items 5000]
 package main
 
 import (
