@@ -325,7 +325,7 @@ func LevelingPage(p Page, v LevelingView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, " <div class=\"mt-6 grid grid-cols-1 gap-6 xl:grid-cols-2\"><section class=\"card p-5\" aria-labelledby=\"chart-totals-h\"><h2 id=\"chart-totals-h\" class=\"text-sm font-semibold text-slate-900\">Bid totals</h2><div class=\"mt-3 overflow-x-auto\"><div class=\"min-w-[32rem]\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, " <div class=\"mt-6 grid grid-cols-1 gap-6 xl:grid-cols-2\"><section class=\"card p-5\" aria-labelledby=\"chart-totals-h\"><h2 id=\"chart-totals-h\" class=\"text-sm font-semibold text-slate-900\">Bid totals</h2><div class=\"mt-3 overflow-x-auto focus:outline-none focus-visible:ring-2 focus-visible:ring-brand-600\" tabindex=\"0\" role=\"region\" aria-label=\"Bid totals chart\"><div class=\"min-w-[32rem]\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -333,7 +333,7 @@ func LevelingPage(p Page, v LevelingView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "</div></div></section><section class=\"card p-5\" aria-labelledby=\"chart-sections-h\"><h2 id=\"chart-sections-h\" class=\"text-sm font-semibold text-slate-900\">Totals per section</h2><div class=\"mt-3 overflow-x-auto\"><div class=\"min-w-[32rem]\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "</div></div></section><section class=\"card p-5\" aria-labelledby=\"chart-sections-h\"><h2 id=\"chart-sections-h\" class=\"text-sm font-semibold text-slate-900\">Totals per section</h2><div class=\"mt-3 overflow-x-auto focus:outline-none focus-visible:ring-2 focus-visible:ring-brand-600\" tabindex=\"0\" role=\"region\" aria-label=\"Totals per section chart\"><div class=\"min-w-[32rem]\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -609,7 +609,7 @@ func levelingSummary(v LevelingView) templ.Component {
 			templ_7745c5c3_Var20 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "<section class=\"card mt-6\" aria-labelledby=\"bids-h\"><div class=\"flex flex-wrap items-baseline justify-between gap-2 border-b border-slate-100 px-5 py-3\"><h2 id=\"bids-h\" class=\"text-sm font-semibold text-slate-900\">Bids, lowest first</h2><p class=\"text-xs text-slate-600\">Amounts in ")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "<section class=\"card mt-6\"><div class=\"flex flex-wrap items-baseline justify-between gap-2 border-b border-slate-100 px-5 py-3\"><h2 id=\"bids-h\" class=\"text-sm font-semibold text-slate-900\">Bids, lowest first</h2><p class=\"text-xs text-slate-600\">Amounts in ")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1093,7 +1093,7 @@ func levelingGrid(v LevelingView) templ.Component {
 			templ_7745c5c3_Var46 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 77, "<section class=\"card mt-6\" aria-labelledby=\"grid-h\"><div class=\"flex flex-wrap items-baseline justify-between gap-2 border-b border-slate-100 px-5 py-3\"><h2 id=\"grid-h\" class=\"text-sm font-semibold text-slate-900\">Lines side by side</h2><p class=\"text-xs text-slate-600\" id=\"grid-help\">Rates and amounts in ")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 77, "<section class=\"card mt-6\"><div class=\"flex flex-wrap items-baseline justify-between gap-2 border-b border-slate-100 px-5 py-3\"><h2 id=\"grid-h\" class=\"text-sm font-semibold text-slate-900\">Lines side by side</h2><p class=\"text-xs text-slate-600\" id=\"grid-help\">Rates and amounts in ")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
