@@ -35,7 +35,8 @@ func sealedForms(amounts ...int64) []string {
 // TestSealedBidNeverShownToTeam is the sealed rule through the whole route table: with a
 // submitted bid on an open sealed tender, every GET route (whatever it is and whoever added
 // it: the table is walked, with every path parameter filled with a real id) is requested
-// as the project's owner, an in-house member and an administrator, as a page, as an HTMX
+// as the project's owner, an in-house member, an administrator and another bidder the
+// tender is open to, as a page, as an HTMX
 // partial and with ?projectId=, and no answer — nor any file inside a zip (XLSX) answer —
 // holds the bid's rates, amounts or total in any form.
 func TestSealedBidNeverShownToTeam(t *testing.T) {
@@ -79,13 +80,16 @@ func TestSealedBidNeverShownToTeam(t *testing.T) {
 		t.Fatalf("the bidder's own bid lacks its rate: %d %s", own.Code, own.Body)
 	}
 
+	// Another bidder of the tender's trade never sees them either.
+	f.clients["otherBidder"] = civilBidder(t, f, "rival@example.com", "Rival Works")
+
 	reached := map[string]int{}
 	for _, r := range f.a.h.Routes() {
 		if r.Method != http.MethodGet {
 			continue
 		}
 		path := fill(r, ids, "", "")
-		for _, role := range []string{"owner", "inhouse", "admin"} {
+		for _, role := range []string{"owner", "inhouse", "admin", "otherBidder"} {
 			for _, v := range []struct{ query, hx string }{{"", ""}, {"?projectId=" + f.P.ID, ""}, {"", "true"}} {
 				req, _ := http.NewRequest("GET", f.a.srv.URL+path+v.query, nil)
 				if v.hx != "" {
