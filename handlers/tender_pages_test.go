@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
+	"github.com/14build/14build/paths"
 	"github.com/14build/14build/store"
 	"github.com/14build/14build/tender"
 	"github.com/14build/14build/views"
@@ -375,4 +378,75 @@ func TestTenderAddendumAndAnswerThroughPage(t *testing.T) {
 	if li := doc.Find("[data-question='" + q.ID + "']"); !strings.Contains(li.Text(), "No, clay.") || !strings.Contains(li.Text(), "Published to all bidders") {
 		t.Errorf("answer not shown: %q", li.Text())
 	}
+}
+
+// TestBrowserTenderPagesAccessibility runs axe-core (as TestBrowserAccessibility does) on
+// the team's tender pages: the tab, the form (and its errors, and a bidder search's
+// results), a draft's page, an open tender's page with a bid, a question and the addendum
+// form open, its refused addendum, and the confirmations.
+func TestBrowserTenderPagesAccessibility(t *testing.T) {
+	exe := findBrowser(t)
+	axeJS := axeSource(t)
+	f := newFixture(t)
+	draft := draftTender(t, f, issuedSOQ(t, f))
+	open, _ := openWithBid(t, f)
+	if _, err := f.a.st.AskQuestion(context.Background(), open, f.users["bidder"].ID, "Is B1 in rock?", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	submit := func(form string) []chromedp.Action[chromedp.Void] {
+		return []chromedp.Action[chromedp.Void]{
+			chromedp.Evaluate[chromedp.Void](`document.querySelector(` + strconv.Quote(form) + `).requestSubmit()`),
+			chromedp.WaitVisible(chromedp.CSS("[data-field-error], [role=alert]")),
+		}
+	}
+	pages := []page{
+		{path: paths.Tenders(f.P.ID)},
+		{path: paths.TenderNew(f.P.ID)},
+		{path: paths.TenderNew(f.P.ID), state: "with errors", steps: submit("#tender-form")},
+		{path: paths.TenderNew(f.P.ID), state: "bidders found", steps: []chromedp.Action[chromedp.Void]{
+			chromedp.SendKeys(chromedp.CSS("#bidder-q"), "Tester"),
+			chromedp.WaitVisible(chromedp.CSS("#bidder-results li button")),
+			chromedp.Click(chromedp.CSS("#bidder-results li button")),
+		}},
+		{path: paths.Tender(draft)},
+		{path: paths.TenderEdit(draft)},
+		{path: paths.TenderDelete(draft)},
+		{path: paths.Tender(open)},
+		{path: paths.Tender(open), state: "a refused addendum", steps: []chromedp.Action[chromedp.Void]{
+			chromedp.Click(chromedp.CSS("#tender-addenda-h ~ details summary, section[aria-labelledby=tender-addenda-h] summary")),
+			chromedp.WaitVisible(chromedp.CSS("#addendum-form")),
+			chromedp.SendKeys(chromedp.CSS(`input[name="changes[0].reference"]`), "Z9"),
+			chromedp.Evaluate[chromedp.Void](`document.querySelector("#addendum-form").requestSubmit()`),
+			chromedp.WaitVisible(chromedp.CSS("#addendum-form [role=alert]")),
+		}},
+		{path: paths.TenderCancel(open)},
+	}
+	b := startBrowser(t, exe, f.a.srv.URL)
+	b.do("sign in",
+		chromedp.EmulateViewport(1440, 900),
+		chromedp.Navigate(b.base+paths.Login()),
+		chromedp.SendKeys(chromedp.CSS("#email"), f.users["owner"].Email),
+		chromedp.SendKeys(chromedp.CSS("#password"), testPassword),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+		chromedp.WaitReady(chromedp.CSS(`form[action="/logout"]`)))
+	names := strings.NewReplacer(f.P.ID, "{project}", draft, "{draft}", open, "{open}")
+	var found []axeFinding
+	for _, pg := range pages {
+		name := names.Replace(pg.path)
+		if pg.state != "" {
+			name += " (" + pg.state + ")"
+		}
+		found = append(found, b.audit(axeJS, "owner", name, pg)...)
+	}
+	if len(found) > 0 {
+		t.Errorf("axe-core found %d accessibility violations:\n%s", len(found), formatFindings(found))
+	}
+	// The search's Invite button put the address in the box.
+	b.do("open the form", chromedp.Navigate(b.base+paths.TenderNew(f.P.ID)), chromedp.WaitReady(chromedp.CSS("#tender-form")),
+		chromedp.SendKeys(chromedp.CSS("#bidder-q"), "Tester"), chromedp.WaitVisible(chromedp.CSS("#bidder-results li button")),
+		chromedp.Click(chromedp.CSS("#bidder-results li button")))
+	if got := run(b, "read the invitees", chromedp.Value(chromedp.CSS("#invitees"))); got != "b@example.com" {
+		t.Errorf("invitees after Invite: %q", got)
+	}
+	b.wantNoJSErrors()
 }

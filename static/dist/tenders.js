@@ -34,7 +34,7 @@
 			have.push(email);
 			ta.value = have.join("\n");
 		}
-		b.textContent = "Added";
+		b.firstChild.nodeValue = "Added"; // the name after it stays, for screen readers
 		b.disabled = true;
 	});
 })();
