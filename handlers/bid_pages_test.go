@@ -382,3 +382,72 @@ func TestBidClosed(t *testing.T) {
 		t.Errorf("save on a closed tender: %d %s", res.Code, res.Body)
 	}
 }
+
+// TestBidAddendaAndQuestions: a new addendum shows as a banner and a board badge until
+// acknowledged; a question is the asker's until the team publishes its answer, which
+// every bidder then sees without the asker's name.
+func TestBidAddendaAndQuestions(t *testing.T) {
+	t.Parallel()
+	f := newBidFixture(t)
+	id := f.byInvite
+	items := map[string]string{}
+	for _, s := range f.invited.get("/api/tenders/" + id).JSON(t)["sections"].([]any) {
+		for _, it := range s.(map[string]any)["items"].([]any) {
+			m := it.(map[string]any)
+			items[m["reference"].(string)] = m["id"].(string)
+		}
+	}
+	res := f.clients["owner"].do("POST", "/api/tenders/"+id+"/addenda", map[string]any{"text": "B1 is 13 m3.",
+		"changes": []any{map[string]any{"itemId": items["B1"], "quantity": 13}}})
+	if res.Code != http.StatusCreated {
+		t.Fatalf("addendum: %d %s", res.Code, res.Body)
+	}
+	doc := f.invited.get("/tenders/" + id).Doc(t)
+	if doc.Find("#bid-addendum-banner").Length() != 1 || !strings.Contains(doc.Find("#addendum-1").Text(), "1 line changed") {
+		t.Errorf("addendum not shown: %q", doc.Find("#addenda").Text())
+	}
+	if doc := f.invited.get("/tenders").Doc(t); doc.Find("#board-" + id + " [data-new-addendum]").Length() != 1 {
+		t.Error("no New addendum badge on the board")
+	}
+	res = f.invited.form("/tenders/"+id+"/addenda/1/acknowledge", url.Values{})
+	if res.Code != http.StatusSeeOther || res.Header.Get("Location") != "/tenders/"+id+"#addenda" {
+		t.Fatalf("acknowledge: %d %s", res.Code, res.Body)
+	}
+	doc = f.invited.get("/tenders/" + id).Doc(t)
+	if doc.Find("#bid-addendum-banner").Length() != 0 || !strings.Contains(doc.Find("#addendum-1").Text(), "Acknowledged") {
+		t.Error("acknowledged addendum still new")
+	}
+	if res := f.invited.form("/tenders/"+id+"/addenda/7/acknowledge", url.Values{}); res.Code != http.StatusNotFound {
+		t.Errorf("unknown addendum: %d", res.Code)
+	}
+
+	// Questions.
+	if res := f.trade.form("/tenders/"+id+"/questions", url.Values{"text": {"  "}}); res.Code != http.StatusUnprocessableEntity ||
+		!strings.Contains(res.Doc(t).Find("#err-text").Text(), "required") {
+		t.Errorf("empty question: %d", res.Code)
+	}
+	if res := f.trade.form("/tenders/"+id+"/questions", url.Values{"text": {"Is scaffold included?"}}); res.Code != http.StatusSeeOther {
+		t.Fatalf("ask: %d %s", res.Code, res.Body)
+	}
+	if q := f.trade.get("/tenders/" + id).Doc(t).Find("[data-question]"); q.Length() != 1 || !strings.Contains(q.Text(), "Your question") {
+		t.Errorf("asker's question: %q", q.Text())
+	}
+	if n := f.invited.get("/tenders/" + id).Doc(t).Find("[data-question]").Length(); n != 0 {
+		t.Errorf("another bidder sees %d unpublished questions", n)
+	}
+	qs := f.clients["owner"].get("/api/tenders/" + id + "/questions").JSON(t)["questions"].([]any)
+	qid := qs[0].(map[string]any)["id"].(string)
+	if res := f.clients["owner"].do("POST", "/api/tenders/"+id+"/questions/"+qid+"/answer", map[string]any{"text": "Yes, by us.", "publish": true}); res.Code != http.StatusOK {
+		t.Fatalf("answer: %d %s", res.Code, res.Body)
+	}
+	res = f.invited.get("/tenders/" + id)
+	q := res.Doc(t).Find("[data-question]")
+	if q.Length() != 1 || !strings.Contains(q.Text(), "Yes, by us.") || !strings.Contains(q.Text(), "published to all bidders") || strings.Contains(q.Text(), "Your question") {
+		t.Errorf("published question: %q", q.Text())
+	}
+	for _, who := range []string{"trade@example.com", "Trade Bidder", "Civil Co"} {
+		if strings.Contains(res.Body, who) {
+			t.Errorf("another bidder's page names the asker (%s)", who)
+		}
+	}
+}
