@@ -230,9 +230,10 @@ func (h *Handlers) tenderBidderSearch(c echo.Context) error {
 }
 
 // editTenderForm is a draft's edit form.
-func editTenderForm(pr *store.Project, t *store.Tender, v views.TenderValues, errs field.Errors) views.TenderForm {
+// version is the draft's version the form was read at.
+func editTenderForm(pr *store.Project, t *store.Tender, version int64, v views.TenderValues, errs field.Errors) views.TenderForm {
 	return views.TenderForm{PageTitle: "Edit " + t.Title + " · " + pr.Name, Heading: "Edit tender", Action: paths.TenderEdit(t.ID),
-		Cancel: paths.Tender(t.ID), Submit: "Save draft", Values: v, Errs: errs}
+		Cancel: paths.Tender(t.ID), Submit: "Save draft", Version: version, Values: v, Errs: errs}
 }
 
 func (h *Handlers) tenderEditPage(c echo.Context) error {
@@ -255,7 +256,7 @@ func (h *Handlers) tenderEditPage(c echo.Context) error {
 		emails[i] = inv.Email
 	}
 	v.Invitees = strings.Join(emails, "\n")
-	return h.renderTenderForm(c, http.StatusOK, editTenderForm(pr, t, v, nil))
+	return h.renderTenderForm(c, http.StatusOK, editTenderForm(pr, t, t.Version, v, nil))
 }
 
 func (h *Handlers) tenderUpdate(c echo.Context) error {
@@ -264,19 +265,35 @@ func (h *Handlers) tenderUpdate(c echo.Context) error {
 		return tenderStoreError(&store.TenderNotEditable{Status: t.Status})
 	}
 	v := tenderValues(c)
+	// The version the form was read at: a draft changed meanwhile (by a colleague, or the
+	// API) is not overwritten unseen.
+	var version *int64
+	if n, err := strconv.ParseInt(c.FormValue("version"), 10, 64); err == nil && n > 0 {
+		version = &n
+	}
+	formVersion := t.Version
+	if version != nil {
+		formVersion = *version
+	}
 	in, errs, err := h.checkTenderForm(c, v)
 	if err != nil {
 		return err
 	}
 	if len(errs) > 0 {
-		return h.renderTenderForm(c, http.StatusUnprocessableEntity, editTenderForm(pr, t, v, errs))
+		return h.renderTenderForm(c, http.StatusUnprocessableEntity, editTenderForm(pr, t, formVersion, v, errs))
 	}
-	if err := h.st.UpdateDraftTender(c.Request().Context(), t.ID, nil, in); err != nil {
+	if err := h.st.UpdateDraftTender(c.Request().Context(), t.ID, version, in); err != nil {
+		var conflict *store.VersionConflict
+		if errors.As(err, &conflict) {
+			// Kept as typed, with the version now current: saving again overwrites knowingly.
+			return h.renderTenderForm(c, http.StatusConflict, editTenderForm(pr, t, conflict.Current, v,
+				field.Errors{"": "Someone else saved this tender while you were editing it; nothing was saved. Check the tender's page, or save again to replace their changes with yours."}))
+		}
 		errs, err := tenderFormRefusal(err)
 		if err != nil {
 			return err
 		}
-		return h.renderTenderForm(c, http.StatusUnprocessableEntity, editTenderForm(pr, t, v, errs))
+		return h.renderTenderForm(c, http.StatusUnprocessableEntity, editTenderForm(pr, t, formVersion, v, errs))
 	}
 	h.flash(c, "Tender saved.")
 	return redirect(c, paths.Tender(t.ID))
@@ -417,7 +434,8 @@ func (h *Handlers) renderTeamTender(c echo.Context, status int, v views.TeamTend
 
 // addendumValues reads the addendum form.
 func addendumValues(c echo.Context) views.AddendumValues {
-	a := views.AddendumValues{Text: c.FormValue("text"), ClosesAt: strings.TrimSpace(c.FormValue("closesAt"))}
+	a := views.AddendumValues{Text: c.FormValue("text"), ClosesAt: strings.TrimSpace(c.FormValue("closesAt")),
+		Remove: strings.TrimSpace(c.FormValue("remove"))}
 	for i := range views.AddendumChangeRows {
 		p := "changes[" + strconv.Itoa(i) + "]."
 		a.Changes = append(a.Changes, views.ChangeValues{Reference: strings.TrimSpace(c.FormValue(p + "reference")),
@@ -476,7 +494,47 @@ func checkAddendum(a views.AddendumValues, frozen []store.TenderSection, loc *ti
 		}
 		in.Changes = append(in.Changes, change)
 	}
+	var unknown []string
+	for _, ref := range splitEmails(a.Remove) { // the same separators as the invitees box
+		it, ok := byRef[strings.ToLower(ref)]
+		switch {
+		case !ok:
+			unknown = append(unknown, strconv.Quote(ref))
+		case seen[it.ID]:
+			errs.Add("remove", "Item "+ref+" is both changed and removed: keep one.")
+		default:
+			seen[it.ID] = true
+			in.RemoveItemIDs = append(in.RemoveItemIDs, it.ID)
+		}
+	}
+	if len(unknown) > 0 {
+		errs.Add("remove", "No item of this tender has the reference "+strings.Join(unknown, ", ")+".")
+	}
 	return in, errs
+}
+
+// addendumFormErrors names the store's refusals (keyed as the API body is) by the form's
+// fields: an item id by the reference it was picked with, the removals by their box, and
+// what concerns the whole addendum in the form's alert.
+func addendumFormErrors(errs field.Errors) field.Errors {
+	out := field.Errors{}
+	for name, msg := range errs {
+		switch {
+		case name == "removeItemIds":
+			out.Add("remove", sentence(fieldWords{Subject: "Removing these items"}, msg))
+		case strings.HasPrefix(name, "removeItemIds["):
+			out.Add("remove", sentence(fieldWords{Subject: "An item to remove"}, msg))
+		case strings.HasPrefix(name, "changes[") && strings.HasSuffix(name, ".itemId"):
+			out.Add(strings.TrimSuffix(name, ".itemId")+".reference", sentence(fieldWords{Subject: "This item"}, msg))
+		case strings.HasPrefix(name, "changes["):
+			out.Add(name, sentence(fieldWords{Subject: "This"}, msg))
+		case name == "text" || name == "closesAt":
+			out.Add(name, sentence(fieldWords{}, msg))
+		default:
+			out.Add("", sentence(fieldWords{Subject: "The addendum"}, msg))
+		}
+	}
+	return out
 }
 
 func (h *Handlers) tenderAddendumIssue(c echo.Context) error {
@@ -495,11 +553,11 @@ func (h *Handlers) tenderAddendumIssue(c echo.Context) error {
 	}
 	ad, err := h.st.IssueAddendum(ctx, t.ID, currentUser(c).ID, in, now)
 	if err != nil {
-		var ae *appError
-		if errors.As(err, &ae) && len(ae.Fields) > 0 {
-			return h.renderTeamTender(c, ae.Status, views.TeamTenderView{Addendum: a, AddendumErrs: ae.Fields})
+		var fr *store.FieldsRefused
+		if errors.As(err, &fr) {
+			return h.renderTeamTender(c, http.StatusUnprocessableEntity, views.TeamTenderView{Addendum: a, AddendumErrs: addendumFormErrors(fr.Fields)})
 		}
-		return h.refuseOnPage(c, tenderStoreError(err))
+		return h.refuseOnPage(c, talkStoreError(tenderStoreError(err)))
 	}
 	h.flash(c, "Addendum "+strconv.Itoa(ad.Number)+" issued. Bidders must acknowledge it before they submit again.")
 	return redirect(c, paths.Tender(t.ID))
@@ -515,7 +573,12 @@ func (h *Handlers) tenderQuestionAnswer(c echo.Context) error {
 		return h.renderTeamTender(c, http.StatusUnprocessableEntity, views.TeamTenderView{Answer: a})
 	}
 	if _, err := h.st.AnswerQuestion(c.Request().Context(), t.ID, qid, currentUser(c).ID, strings.TrimSpace(a.Text), a.Publish, time.Now()); err != nil {
-		return h.refuseOnPage(c, tenderStoreError(err))
+		var fr *store.FieldsRefused
+		if errors.As(err, &fr) {
+			a.Errs = sentences(fr.Fields, map[string]fieldWords{"text": {Enter: "your answer", Subject: "The answer"}})
+			return h.renderTeamTender(c, http.StatusUnprocessableEntity, views.TeamTenderView{Answer: a})
+		}
+		return h.refuseOnPage(c, talkStoreError(tenderStoreError(err)))
 	}
 	if a.Publish {
 		h.flash(c, "Answer published to every bidder of the tender, without the asker's name.")

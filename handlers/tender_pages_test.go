@@ -192,6 +192,27 @@ func TestTenderEditDraftOnly(t *testing.T) {
 	if n := f.a.count(`SELECT count(*) FROM tenders WHERE id = $1 AND title = 'Renamed package'`, id); n != 1 {
 		t.Errorf("not renamed")
 	}
+	// A form read before someone else saved is refused (409), kept, and says so.
+	stale := c.get("/tenders/" + id + "/edit").Doc(t).Find("input[name=version]").AttrOr("value", "")
+	if stale == "" {
+		t.Fatal("no version in the edit form")
+	}
+	if res := c.form("/tenders/"+id+"/edit", v); res.Code != http.StatusSeeOther {
+		t.Fatalf("second edit: %d", res.Code)
+	}
+	v.Set("version", stale)
+	v.Set("title", "Stale title")
+	res := c.form("/tenders/"+id+"/edit", v)
+	if res.Code != http.StatusConflict || !strings.Contains(res.Body, "Someone else saved this tender") {
+		t.Errorf("stale edit: %d", res.Code)
+	}
+	if got := res.Doc(t).Find("#title").AttrOr("value", ""); got != "Stale title" {
+		t.Errorf("stale edit not kept: %q", got)
+	}
+	if n := f.a.count(`SELECT count(*) FROM tenders WHERE id = $1 AND title = 'Renamed package'`, id); n != 1 {
+		t.Errorf("stale edit was saved")
+	}
+	v.Del("version")
 	// Opened through the page, it is no longer editable: 409 on the form and its post.
 	if res := c.form("/tenders/"+id+"/open", nil); res.Code != http.StatusSeeOther {
 		t.Fatalf("open: %d %s", res.Code, res.Body)
@@ -360,6 +381,25 @@ func TestTenderAddendumAndAnswerThroughPage(t *testing.T) {
 	}
 	if doc := c.get("/tenders/" + id).Doc(t); doc.Find("#tender-addenda [data-addendum='1']").Length() != 1 {
 		t.Errorf("addendum not listed")
+	}
+	// Removing items by reference: an unknown one is named; A1 goes.
+	res = c.form("/tenders/"+id+"/addenda", url.Values{"text": {"A1 removed."}, "remove": {"A1, Q7"}})
+	if res.Code != http.StatusUnprocessableEntity || !strings.Contains(res.Doc(t).Find("#err-remove").Text(), `"Q7"`) {
+		t.Errorf("unknown removal: %d", res.Code)
+	}
+	if res := c.form("/tenders/"+id+"/addenda", url.Values{"text": {"A1 removed."}, "remove": {"a1"}}); res.Code != http.StatusSeeOther {
+		t.Fatalf("removal: %d %s", res.Code, res.Body)
+	}
+	cp, err := f.a.st.TenderCopy(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range cp {
+		for _, it := range s.Items {
+			if it.Reference == "A1" {
+				t.Errorf("A1 still in the tender")
+			}
+		}
 	}
 
 	q, err := f.a.st.AskQuestion(ctx, id, f.users["bidder"].ID, "Is B1 in rock?", time.Now())
