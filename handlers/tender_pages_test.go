@@ -193,7 +193,7 @@ func TestTenderEditDraftOnly(t *testing.T) {
 		t.Errorf("not renamed")
 	}
 	// A form read before someone else saved is refused (409), kept, and says so.
-	stale := c.get("/tenders/" + id + "/edit").Doc(t).Find("input[name=version]").AttrOr("value", "")
+	stale := c.get("/tenders/"+id+"/edit").Doc(t).Find("input[name=version]").AttrOr("value", "")
 	if stale == "" {
 		t.Fatal("no version in the edit form")
 	}
