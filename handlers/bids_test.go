@@ -476,7 +476,7 @@ func TestLevelingFlagsCostsXLSX(t *testing.T) {
 	if !strings.Contains(strings.Join(rows[3], "|"), "Zero rate") {
 		t.Errorf("B1 row lacks its flag: %q", rows[3])
 	}
-	if cs, err := x.GetComments("Leveling"); err != nil || len(cs) != 1 {
+	if cs, err := x.GetComments("Leveling"); err != nil || len(cs) != 1 || cs[0].Cell != "G4" {
 		t.Errorf("comments %v %v", cs, err)
 	}
 	bidsSheet, _ := x.GetRows("Bids")

@@ -339,58 +339,82 @@ func (v levelingView) writeXLSX(w io.Writer) error {
 	const fixed = 6 // Section, Reference, Description, Unit, Quantity, Item type
 	nb := len(v.Data.Bids)
 	flagsCol := fixed + 2*nb + 1
-	header := []string{"Section", "Reference", "Description", "Unit", "Quantity", "Item type"}
-	for i, hd := range header {
-		if err := set(main, i+1, 1, hd, head); err != nil {
+	// The flags' comments go in first: the stream writer keeps them, while adding them
+	// after it has flushed re-reads the whole sheet for each one. Row r+2 is line r, plus
+	// a subtotal row after each section before it.
+	r := 1
+	for i, ll := range v.Level.Lines {
+		r++
+		for b, fs := range ll.Findings {
+			if len(fs) == 0 {
+				continue
+			}
+			var text []string
+			for _, fd := range fs {
+				text = append(text, fd.Flag.Label()+": "+fd.Reason)
+			}
+			if err := f.AddComment(main, excelize.Comment{Cell: cell(fixed+2*b+1, r), Author: "14Build",
+				Paragraph: []excelize.RichTextRun{{Text: strings.Join(text, "; ")}}}); err != nil {
+				return err
+			}
+		}
+		if i == len(v.Level.Lines)-1 || v.Level.Lines[i+1].Line.Section != ll.Line.Section {
+			r++
+		}
+	}
+	// The lines go through a stream writer: 20 bids × 5,000 lines is 200,000 cells.
+	sw, err := f.NewStreamWriter(main)
+	if err != nil {
+		return err
+	}
+	widths := map[int]float64{1: 12, 2: 12, 3: 48, 4: 8, 5: 12, 6: 14, flagsCol: 60}
+	for col := 1; col <= flagsCol; col++ {
+		wd, ok := widths[col]
+		if !ok {
+			wd = 16
+		}
+		if err := sw.SetColWidth(col, col, wd); err != nil {
 			return err
 		}
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, XSplit: 3, YSplit: 1, TopLeftCell: "D2", ActivePane: "bottomRight"}); err != nil {
+		return err
+	}
+	row := 0
+	put := func(cells []any) error {
+		row++
+		return sw.SetRow(cell(1, row), cells)
+	}
+	header := make([]any, flagsCol)
+	for i, hd := range []string{"Section", "Reference", "Description", "Unit", "Quantity", "Item type"} {
+		header[i] = excelize.Cell{Value: hd, StyleID: head}
 	}
 	for b, bid := range v.Data.Bids {
 		name := bid.EntityName
 		if v.Figures[b].Lowest {
 			name += " (lowest)"
 		}
-		if err := set(main, fixed+2*b+1, 1, name+" rate", head); err != nil {
-			return err
-		}
-		if err := set(main, fixed+2*b+2, 1, name+" amount", head); err != nil {
-			return err
-		}
+		header[fixed+2*b] = excelize.Cell{Value: name + " rate", StyleID: head}
+		header[fixed+2*b+1] = excelize.Cell{Value: name + " amount", StyleID: head}
 	}
-	if err := set(main, flagsCol, 1, "Flags", head); err != nil {
+	header[flagsCol-1] = excelize.Cell{Value: "Flags", StyleID: head}
+	if err := put(header); err != nil {
 		return err
 	}
-	_ = f.SetColWidth(main, "A", "B", 12)
-	_ = f.SetColWidth(main, "C", "C", 48)
-	first, _ := excelize.ColumnNumberToName(fixed + 1)
-	last, _ := excelize.ColumnNumberToName(flagsCol)
-	_ = f.SetColWidth(main, first, last, 16)
-	_ = f.SetColWidth(main, last, last, 60)
-	_ = f.SetPanes(main, &excelize.Panes{Freeze: true, XSplit: 3, YSplit: 1, TopLeftCell: "D2", ActivePane: "bottomRight"})
 	items, titles := v.items(), v.sectionTitles()
-	row := 1
 	writeTotals := func(label string, totals func(b int) int64) error {
-		row++
-		if err := set(main, 3, row, label, bold); err != nil {
-			return err
-		}
+		cells := make([]any, flagsCol)
+		cells[2] = excelize.Cell{Value: label, StyleID: bold}
 		for b := range v.Data.Bids {
-			if err := set(main, fixed+2*b+2, row, amount(totals(b)), boldNum); err != nil {
-				return err
-			}
+			cells[fixed+2*b+1] = excelize.Cell{Value: amount(totals(b)), StyleID: boldNum}
 		}
-		return nil
+		return put(cells)
 	}
 	for i, ll := range v.Level.Lines {
-		row++
 		it := items[ll.Line.ItemID]
 		q, _ := strconv.ParseFloat(ll.Line.Quantity.String(), 64)
-		vals := []any{ll.Line.Section + " " + titles[ll.Line.Section], ll.Line.Reference, it.Description, it.Unit, q, ll.Line.Type.Label()}
-		for k, val := range vals {
-			if err := set(main, k+1, row, val, 0); err != nil {
-				return err
-			}
-		}
+		cells := make([]any, flagsCol)
+		copy(cells, []any{ll.Line.Section + " " + titles[ll.Line.Section], ll.Line.Reference, it.Description, it.Unit, q, ll.Line.Type.Label()})
 		var notes []string
 		for b, o := range ll.Offers {
 			st := num
@@ -401,28 +425,22 @@ func (v levelingView) writeXLSX(w io.Writer) error {
 				st = lowest
 			}
 			if o.HasRate {
-				if err := set(main, fixed+2*b+1, row, amount(o.Rate), st); err != nil {
-					return err
-				}
+				cells[fixed+2*b] = excelize.Cell{Value: amount(o.Rate), StyleID: st}
 			}
-			if err := set(main, fixed+2*b+2, row, amount(ll.Amounts[b]), num); err != nil {
-				return err
-			}
+			cells[fixed+2*b+1] = excelize.Cell{Value: amount(ll.Amounts[b]), StyleID: num}
 			if fs := ll.Findings[b]; len(fs) > 0 {
 				var text []string
 				for _, fd := range fs {
 					text = append(text, fd.Flag.Label()+": "+fd.Reason)
 				}
-				joined := strings.Join(text, "; ")
-				notes = append(notes, v.Data.Bids[b].EntityName+" — "+joined)
-				_ = f.AddComment(main, excelize.Comment{Cell: cell(fixed+2*b+1, row), Author: "14Build",
-					Paragraph: []excelize.RichTextRun{{Text: joined}}})
+				notes = append(notes, v.Data.Bids[b].EntityName+" — "+strings.Join(text, "; "))
 			}
 		}
 		if len(notes) > 0 {
-			if err := set(main, flagsCol, row, strings.Join(notes, "\n"), 0); err != nil {
-				return err
-			}
+			cells[flagsCol-1] = strings.Join(notes, "\n")
+		}
+		if err := put(cells); err != nil {
+			return err
 		}
 		if i == len(v.Level.Lines)-1 || v.Level.Lines[i+1].Line.Section != ll.Line.Section {
 			sec := ll.Line.Section
@@ -432,6 +450,9 @@ func (v levelingView) writeXLSX(w io.Writer) error {
 		}
 	}
 	if err := writeTotals("Total", func(b int) int64 { return v.Level.Bids[b].Totals.Total }); err != nil {
+		return err
+	}
+	if err := sw.Flush(); err != nil {
 		return err
 	}
 
