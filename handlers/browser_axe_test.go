@@ -101,6 +101,18 @@ func TestBrowserAccessibility(t *testing.T) {
 		}
 	}
 
+	// Tenders: an open one (the bidder's draft bid on it) and a closed one with two bids.
+	openTender, closedTender, awardBid := axeTenders(t, a, oc, o.ID, p.ID, bea)
+	tenderPages := []page{
+		{path: paths.Tenders(p.ID)},
+		{path: paths.Tender(openTender)},
+		{path: paths.Tender(closedTender)},
+		{path: paths.TenderLeveling(closedTender)},
+		{path: paths.TenderLeveling(openTender)}, // not yet: the notice, without amounts
+		{path: paths.TenderAward(closedTender) + "?bid=" + awardBid},
+		{path: paths.Activity(p.ID)},
+	}
+
 	sheet := paths.SOQ(p.ID, soqID)
 	// The pages without JavaScript's in-place editing: a cell's editor, the delete
 	// confirmations.
@@ -149,7 +161,7 @@ func TestBrowserAccessibility(t *testing.T) {
 			{path: invitation},
 			{path: invitation, state: "with errors", steps: submit(`#main form[method="post"]`)},
 		}},
-		{"owner", o.Email, inProject(
+		{"owner", o.Email, append(inProject(
 			page{path: paths.ProjectNew()},
 			page{path: paths.ProjectNew(), state: "with errors", steps: submit(`form[action="/projects"]`)},
 			page{path: paths.ProjectEdit(p.ID)},
@@ -192,14 +204,20 @@ func TestBrowserAccessibility(t *testing.T) {
 				chromedp.WaitVisible(chromedp.CSS("#check-result, #check-error")),
 			}},
 			page{path: paths.Import(p.ID, emptySOQ, done)},
-		)},
-		{"in-house", ivy.Email, inProject(
+		), append(tenderPages,
+			page{path: paths.TenderNew(p.ID)},
+			page{path: paths.TenderNew(p.ID), state: "with errors", steps: submit(`#tender-form`)},
+		)...)},
+		{"in-house", ivy.Email, append(inProject(
 			page{path: paths.Imports(p.ID, soqID)},
-		)},
+		), tenderPages...)},
 		{"bidder", bea.Email, []page{
 			{path: paths.Dashboard()},
 			{path: paths.Projects()},
 			{path: paths.Account()},
+			{path: paths.TenderBoard()},
+			{path: paths.Tender(openTender)}, // the bid page: the grid with the draft's rates
+			{path: paths.Tender(closedTender)},
 		}},
 		{"admin", admin.Email, []page{
 			{path: paths.Dashboard()},
@@ -217,7 +235,8 @@ func TestBrowserAccessibility(t *testing.T) {
 	// Failures name pages by their route, not by the ids of this run.
 	names := strings.NewReplacer(path.Base(invitation), "{token}", p.ID, "{project}", soqID, "{soq}", emptySOQ, "{soq}", preview, "{import}",
 		done, "{import}", o.ID, "{user}", ivy.ID, "{user}",
-		itemID, "{item}", sectionID, "{section}", unitID, "{unit}")
+		itemID, "{item}", sectionID, "{section}", unitID, "{unit}",
+		openTender, "{tender}", closedTender, "{tender}", awardBid, "{bid}")
 	for _, r := range roles {
 		// A tab per role: its own cookies, and its own time budget.
 		t.Run(r.role, func(t *testing.T) {

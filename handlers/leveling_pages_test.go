@@ -322,3 +322,65 @@ func TestAwardPageConcurrent(t *testing.T) {
 		t.Errorf("%d awards won: %v", won, codes)
 	}
 }
+
+// axeTenders makes what the accessibility audit needs of tenders on project projectID:
+// an open tender inviting bidder (with the bidder's draft bid) and a closed one with two
+// submitted bids (bidder's, and one more bidder's), so the team's pages, the bidder's
+// board and bid page, leveling and the award's confirmation all have content.
+func axeTenders(t *testing.T, a *testApp, owner *client, ownerID, projectID string, bidder store.User) (open, closed, bidID string) {
+	t.Helper()
+	ctx := context.Background()
+	body := soqBodyFor(projectID)
+	body["status"] = "issued"
+	res := owner.do("POST", "/api/soq", body)
+	if res.Code != http.StatusCreated {
+		t.Fatalf("SOQ: %d %s", res.Code, res.Body)
+	}
+	soqID := res.JSON(t)["id"].(string)
+	items := map[string]string{}
+	newTender := func(title string) string {
+		tb := tenderBodyFor(projectID, soqID)
+		tb["title"], tb["invitees"] = title, []string{bidder.Email}
+		res := owner.do("POST", "/api/tenders", tb)
+		if res.Code != http.StatusCreated {
+			t.Fatalf("create tender: %d %s", res.Code, res.Body)
+		}
+		id := res.JSON(t)["id"].(string)
+		if res := owner.do("POST", "/api/tenders/"+id+"/open", nil); res.Code != http.StatusOK {
+			t.Fatalf("open tender: %d %s", res.Code, res.Body)
+		}
+		secs, err := a.st.TenderCopy(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range secs {
+			for _, it := range s.Items {
+				items[it.Reference] = it.ID
+			}
+		}
+		return id
+	}
+	rates := func(a1, b1 int64) store.BidInput {
+		return store.BidInput{Rates: []tender.Rate{{ItemID: items["A1"], Rate: a1}, {ItemID: items["B1"], Rate: b1}}}
+	}
+	open = newTender("Electrical package")
+	if _, err := a.st.SaveBidDraft(ctx, open, bidder.ID, bidder.EntityID, rates(9_000_00, 0), time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	closed = newTender("Concrete package")
+	sub, err := a.st.SubmitBid(ctx, closed, bidder.ID, bidder.EntityID, rates(10_000_00, 20_00), time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := a.user(authz.RoleBidder, "axe-second@bidders.test")
+	if _, err := a.st.SubmitBid(ctx, closed, other.ID, other.EntityID, rates(15_000_00, 0), time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.st.DB().Exec(`UPDATE tenders SET closes_at = now() - interval '1 minute' WHERE id = $1`, closed); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.st.CloseTender(ctx, closed, ownerID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	return open, closed, sub.BidID
+}
