@@ -156,7 +156,7 @@ func (h *Handlers) apiBidSave(c echo.Context) error {
 		}
 	}
 	if len(errs) > 0 {
-		return &appError{Status: http.StatusUnprocessableEntity, Message: "Some fields need attention.", Fields: errs}
+		return &appError{Status: http.StatusBadRequest, Message: "Some fields need attention.", Fields: errs}
 	}
 	ctx := c.Request().Context()
 	t, u := currentTender(c), currentUser(c)
@@ -208,9 +208,9 @@ func bidError(c echo.Context, err error) error {
 			}
 			fs.Add("rates."+r.ItemID, "Line "+name+" "+r.Message+".")
 		}
-		return &appError{Status: http.StatusUnprocessableEntity, Message: "Some rates were refused: nothing was saved.", Fields: fs}
+		return &appError{Status: http.StatusBadRequest, Message: "Some rates were refused: nothing was saved.", Fields: fs}
 	case errors.As(err, &te):
-		return &appError{Status: http.StatusUnprocessableEntity, Message: "A rate makes the bid's total too large to hold: nothing was saved.",
+		return &appError{Status: http.StatusBadRequest, Message: "A rate makes the bid's total too large to hold: nothing was saved.",
 			Fields: field.Errors{"rates." + te.Key: "makes the total too large"}}
 	case errors.As(err, &blockers):
 		lines := make([]map[string]string, len(blockers.Lines))
@@ -388,7 +388,7 @@ func (h *Handlers) apiAward(c echo.Context) error {
 	var bt *tender.BidTransitionError
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return &appError{Status: http.StatusUnprocessableEntity, Message: "Choose a bid of this tender.",
+		return &appError{Status: http.StatusBadRequest, Message: "Choose a bid of this tender.",
 			Fields: field.Errors{"bidId": "is not a bid of this tender"}}
 	case errors.As(err, &te):
 		msg := "This tender is " + string(te.From) + ": "

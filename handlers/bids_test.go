@@ -136,10 +136,10 @@ func TestBidDraftSubmitRevisionsWithdraw(t *testing.T) {
 	if res := b.do("POST", path, bt.body(1, 1, false)); res.Code != http.StatusConflict {
 		t.Errorf("draft over a submitted bid: %d %s", res.Code, res.Body)
 	}
-	// A refused rate: 422 naming the line; an unknown item too.
+	// A refused rate: 400 naming the line; an unknown item too.
 	res = b.do("POST", path, map[string]any{"rates": []any{map[string]any{"itemId": bt.items["B2"], "rate": 1},
 		map[string]any{"itemId": "not-an-item", "rate": 5}}, "submit": true})
-	if res.Code != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "B2") || !strings.Contains(res.Body, "not-an-item") {
+	if res.Code != http.StatusBadRequest || !strings.Contains(res.Body, "B2") || !strings.Contains(res.Body, "not-an-item") {
 		t.Errorf("refused rates: %d %s", res.Code, res.Body)
 	}
 
@@ -268,7 +268,7 @@ func TestAwardMakesContract(t *testing.T) {
 	if res := f.clients["bidder"].do("POST", award, map[string]any{"bidId": bids["bidder"]}); res.Code != http.StatusNotFound {
 		t.Errorf("bidder awards: %d", res.Code)
 	}
-	if res := f.clients["owner"].do("POST", award, map[string]any{"bidId": "00000000-0000-4000-8000-000000000000"}); res.Code != http.StatusUnprocessableEntity {
+	if res := f.clients["owner"].do("POST", award, map[string]any{"bidId": "00000000-0000-4000-8000-000000000000"}); res.Code != http.StatusBadRequest {
 		t.Errorf("unknown bid: %d %s", res.Code, res.Body)
 	}
 	res := f.clients["owner"].do("POST", award, map[string]any{"bidId": bids["civil2"]})

@@ -42,10 +42,9 @@ const maxAddendumBody = 2 << 20
 // maxTalkBody bounds a question's, an answer's or an intent's body.
 const maxTalkBody = 64 << 10
 
-// errFields is a per-field refusal of the content sent (422).
-func errFields(fields field.Errors) error {
-	return &appError{Status: http.StatusUnprocessableEntity, Message: "Some fields need attention.", Fields: fields}
-}
+// errFields is a per-field refusal of the content sent: 400, as every JSON route answers
+// invalid input (API.md).
+func errFields(fields field.Errors) error { return errInvalid(fields) }
 
 // talkStoreError answers the store's refusals of an intent, addendum, acknowledgement,
 // question or answer; other errors pass as they are (ErrNotFound is a 404).

@@ -217,13 +217,13 @@ func tenderStoreError(err error) error {
 	var conflict *store.VersionConflict
 	switch {
 	case errors.Is(err, store.ErrUnknownSOQ):
-		return &appError{Status: http.StatusUnprocessableEntity, Message: "Choose an SOQ of this project.",
+		return &appError{Status: http.StatusBadRequest, Message: "Choose an SOQ of this project.",
 			Fields: field.Errors{"soqId": "is not one of this project's SOQs"}}
 	case errors.Is(err, store.ErrSOQNotIssued):
-		return &appError{Status: http.StatusUnprocessableEntity, Message: "Issue the SOQ before opening the tender.",
+		return &appError{Status: http.StatusBadRequest, Message: "Issue the SOQ before opening the tender.",
 			Fields: field.Errors{"soqId": "must be issued before the tender opens"}}
 	case errors.Is(err, store.ErrUnknownCategory):
-		return &appError{Status: http.StatusUnprocessableEntity, Message: "Choose trades 14Build knows.",
+		return &appError{Status: http.StatusBadRequest, Message: "Choose trades 14Build knows.",
 			Fields: field.Errors{"categories": "holds a trade we don't know"}}
 	case errors.Is(err, store.ErrClosingTimePassed):
 		return &appError{Status: http.StatusConflict, Message: "The tender's closing time has passed: set a later one before opening it."}

@@ -191,7 +191,7 @@ func TestTenderInvalidBody(t *testing.T) {
 	}
 	// An SOQ of no project of ours: a field error on soqId.
 	res = f.clients["owner"].do("POST", "/api/tenders", tenderBodyFor(f.P.ID, "00000000-0000-4000-8000-000000000000"))
-	if res.Code != http.StatusUnprocessableEntity || res.JSON(t)["fields"].(map[string]any)["soqId"] == nil {
+	if res.Code != http.StatusBadRequest || res.JSON(t)["fields"].(map[string]any)["soqId"] == nil {
 		t.Errorf("unknown SOQ: %d %s", res.Code, res.Body)
 	}
 	// Unknown fields and wrong types are refused as the SOQ API refuses them.
@@ -222,7 +222,7 @@ func TestTenderOpenRefusals(t *testing.T) {
 	}
 	id := draftTender(t, f, res.JSON(t)["id"].(string))
 	res = f.clients["owner"].do("POST", "/api/tenders/"+id+"/open", nil)
-	if res.Code != http.StatusUnprocessableEntity || res.JSON(t)["fields"].(map[string]any)["soqId"] == nil {
+	if res.Code != http.StatusBadRequest || res.JSON(t)["fields"].(map[string]any)["soqId"] == nil {
 		t.Errorf("open on a draft SOQ: %d %s", res.Code, res.Body)
 	}
 	if got := f.clients["owner"].get("/api/tenders/" + id).JSON(t); got["status"] != "draft" {
