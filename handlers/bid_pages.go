@@ -70,8 +70,8 @@ func (h *Handlers) tenderBoard(c echo.Context) error {
 	return render(c, http.StatusOK, views.TenderBoardPage(h.page(c, "Tenders"), v), nil)
 }
 
-// boardRows shapes tenders for the board: their project, currency and the bidder's bid
-// in one query; intent and addenda per tender (a page of them at most).
+// boardRows shapes tenders for the board: their project, the bidder's bid, intent and
+// unacknowledged addenda in one query (store.BidContexts), the trade names in another.
 func (h *Handlers) boardRows(c echo.Context, ts []store.Tender) ([]views.BoardRow, error) {
 	ctx := c.Request().Context()
 	u := currentUser(c)
@@ -90,21 +90,10 @@ func (h *Handlers) boardRows(c echo.Context, ts []store.Tender) ([]views.BoardRo
 	now := time.Now()
 	rows := make([]views.BoardRow, len(ts))
 	for i, t := range ts {
-		r := views.BoardRow{Tender: t, Ctx: bcs[t.ID], Now: now}
+		bc := bcs[t.ID]
+		r := views.BoardRow{Tender: t, Ctx: bc, Now: now, Intent: bc.Intent, NewAddenda: bc.Unacked}
 		for _, id := range t.CategoryIDs {
 			r.Trades = append(r.Trades, names[id])
-		}
-		if r.Intent, err = h.st.IntentOf(ctx, t.ID, u.ID); err != nil {
-			return nil, err
-		}
-		ads, err := h.st.Addenda(ctx, t.ID, u.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, a := range ads {
-			if !a.Acknowledged {
-				r.NewAddenda++
-			}
 		}
 		rows[i] = r
 	}
@@ -186,9 +175,7 @@ func (h *Handlers) bidView(c echo.Context) (views.BidView, error) {
 	if v.Questions, err = h.st.QuestionsForBidder(ctx, t.ID, u.ID); err != nil {
 		return v, err
 	}
-	if v.Intent, err = h.st.IntentOf(ctx, t.ID, u.ID); err != nil {
-		return v, err
-	}
+	v.Intent = v.Ctx.Intent
 	if v.Bid != nil && v.Bid.Revision > 0 {
 		// The ledger holds each submission; the bidder sees its own bid's only.
 		acts, _, err := h.st.ActivityOfTender(ctx, t.ID, 1, 200)

@@ -112,6 +112,19 @@ func TestBidBoard(t *testing.T) {
 		t.Error("no Tenders link in the nav")
 	}
 
+	// The board reads the same number of statements whatever its number of rows.
+	before := f.a.st.QueryCount()
+	f.trade.get("/tenders")
+	two := f.a.st.QueryCount() - before
+	f.openTender(t, "Third", []string{"Civil Works"}, nil)
+	before = f.a.st.QueryCount()
+	if res := f.trade.get("/tenders"); res.Doc(t).Find("#tender-board tbody tr").Length() != 3 {
+		t.Errorf("board rows: %d", res.Doc(t).Find("#tender-board tbody tr").Length())
+	}
+	if three := f.a.st.QueryCount() - before; three != two {
+		t.Errorf("the board sent %d statements for 3 rows, %d for 2", three, two)
+	}
+
 	// A bidder with nothing open to it gets the empty state.
 	if res := f.stranger.get("/tenders"); res.Code != http.StatusOK || !strings.Contains(res.Body, "No open tenders for your trades yet") {
 		t.Errorf("empty board: %d", res.Code)

@@ -22,16 +22,27 @@ type BidContext struct {
 	StatusText  sql.NullString   `db:"bid_status"`
 	Revision    int              `db:"revision"`
 	SubmittedAt sql.NullTime     `db:"submitted_at"`
+	Intent      tender.Intent    `db:"intent"`
+	Unacked     int              `db:"unacked"` // addenda the bidder has not acknowledged
 }
 
-// bidContextsSQL reads BidContext for tenders $2 and bidder $1.
+// bidContextsSQL reads BidContext for tenders $2 and bidder $1. The intent is where
+// SetIntent keeps it: on the invitation of an invited bidder, else in tender_intents
+// (as bidderTendersSQL reads it).
 const bidContextsSQL = `
 SELECT t.id AS tender_id, p.name AS project_name, p.time_zone, q.currency,
-       b.id AS bid_id, b.status AS bid_status, COALESCE(b.revision, 0) AS revision, b.submitted_at
+       b.id AS bid_id, b.status AS bid_status, COALESCE(b.revision, 0) AS revision, b.submitted_at,
+       COALESCE(inv.intent, n.intent, 'undecided') AS intent,
+       (SELECT count(*) FROM addenda a WHERE a.tender_id = t.id
+          AND NOT EXISTS (SELECT 1 FROM addendum_acks k WHERE k.addendum_id = a.id AND k.bidder_id = u.id)) AS unacked
 FROM tenders t
+JOIN users u ON u.id = $1
 JOIN projects p ON p.id = t.project_id
 JOIN soqs q ON q.id = t.soq_id
-LEFT JOIN bids b ON b.tender_id = t.id AND b.bidder_id = $1
+LEFT JOIN LATERAL (SELECT i.intent FROM tender_invitees i
+                   WHERE i.tender_id = t.id AND (i.user_id = u.id OR i.email = u.email) LIMIT 1) inv ON true
+LEFT JOIN tender_intents n ON n.tender_id = t.id AND n.bidder_id = u.id
+LEFT JOIN bids b ON b.tender_id = t.id AND b.bidder_id = u.id
 WHERE t.id = ANY($2::uuid[])`
 
 // BidContexts returns BidContext for each of tenderIDs (a bidder's board, or one bid
