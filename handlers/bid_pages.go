@@ -178,15 +178,12 @@ func (h *Handlers) bidView(c echo.Context) (views.BidView, error) {
 	v.Intent = v.Ctx.Intent
 	if v.Bid != nil && v.Bid.Revision > 0 {
 		// The ledger holds each submission; the bidder sees its own bid's only.
-		acts, _, err := h.st.ActivityOfTender(ctx, t.ID, 1, 200)
+		subs, err := h.st.BidSubmissions(ctx, t.ID, v.Bid.ID)
 		if err != nil {
 			return v, err
 		}
-		for _, a := range acts {
-			if a.Kind == tender.KindBidSubmitted && a.ActorID == u.ID && a.Content["bid"] == v.Bid.ID {
-				n, _ := strconv.Atoi(a.Content["revision"])
-				v.Revisions = append(v.Revisions, views.BidRevision{Revision: n, At: a.At})
-			}
+		for _, s := range subs {
+			v.Revisions = append(v.Revisions, views.BidRevision{Revision: s.Revision, At: s.At})
 		}
 	}
 	v.Open = t.Status == tender.Open && tender.AcceptsBid(t.ClosesAt, v.Now, t.AllowLateBids)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"github.com/lib/pq"
 
@@ -68,4 +69,30 @@ func (s *Store) BidContexts(ctx context.Context, bidderID string, tenderIDs []st
 		out[r.TenderID] = r
 	}
 	return out, nil
+}
+
+// BidSubmission is one submission of a bid as the ledger recorded it.
+type BidSubmission struct {
+	Revision int       `db:"revision"`
+	At       time.Time `db:"at"`
+}
+
+// bidSubmissionsSQL is bid $2's submissions on tender $1, from the ledger's
+// "bid-submitted" entries, oldest first.
+const bidSubmissionsSQL = `
+SELECT (content->>'revision')::int AS revision, at
+FROM activity
+WHERE tender_id = $1 AND kind = 'bid-submitted' AND content->>'bid' = $2::text
+ORDER BY seq`
+
+// BidSubmissions lists a bid's submissions (revision and time), oldest first: one query,
+// however many other bids the tender's ledger holds. Whose bid it is, is the caller's to
+// check.
+func (s *Store) BidSubmissions(ctx context.Context, tenderID, bidID string) ([]BidSubmission, error) {
+	out := []BidSubmission{}
+	if !validUUID(tenderID) || !validUUID(bidID) {
+		return out, nil
+	}
+	err := s.q.sel(ctx, &out, bidSubmissionsSQL, tenderID, bidID)
+	return out, err
 }
