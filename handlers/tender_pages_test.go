@@ -459,6 +459,10 @@ func TestBrowserTenderPagesAccessibility(t *testing.T) {
 			chromedp.Evaluate[chromedp.Void](`document.querySelector("#addendum-form").requestSubmit()`),
 			chromedp.WaitVisible(chromedp.CSS("#addendum-form [role=alert]")),
 		}},
+		{path: paths.Tender(open), state: "the close confirmation open", steps: []chromedp.Action[chromedp.Void]{
+			chromedp.Click(chromedp.CSS("#tender-close-ask")),
+			chromedp.WaitVisible(chromedp.CSS("#tender-close")),
+		}},
 		{path: paths.TenderCancel(open)},
 	}
 	b := startBrowser(t, exe, f.a.srv.URL)
