@@ -93,15 +93,29 @@ func TestBrowserBid(t *testing.T) {
 	b.wantJS("no editor opened", `!document.querySelector('.soq-editor')`)
 	b.wantText("#soq-save-status", "fixed allowance")
 
+	// A column of rates pasted from a spreadsheet at A1 fills the rates down; what falls
+	// below the last priced line (B2 is the allowance) is left out and said so.
+	b.do("select A1's rate", chromedp.Click(chromedp.CSS(rate("A1"))))
+	b.do("paste a column of rates", chromedp.Evaluate[chromedp.Void](`(() => {
+		const dt = new DataTransfer(); dt.setData('text/plain', '1,100\tignored\r\n22.5\r\n7\r\n');
+		document.activeElement.dispatchEvent(new ClipboardEvent('paste', {clipboardData: dt, bubbles: true, cancelable: true}));
+	})()`))
+	b.waitJS("every pasted rate is answered", drained)
+	b.wantText("#soq-save-status", "left out")
+	// 1,100.00 + 12.5 × 22.50 = 281.25, + 5,000.00.
+	b.wantText(`#item-`+items["B1"]+` [data-amount]`, "281.25")
+	b.wantText("#bid-total", "$6,381.25")
+	b.wantSamePage("bid")
+
 	// Reload: the rates were saved as typed.
 	b.do("reload", chromedp.Navigate(b.base+page), chromedp.WaitVisible(chromedp.CSS("#soq-sheet")))
-	b.wantJS("A1's rate is kept", `document.querySelector('`+rate("A1")+`').dataset.value === "1000.00"`)
-	b.wantJS("B1's rate is kept", `document.querySelector('`+rate("B1")+`').dataset.value === "20.00"`)
-	b.wantText("#bid-total", "$6,250.00")
+	b.wantJS("A1's rate is kept", `document.querySelector('`+rate("A1")+`').dataset.value === "1100.00"`)
+	b.wantJS("B1's rate is kept", `document.querySelector('`+rate("B1")+`').dataset.value === "22.50"`)
+	b.wantText("#bid-total", "$6,381.25")
 
 	// Submit through the summary.
 	b.do("open the summary", chromedp.Click(chromedp.CSS("#bid-submit")), chromedp.WaitVisible(chromedp.CSS("#bid-submit-confirm")))
-	b.wantText("#submit-total", "$6,250.00")
+	b.wantText("#submit-total", "$6,381.25")
 	b.do("submit", chromedp.Click(chromedp.CSS("#bid-submit-confirm")), chromedp.WaitVisible(chromedp.CSS("#bid-status-badge")))
 	b.wantText("#bid-status-badge", "Submitted", "rev 1")
 	b.wantText("#revisions", "Revision 1")
@@ -115,7 +129,7 @@ func TestBrowserBid(t *testing.T) {
 	if !strings.Contains(res.Body, "Cara Civil") {
 		t.Error("the owner's tender page does not list the submission")
 	}
-	for _, amount := range []string{"6,250.00", "1,000.00", "250.00", "625000"} {
+	for _, amount := range []string{"6,381.25", "1,100.00", "281.25", "638125"} {
 		if strings.Contains(res.Body, amount) {
 			t.Errorf("the owner's tender page shows %s while the tender is sealed", amount)
 		}

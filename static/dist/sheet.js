@@ -195,6 +195,7 @@ function cancel() {
 
 const queue = [];
 let running = false;
+let afterSaves = ""; // a note the status line keeps once the queued saves are answered
 const pending = new Map(); // cell key -> saves queued or running
 const undoStack = [];
 const redoStack = [];
@@ -256,7 +257,8 @@ async function drain() {
   }
   running = false;
   const bad = sheet()?.querySelectorAll('td[aria-invalid="true"]').length || 0;
-  status(bad ? `${bad} cell${bad === 1 ? " was" : "s were"} not saved: see the cells marked in red.` : "All changes saved.");
+  status((bad ? `${bad} cell${bad === 1 ? " was" : "s were"} not saved: see the cells marked in red.` : "All changes saved.") + (afterSaves ? " " + afterSaves : ""));
+  afterSaves = "";
 }
 
 // liveCell finds a change's cell again (its row may have been re-rendered since).
@@ -505,8 +507,8 @@ function pasteRates(block) {
     row = nextRow(row, 1);
   }
   if (!list.length) return;
+  if (skipped) afterSaves = `${skipped} pasted rate${skipped === 1 ? "" : "s"} fell below the last line and ${skipped === 1 ? "was" : "were"} left out.`;
   change(list, { record: true });
-  if (skipped) status(`${skipped} pasted rate${skipped === 1 ? "" : "s"} fell below the last line and ${skipped === 1 ? "was" : "were"} left out.`);
 }
 
 // ---------------------------------------------------------------- events
