@@ -321,12 +321,19 @@ func (h *Handlers) tenderDelete(c echo.Context) error {
 // Transitions. A refusal is shown on the tender's page, in a panel, with its status
 // (409), rather than as a bare error page.
 
-// refuseOnPage shows err on the tender page when it is a refusal for people (409, 422),
-// and hands any other error to the error handler.
+// refuseOnPage shows err on the tender page when it is a refusal for people: a wrong state
+// (409), or what the tender lacks (the API's 400, the page's 422); any other error goes to
+// the error handler.
 func (h *Handlers) refuseOnPage(c echo.Context, err error) error {
 	var ae *appError
-	if errors.As(err, &ae) && (ae.Status == http.StatusConflict || ae.Status == http.StatusUnprocessableEntity) {
-		return h.renderTeamTender(c, ae.Status, views.TeamTenderView{Refusal: ae.Message})
+	if !errors.As(err, &ae) {
+		return err
+	}
+	switch ae.Status {
+	case http.StatusConflict:
+		return h.renderTeamTender(c, http.StatusConflict, views.TeamTenderView{Refusal: ae.Message})
+	case http.StatusBadRequest, http.StatusUnprocessableEntity:
+		return h.renderTeamTender(c, http.StatusUnprocessableEntity, views.TeamTenderView{Refusal: ae.Message})
 	}
 	return err
 }

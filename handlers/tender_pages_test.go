@@ -228,6 +228,25 @@ func TestTenderEditDraftOnly(t *testing.T) {
 	}
 }
 
+func TestTenderOpenRefusedOnPage(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	soqID := issuedSOQ(t, f)
+	id := draftTender(t, f, soqID)
+	c := f.clients["owner"]
+	// The SOQ back to draft: opening is refused on the page, saying what to do.
+	if res := c.form(paths.SOQStatus(f.P.ID, soqID), url.Values{"status": {"draft"}}); res.Code >= 400 {
+		t.Fatalf("SOQ to draft: %d", res.Code)
+	}
+	res := c.form("/tenders/"+id+"/open", nil)
+	if res.Code != http.StatusUnprocessableEntity || !strings.Contains(res.Doc(t).Find("#tender-refusal").Text(), "Issue the SOQ") {
+		t.Errorf("open with a draft SOQ: %d %s", res.Code, res.Doc(t).Find("#tender-refusal").Text())
+	}
+	if n := f.a.count(`SELECT count(*) FROM tenders WHERE id = $1 AND status = 'draft'`, id); n != 1 {
+		t.Errorf("tender opened")
+	}
+}
+
 func TestTenderDeleteDraftThroughPage(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
