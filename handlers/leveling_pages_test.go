@@ -283,9 +283,28 @@ func TestAwardThroughConfirmation(t *testing.T) {
 	}
 	// Leveling still shows once awarded, with the outcome and no award buttons.
 	doc = lf.clients["owner"].get("/tenders/" + lf.tenderID + "/leveling").Doc(t)
+	if got := doc.Find("#leveling-awarded").Text(); !strings.Contains(got, "Entity of second@example.com") || !strings.Contains(got, "$20,187.50") {
+		t.Errorf("awarded banner %q", got)
+	}
 	if doc.Find("#leveling-bids a[data-award]").Length() != 0 || !strings.Contains(doc.Find("#leveling-bids").Text(), "Awarded") ||
 		!strings.Contains(doc.Find("#leveling-bids").Text(), "Unsuccessful") {
 		t.Errorf("awarded leveling: %s", doc.Find("#leveling-bids").Text())
+	}
+}
+
+// A tender that closed with no bid: leveling says so, and offers the way back.
+func TestLevelingNoBids(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	id := draftTender(t, f, issuedSOQ(t, f))
+	if res := f.clients["owner"].do("POST", "/api/tenders/"+id+"/open", nil); res.Code != http.StatusOK {
+		t.Fatalf("open: %d %s", res.Code, res.Body)
+	}
+	lf := &levelingFixture{fixture: f, tenderID: id}
+	lf.close(t)
+	res := f.clients["owner"].get("/tenders/" + id + "/leveling")
+	if res.Code != http.StatusOK || !strings.Contains(res.Body, "No bids to level") || strings.Contains(res.Body, "leveling-grid") {
+		t.Errorf("no bids: %d", res.Code)
 	}
 }
 

@@ -199,8 +199,11 @@ func (c GroupedChart) SVG() string {
 			value := money.Format(v, c.Currency)
 			fmt.Fprintf(&w, `<g><title>%s — %s: %s</title>`, esc(s.Name), esc(name), esc(value))
 			fmt.Fprintf(&w, `<rect x="%d" y="%d" width="%s" height="%d" rx="1" fill="%s"/>`, plotLeft, by, px(bw), barH, SeriesColour(i))
-			fmt.Fprintf(&w, `<text x="%s" y="%d" dy="0.35em" font-size="%d" fill="%s">%s</text></g>`,
-				px(float64(plotLeft)+bw+4), by+barH/2, min(barH, 11), chartText, esc(value))
+			if barH >= 12 { // thinner bars have no room for a readable label: the <title> has it
+				fmt.Fprintf(&w, `<text x="%s" y="%d" dy="0.35em" font-size="11" fill="%s">%s</text>`,
+					px(float64(plotLeft)+bw+4), by+barH/2, chartText, esc(value))
+			}
+			w.WriteString(`</g>`)
 		}
 	}
 	w.WriteString(`</svg>`)

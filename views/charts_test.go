@@ -8,6 +8,9 @@ import (
 	"testing"
 
 	"github.com/14build/14build/money"
+	"github.com/14build/14build/soq"
+	"github.com/14build/14build/store"
+	"github.com/14build/14build/tender"
 )
 
 var nzd = money.Of("nzd")
@@ -142,5 +145,39 @@ func TestNiceScaleAndCompactMoney(t *testing.T) {
 	}
 	if got := CompactMoney(5_000_000, money.Of("jpy")); got != "¥5M" {
 		t.Errorf("yen: %q", got)
+	}
+}
+
+// Many bidders make thin bars: no value label squeezed beside them (each bar's <title>
+// has it); many sections are cut to the largest, in the copy's order.
+func TestGroupedChartManySeriesAndSections(t *testing.T) {
+	c := GroupedChart{Title: "T", Currency: nzd, Groups: []string{"A"}}
+	for i := range 12 {
+		c.Series = append(c.Series, Series{Name: "Bidder " + strconv.Itoa(i), Values: []int64{int64(i+1) * 100_00}})
+	}
+	svg := c.SVG()
+	wellFormed(t, svg)
+	if strings.Contains(svg, `font-size="11" fill="#334155">NZ$100.00<`) || !strings.Contains(svg, "<title>Bidder 0 — A: NZ$100.00</title>") {
+		t.Errorf("thin bars labelled, or titles missing")
+	}
+
+	v := LevelingView{Data: store.LevelingData{Currency: nzd}}
+	lb := tender.LevelBid{Totals: soq.Totals{Sections: map[string]int64{}}}
+	for i := range 10 {
+		code := string(rune('A' + i))
+		v.Data.Sections = append(v.Data.Sections, store.TenderSection{Code: code, Title: "S"})
+		lb.Totals.Sections[code] = int64(100 - i*10) // A largest … J smallest
+	}
+	lb.Totals.Sections["C"] = 1 // C small: left out with I and J
+	v.Level.Bids = []tender.LevelBid{lb}
+	var got []string
+	for _, s := range v.chartedSections() {
+		got = append(got, s.Key)
+	}
+	if strings.Join(got, "") != "ABDEFGHI" {
+		t.Errorf("charted %v", got)
+	}
+	if v.sectionsChartNote() != "The 8 largest of 10 sections; the grid's subtotals have them all." {
+		t.Errorf("note %q", v.sectionsChartNote())
 	}
 }
