@@ -416,8 +416,19 @@ func (h *Handlers) bidSavedJSON(c echo.Context, itemID string) error {
 // bidSaveError answers a refused save: JSON as the API would; for the grid a bare
 // message it shows in the cell (422: marked data-cell-error); else a page.
 func (h *Handlers) bidSaveError(c echo.Context, p bidPost, err error) error {
-	if isJSONRequest(c) || !wantsFragment(c) {
-		if !isJSONRequest(c) && p.wholeBid {
+	if isJSONRequest(c) {
+		ae := h.toAppError(err)
+		if ae.Status >= 500 {
+			return err
+		}
+		body := map[string]any{"error": ae.Message}
+		if len(ae.Fields) > 0 {
+			body["fields"] = ae.Fields
+		}
+		return c.JSON(ae.Status, body)
+	}
+	if !wantsFragment(c) {
+		if p.wholeBid {
 			var ae *appError
 			if errors.As(err, &ae) && ae.Status == http.StatusUnprocessableEntity {
 				return h.renderBidForm(c, ae.Fields, ae.Message, http.StatusUnprocessableEntity, p)

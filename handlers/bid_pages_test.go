@@ -464,3 +464,24 @@ func TestBidAddendaAndQuestions(t *testing.T) {
 		}
 	}
 }
+
+// TestBidSaveJSONRefusals: a JSON save is answered in JSON, refusals too.
+func TestBidSaveJSONRefusals(t *testing.T) {
+	t.Parallel()
+	f := newBidFixture(t)
+	res := f.trade.do("POST", "/tenders/"+f.byTrade+"/bid", map[string]any{"itemId": f.items["B1"], "rate": "-3"})
+	if res.Code != http.StatusUnprocessableEntity || res.JSON(t)["fields"].(map[string]any)[f.items["B1"]] != "A rate cannot be negative." {
+		t.Errorf("negative: %d %s", res.Code, res.Body)
+	}
+	res = f.trade.do("POST", "/tenders/"+f.byTrade+"/bid", map[string]any{"itemId": f.items["B2"], "rate": "1"})
+	if res.Code != http.StatusUnprocessableEntity || !strings.Contains(res.JSON(t)["error"].(string), "B2") {
+		t.Errorf("allowance: %d %s", res.Code, res.Body)
+	}
+	res = f.trade.do("POST", "/tenders/"+f.byTrade+"/bid", map[string]any{"itemId": "00000000-0000-0000-0000-000000000000", "rate": "1"})
+	if res.Code != http.StatusUnprocessableEntity {
+		t.Errorf("another tender's line: %d %s", res.Code, res.Body)
+	}
+	if res := f.trade.do("POST", "/tenders/"+f.byTrade+"/bid", map[string]any{"itemId": f.items["B1"], "rate": 5}); res.Code != http.StatusBadRequest {
+		t.Errorf("a number: %d %s", res.Code, res.Body)
+	}
+}
