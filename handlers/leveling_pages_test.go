@@ -158,6 +158,9 @@ func TestLevelingPageAfterClosing(t *testing.T) {
 	if !strings.Contains(second.Text(), "+$4,937.50") {
 		t.Errorf("second bid's difference: %s", second.Text())
 	}
+	if n := doc.Find(`#leveling-grid tfoot a[href*="/award?bid="]`).Length(); n != 2 {
+		t.Errorf("award links under the bid columns: %d", n)
+	}
 	if doc.Find("#leveling-bids a[data-award]").Length() != 2 {
 		t.Errorf("award links: %d", doc.Find("#leveling-bids a[data-award]").Length())
 	}
