@@ -65,11 +65,18 @@ func TestBrowserBid(t *testing.T) {
 
 	b := startBrowser(t, exe, a.srv.URL)
 	page := "/tenders/" + id
-	b.do("sign in and open the bid",
-		chromedp.Navigate(b.base+"/login?next="+page),
+	// The board: the intent buttons swap their row in place.
+	b.do("sign in and open the board",
+		chromedp.Navigate(b.base+"/login?next=/tenders"),
 		chromedp.SendKeys(chromedp.CSS("#email"), bidder.Email),
 		chromedp.SendKeys(chromedp.CSS("#password"), testPassword),
 		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#board-"+id)))
+	b.markPage("board")
+	b.do("say Bidding", chromedp.Click(chromedp.CSS(`#board-`+id+` button[value="bidding"]`)))
+	b.waitJS("the row shows the intent", `document.querySelector('#board-`+id+` button[value="bidding"]').getAttribute('aria-pressed') === 'true'`)
+	b.wantSamePage("board")
+	b.do("open the bid", chromedp.Click(chromedp.CSS(`#board-`+id+` a[href="`+page+`"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#soq-sheet[data-mode="rates"]`)))
 	b.wantJS("the grid's one tab stop is the first rate", `document.querySelector('`+rate("A1")+`').tabIndex === 0`)
 	b.wantText("#bid-total", "$5,000.00")
