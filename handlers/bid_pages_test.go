@@ -323,6 +323,16 @@ func TestBidSubmitRevisionsWithdraw(t *testing.T) {
 	if res := f.trade.form("/tenders/"+f.byTrade+"/bid/withdraw", url.Values{}); res.Code != http.StatusConflict {
 		t.Errorf("withdraw twice: %d", res.Code)
 	}
+	if doc := f.trade.get("/tenders/" + f.byTrade + "/bid").Doc(t); doc.Find("#bid-form-submit").Length() != 0 {
+		t.Error("a withdrawn bid's form offers to submit")
+	}
+	if doc := f.trade.get("/tenders/" + f.byTrade + "/bid/submit").Doc(t); doc.Find("#bid-submit-confirm[disabled]").Length() != 1 {
+		t.Error("a withdrawn bid's summary offers to submit")
+	}
+	if doc := f.trade.get("/tenders/" + f.byTrade).Doc(t); doc.Find("#bid-submit, #bid-revise, #bid-withdraw").Length() != 0 ||
+		!strings.Contains(doc.Find("#bid-status").Text(), "You withdrew") {
+		t.Errorf("withdrawn bid page: %q", doc.Find("#bid-status").Text())
+	}
 }
 
 // TestBidAccess: a bidder the tender is not open to gets 404 on every route; the team
