@@ -64,7 +64,7 @@ func TestBrowserBid(t *testing.T) {
 	drained := `document.getElementById('soq-sheet').dataset.pending === "0" && !document.querySelector('#soq-sheet .soq-saving')`
 
 	b := startBrowser(t, exe, a.srv.URL)
-	page := "/tenders/" + id
+	bidPath := "/tenders/" + id
 	// The board: the intent buttons swap their row in place.
 	b.do("sign in and open the board",
 		chromedp.Navigate(b.base+"/login?next=/tenders"),
@@ -76,7 +76,7 @@ func TestBrowserBid(t *testing.T) {
 	b.do("say Bidding", chromedp.Click(chromedp.CSS(`#board-`+id+` button[value="bidding"]`)))
 	b.waitJS("the row shows the intent", `document.querySelector('#board-`+id+` button[value="bidding"]').getAttribute('aria-pressed') === 'true'`)
 	b.wantSamePage("board")
-	b.do("open the bid", chromedp.Click(chromedp.CSS(`#board-`+id+` a[href="`+page+`"]`)),
+	b.do("open the bid", chromedp.Click(chromedp.CSS(`#board-`+id+` a[href="`+bidPath+`"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#soq-sheet[data-mode="rates"]`)))
 	b.wantJS("the grid's one tab stop is the first rate", `document.querySelector('`+rate("A1")+`').tabIndex === 0`)
 	b.wantText("#bid-total", "$5,000.00")
@@ -115,7 +115,7 @@ func TestBrowserBid(t *testing.T) {
 	b.wantSamePage("bid")
 
 	// Reload: the rates were saved as typed.
-	b.do("reload", chromedp.Navigate(b.base+page), chromedp.WaitVisible(chromedp.CSS("#soq-sheet")))
+	b.do("reload", chromedp.Navigate(b.base+bidPath), chromedp.WaitVisible(chromedp.CSS("#soq-sheet")))
 	b.wantJS("A1's rate is kept", `document.querySelector('`+rate("A1")+`').dataset.value === "1100.00"`)
 	b.wantJS("B1's rate is kept", `document.querySelector('`+rate("B1")+`').dataset.value === "22.50"`)
 	b.wantText("#bid-total", "$6,381.25")
@@ -128,8 +128,25 @@ func TestBrowserBid(t *testing.T) {
 	b.wantText("#revisions", "Revision 1")
 	b.wantNoJSErrors()
 
+	// The bidder's other pages pass axe-core as the main pages do: the form of every rate
+	// (with a refused rate), the summary with what blocks it, the withdrawal's question.
+	axeJS := axeSource(t)
+	var found []axeFinding
+	for _, pg := range []page{
+		{path: bidPath + "/bid"},
+		{path: bidPath + "/bid", state: "with a refused rate", steps: []chromedp.Action[chromedp.Void]{
+			chromedp.SetValue(chromedp.CSS(`input[name="rate.`+items["A1"]+`"]`), "ten"),
+			chromedp.Click(chromedp.CSS("#bid-form-submit")), chromedp.WaitVisible(chromedp.CSS("#bid-refused"))}},
+		{path: bidPath + "/bid/withdraw"},
+	} {
+		found = append(found, b.audit(axeJS, "bidder", pg.path+" "+pg.state, pg)...)
+	}
+	if len(found) > 0 {
+		t.Errorf("axe-core found %d accessibility violations:\n%s", len(found), formatFindings(found))
+	}
+
 	// The owner's tender page lists the submission, sealed: no amount.
-	res = owner.get(page)
+	res = owner.get(bidPath)
 	if res.Code != http.StatusOK {
 		t.Fatalf("owner's tender page: %d", res.Code)
 	}
