@@ -429,7 +429,7 @@ func TestBidAddendaAndQuestions(t *testing.T) {
 	if doc.Find("#bid-addendum-banner").Length() != 1 || !strings.Contains(doc.Find("#addendum-1").Text(), "1 line changed") {
 		t.Errorf("addendum not shown: %q", doc.Find("#addenda").Text())
 	}
-	if doc := f.invited.get("/tenders").Doc(t); doc.Find("#board-" + id + " [data-new-addendum]").Length() != 1 {
+	if doc := f.invited.get("/tenders").Doc(t); doc.Find("#board-"+id+" [data-new-addendum]").Length() != 1 {
 		t.Error("no New addendum badge on the board")
 	}
 	res = f.invited.form("/tenders/"+id+"/addenda/1/acknowledge", url.Values{})
