@@ -318,6 +318,7 @@ func readBidPost(c echo.Context, currency string, stored *store.Bid) (bidPost, f
 	if excls != nil {
 		p.notes, p.in.Exclusions = true, strings.TrimSpace(*excls)
 	}
+	p.in.KeepText = quals == nil && excls == nil // a rate's autosave leaves the notes alone
 	errs.Text("qualifications", p.in.Qualifications, 0, maxBidNotes)
 	errs.Text("exclusions", p.in.Exclusions, 0, maxBidNotes)
 	return p, errs, nil

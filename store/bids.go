@@ -64,6 +64,10 @@ type BidInput struct {
 	Cleared        []string
 	Qualifications string
 	Exclusions     string
+	// KeepText leaves the stored qualifications and exclusions as they are: a draft save
+	// of rates only (the grid's autosave), so it cannot undo a notes save that raced it.
+	// SaveBidDraft only; a submission always states its text.
+	KeepText bool
 }
 
 // Bid is a bidder's one bid on a tender, with its rates (in item id order).
@@ -300,7 +304,9 @@ func (tx *Tx) prepareBid(ctx context.Context, tenderID, bidderID string, entityI
 }
 
 const saveBidDraftSQL = `
-UPDATE bids SET qualifications = $2, exclusions = $3, total = $4, updated_at = $5 WHERE id = $1`
+UPDATE bids SET qualifications = CASE WHEN $6 THEN qualifications ELSE $2 END,
+                exclusions = CASE WHEN $6 THEN exclusions ELSE $3 END, total = $4, updated_at = $5
+WHERE id = $1`
 
 // SaveBidDraft creates or updates bidder's one bid on a tender as a draft, with the
 // entity it bids for, and returns its id. The tender must be open (else ErrTenderNotOpen,
@@ -323,7 +329,7 @@ func (s *Store) SaveBidDraft(ctx context.Context, tenderID, bidderID string, ent
 			return err
 		}
 		id = b.ID
-		return tx.q.execOne(ctx, saveBidDraftSQL, b.ID, in.Qualifications, in.Exclusions, totals.Total, b.Now)
+		return tx.q.execOne(ctx, saveBidDraftSQL, b.ID, in.Qualifications, in.Exclusions, totals.Total, b.Now, in.KeepText)
 	})
 	return id, err
 }

@@ -94,6 +94,13 @@ func TestBidDraftSubmitResubmit(t *testing.T) {
 	if list, err := f.st.BidsOfTender(ctx, f.tenderID); err != nil || len(list) != 0 {
 		t.Errorf("a draft is listed to the owner's side: %+v, %v", list, err)
 	}
+	// A save of rates only (the grid's autosave) keeps the notes another save wrote.
+	if _, err := f.st.SaveBidDraft(ctx, f.tenderID, bidder, testEntity, store.BidInput{Rates: f.rates("A1", 100), KeepText: true}, now); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := f.st.Bid(ctx, id); err != nil || b.Qualifications != "Q" {
+		t.Errorf("a rates-only save changed the qualifications to %q (%v)", b.Qualifications, err)
+	}
 
 	// A2 unpriced, an addendum unacknowledged: both named, nothing submitted.
 	if _, err := f.db.Exec(`INSERT INTO addenda (tender_id, number, text) VALUES ($1, 1, 'Change')`, f.tenderID); err != nil {
