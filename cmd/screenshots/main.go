@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -59,6 +60,10 @@ func run(base, out, only string) error {
 		{"award-confirm", "olivia@harbourhomes.test", "{tender:2}/leveling{award}"},
 		{"account", "olivia@harbourhomes.test", "/account"},
 		{"dashboard-bidder", "bea@sparkelectrical.test", "/"},
+		{"tender-board", "bea@sparkelectrical.test", "/tenders"},
+		{"bid-submitted", "bea@sparkelectrical.test", "{board:Electrical package}"},
+		{"bid-draft", "bob@flowplumbing.test", "{board:Electrical package}"},
+		{"bid-closed", "cara@solidform.test", "{board:Concrete package}"},
 		{"dashboard-inhouse", "ivan@harbourhomes.test", "/"},
 		{"admin-users", "admin@14build.test", "/admin/users"},
 		{"admin-user-new", "admin@14build.test", "/admin/users/new"},
@@ -148,6 +153,18 @@ func run(base, out, only string) error {
 					return fmt.Errorf("%s: no such demo tender", s.name)
 				}
 				path = href + rest
+			}
+			if title, ok := strings.CutPrefix(path, "{board:"); ok {
+				// A bidder's bid page: the tender of that title on its board.
+				title = strings.TrimSuffix(title, "}")
+				if err := chromedp.Do(ctx, chromedp.Navigate(base+"/tenders")); err != nil {
+					return err
+				}
+				href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`([...document.querySelectorAll("#tender-board a")].find(a => a.textContent.trim() === `+strconv.Quote(title)+`) || {}).getAttribute?.("href") || ""`))
+				if err != nil || href == "" {
+					return fmt.Errorf("%s: no tender %q on the board", s.name, title)
+				}
+				path = href
 			}
 			if leveling, ok := strings.CutSuffix(path, "{award}"); ok {
 				// The award's confirmation for the leveling page's first Award link.
