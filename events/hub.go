@@ -1,0 +1,396 @@
+package events
+
+import (
+	"bytes"
+	"cmp"
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Why our own hub rather than r3labs/sse's sse.Server (the issue names it): sse.Server
+// serves one stream per connection (a bidder follows its tender's bidders stream and its own
+// bid's stream on one EventSource), formats every event once per subscriber (fmt.Fprintf in
+// each connection's loop), and its stream goroutine sends to each subscriber's channel with
+// a blocking send, so one client that stops reading stalls the stream for everyone: the
+// opposite of "a slow client is dropped, never waited for". It has no heartbeat, and its
+// Last-Event-ID is a per-stream counter that means nothing on another instance. Measured
+// here (issue 12) it delivered 10,000 clients at p99 950 ms. So the hub below is written
+// for the aims: each message is encoded once into its wire bytes and the same slice is
+// written to every subscriber; fan-out is a non-blocking channel send per subscriber (a full
+// buffer drops the client); event ids are the events row ids, comparable across instances.
+// r3labs/sse stays where it fits: its client and EventStreamReader in the tests and in
+// cmd/ssebench.
+
+// Message is one audience stream's event. Its wire bytes are built once by Publish and
+// shared by every subscriber of the stream.
+type Message struct {
+	ID     int64  // the Change.ID it announces (the event id on the wire)
+	Stream string // the audience stream, e.g. "tender/{id}/team" (opaque to the hub)
+	Name   string // the SSE event name, e.g. "bid-submitted"
+	Data   []byte // an HTML fragment or JSON; may span lines
+}
+
+// HubConfig tunes a Hub; zero fields take the defaults.
+type HubConfig struct {
+	Heartbeat    time.Duration // ": ping" comment interval (15 s)
+	Replay       int           // messages each stream keeps for Last-Event-ID replay (256)
+	SendBuffer   int           // messages queued per subscriber; when full the client is dropped (64)
+	WriteTimeout time.Duration // a write blocked longer than this drops the client (10 s)
+	Retry        time.Duration // the reconnection delay announced to clients (2 s)
+	// IdleStream: a stream with no subscriber and nothing published for this long is
+	// forgotten, ring and all (10 min).
+	IdleStream time.Duration
+	Now        func() time.Time // the clock (time.Now)
+}
+
+func (c HubConfig) withDefaults() HubConfig {
+	if c.Heartbeat <= 0 {
+		c.Heartbeat = 15 * time.Second
+	}
+	if c.Replay <= 0 {
+		c.Replay = 256
+	}
+	if c.SendBuffer <= 0 {
+		c.SendBuffer = 64
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = 10 * time.Second
+	}
+	if c.Retry <= 0 {
+		c.Retry = 2 * time.Second
+	}
+	if c.IdleStream <= 0 {
+		c.IdleStream = 10 * time.Minute
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c
+}
+
+// ErrSlowClient is what Serve returns for a client dropped because it did not keep up.
+var ErrSlowClient = errors.New("events: slow client dropped")
+
+// ErrClosed is what Serve returns when the hub is closed (it answered 503).
+var ErrClosed = errors.New("events: hub closed")
+
+// Hub fans messages out to this instance's subscribers.
+type Hub struct {
+	cfg       HubConfig
+	done      chan struct{}
+	mu        sync.Mutex
+	closed    bool
+	seq       uint64
+	streams   map[string]*stream
+	subs      int
+	lastSweep time.Time
+}
+
+// frame is one encoded message.
+type frame struct {
+	seq  uint64 // the hub's publish order
+	id   int64  // Message.ID
+	sub  int    // the sub-index of id (several messages of one change)
+	wire []byte // "id: …\nevent: …\ndata: …\n\n"
+	ids  string // the wire id
+}
+
+type stream struct {
+	ring []*frame // the last cfg.Replay frames, oldest first from next once full
+	next int
+	subs map[*subscriber]struct{}
+	last time.Time
+}
+
+type subscriber struct {
+	ch      chan *frame
+	gone    chan struct{} // closed when dropped for being slow
+	streams []string
+	dropped bool
+}
+
+// NewHub returns a hub ready to serve.
+func NewHub(cfg HubConfig) *Hub {
+	cfg = cfg.withDefaults()
+	return &Hub{cfg: cfg, done: make(chan struct{}), streams: map[string]*stream{}, lastSweep: cfg.Now()}
+}
+
+// Subscribers is the number of connections being served.
+func (h *Hub) Subscribers() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.subs
+}
+
+// Publish encodes each message once and queues it for every subscriber of its stream
+// without waiting: a subscriber whose buffer is full is dropped. Messages of one change
+// (same ID) get the wire ids "ID", "ID.1", "ID.2"… in order, so that a connection following
+// several of their streams can resume between them.
+func (h *Hub) Publish(msgs ...Message) {
+	frames := make([]*frame, len(msgs))
+	for i, m := range msgs {
+		k := 0
+		for _, p := range msgs[:i] {
+			if p.ID == m.ID {
+				k++
+			}
+		}
+		frames[i] = encode(m, k)
+	}
+	now := h.cfg.Now()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return
+	}
+	for i, m := range msgs {
+		f := frames[i]
+		h.seq++
+		f.seq = h.seq
+		s := h.streamLocked(m.Stream)
+		s.last = now
+		if len(s.ring) < h.cfg.Replay {
+			s.ring = append(s.ring, f)
+		} else {
+			s.ring[s.next] = f
+			s.next = (s.next + 1) % len(s.ring)
+		}
+		for sub := range s.subs {
+			select {
+			case sub.ch <- f:
+			default:
+				h.dropLocked(sub)
+			}
+		}
+	}
+	if now.Sub(h.lastSweep) > time.Minute {
+		h.lastSweep = now
+		for name, s := range h.streams {
+			if len(s.subs) == 0 && now.Sub(s.last) > h.cfg.IdleStream {
+				delete(h.streams, name)
+			}
+		}
+	}
+}
+
+func (h *Hub) streamLocked(name string) *stream {
+	s := h.streams[name]
+	if s == nil {
+		s = &stream{subs: map[*subscriber]struct{}{}, last: h.cfg.Now()}
+		h.streams[name] = s
+	}
+	return s
+}
+
+// dropLocked unsubscribes sub and tells its Serve to end.
+func (h *Hub) dropLocked(sub *subscriber) {
+	if sub.dropped {
+		return
+	}
+	sub.dropped = true
+	close(sub.gone)
+	h.removeLocked(sub)
+}
+
+func (h *Hub) removeLocked(sub *subscriber) {
+	for _, name := range sub.streams {
+		if s := h.streams[name]; s != nil {
+			delete(s.subs, sub)
+		}
+	}
+	sub.streams = nil
+	h.subs--
+}
+
+// encode builds a message's wire bytes once.
+func encode(m Message, k int) *frame {
+	ids := strconv.FormatInt(m.ID, 10)
+	if k > 0 {
+		ids += "." + strconv.Itoa(k)
+	}
+	var b bytes.Buffer
+	b.Grow(len(m.Data) + len(m.Name) + len(ids) + 32)
+	b.WriteString("id: ")
+	b.WriteString(ids)
+	b.WriteByte('\n')
+	if m.Name != "" {
+		b.WriteString("event: ")
+		b.WriteString(strings.NewReplacer("\n", "", "\r", "").Replace(m.Name))
+		b.WriteByte('\n')
+	}
+	// Every line of the data is a data: field (a CR, LF or CRLF ends a line in SSE).
+	data := bytes.ReplaceAll(m.Data, []byte("\r\n"), []byte("\n"))
+	data = bytes.ReplaceAll(data, []byte("\r"), []byte("\n"))
+	for line := range bytes.SplitSeq(data, []byte("\n")) {
+		b.WriteString("data: ")
+		b.Write(line)
+		b.WriteByte('\n')
+	}
+	b.WriteByte('\n')
+	return &frame{id: m.ID, sub: k, wire: b.Bytes(), ids: ids}
+}
+
+// parseID reads a wire id "1234" or "1234.1".
+func parseID(s string) (id int64, sub int, ok bool) {
+	head, tail, dotted := strings.Cut(s, ".")
+	id, err := strconv.ParseInt(head, 10, 64)
+	if err != nil {
+		return 0, 0, false
+	}
+	if dotted {
+		if sub, err = strconv.Atoi(tail); err != nil {
+			return 0, 0, false
+		}
+	}
+	return id, sub, true
+}
+
+// replayLocked returns the frames of streams after the wire id last, in publish order.
+// When last is in one of the rings (the usual case: the same instance, or one that saw the
+// same notifications in the same order), everything published after it is replayed; else
+// the frames whose id is greater (ids follow commit order but for transactions that raced).
+func (h *Hub) replayLocked(streams []string, last string) []*frame {
+	id, sub, ok := parseID(last)
+	if !ok {
+		return nil
+	}
+	var all []*frame
+	var at uint64
+	found := false
+	for _, name := range streams {
+		s := h.streams[name]
+		if s == nil {
+			continue
+		}
+		for _, f := range s.ring {
+			if f.ids == last {
+				at, found = f.seq, true
+			}
+		}
+		all = append(all, s.ring...)
+	}
+	out := all[:0]
+	for _, f := range all {
+		if (found && f.seq > at) || (!found && (f.id > id || (f.id == id && f.sub > sub))) {
+			out = append(out, f)
+		}
+	}
+	slices.SortFunc(out, func(a, b *frame) int { return cmp.Compare(a.seq, b.seq) })
+	return out
+}
+
+// Serve writes a server-sent-event response that follows streams: first what they hold
+// after the client's Last-Event-ID header (or ?lastEventId=), then live messages, with a
+// ": ping" comment every Heartbeat. It returns when the client goes (nil), the hub closes
+// (nil: the client reconnects, to another instance if this one is going), or the client
+// cannot keep up (ErrSlowClient). The caller has checked who may follow which stream;
+// the response must bypass compression and timeouts.
+func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, streams ...string) error {
+	last := r.Header.Get("Last-Event-ID")
+	if last == "" {
+		last = r.URL.Query().Get("lastEventId")
+	}
+	sub := &subscriber{ch: make(chan *frame, h.cfg.SendBuffer), gone: make(chan struct{}), streams: slices.Clone(streams)}
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, "Shutting down: reconnect.", http.StatusServiceUnavailable)
+		return ErrClosed
+	}
+	replay := h.replayLocked(streams, last)
+	for _, name := range streams {
+		h.streamLocked(name).subs[sub] = struct{}{}
+	}
+	h.subs++
+	h.mu.Unlock()
+	defer func() {
+		h.mu.Lock()
+		if !sub.dropped {
+			h.removeLocked(sub)
+		}
+		h.mu.Unlock()
+	}()
+
+	rc := http.NewResponseController(w)
+	hd := w.Header()
+	hd.Set("Content-Type", "text/event-stream")
+	hd.Set("Cache-Control", "no-cache")
+	hd.Set("X-Accel-Buffering", "no") // a proxy must not hold events back
+	hd.Del("Content-Length")
+	w.WriteHeader(http.StatusOK)
+
+	// write sends b (plus what else is queued) and flushes, within WriteTimeout: a client
+	// whose socket stays full that long is as good as gone.
+	write := func(b []byte) error {
+		_ = rc.SetWriteDeadline(h.cfg.Now().Add(h.cfg.WriteTimeout))
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+		for more := true; more; {
+			select {
+			case f := <-sub.ch:
+				if _, err := w.Write(f.wire); err != nil {
+					return err
+				}
+			default:
+				more = false
+			}
+		}
+		return rc.Flush()
+	}
+	hello := []byte("retry: " + strconv.FormatInt(h.cfg.Retry.Milliseconds(), 10) + "\n\n")
+	for _, f := range replay {
+		hello = append(hello, f.wire...)
+	}
+	if err := write(hello); err != nil {
+		return nil
+	}
+	tick := time.NewTicker(h.cfg.Heartbeat)
+	defer tick.Stop()
+	ping := []byte(": ping\n\n")
+	for {
+		var err error
+		select {
+		case f := <-sub.ch:
+			err = write(f.wire)
+		case <-tick.C:
+			err = write(ping)
+		case <-sub.gone:
+			return ErrSlowClient
+		case <-r.Context().Done():
+			return nil
+		case <-h.done:
+			return nil
+		}
+		if err != nil {
+			if h.isDropped(sub) {
+				return ErrSlowClient
+			}
+			return nil // the client went
+		}
+	}
+}
+
+func (h *Hub) isDropped(sub *subscriber) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return sub.dropped
+}
+
+// Close ends every stream (clients reconnect, to another instance when this one is
+// shutting down) and refuses new ones. Call it before http.Server.Shutdown, which waits
+// for handlers: an open stream would hold it to its timeout.
+func (h *Hub) Close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.closed {
+		h.closed = true
+		close(h.done)
+	}
+}
