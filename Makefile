@@ -84,6 +84,7 @@ bench: build
 	  TEST_DATABASE_URL="$$url" $(GO) run ./cmd/importbench && \
 	  TEST_DATABASE_URL="$$url" $(GO) run ./cmd/loginbench && \
 	  TEST_DATABASE_URL="$$url" $(GO) run ./cmd/tenderbench && \
+	  TEST_DATABASE_URL="$$url" $(GO) run ./cmd/ssebench && \
 	  TEST_DATABASE_URL="$$url" $(GO) test -run '^$$' -bench . -benchmem ./...
 
 clean-db:
