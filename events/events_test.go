@@ -477,3 +477,30 @@ func TestNoLeakOnDisconnect(t *testing.T) {
 		t.Fatalf("goroutines: %d before, %d after 1,000 connect/disconnects\n%s", before, after, buf[:runtime.Stack(buf, true)])
 	}
 }
+
+// The listener's connection is cut: it reconnects, and what was committed meanwhile is
+// read back from the table, once.
+func TestListenerCatchesUpAfterReconnect(t *testing.T) {
+	t.Parallel()
+	dsn, db := testdb.NewWithURL(t)
+	in := newInstance(t, dsn, db)
+	c := connect(t, in.srv.URL+"?stream=tender/"+tenderID, "")
+	first := emit(t, db, true, events.BidSubmitted, `{"n":1}`)
+	if e := c.next(t, 5*time.Second); e.ID != fmt.Sprint(first) {
+		t.Fatalf("got %+v", e)
+	}
+	var n int
+	if err := db.Get(&n, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE datname = current_database() AND query LIKE 'LISTEN %`+events.Channel+`%'`); err != nil || n != 1 {
+		t.Fatalf("terminated %d listener connections: %v", n, err)
+	}
+	// Committed while the listener is down (it waits 100 ms before reconnecting).
+	second := emit(t, db, true, events.BidWithdrawn, `{"n":2}`)
+	third := emit(t, db, true, events.IntentChanged, `{"n":3}`)
+	for _, want := range []int64{second, third} {
+		if e := c.next(t, 10*time.Second); e.ID != fmt.Sprint(want) {
+			t.Fatalf("got %+v, want %d", e, want)
+		}
+	}
+	c.none(t, 300*time.Millisecond)
+}
