@@ -8,6 +8,7 @@ import (
 
 	"github.com/lib/pq"
 
+	"github.com/14build/14build/events"
 	"github.com/14build/14build/tender"
 )
 
@@ -136,7 +137,7 @@ func (s *Store) AwardBid(ctx context.Context, tenderID, bidID, actorID string, n
 		if err := tx.q.get(ctx, &c, insertContractSQL, newUUID(), tenderID, bidID, b.EntityID, b.Total, b.Currency, now); err != nil {
 			return err
 		}
-		return tx.appendActivity(ctx, l.ProjectID, tender.Entry{Kind: tender.KindAwarded, TenderID: tenderID, ActorID: actorID, At: now,
+		if err := tx.appendActivity(ctx, l.ProjectID, tender.Entry{Kind: tender.KindAwarded, TenderID: tenderID, ActorID: actorID, At: now,
 			Content: map[string]string{
 				"bid_id":       bidID,
 				"revision":     strconv.Itoa(b.Revision),
@@ -144,7 +145,11 @@ func (s *Store) AwardBid(ctx context.Context, tenderID, bidID, actorID string, n
 				"contract_id":  c.ID,
 				"contract_sum": strconv.FormatInt(b.Total, 10),
 				"currency":     b.Currency,
-			}})
+			}}); err != nil {
+			return err
+		}
+		return tx.emit(ctx, events.Change{Kind: events.TenderAwarded, ProjectID: l.ProjectID, TenderID: tenderID, BidID: bidID,
+			UserID: actorID})
 	})
 	if err != nil {
 		return Contract{}, err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/lib/pq"
 
+	"github.com/14build/14build/events"
 	"github.com/14build/14build/tender"
 )
 
@@ -411,9 +412,13 @@ func (s *Store) SubmitBid(ctx context.Context, tenderID, bidderID string, entity
 			sub.ContentHash, nonce, at); err != nil {
 			return err
 		}
-		return tx.appendActivity(ctx, t.ProjectID, tender.Entry{Kind: tender.KindBidSubmitted, TenderID: tenderID,
+		if err := tx.appendActivity(ctx, t.ProjectID, tender.Entry{Kind: tender.KindBidSubmitted, TenderID: tenderID,
 			ActorID: bidderID, At: at, Content: map[string]string{
-				"bid": b.ID, "revision": strconv.Itoa(sub.Revision), "content_hash": hex.EncodeToString(sub.ContentHash)}})
+				"bid": b.ID, "revision": strconv.Itoa(sub.Revision), "content_hash": hex.EncodeToString(sub.ContentHash)}}); err != nil {
+			return err
+		}
+		return tx.emit(ctx, events.Change{Kind: events.BidSubmitted, ProjectID: t.ProjectID, TenderID: tenderID, BidID: b.ID,
+			UserID: bidderID, Data: eventData(map[string]any{"revision": sub.Revision})})
 	})
 	if err != nil {
 		return Submission{}, err
@@ -460,8 +465,12 @@ func (s *Store) WithdrawBid(ctx context.Context, tenderID, bidID, bidderID strin
 		if b.Revision == 0 {
 			return nil // a draft never submitted was never a bid the team was told of
 		}
-		return tx.appendActivity(ctx, t.ProjectID, tender.Entry{Kind: tender.KindBidWithdrawn, TenderID: tenderID,
-			ActorID: bidderID, At: at, Content: map[string]string{"bid": b.ID, "revision": strconv.Itoa(b.Revision)}})
+		if err := tx.appendActivity(ctx, t.ProjectID, tender.Entry{Kind: tender.KindBidWithdrawn, TenderID: tenderID,
+			ActorID: bidderID, At: at, Content: map[string]string{"bid": b.ID, "revision": strconv.Itoa(b.Revision)}}); err != nil {
+			return err
+		}
+		return tx.emit(ctx, events.Change{Kind: events.BidWithdrawn, ProjectID: t.ProjectID, TenderID: tenderID, BidID: b.ID,
+			UserID: bidderID, Data: eventData(map[string]any{"revision": b.Revision})})
 	})
 }
 

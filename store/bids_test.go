@@ -121,8 +121,8 @@ func TestBidDraftSubmitResubmit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := f.st.QueryCount() - before; n != 11 {
-		t.Errorf("submit took %d statements, want 11 (begin, tender, bid, lines, rates, addenda, update, the ledger's three, commit) whatever the lines", n)
+	if n := f.st.QueryCount() - before; n != 12 {
+		t.Errorf("submit took %d statements, want 12 (begin, tender, bid, lines, rates, addenda, update, the ledger's three, the event, commit) whatever the lines", n)
 	}
 	if sub.BidID != id || sub.Revision != 1 || sub.Total != 250+200+50000 {
 		t.Errorf("first submission %+v, want bid %s revision 1 total 50450", sub, id)

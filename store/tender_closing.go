@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/14build/14build/events"
 	"github.com/14build/14build/tender"
 )
 
@@ -72,7 +73,10 @@ func (s *Store) CloseTenderIfDue(ctx context.Context, id string, now time.Time) 
 			return err
 		}
 		closed = true
-		return tx.appendActivity(ctx, l.ProjectID, tender.Entry{Kind: tender.KindClosed, TenderID: id, At: now})
+		if err := tx.appendActivity(ctx, l.ProjectID, tender.Entry{Kind: tender.KindClosed, TenderID: id, At: now}); err != nil {
+			return err
+		}
+		return tx.emit(ctx, events.Change{Kind: events.TenderClosed, ProjectID: l.ProjectID, TenderID: id})
 	})
 	return closed && err == nil, err
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/lib/pq"
 
+	"github.com/14build/14build/events"
 	"github.com/14build/14build/field"
 	"github.com/14build/14build/soq"
 	"github.com/14build/14build/tender"
@@ -242,8 +243,12 @@ func (s *Store) SetIntent(ctx context.Context, tenderID, bidderID string, i tend
 		if was == i {
 			return nil // said again: nothing new for the ledger
 		}
-		return tx.appendActivity(ctx, t.ProjectID, tender.Entry{Kind: tender.KindIntent, TenderID: tenderID, ActorID: bidderID,
-			At: now, Content: map[string]string{"intent": string(i)}})
+		if err := tx.appendActivity(ctx, t.ProjectID, tender.Entry{Kind: tender.KindIntent, TenderID: tenderID, ActorID: bidderID,
+			At: now, Content: map[string]string{"intent": string(i)}}); err != nil {
+			return err
+		}
+		return tx.emit(ctx, events.Change{Kind: events.IntentChanged, ProjectID: t.ProjectID, TenderID: tenderID,
+			UserID: bidderID, Data: eventData(map[string]any{"intent": string(i)})})
 	})
 }
 
@@ -578,8 +583,12 @@ func (s *Store) IssueAddendum(ctx context.Context, tenderID, actorID string, in 
 		if a.ClosesAt.Valid {
 			content["closes_at"] = a.ClosesAt.Time.UTC().Format(time.RFC3339)
 		}
-		return tx.appendActivity(ctx, t.ProjectID, tender.Entry{Kind: tender.KindAddendum, TenderID: tenderID, ActorID: actorID,
-			At: now, Content: content})
+		if err := tx.appendActivity(ctx, t.ProjectID, tender.Entry{Kind: tender.KindAddendum, TenderID: tenderID, ActorID: actorID,
+			At: now, Content: content}); err != nil {
+			return err
+		}
+		return tx.emit(ctx, events.Change{Kind: events.AddendumIssued, ProjectID: t.ProjectID, TenderID: tenderID,
+			UserID: actorID, Data: eventData(map[string]any{"number": a.Number})})
 	})
 	if err != nil {
 		return Addendum{}, err
@@ -802,8 +811,17 @@ func (s *Store) AnswerQuestion(ctx context.Context, tenderID, questionID, actorI
 		if err := tx.q.get(ctx, &q, answerQuestionSQL, tenderID, questionID, text, publish, nullUUID(actorID), now.UTC()); err != nil {
 			return err
 		}
-		return tx.appendActivity(ctx, t.ProjectID, tender.Entry{Kind: tender.KindQuestion, TenderID: tenderID, ActorID: actorID,
-			At: now, Content: map[string]string{"question": q.ID, "event": "answered", "published": strconv.FormatBool(publish)}})
+		if err := tx.appendActivity(ctx, t.ProjectID, tender.Entry{Kind: tender.KindQuestion, TenderID: tenderID, ActorID: actorID,
+			At: now, Content: map[string]string{"question": q.ID, "event": "answered", "published": strconv.FormatBool(publish)}}); err != nil {
+			return err
+		}
+		// The asker is named so that a private answer reaches its stream only.
+		var asker string
+		if err := tx.q.get(ctx, &asker, `SELECT COALESCE(asked_by::text, '') FROM questions WHERE id = $1`, q.ID); err != nil {
+			return err
+		}
+		return tx.emit(ctx, events.Change{Kind: events.QuestionAnswered, ProjectID: t.ProjectID, TenderID: tenderID,
+			UserID: actorID, Data: eventData(map[string]any{"questionId": q.ID, "published": publish, "askedBy": asker})})
 	})
 	if err != nil {
 		return Question{}, err

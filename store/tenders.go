@@ -10,6 +10,7 @@ import (
 
 	"github.com/lib/pq"
 
+	"github.com/14build/14build/events"
 	"github.com/14build/14build/soq"
 	"github.com/14build/14build/tender"
 )
@@ -443,7 +444,10 @@ func (s *Store) CloseTender(ctx context.Context, id, actorID string, now time.Ti
 			id, next, now.UTC()); err != nil {
 			return err
 		}
-		return tx.appendActivity(ctx, l.ProjectID, tender.Entry{Kind: tender.KindClosed, TenderID: id, ActorID: actorID, At: now})
+		if err := tx.appendActivity(ctx, l.ProjectID, tender.Entry{Kind: tender.KindClosed, TenderID: id, ActorID: actorID, At: now}); err != nil {
+			return err
+		}
+		return tx.emit(ctx, events.Change{Kind: events.TenderClosed, ProjectID: l.ProjectID, TenderID: id, UserID: actorID})
 	})
 }
 
