@@ -34,6 +34,7 @@ templ:
 css: node_modules/.package-lock.json
 	npx tailwindcss -c tailwind.config.js -i static/src/app.css -o static/dist/app.css --minify 2>/dev/null
 	cp node_modules/htmx.org/dist/htmx.min.js static/dist/htmx.min.js
+	cp node_modules/htmx-ext-sse/dist/sse.js static/dist/sse.js
 
 generate: templ css
 
