@@ -11,6 +11,12 @@ import (
 // LoginNext is the sign-in page that goes on to next (a path on this site) afterwards.
 func LoginNext(next string) string { return NameLogin.Path() + "?next=" + url.QueryEscape(next) }
 
+// Events is the pages' live stream named stream ("tender-{id}", "project-{id}", "me").
+func Events(stream string) string { return NameEvents.Path() + "?stream=" + url.QueryEscape(stream) }
+
+// APIEvents is the API clients' (JSON) twin of Events.
+func APIEvents(stream string) string { return NameAPIEvents.Path() + "?stream=" + url.QueryEscape(stream) }
+
 func Login() string                           { return NameLogin.Path() }
 func Register() string                        { return NameRegister.Path() }
 func Logout() string                          { return NameLogout.Path() }

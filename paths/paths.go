@@ -20,6 +20,10 @@ const (
 	NameMetrics Name = "metrics"
 	NameStatic  Name = "static"
 
+	// Live updates (issue 12): ?stream=tender-{id}, project-{id} or me.
+	NameEvents    Name = "events"     // server-sent events of HTML fragments (pages)
+	NameAPIEvents Name = "api.events" // the same with JSON data (API clients)
+
 	NameLogin                    Name = "login"
 	NameRegister                 Name = "register"
 	NameLogout                   Name = "logout"
@@ -156,6 +160,9 @@ var patterns = map[Name]string{
 	NameHealthz: "/healthz",
 	NameMetrics: "/metrics",
 	NameStatic:  "/static/*",
+
+	NameEvents:    "/events",
+	NameAPIEvents: "/api/events",
 
 	NameLogin:                    "/login",
 	NameRegister:                 "/register",
