@@ -15,7 +15,9 @@ func LoginNext(next string) string { return NameLogin.Path() + "?next=" + url.Qu
 func Events(stream string) string { return NameEvents.Path() + "?stream=" + url.QueryEscape(stream) }
 
 // APIEvents is the API clients' (JSON) twin of Events.
-func APIEvents(stream string) string { return NameAPIEvents.Path() + "?stream=" + url.QueryEscape(stream) }
+func APIEvents(stream string) string {
+	return NameAPIEvents.Path() + "?stream=" + url.QueryEscape(stream)
+}
 
 func Login() string                           { return NameLogin.Path() }
 func Register() string                        { return NameRegister.Path() }
