@@ -332,6 +332,12 @@ func TestReplayAfterLastEventID(t *testing.T) {
 	if got := ids(c, 2); strings.Join(got, ",") != "8,8.1" {
 		t.Fatalf("replay after 7 on a+b = %v", got)
 	}
+
+	// A fragment of several lines is several data: fields, read back as one.
+	h.Publish(events.Message{ID: 9, Stream: "a", Name: "n", Data: []byte("<tr>\n<td>1</td>\r\n</tr>")})
+	if e := c.next(t, 2*time.Second); e.ID != "9" || e.Data != "<tr>\n<td>1</td>\n</tr>" {
+		t.Fatalf("multi-line = %+v", e)
+	}
 }
 
 // A subscriber that never reads is dropped once its buffer is full; the others keep

@@ -112,7 +112,9 @@ func (l *Listener) Run(ctx context.Context) error {
 			if !s.add(c.ID) {
 				continue
 			}
-			lastAt = c.At
+			if c.At.After(lastAt) {
+				lastAt = c.At
+			}
 			msgs, err := l.Route(ctx, c)
 			if err != nil {
 				if ctx.Err() == nil {
