@@ -289,7 +289,11 @@ func (h *Hub) replayLocked(streams []string, last string) []*frame {
 // ": ping" comment every Heartbeat. It returns when the client goes (nil), the hub closes
 // (nil: the client reconnects, to another instance if this one is going), or the client
 // cannot keep up (ErrSlowClient). The caller has checked who may follow which stream;
-// the response must bypass compression and timeouts.
+// the response must bypass compression and timeouts. With Echo:
+//
+//	return hub.Serve(c.Response(), c.Request(), "tender/"+id+"/team")
+//
+// (an error after the response started is only for the log: the stream is over.)
 func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, streams ...string) error {
 	last := r.Header.Get("Last-Event-ID")
 	if last == "" {
@@ -329,6 +333,9 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, streams ...string) e
 	hd.Set("X-Accel-Buffering", "no") // a proxy must not hold events back
 	hd.Del("Content-Length")
 	w.WriteHeader(http.StatusOK)
+	if err := rc.Flush(); errors.Is(err, http.ErrNotSupported) {
+		return errors.New("events: the response cannot be flushed: the route must bypass compressing or buffering middleware")
+	}
 
 	// write sends b and whatever else is queued, and flushes. The write deadline is moved
 	// at each heartbeat rather than before every write (that cost a tenth of the fan-out's
