@@ -323,6 +323,13 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, streams ...string) e
 		return sub.slow
 	}
 	defer end()
+	// net/http still writes the response's end after Serve: bounded, unless the client was
+	// dropped for being slow (then its deadline is already past).
+	defer func() {
+		if !h.isSlow(sub) {
+			_ = rc.SetWriteDeadline(h.cfg.Now().Add(h.cfg.WriteTimeout))
+		}
+	}()
 	// One quit channel for every reason to stop keeps the loop's select small: it runs
 	// once per message per subscriber.
 	defer context.AfterFunc(r.Context(), func() { end() })()
@@ -332,6 +339,12 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, streams ...string) e
 	hd.Set("Cache-Control", "no-cache")
 	hd.Set("X-Accel-Buffering", "no") // a proxy must not hold events back
 	hd.Del("Content-Length")
+	if r.ProtoMajor == 1 {
+		// The connection carries nothing after the stream: closing it with the stream
+		// also drops the write deadlines set below, which net/http would carry over to a
+		// next request on it.
+		hd.Set("Connection", "close")
+	}
 	w.WriteHeader(http.StatusOK)
 	if err := rc.Flush(); errors.Is(err, http.ErrNotSupported) {
 		return errors.New("events: the response cannot be flushed: the route must bypass compressing or buffering middleware")
@@ -389,12 +402,16 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, streams ...string) e
 
 // result is what Serve returns once sub's stream is over.
 func (h *Hub) result(sub *subscriber) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if sub.slow {
+	if h.isSlow(sub) {
 		return ErrSlowClient
 	}
 	return nil
+}
+
+func (h *Hub) isSlow(sub *subscriber) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return sub.slow
 }
 
 // Close ends every stream (clients reconnect, to another instance when this one is
