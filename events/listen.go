@@ -122,6 +122,11 @@ func (l *Listener) Run(ctx context.Context) error {
 				}
 				continue
 			}
+			for i := range msgs {
+				if msgs[i].ID == 0 {
+					msgs[i].ID = c.ID // the event id on the wire: the row's, on every instance
+				}
+			}
 			l.Hub.Publish(msgs...)
 		}
 	}
