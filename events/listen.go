@@ -14,7 +14,7 @@ import (
 
 // Router turns a Change into the messages of each audience stream (the handlers package
 // implements it: it loads what each audience may see and renders the fragments and their
-// JSON twins). Each message's ID must be c.ID. Streams are named by audience, e.g.
+// JSON twins). Each message's ID is c.ID (0 is set to it). Streams are named by audience, e.g.
 // "tender/{id}/team", "tender/{id}/bidders", "tender/{id}/bidder/{uid}", "project/{id}",
 // "user/{uid}"; the hub treats names as opaque.
 type Router func(ctx context.Context, c Change) ([]Message, error)
