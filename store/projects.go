@@ -13,6 +13,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/14build/14build/authz"
+	"github.com/14build/14build/events"
 	"github.com/14build/14build/project"
 )
 
@@ -282,10 +283,16 @@ func (tx *Tx) CreateProject(ctx context.Context, ownerID string, in ProjectInput
 }
 
 // UpdateProject replaces a project's editable fields.
+// The team's open pages hear of it ("project-updated", in the same transaction).
 func (s *Store) UpdateProject(ctx context.Context, id string, in ProjectInput) error {
-	err := s.q.execOne(ctx, `UPDATE projects SET name = $2, code = $3, address = $4, status = $5, budget_amount = $6,
+	err := s.WithTx(ctx, func(tx *Tx) error {
+		if err := tx.q.execOne(ctx, `UPDATE projects SET name = $2, code = $3, address = $4, status = $5, budget_amount = $6,
 currency = $7, time_zone = $8, updated_at = now() WHERE id = $1`,
-		id, strings.TrimSpace(in.Name), strings.TrimSpace(in.Code), strings.TrimSpace(in.Address), in.Status, in.BudgetAmount, in.Currency, in.TimeZone)
+			id, strings.TrimSpace(in.Name), strings.TrimSpace(in.Code), strings.TrimSpace(in.Address), in.Status, in.BudgetAmount, in.Currency, in.TimeZone); err != nil {
+			return err
+		}
+		return tx.emit(ctx, events.Change{Kind: events.ProjectUpdated, ProjectID: id, Data: eventData(map[string]any{"projectId": id})})
+	})
 	if c, ok := uniqueViolation(err); ok && c == "projects_owner_code_key" {
 		return ErrCodeTaken
 	}

@@ -358,25 +358,41 @@ func (s *Store) StartImportRun(ctx context.Context, id string) error {
 
 // ImportProgress records how many rows are read (total) and checked (processed).
 func (s *Store) ImportProgress(ctx context.Context, id string, total, processed int) error {
-	_, err := s.q.exec(ctx, `UPDATE soq_imports SET total_rows = $2, processed_rows = $3, updated_at = now() WHERE id = $1`, id, total, processed)
-	return err
+	// With its "import-progress" event, in one transaction (import_events.go).
+	return s.WithTx(ctx, func(tx *Tx) error { return tx.ImportProgress(ctx, id, total, processed) })
 }
 
 // FailImport ends an import with a message for people; nothing is written. Only an
 // import that has not finished fails (soq.ImportStatus.Fail): a finished one is left as
 // it is, so a late failure of a retried job never overwrites a recorded outcome.
 func (s *Store) FailImport(ctx context.Context, id, message string) error {
-	_, err := s.q.exec(ctx, `UPDATE soq_imports SET status = $3, error = $2, imported_rows = 0, finished_at = now(), updated_at = now()
+	return s.WithTx(ctx, func(tx *Tx) error {
+		r, err := tx.q.exec(ctx, `UPDATE soq_imports SET status = $3, error = $2, imported_rows = 0, finished_at = now(), updated_at = now()
 WHERE id = $1 AND status NOT IN ($4, $3)`, id, message, soq.ImportFailed, soq.ImportDone)
-	return err
+		if err != nil {
+			return err
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return nil // finished already: nothing changed
+		}
+		return tx.emitImport(ctx, id) // the live progress bar shows the failure
+	})
 }
 
 // RetryImport puts an import back in the queue after a failed attempt, with a message
 // (soq.ImportStatus.Retry: only a queued or running import goes back in the queue).
 func (s *Store) RetryImport(ctx context.Context, id, message string) error {
-	_, err := s.q.exec(ctx, `UPDATE soq_imports SET status = $3, error = $2, updated_at = now() WHERE id = $1 AND status IN ($3, $4)`,
-		id, message, soq.ImportQueued, soq.ImportRunning)
-	return err
+	return s.WithTx(ctx, func(tx *Tx) error {
+		r, err := tx.q.exec(ctx, `UPDATE soq_imports SET status = $3, error = $2, updated_at = now() WHERE id = $1 AND status IN ($3, $4)`,
+			id, message, soq.ImportQueued, soq.ImportRunning)
+		if err != nil {
+			return err
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return nil
+		}
+		return tx.emitImport(ctx, id) // the live progress bar says it is retrying
+	})
 }
 
 // ImportLine is one checked row of a spreadsheet, ready to be written (soq.ImportLine).
@@ -470,9 +486,12 @@ func (s *Store) ApplyImport(ctx context.Context, p ImportPlan) (ImportOutcome, e
 		if err != nil {
 			return err
 		}
-		return tx.q.execOne(ctx, `UPDATE soq_imports SET status = $7, error = '', total_rows = $2, processed_rows = $2, skipped_rows = $3,
+		if err := tx.q.execOne(ctx, `UPDATE soq_imports SET status = $7, error = '', total_rows = $2, processed_rows = $2, skipped_rows = $3,
 	imported_rows = $4, refused_rows = $5, refused = $6, finished_at = now(), updated_at = now() WHERE id = $1`,
-			p.ImportID, p.Total, p.Skipped, out.Imported, len(refused), rj, soq.ImportDone)
+			p.ImportID, p.Total, p.Skipped, out.Imported, len(refused), rj, soq.ImportDone); err != nil {
+			return err
+		}
+		return tx.emitImport(ctx, p.ImportID) // the live progress bar shows the report
 	})
 	return out, err
 }
