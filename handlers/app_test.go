@@ -34,6 +34,8 @@ type testApp struct {
 	srv *httptest.Server
 	// jobs is the app's River client (cfg.Jobs).
 	jobs *lazyJobs
+	// dsn is the database's connection string: live updates' listeners (events_test.go).
+	dsn string
 }
 
 // Cheap hashing keeps the tests fast; production uses argon2id's defaults.
@@ -41,7 +43,7 @@ var testArgon = &argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, Salt
 
 func newTestApp(t testing.TB, mod ...func(*Config)) *testApp {
 	t.Helper()
-	db := testdb.New(t)
+	dsn, db := testdb.NewWithURL(t)
 	st := store.New(db)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
@@ -66,7 +68,7 @@ func newTestApp(t testing.TB, mod ...func(*Config)) *testApp {
 	h := New(st, log, cfg)
 	srv := httptest.NewServer(h.Echo())
 	t.Cleanup(srv.Close)
-	return &testApp{t: t, st: st, h: h, srv: srv, jobs: lj}
+	return &testApp{t: t, st: st, h: h, srv: srv, jobs: lj, dsn: dsn}
 }
 
 // lazyJobs is the app's River client, started at the first job queued: a running client

@@ -147,6 +147,7 @@ func (h *Handlers) Routes() []Route {
 		h.tenderTeamPageRoutes(), // the team's tender pages: tender_pages.go
 		h.bidderPageRoutes(),     // the bidder's board and bid page: bid_pages.go
 		h.levelingPageRoutes(),   // the leveling page and award: leveling_pages.go
+		h.eventRoutes(),          // live updates, /events and /api/events: events.go
 		[]Route{{"GET", paths.NameTender, onTender("", authz.ViewProject), h.tenderPage}},
 	)
 }

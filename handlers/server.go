@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/14build/14build/events"
 	"github.com/14build/14build/paths"
 	"github.com/14build/14build/store"
 )
@@ -57,6 +58,8 @@ type Config struct {
 	// ImportsPerUser caps the imports one person has queued or running at once
 	// (default DefaultImportsPerUser, in soq_import.go).
 	ImportsPerUser int
+	// Events tunes the live updates' hub (issue 12; zero fields take its defaults).
+	Events events.HubConfig
 }
 
 // Defaults fills unset fields.
@@ -116,6 +119,9 @@ type Handlers struct {
 	regLimiter     *loginLimiter
 	hashSlots      chan struct{}
 	passwordChecks atomic.Int64
+
+	// hub serves this instance's live-update subscribers (events.go); EventListener feeds it.
+	hub *events.Hub
 }
 
 // New builds the HTTP layer.
@@ -134,6 +140,7 @@ func New(st *store.Store, log *slog.Logger, cfg Config) *Handlers {
 		// Registration keys on the address only (account "" in Acquire).
 		regLimiter: newLoginLimiter(0, cfg.RegisterLimit, cfg.RegisterWindow),
 		hashSlots:  make(chan struct{}, cfg.HashConcurrency),
+		hub:        events.NewHub(cfg.Events),
 	}
 	h.metrics = newMetrics(reg, st, h.Routes())
 	return h

@@ -102,6 +102,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}()
 	go sweepSessions(ctx, st, log)
+	// Live updates (issue 12): this instance LISTENs for every committed change and fans it
+	// out to its own subscribers; the listener reconnects by itself.
+	lctx, stopListener := context.WithCancel(ctx)
+	defer stopListener()
+	go func() {
+		if err := h.EventListener(cfg.databaseURL).Run(lctx); err != nil && lctx.Err() == nil {
+			log.Error("events listener stopped", "err", err.Error())
+		}
+	}()
 	srv := &http.Server{
 		Addr:              cfg.addr,
 		Handler:           h.Echo(),
@@ -150,6 +159,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	log.Info("shutting down", "timeout", cfg.shutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
 	defer cancel()
+	// Open event streams end first (Shutdown waits for handlers): their clients reconnect,
+	// to another instance.
+	h.Hub().Close()
 	for _, s := range servers {
 		if err := s.Shutdown(sctx); err != nil {
 			log.Warn("shutdown timed out; closing the remaining connections", "err", err.Error())
