@@ -109,6 +109,9 @@ func (h *Handlers) handleError(err error, c echo.Context) {
 			body["fields"] = ae.Fields
 		}
 		rerr = c.JSON(ae.Status, body)
+	case c.Path() == paths.NameEvents.Pattern():
+		// An EventSource neither follows a sign-in redirect nor shows a page: the status.
+		rerr = c.String(ae.Status, ae.Message)
 	case c.Request().Method == http.MethodGet && ae.Status == http.StatusUnauthorized && !hxRequest(c).Enabled:
 		rerr = c.Redirect(http.StatusSeeOther, paths.LoginNext(c.Request().URL.RequestURI()))
 	case hxRequest(c).Enabled:
