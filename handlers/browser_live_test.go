@@ -1,0 +1,79 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/14build/14build/authz"
+	"github.com/14build/14build/store"
+)
+
+// TestBrowserLiveTender: the owner's tender page is open; a bidder submits (through the
+// API, as a second client); the submission appears in the page's bidders table without a
+// reload, still without its amount (sealed).
+func TestBrowserLiveTender(t *testing.T) {
+	exe := findBrowser(t)
+	a := newTestApp(t)
+	a.listen(t)
+	ctx := context.Background()
+	o := a.user(authz.RoleOwner, "olivia@harbourhomes.test")
+	p := a.project(o, "HVA-01")
+	cats, err := a.st.Categories(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	civil := cats[slices.IndexFunc(cats, func(c store.Category) bool { return c.Name == "Civil Works" })].ID
+	hash, _ := a.h.HashPassword(testPassword)
+	if _, err := a.st.CreateUser(ctx, store.NewUser{Name: "Cara Civil", Email: "cara@civil.test", PasswordHash: hash,
+		Role: authz.RoleBidder, Entity: "Cara Civil Ltd", CategoryID: civil}); err != nil {
+		t.Fatal(err)
+	}
+	owner := a.login(o.Email)
+	body := soqBodyFor(p.ID)
+	body["status"] = "issued"
+	res := owner.do("POST", "/api/soq", body)
+	if res.Code != http.StatusCreated {
+		t.Fatalf("SOQ: %d %s", res.Code, res.Body)
+	}
+	tb := tenderBodyFor(p.ID, res.JSON(t)["id"].(string))
+	tb["invitees"] = []string{}
+	res = owner.do("POST", "/api/tenders", tb)
+	if res.Code != http.StatusCreated {
+		t.Fatalf("tender: %d %s", res.Code, res.Body)
+	}
+	id := res.JSON(t)["id"].(string)
+	res = owner.do("POST", "/api/tenders/"+id+"/open", nil)
+	if res.Code != http.StatusOK {
+		t.Fatalf("open: %d %s", res.Code, res.Body)
+	}
+	bt := bidTender{id: id, items: map[string]string{}}
+	for _, s := range res.JSON(t)["sections"].([]any) {
+		for _, it := range s.(map[string]any)["items"].([]any) {
+			m := it.(map[string]any)
+			bt.items[m["reference"].(string)] = m["id"].(string)
+		}
+	}
+
+	b := startBrowser(t, exe, a.srv.URL)
+	b.do("sign in and open the tender",
+		chromedp.Navigate(b.base+"/login?next=/tenders/"+id),
+		chromedp.SendKeys(chromedp.CSS("#email"), o.Email),
+		chromedp.SendKeys(chromedp.CSS("#password"), testPassword),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#tender-bidders-live")))
+	b.markPage("tender")
+	b.wantJS("no submission yet", `!document.querySelector('tr[data-bidder="cara@civil.test"]')`)
+	waitSubs(t, a, 1) // the page's EventSource is connected
+
+	if res := a.login("cara@civil.test").do("POST", "/api/tenders/"+id+"/bids", bt.body(liveA1, liveB1, true)); res.Code != http.StatusCreated {
+		t.Fatalf("submit: %d %s", res.Code, res.Body)
+	}
+	b.waitJS("the submission appears", `(document.querySelector('#tender-bidders tr[data-bidder="cara@civil.test"]') || {}).textContent?.includes('Submitted')`)
+	b.wantSamePage("tender")
+	b.wantJS("no amount while sealed", `!['73,911.13', '79,433.13'].some(s => document.body.textContent.includes(s))`)
+	b.wantNoJSErrors()
+}
