@@ -482,6 +482,13 @@ func serve(ctx context.Context, dbURL string, stdout, stderr io.Writer) error {
 	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, r *http.Request) {
 		var m runtime.MemStats
 		runtime.ReadMemStats(&m)
+		// SSEBENCH_HEAPPROFILE=prefix writes the heap profile at each /stats to prefix.<pid>.
+		if p := os.Getenv("SSEBENCH_HEAPPROFILE"); p != "" {
+			if f, err := os.Create(fmt.Sprintf("%s.%d", p, os.Getpid())); err == nil {
+				_ = pprof.WriteHeapProfile(f)
+				f.Close()
+			}
+		}
 		_ = json.NewEncoder(w).Encode(stats{Goroutines: runtime.NumGoroutine(), Subscribers: hub.Subscribers(),
 			HeapInuse: m.HeapInuse, StackInuse: m.StackInuse, Sys: m.Sys})
 	})
