@@ -340,3 +340,101 @@ func TestEventsAccess(t *testing.T) {
 		}
 	}
 }
+
+// An answer to one bidder reaches its asker alone, a published one every bidder (never
+// the asker's name); an intent the team's panel; the closing every audience, the team's
+// panel now with totals; the award each bidder's own outcome.
+func TestEventsTalkCloseAward(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	bt := openBidTender(t, f)
+	f.a.listen(t)
+	civilBidder(t, f, "c@example.com", "Cee Civil")
+	cee := f.a.login("c@example.com")
+	base, tp := f.a.srv.URL, "/api/tenders/"+bt.id
+	team := f.clients["owner"].subscribe(t, base, "/events?stream=tender-"+bt.id)
+	bee := f.clients["bidder"].subscribe(t, base, "/events?stream=tender-"+bt.id)
+	ceeS := cee.subscribe(t, base, "/events?stream=tender-"+bt.id)
+	waitSubs(t, f.a, 3)
+
+	if res := f.clients["bidder"].do("POST", tp+"/intent", map[string]any{"intent": "bidding"}); res.Code != http.StatusOK {
+		t.Fatalf("intent: %d %s", res.Code, res.Body)
+	}
+	if e := team.next(t, 5*time.Second); e.Name != events.IntentChanged || !strings.Contains(e.Data, `data-bidder="b@example.com"`) {
+		t.Errorf("team intent: %s %s", e.Name, e.Data)
+	}
+	// Said again: no change, no event.
+	f.clients["bidder"].do("POST", tp+"/intent", map[string]any{"intent": "bidding"})
+	team.none(t, 300*time.Millisecond)
+
+	res := f.clients["bidder"].do("POST", tp+"/questions", map[string]any{"text": "Which cement?"})
+	if res.Code != http.StatusCreated {
+		t.Fatalf("ask: %d %s", res.Code, res.Body)
+	}
+	qid := res.JSON(t)["id"].(string)
+	if res := f.clients["owner"].do("POST", tp+"/questions/"+qid+"/answer", map[string]any{"text": "CEM I, to you.", "publish": false}); res.Code != http.StatusOK {
+		t.Fatalf("answer: %d %s", res.Code, res.Body)
+	}
+	if e := bee.next(t, 5*time.Second); e.Name != events.QuestionAnswered || !strings.Contains(e.Data, "CEM I, to you.") {
+		t.Errorf("asker: %s %s", e.Name, e.Data)
+	}
+	ceeS.none(t, 300*time.Millisecond)
+	if res := f.clients["owner"].do("POST", tp+"/questions/"+qid+"/answer", map[string]any{"text": "CEM I for all.", "publish": true}); res.Code != http.StatusOK {
+		t.Fatalf("publish: %d %s", res.Code, res.Body)
+	}
+	for _, s := range []*sseStream{bee, ceeS} {
+		if e := s.next(t, 5*time.Second); e.Name != events.QuestionAnswered || !strings.Contains(e.Data, "CEM I for all.") ||
+			strings.Contains(e.Data, f.users["bidder"].Name) {
+			t.Errorf("published: %s %s", e.Name, e.Data)
+		}
+	}
+	if strings.Contains(ceeS.bytes(), "to you") {
+		t.Errorf("another bidder heard the private answer:\n%s", ceeS.bytes())
+	}
+
+	// Two bids, then the closing.
+	res = f.clients["bidder"].do("POST", tp+"/bids", bt.body(liveA1, liveB1, true))
+	if res.Code != http.StatusCreated {
+		t.Fatalf("submit: %d %s", res.Code, res.Body)
+	}
+	beeBid := res.JSON(t)["id"].(string)
+	if res := cee.do("POST", tp+"/bids", bt.body(900000, 2000, true)); res.Code != http.StatusCreated {
+		t.Fatalf("submit: %d %s", res.Code, res.Body)
+	}
+	for _, s := range []*sseStream{team, team, bee, ceeS} {
+		if e := s.next(t, 5*time.Second); e.Name != events.BidSubmitted {
+			t.Errorf("submitted: %s", e.Name)
+		}
+	}
+	noFigures(t, "the team's stream before closing", team.bytes())
+	closeNow(t, f, bt.id)
+	if res := f.clients["owner"].do("POST", tp+"/close", nil); res.Code != http.StatusOK {
+		t.Fatalf("close: %d %s", res.Code, res.Body)
+	}
+	if e := team.next(t, 5*time.Second); e.Name != events.TenderClosed || !strings.Contains(e.Data, "79,433.13") || !strings.Contains(e.Data, `id="tender-status"`) {
+		t.Errorf("team closed (totals now shown): %s %s", e.Name, e.Data)
+	}
+	for _, s := range []*sseStream{bee, ceeS} {
+		if e := s.next(t, 5*time.Second); e.Name != events.TenderClosed || !strings.Contains(e.Data, "closed") {
+			t.Errorf("bidder closed: %s %s", e.Name, e.Data)
+		}
+	}
+
+	if res := f.clients["owner"].do("POST", tp+"/award", map[string]any{"bidId": beeBid}); res.Code != http.StatusOK {
+		t.Fatalf("award: %d %s", res.Code, res.Body)
+	}
+	if e := team.next(t, 5*time.Second); e.Name != events.TenderAwarded {
+		t.Errorf("team awarded: %s", e.Name)
+	}
+	for s, want := range map[*sseStream]string{bee: "Your bid was awarded.", ceeS: "Another bid was awarded."} {
+		if e := s.next(t, 5*time.Second); e.Name != events.TenderAwarded || !strings.Contains(e.Data, "The tender was awarded.") {
+			t.Errorf("bidders' news: %s %s", e.Name, e.Data)
+		}
+		if e := s.next(t, 5*time.Second); e.Name != events.TenderAwarded || !strings.Contains(e.Data, want) {
+			t.Errorf("own outcome: %s %s, want %q", e.Name, e.Data, want)
+		}
+	}
+	if strings.Contains(ceeS.bytes(), "79,433.13") || strings.Contains(bee.bytes(), "14,250.00") || strings.Contains(bee.bytes(), "1425000") {
+		t.Errorf("a bidder's stream carries another's total")
+	}
+}
