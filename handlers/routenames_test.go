@@ -119,6 +119,8 @@ func TestPathHelpers(t *testing.T) {
 		{"APITenderOpen", paths.APITenderOpen(x), paths.NameAPITenderOpen},
 		{"APITenderClose", paths.APITenderClose(x), paths.NameAPITenderClose},
 		{"APITenderCancel", paths.APITenderCancel(x), paths.NameAPITenderCancel},
+		{"Events", paths.Events("tender-" + x), paths.NameEvents},
+		{"APIEvents", paths.APIEvents("me"), paths.NameAPIEvents},
 	}
 
 	// Every exported helper is in the list above, so a new one cannot skip this test.
