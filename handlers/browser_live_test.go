@@ -14,7 +14,8 @@ import (
 
 // TestBrowserLiveTender: the owner's tender page is open; a bidder submits (through the
 // API, as a second client); the submission appears in the page's bidders table without a
-// reload, still without its amount (sealed).
+// reload, still without its amount (sealed); closed, the badge, a note and the totals
+// follow the same way.
 func TestBrowserLiveTender(t *testing.T) {
 	exe := findBrowser(t)
 	a := newTestApp(t)
@@ -75,5 +76,18 @@ func TestBrowserLiveTender(t *testing.T) {
 	b.waitJS("the submission appears", `(document.querySelector('#tender-bidders tr[data-bidder="cara@civil.test"]') || {}).textContent?.includes('Submitted')`)
 	b.wantSamePage("tender")
 	b.wantJS("no amount while sealed", `!['73,911.13', '79,433.13'].some(s => document.body.textContent.includes(s))`)
+
+	// The closing: the status badge and the note change in place (out-of-band parts of the
+	// event), and the bidders table shows the totals now that the bids are unsealed.
+	if _, err := a.st.DB().Exec(`UPDATE tenders SET closes_at = clock_timestamp() - interval '1 millisecond' WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	if res := owner.do("POST", "/api/tenders/"+id+"/close", nil); res.Code != http.StatusOK {
+		t.Fatalf("close: %d %s", res.Code, res.Body)
+	}
+	b.waitJS("the badge says Closed", `document.getElementById('tender-status').textContent.trim() === 'Closed'`)
+	b.waitJS("the note says so", `(document.querySelector('#tender-live [data-live-note]') || {}).textContent?.includes('The tender has closed.')`)
+	b.waitJS("the total is shown", `document.getElementById('tender-bidders').textContent.includes('79,433.13')`)
+	b.wantSamePage("tender")
 	b.wantNoJSErrors()
 }
