@@ -77,6 +77,31 @@
     var f = d.querySelector("input:not([type=hidden]), select, textarea");
     if (f) { f.focus(); if (f.select) f.select(); }
   }, true);
+  // Live updates (issue 12). An element following a stream (sse-connect) is marked
+  // data-live="open" while its EventSource is connected. A polled part of a page marked
+  // data-poll-fallback keeps its hx-trigger="every …" but its polls are dropped here while
+  // a stream is open, so it polls only where EventSource is missing or the stream is down
+  // (a trigger filter would need eval, which the CSP forbids). Each (re)open fires
+  // "liverefresh" on the body, so that such parts fetch once what they may have missed.
+  function liveDown() {
+    return !window.EventSource || !document.querySelector('[sse-connect][data-live="open"]');
+  }
+  document.addEventListener("htmx:confirm", function (e) {
+    var d = e.detail, elt = d && d.elt;
+    // A poll is the only request without a triggering event.
+    if (d && !d.triggeringEvent && elt && elt.hasAttribute && elt.hasAttribute("data-poll-fallback") && !liveDown()) {
+      e.preventDefault();
+    }
+  });
+  document.addEventListener("htmx:sseOpen", function (e) {
+    e.target.setAttribute("data-live", "open");
+    if (window.htmx) window.htmx.trigger(document.body, "liverefresh");
+  });
+  ["htmx:sseError", "htmx:sseClose"].forEach(function (name) {
+    document.addEventListener(name, function (e) {
+      if (e.target.removeAttribute) e.target.removeAttribute("data-live");
+    });
+  });
   // Mobile navigation toggle.
   document.addEventListener("click", function (e) {
     var b = e.target.closest("[data-nav-toggle]");
