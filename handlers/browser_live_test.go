@@ -18,6 +18,45 @@ import (
 // follow the same way.
 func TestBrowserLiveTender(t *testing.T) {
 	exe := findBrowser(t)
+	a, o, owner, bt := liveTenderApp(t)
+	id := bt.id
+	b := startBrowser(t, exe, a.srv.URL)
+	b.do("sign in and open the tender",
+		chromedp.Navigate(b.base+"/login?next=/tenders/"+id),
+		chromedp.SendKeys(chromedp.CSS("#email"), o.Email),
+		chromedp.SendKeys(chromedp.CSS("#password"), testPassword),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#tender-bidders-live")))
+	b.markPage("tender")
+	b.wantJS("no submission yet", `!document.querySelector('tr[data-bidder="cara@civil.test"]')`)
+	waitSubs(t, a, 1) // the page's EventSource is connected
+
+	if res := a.login("cara@civil.test").do("POST", "/api/tenders/"+id+"/bids", bt.body(liveA1, liveB1, true)); res.Code != http.StatusCreated {
+		t.Fatalf("submit: %d %s", res.Code, res.Body)
+	}
+	b.waitJS("the submission appears", `(document.querySelector('#tender-bidders tr[data-bidder="cara@civil.test"]') || {}).textContent?.includes('Submitted')`)
+	b.wantSamePage("tender")
+	b.wantJS("no amount while sealed", `!['73,911.13', '79,433.13'].some(s => document.body.textContent.includes(s))`)
+
+	// The closing: the status badge and the note change in place (out-of-band parts of the
+	// event), and the bidders table shows the totals now that the bids are unsealed.
+	if _, err := a.st.DB().Exec(`UPDATE tenders SET closes_at = clock_timestamp() - interval '1 millisecond' WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	if res := owner.do("POST", "/api/tenders/"+id+"/close", nil); res.Code != http.StatusOK {
+		t.Fatalf("close: %d %s", res.Code, res.Body)
+	}
+	b.waitJS("the badge says Closed", `document.getElementById('tender-status').textContent.trim() === 'Closed'`)
+	b.waitJS("the note says so", `(document.querySelector('#tender-live [data-live-note]') || {}).textContent?.includes('The tender has closed.')`)
+	b.waitJS("the total is shown", `document.getElementById('tender-bidders').textContent.includes('79,433.13')`)
+	b.wantSamePage("tender")
+	b.wantNoJSErrors()
+}
+
+// liveTenderApp is an app listening for its events, with an owner's open sealed tender (of
+// soqBodyFor's SOQ, no invitees) that the bidder cara@civil.test (Civil Works) may bid on.
+func liveTenderApp(t *testing.T) (*testApp, store.User, *client, bidTender) {
+	t.Helper()
 	a := newTestApp(t)
 	a.listen(t)
 	ctx := context.Background()
@@ -59,35 +98,37 @@ func TestBrowserLiveTender(t *testing.T) {
 		}
 	}
 
+	return a, o, owner, bt
+}
+
+// TestBrowserLiveBid: the bidder's bid page is open; the team issues an addendum and
+// publishes an answer; each shows on the page as a note without a reload.
+func TestBrowserLiveBid(t *testing.T) {
+	exe := findBrowser(t)
+	a, _, owner, bt := liveTenderApp(t)
 	b := startBrowser(t, exe, a.srv.URL)
-	b.do("sign in and open the tender",
-		chromedp.Navigate(b.base+"/login?next=/tenders/"+id),
-		chromedp.SendKeys(chromedp.CSS("#email"), o.Email),
+	b.do("sign in and open the bid",
+		chromedp.Navigate(b.base+"/login?next=/tenders/"+bt.id),
+		chromedp.SendKeys(chromedp.CSS("#email"), "cara@civil.test"),
 		chromedp.SendKeys(chromedp.CSS("#password"), testPassword),
 		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#tender-bidders-live")))
-	b.markPage("tender")
-	b.wantJS("no submission yet", `!document.querySelector('tr[data-bidder="cara@civil.test"]')`)
-	waitSubs(t, a, 1) // the page's EventSource is connected
+		chromedp.WaitVisible(chromedp.CSS("#bid-live")))
+	b.markPage("bid")
+	waitSubs(t, a, 1)
+	if res := owner.do("POST", "/api/tenders/"+bt.id+"/addenda", map[string]any{"text": "Rock allowance clarified."}); res.Code != http.StatusCreated {
+		t.Fatalf("addendum: %d %s", res.Code, res.Body)
+	}
+	b.waitJS("the addendum note", `(document.querySelector('#bid-live [data-live-note]') || {}).textContent?.includes('Addendum 1 was issued.')`)
 
-	if res := a.login("cara@civil.test").do("POST", "/api/tenders/"+id+"/bids", bt.body(liveA1, liveB1, true)); res.Code != http.StatusCreated {
-		t.Fatalf("submit: %d %s", res.Code, res.Body)
+	bidder := a.login("cara@civil.test")
+	res := bidder.do("POST", "/api/tenders/"+bt.id+"/questions", map[string]any{"text": "Which cement?"})
+	if res.Code != http.StatusCreated {
+		t.Fatalf("ask: %d %s", res.Code, res.Body)
 	}
-	b.waitJS("the submission appears", `(document.querySelector('#tender-bidders tr[data-bidder="cara@civil.test"]') || {}).textContent?.includes('Submitted')`)
-	b.wantSamePage("tender")
-	b.wantJS("no amount while sealed", `!['73,911.13', '79,433.13'].some(s => document.body.textContent.includes(s))`)
-
-	// The closing: the status badge and the note change in place (out-of-band parts of the
-	// event), and the bidders table shows the totals now that the bids are unsealed.
-	if _, err := a.st.DB().Exec(`UPDATE tenders SET closes_at = clock_timestamp() - interval '1 millisecond' WHERE id = $1`, id); err != nil {
-		t.Fatal(err)
+	if res := owner.do("POST", "/api/tenders/"+bt.id+"/questions/"+res.JSON(t)["id"].(string)+"/answer", map[string]any{"text": "CEM I.", "publish": true}); res.Code != http.StatusOK {
+		t.Fatalf("answer: %d %s", res.Code, res.Body)
 	}
-	if res := owner.do("POST", "/api/tenders/"+id+"/close", nil); res.Code != http.StatusOK {
-		t.Fatalf("close: %d %s", res.Code, res.Body)
-	}
-	b.waitJS("the badge says Closed", `document.getElementById('tender-status').textContent.trim() === 'Closed'`)
-	b.waitJS("the note says so", `(document.querySelector('#tender-live [data-live-note]') || {}).textContent?.includes('The tender has closed.')`)
-	b.waitJS("the total is shown", `document.getElementById('tender-bidders').textContent.includes('79,433.13')`)
-	b.wantSamePage("tender")
+	b.waitJS("the answer note", `(document.querySelector('#bid-live [data-live-note]') || {}).textContent?.includes('CEM I.')`)
+	b.wantSamePage("bid")
 	b.wantNoJSErrors()
 }
