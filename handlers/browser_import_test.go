@@ -20,6 +20,7 @@ import (
 func TestBrowserImport(t *testing.T) {
 	exe := findBrowser(t)
 	a := newTestApp(t)
+	a.listen(t) // as main does: the progress bar follows the import over SSE (issue 12)
 	o := a.user(authz.RoleOwner, "olivia@harbourhomes.test")
 	p := a.project(o, "IMP-02")
 	soqID, err := a.st.CreateSOQ(context.Background(), p.ID, o.ID, store.NewSOQ{Title: "Main works", Currency: "usd"})

@@ -86,6 +86,11 @@
   function liveDown() {
     return !window.EventSource || !document.querySelector('[sse-connect][data-live="open"]');
   }
+  // Without EventSource there is no stream to open (the extension would throw): the
+  // page's parts poll instead. Deferred scripts run before HTMX processes the page.
+  if (!window.EventSource) {
+    document.querySelectorAll("[sse-connect]").forEach(function (el) { el.removeAttribute("sse-connect"); });
+  }
   document.addEventListener("htmx:confirm", function (e) {
     var d = e.detail, elt = d && d.elt;
     // A poll is the only request without a triggering event.

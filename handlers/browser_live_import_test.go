@@ -1,0 +1,97 @@
+package handlers
+
+import (
+	"context"
+	"testing"
+
+	cdppage "github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/14build/14build/authz"
+	"github.com/14build/14build/paths"
+	"github.com/14build/14build/store"
+)
+
+// countPolls counts, in every page the tab opens, the requests of #import-status that no
+// event triggered: its polls (a refresh on the stream's (re)open has an event).
+const countPolls = `window.__polls = 0;
+document.addEventListener('htmx:beforeRequest', function (e) {
+  var d = e.detail;
+  if (d && d.elt && d.elt.id === 'import-status' && !(d.requestConfig && d.requestConfig.triggeringEvent)) window.__polls++;
+});`
+
+// The import page's progress bar follows the import over SSE without polling; where
+// EventSource is missing it polls instead. The import is driven by the test (its progress
+// and its failure), so that every step happens while the page is open.
+func TestBrowserImportLive(t *testing.T) {
+	exe := findBrowser(t)
+	for _, tc := range []struct {
+		name string
+		sse  bool
+	}{{"sse", true}, {"polling fallback", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := newTestApp(t)
+			a.listen(t)
+			o := a.user(authz.RoleOwner, "olivia@harbourhomes.test")
+			p := a.project(o, "LIVE-IMP")
+			ctx := context.Background()
+			soqID, err := a.st.CreateSOQ(ctx, p.ID, o.ID, store.NewSOQ{Title: "Main works", Currency: "usd"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			imp, err := a.st.CreateImport(ctx, store.NewImport{SOQID: soqID, ProjectID: p.ID, Filename: "services.csv", Format: "csv",
+				Content: []byte("Ref,Description\n"), CreatedBy: o.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := a.st.StartImportRun(ctx, imp); err != nil {
+				t.Fatal(err)
+			}
+
+			b := startBrowser(t, exe, a.srv.URL)
+			script := countPolls
+			if !tc.sse {
+				script = "delete window.EventSource;\n" + script
+			}
+			if _, err := chromedp.Call(b.ctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: script}); err != nil {
+				t.Fatal(err)
+			}
+			b.do("sign in and open the import",
+				chromedp.Navigate(b.base+"/login?next="+paths.Import(p.ID, soqID, imp)),
+				chromedp.SendKeys(chromedp.CSS("#email"), o.Email),
+				chromedp.SendKeys(chromedp.CSS("#password"), testPassword),
+				chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+				chromedp.WaitVisible(chromedp.CSS("#import-status")))
+			b.markPage("status")
+			if tc.sse {
+				b.waitJS("the page follows the person's stream", `!!document.querySelector('#import-live[data-live="open"]')`)
+				waitSubs(t, a, 1)
+			} else {
+				b.wantJS("no stream without EventSource", `!document.querySelector('[sse-connect]')`)
+			}
+
+			if err := a.st.ImportProgress(ctx, imp, 1000, 500); err != nil {
+				t.Fatal(err)
+			}
+			b.waitJS("the bar moves to 50%", `document.querySelector('#import-percent').innerText.trim() === '50%' && document.querySelector('#import-bar').style.width === '50%'`)
+			b.wantText("#import-processed", "500")
+			if err := a.st.ImportProgress(ctx, imp, 1000, 900); err != nil {
+				t.Fatal(err)
+			}
+			b.waitJS("the bar moves to 90%", `document.querySelector('#import-percent').innerText.trim() === '90%'`)
+			if err := a.st.FailImport(ctx, imp, "The file could not be read."); err != nil {
+				t.Fatal(err)
+			}
+			b.waitJS("the failure is reported", `!!document.querySelector('#import-error')`)
+			b.wantText("#import-error", "The file could not be read.")
+			b.wantJS("polling stopped", `!document.querySelector('#import-status').hasAttribute('hx-trigger')`)
+			b.wantSamePage("status")
+			if tc.sse {
+				b.wantJS("no poll while the stream was open", `window.__polls === 0`)
+			} else {
+				b.wantJS("it polled", `window.__polls > 0`)
+			}
+			b.wantNoJSErrors()
+		})
+	}
+}
