@@ -95,3 +95,31 @@ func TestBrowserImportLive(t *testing.T) {
 		})
 	}
 }
+
+// The project's overview page shows a notice when the project's details change, without
+// a reload.
+func TestBrowserProjectUpdatedLive(t *testing.T) {
+	exe := findBrowser(t)
+	a := newTestApp(t)
+	a.listen(t)
+	o := a.user(authz.RoleOwner, "olivia@harbourhomes.test")
+	p := a.project(o, "LIVE-PRJ")
+	b := startBrowser(t, exe, a.srv.URL)
+	b.do("sign in and open the project",
+		chromedp.Navigate(b.base+"/login?next="+paths.Project(p.ID)),
+		chromedp.SendKeys(chromedp.CSS("#email"), o.Email),
+		chromedp.SendKeys(chromedp.CSS("#password"), testPassword),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+		chromedp.WaitReady(chromedp.CSS("#project-live")))
+	b.markPage("overview")
+	b.waitJS("the page follows the project's stream", `!!document.querySelector('#project-live[data-live="open"]')`)
+	waitSubs(t, a, 1)
+	in := store.ProjectInput{Name: "Renamed while open", Code: p.Code, Status: p.Status, Currency: p.Currency, TimeZone: p.TimeZone, BudgetAmount: p.BudgetAmount}
+	if err := a.st.UpdateProject(context.Background(), p.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	b.waitJS("the notice appears", `document.querySelector('#project-live').innerText.includes('Project updated.')`)
+	b.wantText("#project-live", "Renamed while open", "Reload the page")
+	b.wantSamePage("overview")
+	b.wantNoJSErrors()
+}
