@@ -118,7 +118,8 @@ func TestBrowserLiveBid(t *testing.T) {
 	if res := owner.do("POST", "/api/tenders/"+bt.id+"/addenda", map[string]any{"text": "Rock allowance clarified."}); res.Code != http.StatusCreated {
 		t.Fatalf("addendum: %d %s", res.Code, res.Body)
 	}
-	b.waitJS("the addendum note", `(document.querySelector('#bid-live [data-live-note]') || {}).textContent?.includes('Addendum 1 was issued.')`)
+	b.waitJS("the addendum note", `(document.querySelector('#bid-live [data-live-note]') || {}).textContent?.includes('addendum 1 was issued.')`)
+	b.wantJS("the header's New addendum badge", `!!document.querySelector('[data-live-addendum] [data-new-addendum]')`)
 
 	bidder := a.login("cara@civil.test")
 	res := bidder.do("POST", "/api/tenders/"+bt.id+"/questions", map[string]any{"text": "Which cement?"})
@@ -130,5 +131,37 @@ func TestBrowserLiveBid(t *testing.T) {
 	}
 	b.waitJS("the answer note", `(document.querySelector('#bid-live [data-live-note]') || {}).textContent?.includes('CEM I.')`)
 	b.wantSamePage("bid")
+	b.wantNoJSErrors()
+}
+
+// TestBrowserLiveBoard: the bidder's board follows every tender of its page: an addendum
+// marks its row, the closing replaces the row's intent buttons with the state.
+func TestBrowserLiveBoard(t *testing.T) {
+	exe := findBrowser(t)
+	a, _, owner, bt := liveTenderApp(t)
+	b := startBrowser(t, exe, a.srv.URL)
+	row := `#board-` + bt.id
+	b.do("sign in and open the board",
+		chromedp.Navigate(b.base+"/login?next=/tenders"),
+		chromedp.SendKeys(chromedp.CSS("#email"), "cara@civil.test"),
+		chromedp.SendKeys(chromedp.CSS("#password"), testPassword),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(row)))
+	b.markPage("board")
+	waitSubs(t, a, 1)
+	if res := owner.do("POST", "/api/tenders/"+bt.id+"/addenda", map[string]any{"text": "Rock allowance clarified."}); res.Code != http.StatusCreated {
+		t.Fatalf("addendum: %d %s", res.Code, res.Body)
+	}
+	b.waitJS("the row's New addendum badge", `!!document.querySelector('`+row+` [data-new-addendum]')`)
+	b.wantJS("the intent buttons stay", `!!document.querySelector('`+row+` button[value="bidding"]')`)
+	if _, err := a.st.DB().Exec(`UPDATE tenders SET closes_at = clock_timestamp() - interval '1 millisecond' WHERE id = $1`, bt.id); err != nil {
+		t.Fatal(err)
+	}
+	if res := owner.do("POST", "/api/tenders/"+bt.id+"/close", nil); res.Code != http.StatusOK {
+		t.Fatalf("close: %d %s", res.Code, res.Body)
+	}
+	b.waitJS("the row says Closed", `document.querySelector('`+row+` [data-intent-cell]').textContent.trim() === 'Closed'`)
+	b.wantJS("the note names the tender", `document.getElementById('board-live').textContent.includes('has closed.')`)
+	b.wantSamePage("board")
 	b.wantNoJSErrors()
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -59,11 +60,35 @@ func (h *Handlers) serveEvents(c echo.Context, suffix string) error {
 	return nil // Serve has answered (a stream, or 503 while shutting down)
 }
 
-// eventStreams are the audience streams the caller may follow for ?stream=: the same
-// rule as the pages (404 for what the caller may not see), 400 for a name not understood.
+// maxFollowed bounds the streams one connection names (a board page's tenders).
+const maxFollowed = 100
+
+// eventStreams are the audience streams the caller may follow for its ?stream= (one or
+// more: the board follows each tender of its page): the same rule as the pages (404 for
+// what the caller may not see), 400 for a name not understood.
 func (h *Handlers) eventStreams(c echo.Context) ([]string, error) {
+	names := c.QueryParams()["stream"]
+	if len(names) == 0 || len(names) > maxFollowed {
+		return nil, errInvalid(field.Errors{"stream": "name 1 to " + itoa(maxFollowed) + " streams: tender-{id}, project-{id} or me"})
+	}
+	var out []string
+	for _, name := range names {
+		streams, err := h.streamsOf(c, name)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range streams {
+			if !slices.Contains(out, s) {
+				out = append(out, s)
+			}
+		}
+	}
+	return out, nil
+}
+
+// streamsOf is eventStreams for one name.
+func (h *Handlers) streamsOf(c echo.Context, s string) ([]string, error) {
 	u, ctx := currentUser(c), c.Request().Context()
-	s := c.QueryParam("stream")
 	switch {
 	case s == "me":
 		return []string{"user/" + u.ID}, nil
@@ -269,12 +294,12 @@ func (h *Handlers) routeTenderEvent(ctx context.Context, c events.Change) ([]eve
 			if c.Kind == events.BidWithdrawn {
 				title = "Your bid was withdrawn."
 			}
-			l.add(own(c.UserID), views.LiveBidStatus(b.Status, b.Revision, title, ""), ownJS)
+			l.add(own(c.UserID), views.LiveBidStatus(t.ID, b.Status, b.Revision, t.Title+": "+title, ""), ownJS)
 		}
 	case events.AddendumIssued:
 		// Each bidder's acknowledgement differs: every bidder gets the same neutral news.
 		status.Addendum = data.Number
-		l.add(bidders, views.LiveBidderNote(t.Status, "Addendum "+itoa(data.Number)+" was issued.",
+		l.add(bidders, views.LiveBidderNote(t.ID, t.Status, false, true, t.Title+": addendum "+itoa(data.Number)+" was issued.",
 			"Acknowledge it before you submit: it may have changed what you price."), status)
 	case events.QuestionAnswered:
 		qs, err := h.st.QuestionsForTeam(ctx, t.ID)
@@ -307,12 +332,12 @@ func (h *Handlers) routeTenderEvent(ctx context.Context, c events.Change) ([]eve
 		}
 		if c.Kind == events.TenderClosed {
 			l.add(team, views.LiveTeamStatus(v, "The tender has closed.", "No more bids are taken, and the bids may now be leveled."), status)
-			l.add(bidders, views.LiveBidderNote(t.Status, "The tender has closed.", "Bids can no longer change."), status)
+			l.add(bidders, views.LiveBidderNote(t.ID, t.Status, true, false, t.Title+" has closed.", "Bids can no longer change."), status)
 			break
 		}
 		status.BidID = c.BidID
 		l.add(team, views.LiveTeamStatus(v, "The tender was awarded.", ""), status)
-		l.add(bidders, views.LiveBidderNote(t.Status, "The tender was awarded.", ""), liveTender{TenderID: t.ID, Status: string(t.Status)})
+		l.add(bidders, views.LiveBidderNote(t.ID, t.Status, true, false, t.Title+" was awarded.", ""), liveTender{TenderID: t.ID, Status: string(t.Status)})
 		// Each bidder's own outcome, after the common news so that it is what stays shown.
 		bids, err := h.st.BidsWithTotals(ctx, t.ID)
 		if err != nil {
@@ -335,7 +360,7 @@ func (h *Handlers) routeTenderEvent(ctx context.Context, c events.Change) ([]eve
 				at := b.SubmittedAt.Time.UTC()
 				js.SubmittedAt = &at
 			}
-			l.add(own(b.BidderID), views.LiveBidStatus(b.Status, b.Revision, title, ""), js)
+			l.add(own(b.BidderID), views.LiveBidStatus(t.ID, b.Status, b.Revision, t.Title+": "+title, ""), js)
 		}
 	}
 	return l.msgs, l.err

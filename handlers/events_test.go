@@ -281,7 +281,7 @@ func TestEventsAudiences(t *testing.T) {
 	if res.Code != http.StatusCreated {
 		t.Fatalf("addendum: %d %s", res.Code, res.Body)
 	}
-	if e := other.next(t, 5*time.Second); e.Name != events.AddendumIssued || !strings.Contains(e.Data, "Addendum 1") {
+	if e := other.next(t, 5*time.Second); e.Name != events.AddendumIssued || !strings.Contains(e.Data, "addendum 1 was issued.") {
 		t.Errorf("other bidder: %s %s", e.Name, e.Data)
 	}
 	if e := mine.next(t, 5*time.Second); e.Name != events.AddendumIssued || !strings.Contains(e.Data, `"addendum":1`) {
@@ -427,7 +427,7 @@ func TestEventsTalkCloseAward(t *testing.T) {
 		t.Errorf("team awarded: %s", e.Name)
 	}
 	for s, want := range map[*sseStream]string{bee: "Your bid was awarded.", ceeS: "Another bid was awarded."} {
-		if e := s.next(t, 5*time.Second); e.Name != events.TenderAwarded || !strings.Contains(e.Data, "The tender was awarded.") {
+		if e := s.next(t, 5*time.Second); e.Name != events.TenderAwarded || !strings.Contains(e.Data, "Substructure package was awarded.") {
 			t.Errorf("bidders' news: %s %s", e.Name, e.Data)
 		}
 		if e := s.next(t, 5*time.Second); e.Name != events.TenderAwarded || !strings.Contains(e.Data, want) {
