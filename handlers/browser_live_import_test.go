@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"context"
+	"database/sql"
+	"strings"
 	"testing"
 
 	cdppage "github.com/chromedp/cdproto/page"
@@ -122,4 +124,76 @@ func TestBrowserProjectUpdatedLive(t *testing.T) {
 	b.wantText("#project-live", "Renamed while open", "Reload the page")
 	b.wantSamePage("overview")
 	b.wantNoJSErrors()
+}
+
+// The jobs page refreshes its list on the person's import-progress events, without
+// polling; where EventSource is missing it polls while a job is unfinished. The job is
+// queued with no worker running, and the test drives the import.
+func TestBrowserJobsLive(t *testing.T) {
+	exe := findBrowser(t)
+	for _, tc := range []struct {
+		name string
+		sse  bool
+	}{{"sse", true}, {"polling fallback", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := newTestApp(t)
+			a.listen(t)
+			o := a.user(authz.RoleOwner, "olivia@harbourhomes.test")
+			p := a.project(o, "LIVE-JOBS")
+			ctx := context.Background()
+			soqID, err := a.st.CreateSOQ(ctx, p.ID, o.ID, store.NewSOQ{Title: "Main works", Currency: "usd"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			imp, err := a.st.CreateImport(ctx, store.NewImport{SOQID: soqID, ProjectID: p.ID, Filename: "services.csv", Format: "csv",
+				Content: []byte("Ref,Description\n"), CreatedBy: o.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Enqueued on the unstarted client: the job waits, nothing runs it.
+			if _, err := a.st.QueueImport(ctx, imp, o.ID, 5, "Sheet1", []string{"reference", "description"}, store.ModeAllOrNothing,
+				func(tx *sql.Tx) (int64, error) { return a.jobs.Client.EnqueueImportTx(ctx, tx, p.ID, soqID, imp) }); err != nil {
+				t.Fatal(err)
+			}
+			if err := a.st.StartImportRun(ctx, imp); err != nil {
+				t.Fatal(err)
+			}
+
+			b := startBrowser(t, exe, a.srv.URL)
+			script := strings.ReplaceAll(countPolls, "'import-status'", "'jobs-live'")
+			if !tc.sse {
+				script = "delete window.EventSource;\n" + script
+			}
+			if _, err := chromedp.Call(b.ctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: script}); err != nil {
+				t.Fatal(err)
+			}
+			b.do("sign in and open the jobs",
+				chromedp.Navigate(b.base+"/login?next="+paths.Jobs(p.ID)),
+				chromedp.SendKeys(chromedp.CSS("#email"), o.Email),
+				chromedp.SendKeys(chromedp.CSS("#password"), testPassword),
+				chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+				chromedp.WaitVisible(chromedp.CSS("#jobs-table")))
+			b.markPage("jobs")
+			b.wantText("#jobs-table", "services.csv", "0%")
+			if tc.sse {
+				b.waitJS("the page follows the person's stream", `!!document.querySelector('[sse-connect][data-live="open"]')`)
+				waitSubs(t, a, 1)
+			}
+			if err := a.st.ImportProgress(ctx, imp, 1000, 400); err != nil {
+				t.Fatal(err)
+			}
+			b.waitJS("the job's bar moves to 40%", `document.querySelector('#jobs-table').innerText.includes('40%')`)
+			if err := a.st.FailImport(ctx, imp, "The file could not be read."); err != nil {
+				t.Fatal(err)
+			}
+			b.waitJS("the failure shows", `document.querySelector('#jobs-table').innerText.includes('The file could not be read.')`)
+			b.wantSamePage("jobs")
+			if tc.sse {
+				b.wantJS("no poll while the stream was open", `window.__polls === 0`)
+			} else {
+				b.wantJS("it polled", `window.__polls > 0`)
+			}
+			b.wantNoJSErrors()
+		})
+	}
 }
