@@ -324,6 +324,9 @@ func TestEventsAccess(t *testing.T) {
 		{"bidder", "/events?stream=project-" + f.P.ID, 404},
 		{"owner", "/events?stream=everything", 400},
 		{"owner", "/api/events", 400},
+		// Several streams: each must be one the caller may follow.
+		{"bidder", "/events?stream=tender-" + bt.id + "&stream=tender-" + draft, 404},
+		{"bidder", "/events?stream=tender-" + bt.id + strings.Repeat("&stream=me", 100), 400},
 	}
 	for _, c := range cases {
 		if s := f.clients[c.who].subscribe(t, base, c.path); s.Code != c.want {
@@ -334,6 +337,7 @@ func TestEventsAccess(t *testing.T) {
 		{"owner", "/events?stream=tender-" + bt.id}, {"admin", "/api/events?stream=tender-" + bt.id},
 		{"bidder", "/events?stream=tender-" + bt.id}, {"inhouse", "/events?stream=project-" + f.P.ID},
 		{"bidder", "/api/events?stream=me"},
+		{"bidder", "/events?stream=tender-" + bt.id + "&stream=me&stream=tender-" + bt.id},
 	} {
 		if s := f.clients[ok.who].subscribe(t, base, ok.path); s.Code != http.StatusOK {
 			t.Errorf("%s %s: %d %s", ok.who, ok.path, s.Code, s.bytes())
