@@ -49,6 +49,7 @@ func TestBrowserLiveTender(t *testing.T) {
 	b.waitJS("the badge says Closed", `document.getElementById('tender-status').textContent.trim() === 'Closed'`)
 	b.waitJS("the note says so", `(document.querySelector('#tender-live [data-live-note]') || {}).textContent?.includes('The tender has closed.')`)
 	b.waitJS("the total is shown", `document.getElementById('tender-bidders').textContent.includes('79,433.13')`)
+	b.wantJS("the sealed note is gone", `!document.getElementById('sealed-note')`)
 	b.wantSamePage("tender")
 	b.wantNoJSErrors()
 }

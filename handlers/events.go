@@ -331,12 +331,12 @@ func (h *Handlers) routeTenderEvent(ctx context.Context, c events.Change) ([]eve
 			return nil, err
 		}
 		if c.Kind == events.TenderClosed {
-			l.add(team, views.LiveTeamStatus(v, "The tender has closed.", "No more bids are taken, and the bids may now be leveled."), status)
+			l.add(team, views.LiveTeamStatus(v, t.Sealed && v.Prices, "The tender has closed.", "No more bids are taken, and the bids may now be leveled."), status)
 			l.add(bidders, views.LiveBidderNote(t.ID, t.Status, true, false, t.Title+" has closed.", "Bids can no longer change."), status)
 			break
 		}
 		status.BidID = c.BidID
-		l.add(team, views.LiveTeamStatus(v, "The tender was awarded.", ""), status)
+		l.add(team, views.LiveTeamStatus(v, false, "The tender was awarded.", ""), status)
 		l.add(bidders, views.LiveBidderNote(t.ID, t.Status, true, false, t.Title+" was awarded.", ""), liveTender{TenderID: t.ID, Status: string(t.Status)})
 		// Each bidder's own outcome, after the common news so that it is what stays shown.
 		bids, err := h.st.BidsWithTotals(ctx, t.ID)
