@@ -6,7 +6,7 @@ package soq
 import (
 	"errors"
 	"fmt"
-	"math/big"
+	"math/bits"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -84,18 +84,24 @@ func digits(s string) bool {
 var ErrAmountTooLarge = errors.New("quantity × rate is too large")
 
 // Amount is quantity × rate, rounded half-up to the minor unit. It is the only place an
-// amount is computed; big integers make it exact for every quantity and rate in range.
+// amount is computed; the 128-bit product makes it exact for every quantity and rate in
+// range, without the allocations of big integers (leveling computes 100,000 at a time).
 func Amount(q Quantity, rate int64) (int64, error) {
 	if q < 0 || rate < 0 {
 		return 0, errors.New("quantity and rate must not be negative")
 	}
-	p := new(big.Int).Mul(big.NewInt(int64(q)), big.NewInt(rate))
-	p.Add(p, big.NewInt(500)) // half-up: add half of the divisor, then truncate
-	p.Quo(p, big.NewInt(1000))
-	if !p.IsInt64() || p.Int64() > money.MaxMinor {
+	hi, lo := bits.Mul64(uint64(q), uint64(rate))
+	var carry uint64
+	lo, carry = bits.Add64(lo, 500, 0) // half-up: add half of the divisor, then truncate
+	hi += carry
+	if hi >= 1000 { // the quotient would not fit 64 bits
 		return 0, ErrAmountTooLarge
 	}
-	return p.Int64(), nil
+	quo, _ := bits.Div64(hi, lo, 1000)
+	if quo > uint64(money.MaxMinor) {
+		return 0, ErrAmountTooLarge
+	}
+	return int64(quo), nil
 }
 
 // Sum adds amounts, refusing to overflow the money range.

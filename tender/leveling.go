@@ -72,6 +72,15 @@ func FlagLine(t soq.ItemType, allowance int64, offers []Offer, c money.Currency)
 		}
 		return out
 	}
+	// The offers' positive rates sorted once per line; an offer's "others" are this list
+	// less one occurrence of its own rate, read by index without copying.
+	var pos []int64
+	for _, o := range offers {
+		if o.HasRate && o.Rate > 0 {
+			pos = append(pos, o.Rate)
+		}
+	}
+	slices.Sort(pos)
 	for i, o := range offers {
 		if !o.HasRate {
 			continue
@@ -80,29 +89,44 @@ func FlagLine(t soq.ItemType, allowance int64, offers []Offer, c money.Currency)
 			out[i] = append(out[i], Finding{FlagZeroRate, "a rate of 0 on a line bidders price"})
 			continue
 		}
-		var others []int64
-		for j, p := range offers {
-			if j != i && p.HasRate && p.Rate > 0 {
-				others = append(others, p.Rate)
-			}
-		}
-		m2, ok := twiceMedian(others)
+		skip, _ := slices.BinarySearch(pos, o.Rate)
+		m2, ok := twiceMedianWithout(pos, skip)
 		if !ok {
 			continue
 		}
 		// With m2 twice the median m: rate ≥ 3m ⇔ 2·rate ≥ 3·m2, and rate ≤ m/3 ⇔
 		// 6·rate ≤ m2, exact in integers. Rates are below 2^53, so ×6 cannot overflow.
-		shown := money.Format((m2+1)/2, c) // the median rounded half up to the minor unit
 		switch {
 		case 2*o.Rate >= 3*m2:
 			out[i] = append(out[i], Finding{FlagHighRate, fmt.Sprintf(
-				"the rate %s is at least 3× the median of the other bids' rates (%s)", money.Format(o.Rate, c), shown)})
+				"the rate %s is at least 3× the median of the other bids' rates (%s)", money.Format(o.Rate, c), halfUp(m2, c))})
 		case 6*o.Rate <= m2:
 			out[i] = append(out[i], Finding{FlagLowRate, fmt.Sprintf(
-				"the rate %s is at most ⅓ of the median of the other bids' rates (%s)", money.Format(o.Rate, c), shown)})
+				"the rate %s is at most ⅓ of the median of the other bids' rates (%s)", money.Format(o.Rate, c), halfUp(m2, c))})
 		}
 	}
 	return out
+}
+
+// halfUp shows a median given twice (m2) rounded half up to the minor unit.
+func halfUp(m2 int64, c money.Currency) string { return money.Format((m2+1)/2, c) }
+
+// twiceMedianWithout is twiceMedian of sorted less its element at skip.
+func twiceMedianWithout(sorted []int64, skip int) (int64, bool) {
+	n := len(sorted) - 1
+	if n <= 0 {
+		return 0, false
+	}
+	at := func(k int) int64 { // the kth smallest of the others
+		if k >= skip {
+			k++
+		}
+		return sorted[k]
+	}
+	if n%2 == 1 {
+		return 2 * at(n/2), true
+	}
+	return at(n/2-1) + at(n/2), true
 }
 
 func lowerLabel(t soq.ItemType) string {
@@ -115,20 +139,6 @@ func lowerLabel(t soq.ItemType) string {
 	return string(t)
 }
 
-// twiceMedian is twice the median of xs, so the median of an even count (the mean of the
-// middle two, perhaps a half) stays an exact integer; false when xs is empty.
-func twiceMedian(xs []int64) (int64, bool) {
-	n := len(xs)
-	if n == 0 {
-		return 0, false
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if n%2 == 1 {
-		return 2 * s[n/2], true
-	}
-	return s[n/2-1] + s[n/2], true
-}
 
 // Lowest is the indexes of the offers with the lowest rate on a priced line, all of them
 // when tied; nil on a locked line or when no one priced it. A rate of 0 is not a price
