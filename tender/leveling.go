@@ -139,7 +139,6 @@ func lowerLabel(t soq.ItemType) string {
 	return string(t)
 }
 
-
 // Lowest is the indexes of the offers with the lowest rate on a priced line, all of them
 // when tied; nil on a locked line or when no one priced it. A rate of 0 is not a price
 // (it is flagged instead), so it is never marked lowest.
