@@ -32,6 +32,7 @@ import (
 	"net/http/cookiejar"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"sync"
@@ -76,8 +77,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	bids := fs.Int("bids", 20, "bids on the leveled tender")
 	items := fs.Int("items", 5000, "items of the leveled tender")
 	reps := fs.Int("reps", 5, "timed requests of the leveling page")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer func() { pprof.StopCPUProfile(); err = errors.Join(err, f.Close()) }()
 	}
 	progress := func(format string, a ...any) { fmt.Fprintf(stderr, "tenderbench: "+format+"\n", a...) }
 
