@@ -17,7 +17,8 @@ import (
 // TestBrowserBid: a bidder prices a tender in the grid with the keyboard (rates only, the
 // allowance locked), sees the line amount and its total follow each save, reloads and
 // finds its rates kept, and submits through the summary; the owner's tender page then
-// lists the submission without its amount.
+// lists the submission without its amount; once the closing time has passed the owner
+// closes the tender, levels the bids and awards the bid through its confirmation.
 func TestBrowserBid(t *testing.T) {
 	exe := findBrowser(t)
 	a := newTestApp(t)
@@ -157,5 +158,44 @@ func TestBrowserBid(t *testing.T) {
 		if strings.Contains(res.Body, amount) {
 			t.Errorf("the owner's tender page shows %s while the tender is sealed", amount)
 		}
+	}
+
+	// The owner, in the browser: the submission is listed, sealed.
+	// (The sign-out button may be in the closed phone menu: the form is sent as it would.)
+	b.do("sign out", chromedp.Evaluate[chromedp.Void](`document.querySelector('form[action="/logout"]').requestSubmit()`),
+		chromedp.WaitVisible(chromedp.CSS("#email")))
+	b.do("sign in as the owner",
+		chromedp.Navigate(b.base+"/login?next="+bidPath),
+		chromedp.SendKeys(chromedp.CSS("#email"), o.Email),
+		chromedp.SendKeys(chromedp.CSS("#password"), testPassword),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#tender-bidders")))
+	b.wantText("#tender-bidders", "Cara Civil", "Submitted")
+	b.wantJS("no amount on the sealed page", `!document.body.innerText.includes("6,381.25")`)
+
+	// The closing time passes (the job has not run): the owner closes, levels and awards.
+	if _, err := a.st.DB().Exec(`UPDATE tenders SET closes_at = now() - interval '1 second' WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	b.do("reload", chromedp.Navigate(b.base+bidPath), chromedp.WaitVisible(chromedp.CSS("#tender-close-ask")))
+	b.wantText("#tender-close-ask", "Close now")
+	b.do("close the tender", chromedp.Click(chromedp.CSS("#tender-close-ask")), chromedp.Click(chromedp.CSS("#tender-close")),
+		chromedp.WaitVisible(chromedp.CSS("#tender-leveling")))
+	b.wantText("#tender-status", "Closed")
+	b.do("level the bids", chromedp.Click(chromedp.CSS("#tender-leveling")), chromedp.WaitVisible(chromedp.CSS("#leveling-bids")))
+	b.wantText("#leveling-bids", "Cara Civil Ltd", "6,381.25")
+	b.wantText("#leveling-grid", "1,100.00")
+	// The page's Award link that this viewport shows (the phone layout has its own).
+	b.do("award", chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll('a[href*="/award?bid="]')].find(a => a.offsetParent !== null).click()`),
+		chromedp.WaitVisible(chromedp.CSS("#award-sum")))
+	b.wantText("#award-contractor", "Cara Civil Ltd")
+	b.wantText("#award-sum", "6,381.25")
+	b.do("confirm the award", chromedp.Click(chromedp.CSS(`form[action$="/award"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#tender-status")))
+	b.wantText("#tender-status", "Awarded")
+	b.wantNoJSErrors()
+	var contracts int
+	if err := a.st.DB().Get(&contracts, `SELECT count(*) FROM contracts WHERE tender_id = $1 AND contract_sum = 638125`, id); err != nil || contracts != 1 {
+		t.Errorf("contracts of the tender for 6,381.25: %d (%v)", contracts, err)
 	}
 }
