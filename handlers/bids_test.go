@@ -300,6 +300,16 @@ func TestAwardMakesContract(t *testing.T) {
 	if len(lb) != 3 || lb[0].(map[string]any)["status"] != "awarded" || lb[1].(map[string]any)["status"] != "unsuccessful" {
 		t.Errorf("leveling after award %v", lb)
 	}
+	// A project with a contract is not deleted: 409 from the API and the page, nothing gone.
+	if res := f.clients["admin"].do("DELETE", "/api/projects/"+f.P.ID, nil); res.Code != http.StatusConflict || !strings.Contains(res.Body, "contract") {
+		t.Errorf("API delete of a project with a contract: %d %s", res.Code, res.Body)
+	}
+	if res := f.clients["admin"].form("/projects/"+f.P.ID+"/delete", nil); res.Code != http.StatusConflict {
+		t.Errorf("page delete of a project with a contract: %d", res.Code)
+	}
+	if res := f.clients["owner"].get("/api/contracts/" + kid); res.Code != http.StatusOK {
+		t.Errorf("the contract after the refused deletes: %d", res.Code)
+	}
 }
 
 func TestAwardConcurrentOverHTTP(t *testing.T) {

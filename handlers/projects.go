@@ -174,10 +174,18 @@ func (h *Handlers) projectDeleteConfirm(c echo.Context) error {
 	}), nil)
 }
 
+// projectDeleteError answers a refused deletion: a project with a contract stays (409).
+func projectDeleteError(err error) error {
+	if errors.Is(err, store.ErrProjectHasContract) {
+		return &appError{Status: http.StatusConflict, Message: "This project has an awarded tender and its contract: it cannot be deleted."}
+	}
+	return err
+}
+
 func (h *Handlers) projectDelete(c echo.Context) error {
 	pr := currentProject(c)
 	if err := h.st.DeleteProject(c.Request().Context(), pr.ID); err != nil {
-		return err
+		return projectDeleteError(err)
 	}
 	h.flash(c, "Project "+pr.Name+" deleted.")
 	return redirect(c, paths.Projects())
@@ -317,7 +325,7 @@ func (h *Handlers) apiProjectUpdate(c echo.Context) error {
 
 func (h *Handlers) apiProjectDelete(c echo.Context) error {
 	if err := h.st.DeleteProject(c.Request().Context(), currentProject(c).ID); err != nil {
-		return err
+		return projectDeleteError(err)
 	}
 	return c.NoContent(http.StatusNoContent)
 }

@@ -304,8 +304,17 @@ func (s *Store) DeleteProject(ctx context.Context, id string) error {
 	if !validUUID(id) {
 		return ErrNotFound
 	}
-	return s.q.execOne(ctx, `DELETE FROM projects WHERE id = $1`, id)
+	err := s.q.execOne(ctx, `DELETE FROM projects WHERE id = $1`, id)
+	var fk *pq.Error
+	if errors.As(err, &fk) && fk.Code == "23503" && fk.Table == "contracts" {
+		return ErrProjectHasContract
+	}
+	return err
 }
+
+// ErrProjectHasContract refuses to delete a project one of whose tenders was awarded: the
+// contract (and the money that follows it) outlives any wish to tidy up.
+var ErrProjectHasContract = errors.New("the project has a contract")
 
 // Member is a team member with their account.
 type Member struct {
