@@ -22,20 +22,27 @@ document.addEventListener('htmx:beforeRequest', function (e) {
   if (d && d.elt && d.elt.id === 'import-status' && !(d.requestConfig && d.requestConfig.triggeringEvent)) window.__polls++;
 });`
 
-// The import page's progress bar follows the import over SSE without polling; where
-// EventSource is missing it polls instead. The import is driven by the test (its progress
+// The import page's progress bar follows the import over SSE without polling (the
+// person's own stream; a teammate's, the project's); where EventSource is missing it polls
+// instead. The import is driven by the test (its progress
 // and its failure), so that every step happens while the page is open.
 func TestBrowserImportLive(t *testing.T) {
 	exe := findBrowser(t)
 	for _, tc := range []struct {
 		name string
 		sse  bool
-	}{{"sse", true}, {"polling fallback", false}} {
+		mate bool // a teammate watches the owner's import
+	}{{"sse", true, false}, {"teammate over the project's stream", true, true}, {"polling fallback", false, false}} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := newTestApp(t)
 			a.listen(t)
 			o := a.user(authz.RoleOwner, "olivia@harbourhomes.test")
-			p := a.project(o, "LIVE-IMP")
+			m := a.user(authz.RoleInHouse, "ivan@harbourhomes.test")
+			p := a.project(o, "LIVE-IMP", m)
+			viewer, stream := o, "me"
+			if tc.mate {
+				viewer, stream = m, "project-"+p.ID
+			}
 			ctx := context.Background()
 			soqID, err := a.st.CreateSOQ(ctx, p.ID, o.ID, store.NewSOQ{Title: "Main works", Currency: "usd"})
 			if err != nil {
@@ -60,13 +67,14 @@ func TestBrowserImportLive(t *testing.T) {
 			}
 			b.do("sign in and open the import",
 				chromedp.Navigate(b.base+"/login?next="+paths.Import(p.ID, soqID, imp)),
-				chromedp.SendKeys(chromedp.CSS("#email"), o.Email),
+				chromedp.SendKeys(chromedp.CSS("#email"), viewer.Email),
 				chromedp.SendKeys(chromedp.CSS("#password"), testPassword),
 				chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
 				chromedp.WaitVisible(chromedp.CSS("#import-status")))
 			b.markPage("status")
 			if tc.sse {
-				b.waitJS("the page follows the person's stream", `!!document.querySelector('#import-live[data-live="open"]')`)
+				b.waitJS("the page follows the stream", `!!document.querySelector('#import-live[data-live="open"]')`)
+				b.wantJS("the right stream", `document.querySelector('#import-live').getAttribute('sse-connect') === '`+paths.Events(stream)+`'`)
 				waitSubs(t, a, 1)
 			} else {
 				b.wantJS("no stream without EventSource", `!document.querySelector('[sse-connect]')`)
@@ -160,7 +168,7 @@ func TestBrowserJobsLive(t *testing.T) {
 			}
 
 			b := startBrowser(t, exe, a.srv.URL)
-			script := strings.ReplaceAll(countPolls, "'import-status'", "'jobs-live'")
+			script := strings.ReplaceAll(countPolls, "'import-status'", "'jobs-live'") // the list's own requests are its polls
 			if !tc.sse {
 				script = "delete window.EventSource;\n" + script
 			}
@@ -174,7 +182,9 @@ func TestBrowserJobsLive(t *testing.T) {
 				chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
 				chromedp.WaitVisible(chromedp.CSS("#jobs-table")))
 			b.markPage("jobs")
-			b.wantText("#jobs-table", "services.csv", "0%")
+			// waitJS, not wantText: the list may be swapped (its refresh on the stream's open)
+			// while it is read.
+			b.waitJS("the job is listed at 0%", `(t => t.includes('services.csv') && t.includes('0%'))(document.querySelector('#jobs-table').innerText)`)
 			if tc.sse {
 				b.waitJS("the page follows the person's stream", `!!document.querySelector('[sse-connect][data-live="open"]')`)
 				waitSubs(t, a, 1)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 
 	"github.com/a-h/templ"
 
@@ -15,9 +16,11 @@ import (
 )
 
 // Live updates for a person and a project (issue 12). An import's progress goes to the
-// stream of the person who ran it ("user/{id}", its JSON twin "user/{id}.json") and to no
-// one else; a project's update goes to its team's stream ("project/{id}", ".json"). The
-// store announces both by ids only; here they are loaded as they stand and rendered once.
+// stream of the person whose import it is ("user/{id}", its JSON twin "user/{id}.json"),
+// never another person's, and to the project's team stream ("project/{id}", ".json"),
+// which sees the project's jobs anyway (the jobs page, a teammate's import page). A
+// project's update goes to the team's stream. The store announces both by ids only; here
+// they are loaded as they stand and rendered once.
 
 // importEvent is the data of an import-progress change (store.emitImport), and the JSON
 // twin's.
@@ -50,7 +53,7 @@ func (h *Handlers) routeUserEvents(ctx context.Context, c events.Change) ([]even
 
 func (h *Handlers) routeImportProgress(ctx context.Context, c events.Change) ([]events.Message, error) {
 	var d importEvent
-	if err := json.Unmarshal(c.Data, &d); err != nil || d.ImportID == "" || d.SOQID == "" || c.UserID == "" {
+	if err := json.Unmarshal(c.Data, &d); err != nil || d.ImportID == "" || d.SOQID == "" {
 		return nil, nil // not ours to tell anyone
 	}
 	imp, err := h.st.Import(ctx, d.SOQID, d.ImportID)
@@ -76,7 +79,16 @@ func (h *Handlers) routeImportProgress(ctx context.Context, c events.Change) ([]
 	// The JSON twin says what the change announced (the HTML shows the import as it
 	// stands now, which is at least as far).
 	js := importEvent{ImportID: imp.ID, Processed: d.Processed, Total: d.Total, State: d.State}
-	return userMessages(ctx, c, "user/"+c.UserID, views.ImportProgressLive(v), js)
+	msgs, err := userMessages(ctx, c, "project/"+imp.ProjectID, views.ImportProgressLive(v), js)
+	if err != nil || c.UserID == "" {
+		return msgs, err
+	}
+	// The same bytes to the person's own streams: rendered once.
+	for _, m := range msgs[:2] {
+		m.Stream = "user/" + c.UserID + strings.TrimPrefix(m.Stream, "project/"+imp.ProjectID)
+		msgs = append(msgs, m)
+	}
+	return msgs, nil
 }
 
 func (h *Handlers) routeProjectUpdated(ctx context.Context, c events.Change) ([]events.Message, error) {

@@ -110,8 +110,9 @@ func TestImportProgressEmits(t *testing.T) {
 	}
 }
 
-// routeUserEvents sends an import's progress to its runner's streams only: the progress
-// bar the page renders (replacing this import's status out of band) and its JSON twin.
+// routeUserEvents sends an import's progress to its owner's streams, never another
+// person's, and to the project's team stream: the progress bar the page renders (replacing
+// this import's status out of band) and its JSON twin.
 func TestRouteUserEventsImportProgress(t *testing.T) {
 	t.Parallel()
 	f := newUserEventsFixture(t)
@@ -124,8 +125,8 @@ func TestRouteUserEventsImportProgress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(msgs) != 2 {
-		t.Fatalf("%d messages, want 2: %+v", len(msgs), msgs)
+	if len(msgs) != 4 {
+		t.Fatalf("%d messages, want 4: %+v", len(msgs), msgs)
 	}
 	byStream := map[string]events.Message{}
 	for _, m := range msgs {
@@ -147,6 +148,12 @@ func TestRouteUserEventsImportProgress(t *testing.T) {
 			t.Errorf("fragment lacks %s:\n%s", want, html.Data)
 		}
 	}
+	if team := byStream["project/"+f.project.ID]; string(team.Data) != string(html.Data) {
+		t.Errorf("the team's stream carries %q, want the same fragment", team.Data)
+	}
+	if team := byStream["project/"+f.project.ID+".json"]; string(team.Data) != string(byStream["user/"+f.owner.ID+".json"].Data) {
+		t.Errorf("the team's JSON twin is %q", team.Data)
+	}
 	js, ok := byStream["user/"+f.owner.ID+".json"]
 	if !ok {
 		t.Fatalf("no JSON twin: %+v", msgs)
@@ -164,7 +171,7 @@ func TestRouteUserEventsImportProgress(t *testing.T) {
 }
 
 // Over the wire: the importer's "me" stream carries the progress (HTML on /events, JSON
-// on /api/events); the teammate's "me" stream carries nothing.
+// on /api/events); the teammate's "me" stream carries nothing, the project's does.
 func TestEventsImportProgressOverSSE(t *testing.T) {
 	t.Parallel()
 	f := newUserEventsFixture(t)
@@ -173,10 +180,11 @@ func TestEventsImportProgressOverSSE(t *testing.T) {
 	page := owner.subscribe(t, f.a.srv.URL, "/events?stream=me")
 	api := owner.subscribe(t, f.a.srv.URL, "/api/events?stream=me")
 	other := mate.subscribe(t, f.a.srv.URL, "/events?stream=me")
-	if page.Code != http.StatusOK || api.Code != http.StatusOK || other.Code != http.StatusOK {
-		t.Fatalf("subscribe: %d %d %d", page.Code, api.Code, other.Code)
+	team := mate.subscribe(t, f.a.srv.URL, "/events?stream=project-"+f.project.ID)
+	if page.Code != http.StatusOK || api.Code != http.StatusOK || other.Code != http.StatusOK || team.Code != http.StatusOK {
+		t.Fatalf("subscribe: %d %d %d %d", page.Code, api.Code, other.Code, team.Code)
 	}
-	waitSubs(t, f.a, 3)
+	waitSubs(t, f.a, 4)
 	if err := f.a.st.ImportProgress(context.Background(), f.imp, 1000, 250); err != nil {
 		t.Fatal(err)
 	}
@@ -187,6 +195,9 @@ func TestEventsImportProgressOverSSE(t *testing.T) {
 	j := api.next(t, 5*time.Second)
 	if j.Name != events.ImportProgress || j.Data != `{"importId":"`+f.imp+`","processed":250,"total":1000,"state":"uploaded"}` {
 		t.Fatalf("API event %s: %s", j.Name, j.Data)
+	}
+	if e := team.next(t, 5*time.Second); e.Name != events.ImportProgress || !strings.Contains(e.Data, `data-import="`+f.imp+`"`) {
+		t.Fatalf("team event %s: %s", e.Name, e.Data)
 	}
 	other.none(t, 300*time.Millisecond)
 }

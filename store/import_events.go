@@ -19,8 +19,9 @@ func (tx *Tx) ImportProgress(ctx context.Context, id string, total, processed in
 }
 
 // emitImport announces the import's state as it stands in tx: its ids and progress only
-// (the receiving instance loads and renders the rest). The audience is whoever queued the
-// run, or the uploader.
+// (the receiving instance loads and renders the rest). The person concerned is its
+// uploader (or, for one without, whoever queued it); the router tells the project's team
+// too (its jobs page).
 func (tx *Tx) emitImport(ctx context.Context, id string) error {
 	var r struct {
 		SOQID     string `db:"soq_id"`
@@ -30,16 +31,13 @@ func (tx *Tx) emitImport(ctx context.Context, id string) error {
 		Total     int    `db:"total_rows"`
 		Processed int    `db:"processed_rows"`
 	}
-	err := tx.q.get(ctx, &r, `SELECT soq_id, project_id, coalesce(coalesce(queued_by, created_by)::text, '') AS user_id, status, total_rows, processed_rows
+	err := tx.q.get(ctx, &r, `SELECT soq_id, project_id, coalesce(coalesce(created_by, queued_by)::text, '') AS user_id, status, total_rows, processed_rows
 FROM soq_imports WHERE id = $1`, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}
 	if err != nil {
 		return err
-	}
-	if r.UserID == "" {
-		return nil // nobody to tell (an import with no person, e.g. seeded)
 	}
 	return tx.emit(ctx, events.Change{Kind: events.ImportProgress, ProjectID: r.ProjectID, UserID: r.UserID,
 		Data: eventData(map[string]any{"importId": id, "soqId": r.SOQID, "processed": r.Processed, "total": r.Total, "state": r.Status})})

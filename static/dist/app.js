@@ -98,6 +98,21 @@
       e.preventDefault();
     }
   });
+  // A live part may carry data-version (when what it shows last changed): a response or an
+  // event's part older than what the page shows already is not swapped in (a refresh in
+  // flight while a newer event arrived would otherwise put the older state back).
+  function older(incoming, target) {
+    var cur = target && target.getAttribute && target.getAttribute("data-version");
+    return !!cur && incoming != null && incoming !== "" && +incoming < +cur;
+  }
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var d = e.detail, m = /data-version="(\d+)"/.exec(typeof d.serverResponse === "string" ? d.serverResponse : "");
+    if (m && older(m[1], d.target)) d.shouldSwap = false;
+  });
+  document.addEventListener("htmx:oobBeforeSwap", function (e) {
+    var d = e.detail, f = d.fragment, n = f && (f.firstElementChild || f);
+    if (n && n.getAttribute && older(n.getAttribute("data-version"), d.target)) d.shouldSwap = false;
+  });
   document.addEventListener("htmx:sseOpen", function (e) {
     e.target.setAttribute("data-live", "open");
     if (window.htmx) window.htmx.trigger(document.body, "liverefresh");
