@@ -88,6 +88,8 @@ func TestBrowserImport(t *testing.T) {
 	b.do("open the jobs page",
 		chromedp.Click(chromedp.CSS(`a[href="/projects/`+p.ID+`/jobs"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#jobs-table")))
-	b.wantText("#jobs-table", "SOQ import", "services.csv", "2,999 imported")
+	// waitJS, not wantText: the list is refreshed once its live stream opens, and may be
+	// swapped while it is read.
+	b.waitJS("the job is listed as done", `(t => t.includes('SOQ import') && t.includes('services.csv') && t.includes('2,999 imported'))((document.querySelector('#jobs-table') || {}).innerText || '')`)
 	b.wantNoJSErrors()
 }
