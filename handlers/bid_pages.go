@@ -349,20 +349,29 @@ func (h *Handlers) storedBid(c echo.Context) (*store.Bid, error) {
 	return &b, nil
 }
 
+// readOwnBidPost reads a post to the bidder's own bid in its tender's currency, over the
+// bid as stored (what the post leaves out stays), with the tender's context.
+func (h *Handlers) readOwnBidPost(c echo.Context) (bidPost, store.BidContext, field.Errors, error) {
+	t, u := currentTender(c), currentUser(c)
+	stored, err := h.storedBid(c)
+	if err != nil {
+		return bidPost{}, store.BidContext{}, nil, err
+	}
+	bcs, err := h.st.BidContexts(c.Request().Context(), u.ID, []string{t.ID})
+	if err != nil {
+		return bidPost{}, store.BidContext{}, nil, err
+	}
+	bc := bcs[t.ID]
+	p, errs, err := readBidPost(c, bc.Currency, stored)
+	return p, bc, errs, err
+}
+
 // bidSave saves the draft: one rate from the grid (answered with its row and the totals
 // it changed, or JSON), the notes, or the whole form of rates (then back to the page).
 func (h *Handlers) bidSave(c echo.Context) error {
 	t, u := currentTender(c), currentUser(c)
 	ctx := c.Request().Context()
-	stored, err := h.storedBid(c)
-	if err != nil {
-		return err
-	}
-	bcs, err := h.st.BidContexts(ctx, u.ID, []string{t.ID})
-	if err != nil {
-		return err
-	}
-	p, errs, err := readBidPost(c, bcs[t.ID].Currency, stored)
+	p, bc, errs, err := h.readOwnBidPost(c)
 	if err != nil {
 		return h.bidSaveError(c, p, err)
 	}
@@ -382,7 +391,7 @@ func (h *Handlers) bidSave(c echo.Context) error {
 		}
 		return renderStatus(c, http.StatusOK, views.BidSaved(v, p.item))
 	case wantsFragment(c):
-		return renderStatus(c, http.StatusOK, views.BidNotesSaved(time.Now(), bcs[t.ID].TimeZone))
+		return renderStatus(c, http.StatusOK, views.BidNotesSaved(time.Now(), bc.TimeZone))
 	}
 	h.flash(c, "Your draft is saved.")
 	return redirect(c, paths.Tender(t.ID))
@@ -556,15 +565,7 @@ func missingOf(v views.BidView) *tender.Blockers {
 func (h *Handlers) bidSubmit(c echo.Context) error {
 	t, u := currentTender(c), currentUser(c)
 	ctx := c.Request().Context()
-	stored, err := h.storedBid(c)
-	if err != nil {
-		return err
-	}
-	bcs, err := h.st.BidContexts(ctx, u.ID, []string{t.ID})
-	if err != nil {
-		return err
-	}
-	p, errs, err := readBidPost(c, bcs[t.ID].Currency, stored)
+	p, bc, errs, err := h.readOwnBidPost(c)
 	if err != nil {
 		return err
 	}
@@ -592,7 +593,7 @@ func (h *Handlers) bidSubmit(c echo.Context) error {
 		}
 		return err
 	}
-	h.flash(c, fmt.Sprintf("Your bid is submitted: revision %d, total %s.", sub.Revision, money.FormatCode(sub.Total, bcs[t.ID].Currency)))
+	h.flash(c, fmt.Sprintf("Your bid is submitted: revision %d, total %s.", sub.Revision, money.FormatCode(sub.Total, bc.Currency)))
 	return redirect(c, paths.Tender(t.ID))
 }
 
