@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/labstack/echo/v4"
 	"github.com/r3labs/sse/v2"
 
 	"github.com/14build/14build/events"
@@ -426,9 +427,11 @@ func TestHeartbeatAndClose(t *testing.T) {
 	}
 }
 
-// 1,000 connects and disconnects leave no goroutine and no subscriber behind.
+// 1,000 connects and disconnects leave no goroutine and no subscriber behind. A stream
+// over HTTP/1.x owns its (hijacked) connection and no goroutine reads it: a client that
+// hangs up is noticed at the next heartbeat (or failed write), hence the short one here.
 func TestNoLeakOnDisconnect(t *testing.T) {
-	h := events.NewHub(events.HubConfig{})
+	h := events.NewHub(events.HubConfig{Heartbeat: 100 * time.Millisecond})
 	srv := httptest.NewServer(serve(h, nil))
 	defer srv.Close()
 	defer h.Close()
@@ -509,4 +512,71 @@ func TestListenerCatchesUpAfterReconnect(t *testing.T) {
 		}
 	}
 	c.none(t, 300*time.Millisecond)
+}
+
+// Over HTTP/1.x the stream owns its connection: the head is written by the hub (no chunked
+// encoding, the connection closes with the stream), headers set by middleware go out with
+// it, Echo's middleware sees a 200, and a client that hangs up is noticed with no event to
+// write (at the next heartbeat).
+func TestHijackedStream(t *testing.T) {
+	t.Parallel()
+	h := events.NewHub(events.HubConfig{Heartbeat: 50 * time.Millisecond})
+	defer h.Close()
+	e := echo.New()
+	statuses := make(chan int, 1)
+	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			c.Response().Header().Set("X-Request-Id", "r1")
+			err := next(c)
+			statuses <- c.Response().Status
+			return err
+		}
+	})
+	e.GET("/", func(c echo.Context) error {
+		return h.Serve(c.Response(), c.Request(), "s")
+	})
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET / HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream" ||
+		resp.Header.Get("Cache-Control") != "no-cache" || resp.Header.Get("X-Accel-Buffering") != "no" ||
+		!resp.Close || len(resp.TransferEncoding) > 0 || resp.Header.Get("X-Request-Id") != "r1" {
+		t.Fatalf("head: %s close=%v te=%v %v", resp.Status, resp.Close, resp.TransferEncoding, resp.Header)
+	}
+	waitSubscribers(t, h, 1)
+	h.Publish(msg(7, "s"))
+	r := sse.NewEventStreamReader(resp.Body, 1<<16)
+	for {
+		raw, err := r.ReadEvent()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev := parse(raw); ev.ID != "" {
+			if ev.ID != "7" || ev.Data != "<tr>7 s</tr>" {
+				t.Fatalf("got %+v", ev)
+			}
+			break
+		}
+	}
+	conn.Close()
+	waitSubscribers(t, h, 0)
+	select {
+	case st := <-statuses:
+		if st != http.StatusOK {
+			t.Fatalf("middleware saw status %d", st)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("the handler did not return")
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -301,8 +302,16 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, streams ...string) e
 	}
 	sub := &subscriber{ch: make(chan *frame, h.cfg.SendBuffer), quit: make(chan struct{}), streams: slices.Clone(streams)}
 	rc := http.NewResponseController(w)
+	// conn is the hijacked connection (HTTP/1.x), set under h.mu.
+	var conn net.Conn
 	// A dropped client may be blocked in a write: a deadline in the past ends it at once.
-	sub.abort = func() { _ = rc.SetWriteDeadline(time.Unix(1, 0)) }
+	sub.abort = func() {
+		if conn != nil {
+			_ = conn.SetWriteDeadline(time.Unix(1, 0))
+		} else {
+			_ = rc.SetWriteDeadline(time.Unix(1, 0))
+		}
+	}
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
@@ -322,13 +331,6 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, streams ...string) e
 		h.endLocked(sub, false)
 	}
 	defer end()
-	// net/http still writes the response's end after Serve: bounded, unless the client was
-	// dropped for being slow (then its deadline is already past).
-	defer func() {
-		if !h.isSlow(sub) {
-			_ = rc.SetWriteDeadline(h.cfg.Now().Add(h.cfg.WriteTimeout))
-		}
-	}()
 	// One quit channel for every reason to stop keeps the loop's select small: it runs
 	// once per message per subscriber.
 	defer context.AfterFunc(r.Context(), end)()
@@ -338,39 +340,98 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, streams ...string) e
 	hd.Set("Cache-Control", "no-cache")
 	hd.Set("X-Accel-Buffering", "no") // a proxy must not hold events back
 	hd.Del("Content-Length")
+
+	var write func(b []byte) error // sends b and whatever else is queued
+	var deadline func()            // bounds the writes until the next heartbeat
+	left := func() bool { return false }
 	if r.ProtoMajor == 1 {
 		// The connection carries nothing after the stream: closing it with the stream
 		// also drops the write deadlines set below, which net/http would carry over to a
 		// next request on it.
 		hd.Set("Connection", "close")
-	}
-	w.WriteHeader(http.StatusOK)
-	if err := rc.Flush(); errors.Is(err, http.ErrNotSupported) {
-		return errors.New("events: the response cannot be flushed: the route must bypass compressing or buffering middleware")
-	}
-
-	// write sends b and whatever else is queued, and flushes. The write deadline is moved
-	// at each heartbeat rather than before every write (that cost a tenth of the fan-out's
-	// CPU): a client whose socket stays full is dropped when its buffer fills (abort), or
-	// at the latest Heartbeat+WriteTimeout after the last heartbeat.
-	write := func(b []byte) error {
-		if _, err := w.Write(b); err != nil {
+		// HTTP/1.x: the stream takes the connection over (issue 12's memory aim: 10,000
+		// subscribers under 300 MB). net/http would keep a goroutine per connection
+		// reading in the background (to notice the client going), and write through its
+		// buffered writer and chunked encoding; a hijacked connection writes the frames
+		// straight to the socket (one writev for what is queued), and a client that went
+		// is noticed at the next heartbeat (a peek at the socket, see gone) or by a
+		// failed write, whichever comes first.
+		// The response's status stays 200 for the middleware (the request log, metrics).
+		// Its bufio.ReadWriter stays net/http's: nothing was written, and a pipelined
+		// request after this one is never read (Connection: close).
+		c, _, err := rc.Hijack()
+		if err == nil {
+			defer c.Close() // net/http leaves a hijacked connection to us
+			h.mu.Lock()
+			conn = c
+			if sub.ended && sub.slow {
+				sub.abort()
+			}
+			h.mu.Unlock()
+			var head bytes.Buffer
+			head.WriteString("HTTP/1.1 200 OK\r\n")
+			_ = hd.Write(&head)
+			head.WriteString("\r\n")
+			bufs := make(net.Buffers, 0, 8)
+			write = func(b []byte) error {
+				v := append(bufs[:0], b)
+				for more := true; more; {
+					select {
+					case f := <-sub.ch:
+						v = append(v, f.wire)
+					default:
+						more = false
+					}
+				}
+				_, err := v.WriteTo(c)
+				clear(bufs[:cap(bufs)]) // no frame kept past its write
+				return err
+			}
+			deadline = func() { _ = c.SetWriteDeadline(h.cfg.Now().Add(h.cfg.Heartbeat + h.cfg.WriteTimeout)) }
+			deadline()
+			left = func() bool { return gone(c) }
+			if _, err := c.Write(head.Bytes()); err != nil {
+				return h.result(sub)
+			}
+		} else if !errors.Is(err, http.ErrNotSupported) {
 			return err
 		}
-		for more := true; more; {
-			select {
-			case f := <-sub.ch:
-				if _, err := w.Write(f.wire); err != nil {
-					return err
-				}
-			default:
-				more = false
-			}
-		}
-		return rc.Flush()
 	}
-	deadline := func() { _ = rc.SetWriteDeadline(h.cfg.Now().Add(h.cfg.Heartbeat + h.cfg.WriteTimeout)) }
-	deadline()
+	if write == nil {
+		// net/http still writes the response's end after Serve: bounded, unless the client
+		// was dropped for being slow (then its deadline is already past).
+		defer func() {
+			if !h.isSlow(sub) {
+				_ = rc.SetWriteDeadline(h.cfg.Now().Add(h.cfg.WriteTimeout))
+			}
+		}()
+		w.WriteHeader(http.StatusOK)
+		if err := rc.Flush(); errors.Is(err, http.ErrNotSupported) {
+			return errors.New("events: the response cannot be flushed: the route must bypass compressing or buffering middleware")
+		}
+		// The write deadline is moved at each heartbeat rather than before every write
+		// (that cost a tenth of the fan-out's CPU): a client whose socket stays full is
+		// dropped when its buffer fills (abort), or at the latest Heartbeat+WriteTimeout
+		// after the last heartbeat.
+		write = func(b []byte) error {
+			if _, err := w.Write(b); err != nil {
+				return err
+			}
+			for more := true; more; {
+				select {
+				case f := <-sub.ch:
+					if _, err := w.Write(f.wire); err != nil {
+						return err
+					}
+				default:
+					more = false
+				}
+			}
+			return rc.Flush()
+		}
+		deadline = func() { _ = rc.SetWriteDeadline(h.cfg.Now().Add(h.cfg.Heartbeat + h.cfg.WriteTimeout)) }
+		deadline()
+	}
 	hello := []byte("retry: " + strconv.FormatInt(h.cfg.Retry.Milliseconds(), 10) + "\n\n")
 	for _, f := range replay {
 		hello = append(hello, f.wire...)
@@ -387,6 +448,9 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, streams ...string) e
 		case f := <-sub.ch:
 			err = write(f.wire)
 		case <-tick.C:
+			if left() {
+				return h.result(sub)
+			}
 			deadline()
 			err = write(ping)
 		case <-sub.quit:
