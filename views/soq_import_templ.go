@@ -3065,14 +3065,14 @@ func JobsPage(p Page, v JobsView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 241, " <div class=\"mt-6 flex flex-wrap items-end justify-between gap-3\"><div><h2 class=\"text-lg font-semibold text-slate-900\">Background jobs</h2><p class=\"text-sm text-slate-500\">Spreadsheet imports and other long work, newest first. Failed attempts are retried with increasing delays, up to 5 times.</p></div></div>     <div hx-ext=\"sse\" sse-connect=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 241, " <div class=\"mt-6 flex flex-wrap items-end justify-between gap-3\"><div><h2 class=\"text-lg font-semibold text-slate-900\">Background jobs</h2><p class=\"text-sm text-slate-500\">Spreadsheet imports and other long work, newest first. Failed attempts are retried with increasing delays, up to 5 times.</p></div></div>       <div hx-ext=\"sse\" sse-connect=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var158 string
 			templ_7745c5c3_Var158, templ_7745c5c3_Err = templ.JoinStringErrs(paths.Events("project-" + v.Project.ID))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 844, Col: 73}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 846, Col: 73}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var158))
 			if templ_7745c5c3_Err != nil {
@@ -3085,13 +3085,13 @@ func JobsPage(p Page, v JobsView) templ.Component {
 			var templ_7745c5c3_Var159 string
 			templ_7745c5c3_Var159, templ_7745c5c3_Err = templ.JoinStringErrs(jobsURL(v))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 848, Col: 23}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 850, Col: 23}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var159))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 243, "\" hx-trigger=\"sse:import-progress, liverefresh from:body\" hx-select=\"#jobs-live\" hx-target=\"#jobs-live\" hx-swap=\"outerHTML\" hx-sync=\"this:replace\"></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 243, "\" hx-trigger=\"sse:import-progress, liverefresh from:body\" hx-select=\"#jobs-live\" hx-target=\"#jobs-live\" hx-swap=\"outerHTML\" hx-sync=\"this:queue last\"></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -3147,7 +3147,7 @@ func JobsList(v JobsView) templ.Component {
 			var templ_7745c5c3_Var161 string
 			templ_7745c5c3_Var161, templ_7745c5c3_Err = templ.JoinStringErrs(jobsURL(v))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 867, Col: 22}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 869, Col: 22}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var161))
 			if templ_7745c5c3_Err != nil {
@@ -3180,7 +3180,7 @@ func JobsList(v JobsView) templ.Component {
 				var templ_7745c5c3_Var162 string
 				templ_7745c5c3_Var162, templ_7745c5c3_Err = templ.JoinStringErrs(strconv.FormatInt(j.ID, 10))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 891, Col: 49}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 893, Col: 49}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var162))
 				if templ_7745c5c3_Err != nil {
@@ -3193,7 +3193,7 @@ func JobsList(v JobsView) templ.Component {
 				var templ_7745c5c3_Var163 string
 				templ_7745c5c3_Var163, templ_7745c5c3_Err = templ.JoinStringErrs(jobKind(j.Kind))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 893, Col: 66}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 895, Col: 66}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var163))
 				if templ_7745c5c3_Err != nil {
@@ -3236,7 +3236,7 @@ func JobsList(v JobsView) templ.Component {
 				var templ_7745c5c3_Var166 string
 				templ_7745c5c3_Var166, templ_7745c5c3_Err = templ.JoinStringErrs(jobStateOf(j))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 896, Col: 74}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 898, Col: 74}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var166))
 				if templ_7745c5c3_Err != nil {
@@ -3257,7 +3257,7 @@ func JobsList(v JobsView) templ.Component {
 				var templ_7745c5c3_Var167 string
 				templ_7745c5c3_Var167, templ_7745c5c3_Err = templ.JoinStringErrs(itoa(j.Attempt))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 900, Col: 26}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 902, Col: 26}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var167))
 				if templ_7745c5c3_Err != nil {
@@ -3270,7 +3270,7 @@ func JobsList(v JobsView) templ.Component {
 				var templ_7745c5c3_Var168 string
 				templ_7745c5c3_Var168, templ_7745c5c3_Err = templ.JoinStringErrs(itoa(j.MaxAttempts))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 900, Col: 52}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 902, Col: 52}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var168))
 				if templ_7745c5c3_Err != nil {
@@ -3288,7 +3288,7 @@ func JobsList(v JobsView) templ.Component {
 					var templ_7745c5c3_Var169 string
 					templ_7745c5c3_Var169, templ_7745c5c3_Err = templ.JoinStringErrs(itoa(j.ErrorCount))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 902, Col: 64}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 904, Col: 64}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var169))
 					if templ_7745c5c3_Err != nil {
@@ -3301,7 +3301,7 @@ func JobsList(v JobsView) templ.Component {
 					var templ_7745c5c3_Var170 string
 					templ_7745c5c3_Var170, templ_7745c5c3_Err = templ.JoinStringErrs(plural(j.ErrorCount, "error", "errors"))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 902, Col: 108}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 904, Col: 108}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var170))
 					if templ_7745c5c3_Err != nil {
@@ -3319,7 +3319,7 @@ func JobsList(v JobsView) templ.Component {
 				var templ_7745c5c3_Var171 string
 				templ_7745c5c3_Var171, templ_7745c5c3_Err = templ.JoinStringErrs(importTime(v.Project, j.CreatedAt))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 905, Col: 98}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 907, Col: 98}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var171))
 				if templ_7745c5c3_Err != nil {
@@ -3333,7 +3333,7 @@ func JobsList(v JobsView) templ.Component {
 					var templ_7745c5c3_Var172 string
 					templ_7745c5c3_Var172, templ_7745c5c3_Err = templ.JoinStringErrs(importTime(v.Project, j.FinalizedAt.Time))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 908, Col: 53}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 910, Col: 53}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var172))
 					if templ_7745c5c3_Err != nil {
@@ -3362,7 +3362,7 @@ func JobsList(v JobsView) templ.Component {
 				var templ_7745c5c3_Var173 string
 				templ_7745c5c3_Var173, templ_7745c5c3_Err = templ.JoinStringErrs(jobKind(j.Kind))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 923, Col: 65}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 925, Col: 65}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var173))
 				if templ_7745c5c3_Err != nil {
@@ -3405,7 +3405,7 @@ func JobsList(v JobsView) templ.Component {
 				var templ_7745c5c3_Var176 string
 				templ_7745c5c3_Var176, templ_7745c5c3_Err = templ.JoinStringErrs(jobStateOf(j))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 926, Col: 52}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 928, Col: 52}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var176))
 				if templ_7745c5c3_Err != nil {
@@ -3426,7 +3426,7 @@ func JobsList(v JobsView) templ.Component {
 				var templ_7745c5c3_Var177 string
 				templ_7745c5c3_Var177, templ_7745c5c3_Err = templ.JoinStringErrs(importTime(v.Project, j.CreatedAt))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 931, Col: 43}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 933, Col: 43}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var177))
 				if templ_7745c5c3_Err != nil {
@@ -3439,7 +3439,7 @@ func JobsList(v JobsView) templ.Component {
 				var templ_7745c5c3_Var178 string
 				templ_7745c5c3_Var178, templ_7745c5c3_Err = templ.JoinStringErrs(itoa(j.Attempt))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 931, Col: 74}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 933, Col: 74}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var178))
 				if templ_7745c5c3_Err != nil {
@@ -3452,7 +3452,7 @@ func JobsList(v JobsView) templ.Component {
 				var templ_7745c5c3_Var179 string
 				templ_7745c5c3_Var179, templ_7745c5c3_Err = templ.JoinStringErrs(itoa(j.MaxAttempts))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 931, Col: 101}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 933, Col: 101}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var179))
 				if templ_7745c5c3_Err != nil {
@@ -3470,7 +3470,7 @@ func JobsList(v JobsView) templ.Component {
 					var templ_7745c5c3_Var180 string
 					templ_7745c5c3_Var180, templ_7745c5c3_Err = templ.JoinStringErrs(itoa(j.ErrorCount))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 933, Col: 58}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 935, Col: 58}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var180))
 					if templ_7745c5c3_Err != nil {
@@ -3483,7 +3483,7 @@ func JobsList(v JobsView) templ.Component {
 					var templ_7745c5c3_Var181 string
 					templ_7745c5c3_Var181, templ_7745c5c3_Err = templ.JoinStringErrs(plural(j.ErrorCount, "error", "errors"))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 933, Col: 102}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 935, Col: 102}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var181))
 					if templ_7745c5c3_Err != nil {
@@ -3545,7 +3545,7 @@ func jobSubject(v JobsView, j store.JobRow) templ.Component {
 			var templ_7745c5c3_Var183 templ.SafeURL
 			templ_7745c5c3_Var183, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL(paths.Import(v.Project.ID, j.SOQID.String, j.ImportID.String)))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 946, Col: 88}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 948, Col: 88}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var183))
 			if templ_7745c5c3_Err != nil {
@@ -3558,7 +3558,7 @@ func jobSubject(v JobsView, j store.JobRow) templ.Component {
 			var templ_7745c5c3_Var184 string
 			templ_7745c5c3_Var184, templ_7745c5c3_Err = templ.JoinStringErrs(j.Filename.String)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 946, Col: 172}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 948, Col: 172}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var184))
 			if templ_7745c5c3_Err != nil {
@@ -3571,7 +3571,7 @@ func jobSubject(v JobsView, j store.JobRow) templ.Component {
 			var templ_7745c5c3_Var185 string
 			templ_7745c5c3_Var185, templ_7745c5c3_Err = templ.JoinStringErrs(j.SOQTitle.String)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 947, Col: 71}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 949, Col: 71}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var185))
 			if templ_7745c5c3_Err != nil {
@@ -3637,7 +3637,7 @@ func jobProgress(j store.JobRow) templ.Component {
 			var templ_7745c5c3_Var189 string
 			templ_7745c5c3_Var189, templ_7745c5c3_Err = templruntime.SanitizeStyleAttributeValues("width: " + pct(jobImport(j).Percent()))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 954, Col: 156}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 956, Col: 156}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var189))
 			if templ_7745c5c3_Err != nil {
@@ -3650,7 +3650,7 @@ func jobProgress(j store.JobRow) templ.Component {
 			var templ_7745c5c3_Var190 string
 			templ_7745c5c3_Var190, templ_7745c5c3_Err = templ.JoinStringErrs(pct(jobImport(j).Percent()))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 955, Col: 98}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 957, Col: 98}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var190))
 			if templ_7745c5c3_Err != nil {
@@ -3664,7 +3664,7 @@ func jobProgress(j store.JobRow) templ.Component {
 				var templ_7745c5c3_Var191 string
 				templ_7745c5c3_Var191, templ_7745c5c3_Err = templ.JoinStringErrs(Count(int(j.Imported.Int64)))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 959, Col: 34}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 961, Col: 34}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var191))
 				if templ_7745c5c3_Err != nil {
@@ -3677,7 +3677,7 @@ func jobProgress(j store.JobRow) templ.Component {
 				var templ_7745c5c3_Var192 string
 				templ_7745c5c3_Var192, templ_7745c5c3_Err = templ.JoinStringErrs(Count(int(j.Refused.Int64)))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 959, Col: 78}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 961, Col: 78}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var192))
 				if templ_7745c5c3_Err != nil {
@@ -3695,7 +3695,7 @@ func jobProgress(j store.JobRow) templ.Component {
 				var templ_7745c5c3_Var193 string
 				templ_7745c5c3_Var193, templ_7745c5c3_Err = templ.JoinStringErrs(Sentence(j.Message.String))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 961, Col: 59}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 963, Col: 59}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var193))
 				if templ_7745c5c3_Err != nil {
@@ -3709,7 +3709,7 @@ func jobProgress(j store.JobRow) templ.Component {
 				var templ_7745c5c3_Var194 string
 				templ_7745c5c3_Var194, templ_7745c5c3_Err = templ.JoinStringErrs(importStatusLabel(jobImport(j)))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 963, Col: 37}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/soq_import.templ`, Line: 965, Col: 37}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var194))
 				if templ_7745c5c3_Err != nil {
