@@ -17,6 +17,8 @@ require (
 	github.com/r3labs/sse/v2 v2.10.0
 )
 
+require github.com/go-pdf/fpdf v0.9.0
+
 require (
 	github.com/a-h/parse v0.0.0-20250122154542-74294addb73e // indirect
 	github.com/andybalholm/brotli v1.2.6 // indirect
