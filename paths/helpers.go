@@ -117,6 +117,7 @@ func TenderBidderSearch(projectID string) string {
 }
 func TenderBoard() string               { return NameTenderBoard.Path() }
 func Tender(tenderID string) string     { return NameTender.Path(tenderID) }
+func TenderPDF(tenderID string) string  { return NameTenderPDF.Path(tenderID) }
 func TenderEdit(tenderID string) string { return NameTenderEdit.Path(tenderID) }
 func TenderDelete(tenderID string) string {
 	return NameTenderDelete.Path(tenderID)
@@ -151,6 +152,7 @@ func APISOQExportCSV(soqID string) string  { return NameAPISOQExportCSV.Path(soq
 
 func APITenders() string                      { return NameAPITenders.Path() }
 func APITender(tenderID string) string        { return NameAPITender.Path(tenderID) }
+func APITenderPDF(tenderID string) string     { return NameAPITenderPDF.Path(tenderID) }
 func APITenderOpen(tenderID string) string    { return NameAPITenderOpen.Path(tenderID) }
 func APITenderClose(tenderID string) string   { return NameAPITenderClose.Path(tenderID) }
 func APITenderCancel(tenderID string) string  { return NameAPITenderCancel.Path(tenderID) }

@@ -84,6 +84,7 @@ const (
 	NameTenderBidderSearch   Name = "tender.bidders"         // the form's search of bidders (HTMX)
 	NameTenderBoard          Name = "tender.board"           // a bidder's board
 	NameTender               Name = "tender"                 // the tender page: team or bidder view
+	NameTenderPDF            Name = "tender.pdf"             // the printable tender document
 	NameTenderEdit           Name = "tender.edit"            // a draft's form; POST saves
 	NameTenderDelete         Name = "tender.delete"          // GET confirms, POST deletes a draft
 	NameTenderOpen           Name = "tender.open"            // POST
@@ -132,6 +133,7 @@ const (
 	NameAPISOQExportCSV       Name = "api.soq.export.csv"
 	NameAPITenders            Name = "api.tenders"
 	NameAPITender             Name = "api.tender"
+	NameAPITenderPDF          Name = "api.tender.pdf"
 	NameAPITenderOpen         Name = "api.tender.open"
 	NameAPITenderClose        Name = "api.tender.close"
 	NameAPITenderCancel       Name = "api.tender.cancel"
@@ -223,6 +225,7 @@ var patterns = map[Name]string{
 	NameTenderBidderSearch:   "/projects/:id/tenders/bidders",
 	NameTenderBoard:          "/tenders",
 	NameTender:               "/tenders/:tenderId",
+	NameTenderPDF:            "/tenders/:tenderId/tender.pdf",
 	NameTenderEdit:           "/tenders/:tenderId/edit",
 	NameTenderDelete:         "/tenders/:tenderId/delete",
 	NameTenderOpen:           "/tenders/:tenderId/open",
@@ -271,6 +274,7 @@ var patterns = map[Name]string{
 	NameAPISOQExportCSV:       "/api/soq/:soqId/export.csv",
 	NameAPITenders:            "/api/tenders",
 	NameAPITender:             "/api/tenders/:tenderId",
+	NameAPITenderPDF:          "/api/tenders/:tenderId/tender.pdf",
 	NameAPITenderOpen:         "/api/tenders/:tenderId/open",
 	NameAPITenderClose:        "/api/tenders/:tenderId/close",
 	NameAPITenderCancel:       "/api/tenders/:tenderId/cancel",
