@@ -143,6 +143,7 @@ func (a Access) String() string {
 func (h *Handlers) Routes() []Route {
 	return slices.Concat(h.baseRoutes(),
 		h.tenderTalkRoutes(),     // intent, addenda, questions: tender_talk.go
+		h.tenderPDFRoutes(),      // the printable tender document: tender_pdf.go
 		h.bidRoutes(),            // bids, leveling, award, contracts, activity: bids.go
 		h.tenderTeamPageRoutes(), // the team's tender pages: tender_pages.go
 		h.bidderPageRoutes(),     // the bidder's board and bid page: bid_pages.go
