@@ -33,7 +33,7 @@ const (
 
 // Bill columns: Ref | Description | Unit | Qty | Rate | Amount (sum = contentW).
 var (
-	colW     = [6]float64{17, 87, 13, 19, 19, 25}
+	colW     = [6]float64{16, 85, 13, 19, 20, 27}
 	colTitle = [6]string{"Ref", "Description", "Unit", "Qty", "Rate", "Amount"}
 )
 
@@ -429,7 +429,9 @@ func (d *doc) item(it Item) {
 	ref := d.wrap(it.Reference, colW[0]-2*cellPad)
 	n = max(n, len(ref), 1)
 	h := float64(n)*lineH + 2*cellPad
-	d.need(h)
+	if d.need(h) {
+		d.font("", 8.5) // the repeated header left its bold font set
+	}
 	y := p.GetY()
 	x := marginX
 	text := func(col int, lines []string, align string) {
@@ -557,8 +559,8 @@ func (d *doc) collection() {
 	p.SetDrawColor(120, 120, 120)
 	p.SetLineWidth(0.25)
 	p.SetX(marginX)
-	p.CellFormat(codeW, 7, "Section", "1", 0, "L", true, 0, "")
-	p.CellFormat(titleW, 7, "Title", "1", 0, "L", true, 0, "")
+	p.CellFormat(codeW, 7, " Section", "1", 0, "L", true, 0, "")
+	p.CellFormat(titleW, 7, " Title", "1", 0, "L", true, 0, "")
 	p.CellFormat(amountW, 7, "Amount "+strings.TrimSpace(d.cur.Symbol), "1", 1, "R", true, 0, "")
 	d.onBreak = nil
 	for _, s := range d.t.Sections {
@@ -567,8 +569,9 @@ func (d *doc) collection() {
 		h := float64(len(lines))*5 + 4
 		d.need(h)
 		y := p.GetY()
-		p.SetXY(marginX, y)
-		p.CellFormat(codeW, h, s.Code, "1", 0, "L", false, 0, "")
+		p.Rect(marginX, y, codeW, h, "D")
+		p.SetXY(marginX+cellPad, y+2)
+		p.CellFormat(codeW-2*cellPad, 5, s.Code, "", 0, "L", false, 0, "")
 		p.Rect(marginX+codeW, y, titleW, h, "D")
 		for i, l := range lines {
 			p.SetXY(marginX+codeW+cellPad, y+2+float64(i)*5)
