@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -415,18 +416,36 @@ func sectionTitle(s Section) string {
 
 // item draws one bill line, whole, on one page: its height is measured before drawing.
 func (d *doc) item(it Item) {
-	p := d.pdf
 	d.font("", 8.5)
 	desc := d.wrap(it.Description, colW[1]-2*cellPad)
+	ref := d.wrap(it.Reference, colW[0]-2*cellPad)
 	note := ""
 	if it.Type != "" && it.Type != soq.Measured {
 		note = it.Type.Label()
 	}
+	// Only a description longer than a whole page (many short lines) is split: its parts
+	// go on successive pages, the unit, quantity and amount with the last.
+	for len(desc) > maxItemLines {
+		k := maxItemLines
+		if room := int((bodyBottom-d.pdf.GetY()-2*cellPad)/lineH) - 1; room >= 3 && room < k {
+			k = room // start in the space left on this page
+		}
+		d.drawItem(it, ref, desc[:k], "", false)
+		d.font("", 8.5)
+		desc, ref = desc[k:], d.wrap(it.Reference+" (cont.)", colW[0]-2*cellPad)
+	}
+	d.drawItem(it, ref, desc, note, true)
+}
+
+// maxItemLines is how many description lines fit on a bill page below its headings.
+var maxItemLines = int(math.Floor((bodyBottom-marginTop-6-6.5-8-2*cellPad)/lineH)) - 1
+
+func (d *doc) drawItem(it Item, ref, desc []string, note string, last bool) {
+	p := d.pdf
 	n := len(desc)
 	if note != "" {
 		n++
 	}
-	ref := d.wrap(it.Reference, colW[0]-2*cellPad)
 	n = max(n, len(ref), 1)
 	h := float64(n)*lineH + 2*cellPad
 	if d.need(h) {
@@ -452,18 +471,22 @@ func (d *doc) item(it Item) {
 		d.font("", 8.5)
 	}
 	x += colW[1]
+	if !last {
+		d.rules(y, h)
+		return
+	}
 	// Unit, quantity, rate and amount sit on the item's last line, where the amount is written.
-	last := y + cellPad + float64(n-1)*lineH
-	p.SetXY(x, last)
+	baseY := y + cellPad + float64(n-1)*lineH
+	p.SetXY(x, baseY)
 	p.CellFormat(colW[2], lineH, unitText(it.Unit), "", 0, "C", false, 0, "")
 	x += colW[2]
-	p.SetXY(x, last)
+	p.SetXY(x, baseY)
 	p.CellFormat(colW[3]-cellPad, lineH, quantityText(it.Quantity), "", 0, "R", false, 0, "")
 	x += colW[3]
 	if it.Type.Fixed() {
-		p.SetXY(x, last)
+		p.SetXY(x, baseY)
 		p.CellFormat(colW[4]-cellPad, lineH, "Sum", "", 0, "R", false, 0, "")
-		p.SetXY(x+colW[4], last)
+		p.SetXY(x+colW[4], baseY)
 		d.font("B", 8.5)
 		p.CellFormat(colW[5]-cellPad, lineH, money.Plain(it.Allowance, d.cur), "", 0, "R", false, 0, "")
 		d.font("", 8.5)
@@ -475,7 +498,12 @@ func (d *doc) item(it Item) {
 		p.Line(x+1.5, ly, x+colW[4]-1.5, ly)
 		p.Line(x+colW[4]+1.5, ly, x+colW[4]+colW[5]-1.5, ly)
 	}
-	// Column rules and the line under the item.
+	d.rules(y, h)
+}
+
+// rules draws an item's column rules and the line under it, and moves below it.
+func (d *doc) rules(y, h float64) {
+	p := d.pdf
 	p.SetDrawColor(120, 120, 120)
 	p.SetLineWidth(0.25)
 	cx := marginX

@@ -260,3 +260,69 @@ func BenchmarkTender5000(b *testing.B) {
 		b.SetBytes(int64(buf.Len()))
 	}
 }
+
+// Items are never split across pages, and every bill page repeats the table header.
+func TestTenderPDFPages(t *testing.T) {
+	needPoppler(t)
+	tn := sample(400, "nzd")
+	ps := pages(t, writePDF(t, tn), true)
+	page := map[string]int{} // first word of a line → page, for item references
+	for i, p := range ps {
+		hasItem := false
+		for _, line := range strings.Split(p, "\n") {
+			f := strings.Fields(line)
+			if len(f) > 0 && regexp.MustCompile(`^[A-Z]\d+$`).MatchString(f[0]) {
+				page[f[0]] = i
+				hasItem = true
+			}
+		}
+		if hasItem && !(strings.Contains(p, "Description") && strings.Contains(p, "Amount NZ$")) {
+			t.Errorf("bill page %d has no table header", i+1)
+		}
+	}
+	for _, s := range tn.Sections[:len(tn.Sections)-1] {
+		for _, it := range s.Items {
+			pg, ok := page[it.Reference]
+			if !ok {
+				t.Fatalf("%s not found at a line start", it.Reference)
+			}
+			// the item's last line (unit and quantity) is on the page its reference is on
+			if !strings.Contains(ps[pg], quantityText(it.Quantity)) {
+				t.Errorf("%s: quantity %s not on page %d with its reference", it.Reference, quantityText(it.Quantity), pg+1)
+			}
+			if it.Description == longDesc && !strings.Contains(ps[pg], "handover, complete") &&
+				!(strings.Contains(ps[pg], "handover,") && strings.Contains(ps[pg], "complete")) {
+				t.Errorf("%s: the end of its description is not on page %d", it.Reference, pg+1)
+			}
+		}
+	}
+}
+
+// A description longer than a page (many short lines) continues on the next page rather
+// than running over the footer.
+func TestTenderPDFHugeItem(t *testing.T) {
+	needPoppler(t)
+	var lines []string
+	for i := range 150 {
+		lines = append(lines, fmt.Sprintf("line%03d", i))
+	}
+	tn := Tender{Reference: "R-9", Title: "Huge", TimeZone: "UTC", Currency: "usd", Sections: []Section{{Code: "A", Title: "One",
+		Items: []Item{{Reference: "A1", Description: strings.Join(lines, "\n"), Unit: "m", Quantity: 7000, Type: soq.Measured}}}}}
+	path := writePDF(t, tn)
+	n := pageCount(t, path)
+	ps := pages(t, path, false)
+	all := strings.Join(ps, "\n")
+	for _, l := range lines {
+		if !strings.Contains(all, l) {
+			t.Errorf("%s missing", l)
+		}
+	}
+	if !strings.Contains(all, "(cont.)") {
+		t.Error("no continuation reference")
+	}
+	for i, p := range ps {
+		if !strings.Contains(p, fmt.Sprintf("Page %d of %d", i+1, n)) {
+			t.Errorf("page %d: footer missing", i+1)
+		}
+	}
+}
