@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 	"time"
+	_ "time/tzdata" // project zones resolve on machines without the system's tzdata
 	"unicode/utf8"
 
 	"github.com/go-pdf/fpdf"
@@ -238,10 +239,7 @@ func (d *doc) cover() {
 	p.SetLineWidth(0.6)
 	p.Line(marginX, p.GetY(), marginX+40, p.GetY())
 	p.Ln(8)
-	zone := t.TimeZone
-	if zone == "" {
-		zone = "UTC"
-	}
+	zone := d.loc.String() // the zone the times are printed in (UTC if TimeZone was unknown)
 	rows := [][2]string{
 		{"Tender reference", t.Reference},
 		{"Project", strings.TrimSpace(t.ProjectName + "  (" + t.ProjectCode + ")")},

@@ -226,7 +226,7 @@ func TestTenderPDFCurrenciesAndEmpty(t *testing.T) {
 	empty := Tender{Reference: "X-1", Title: "Empty", TimeZone: "Nowhere/Bad"}
 	path := writePDF(t, empty)
 	all := strings.Join(pages(t, path, false), "\n")
-	for _, want := range []string{"No addenda issued.", "The bill has no items.", "Form of tender"} {
+	for _, want := range []string{"No addenda issued.", "The bill has no items.", "Form of tender", "(UTC time)"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("empty tender: %q missing", want)
 		}
