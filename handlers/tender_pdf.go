@@ -38,12 +38,16 @@ func tenderReference(projectCode, tenderID string) string {
 }
 
 // tenderPDFETag names one rendering of the document. The frozen copy never changes once
-// the tender opens except through an addendum (which also may move the closing time and
-// bumps nothing else we can rely on), so the tender's version and update time plus the
-// addenda's count and the last one's time identify the content without loading it.
-func tenderPDFETag(t store.Tender, addenda []store.Addendum) string {
+// the tender opens except through an addendum (which may also move the closing time), so
+// the tender's version and update time plus the addenda's count and the last one's time
+// identify the content without loading it. The cover's project details are hashed as they
+// are, since a project (or its owner's company) may be renamed at any time.
+func tenderPDFETag(t store.Tender, p store.Project, addenda []store.Addendum) string {
 	hsh := sha256.New()
 	fmt.Fprintf(hsh, "tender-pdf/1\x00%s\x00%d\x00%d\x00%d", t.ID, t.Version, t.UpdatedAt.UnixNano(), len(addenda))
+	for _, s := range []string{p.Name, p.Code, p.Address, p.TimeZone, p.Currency, p.OwnerEntity} {
+		fmt.Fprintf(hsh, "\x00%d:%s", len(s), s)
+	}
 	if n := len(addenda); n > 0 {
 		fmt.Fprintf(hsh, "\x00%d", addenda[n-1].CreatedAt.UnixNano())
 	}
@@ -59,11 +63,15 @@ func (h *Handlers) tenderPDF(c echo.Context) error {
 	if !t.OpenedAt.Valid {
 		return &appError{Status: http.StatusConflict, Message: "The tender document exists once the tender opens."}
 	}
+	p, err := h.tenderPDFProject(c, *t)
+	if err != nil {
+		return err
+	}
 	addenda, err := h.st.Addenda(ctx, t.ID, "")
 	if err != nil {
 		return err
 	}
-	etag := tenderPDFETag(*t, addenda)
+	etag := tenderPDFETag(*t, p, addenda)
 	res := c.Response()
 	res.Header().Set("ETag", etag)
 	res.Header().Set("Cache-Control", "private, max-age=0, must-revalidate")
@@ -72,7 +80,7 @@ func (h *Handlers) tenderPDF(c echo.Context) error {
 	}
 	doc, ok := tenderPDFs.get(etag)
 	if !ok {
-		if doc, err = h.renderTenderPDF(c, *t, addenda); err != nil {
+		if doc, err = h.renderTenderPDF(c, *t, p, addenda); err != nil {
 			return err
 		}
 		tenderPDFs.put(etag, doc)
@@ -103,19 +111,19 @@ func pdfFilename(ref string) string {
 	}, ref)
 }
 
-func (h *Handlers) renderTenderPDF(c echo.Context, t store.Tender, addenda []store.Addendum) (cachedPDF, error) {
-	ctx := c.Request().Context()
-	var p store.Project
+// tenderPDFProject is the tender's project: the team's is in the context; a bidder has
+// none there, and the document shows only what a bidder may see of it anyway (name, code,
+// address, owner's company).
+func (h *Handlers) tenderPDFProject(c echo.Context, t store.Tender) (store.Project, error) {
 	if cp := currentProject(c); cp != nil && cp.ID == t.ProjectID {
-		p = *cp
-	} else {
-		// A bidder has no project in the context; the document shows only what a
-		// bidder may see of it anyway (name, code, address, owner's company).
-		var err error
-		if p, _, err = h.st.ProjectFor(ctx, t.ProjectID, currentUser(c).ID); err != nil {
-			return cachedPDF{}, err
-		}
+		return *cp, nil
 	}
+	p, _, err := h.st.ProjectFor(c.Request().Context(), t.ProjectID, currentUser(c).ID)
+	return p, err
+}
+
+func (h *Handlers) renderTenderPDF(c echo.Context, t store.Tender, p store.Project, addenda []store.Addendum) (cachedPDF, error) {
+	ctx := c.Request().Context()
 	secs, err := h.st.TenderCopy(ctx, t.ID)
 	if err != nil {
 		return cachedPDF{}, err

@@ -2,12 +2,14 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/14build/14build/paths"
+	"github.com/14build/14build/store"
 )
 
 // pdfText reads a PDF back as text with poppler's pdftotext (installed by .ci/run).
@@ -122,6 +124,20 @@ func TestTenderPDFETag(t *testing.T) {
 	after := c.get(paths.APITenderPDF(id), "If-None-Match", etag)
 	if after.Code != 200 || after.Header.Get("ETag") == etag || after.Header.Get("ETag") == "" {
 		t.Errorf("after an addendum: %d ETag %q (was %q)", after.Code, after.Header.Get("ETag"), etag)
+	}
+	// The cover shows the project's name: renaming it makes a new document.
+	etag = after.Header.Get("ETag")
+	p := f.P
+	if err := f.a.st.UpdateProject(context.Background(), p.ID, store.ProjectInput{Name: "Renamed project", Code: p.Code,
+		Address: p.Address, Status: p.Status, BudgetAmount: p.BudgetAmount, Currency: p.Currency, TimeZone: p.TimeZone}); err != nil {
+		t.Fatal(err)
+	}
+	renamed := c.get(paths.APITenderPDF(id), "If-None-Match", etag)
+	if renamed.Code != 200 || renamed.Header.Get("ETag") == etag {
+		t.Errorf("after a rename: %d ETag %q (was %q)", renamed.Code, renamed.Header.Get("ETag"), etag)
+	}
+	if txt := pdfText(t, renamed.Body); !strings.Contains(txt, "Renamed project") {
+		t.Errorf("the renamed project is not on the cover")
 	}
 }
 
