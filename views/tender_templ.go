@@ -511,7 +511,7 @@ func tenderActions(v TeamTenderView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 35, "\" class=\"card absolute right-0 z-20 mt-2 w-72 space-y-3 p-4 text-sm text-slate-700\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 35, "\" class=\"card mt-2 w-full space-y-3 p-4 text-sm text-slate-700 sm:absolute sm:right-0 sm:z-20 sm:w-72\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
