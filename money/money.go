@@ -121,19 +121,35 @@ func Plain(amount int64, c Currency) string {
 	}
 	scale := int64(math.Pow10(c.Exponent))
 	whole, frac := amount/scale, amount%scale
-	ws := strconv.FormatInt(whole, 10)
 	var b strings.Builder
 	if neg {
 		b.WriteByte('-')
 	}
-	for i, r := range ws {
-		if i > 0 && (len(ws)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
+	b.WriteString(Group(whole))
 	if c.Exponent > 0 {
 		fmt.Fprintf(&b, ".%0*d", c.Exponent, frac)
+	}
+	return b.String()
+}
+
+// Group writes n with thousands separators ("-1,250,000"): the one grouping of money,
+// counts and quantities alike.
+func Group(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/3 + 1)
+	if neg {
+		b.WriteByte('-')
+	}
+	for i := range len(s) {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte(s[i])
 	}
 	return b.String()
 }

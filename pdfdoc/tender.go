@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 	_ "time/tzdata" // project zones resolve on machines without the system's tzdata
@@ -552,25 +553,18 @@ func unitText(u string) string {
 
 // quantityText formats like the app: significant decimals, thousands separators.
 func quantityText(q soq.Quantity) string {
-	s := q.String()
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	whole, frac, hasFrac := strings.Cut(s, ".")
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
+	whole, frac, hasFrac := strings.Cut(q.String(), ".")
+	n, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil {
+		return q.String()
 	}
-	for i := range len(whole) {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte(whole[i])
+	if !hasFrac {
+		return money.Group(n)
 	}
-	if hasFrac {
-		b.WriteByte('.')
-		b.WriteString(frac)
+	if n == 0 && strings.HasPrefix(whole, "-") { // -0.5
+		return "-0." + frac
 	}
-	return b.String()
+	return money.Group(n) + "." + frac
 }
 
 // collection summarises the sections with blank totals and the total to the form of tender.

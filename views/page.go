@@ -147,25 +147,7 @@ func Counted(n int, one, many string) string {
 func Count(n int) string { return Thousands(int64(n)) }
 
 // Thousands writes n with a comma between each group of three digits: "-1,234,567".
-func Thousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	if neg {
-		s = s[1:]
-	}
-	var b strings.Builder
-	b.Grow(len(s) + len(s)/3 + 1)
-	if neg {
-		b.WriteByte('-')
-	}
-	for i := range len(s) {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
+func Thousands(n int64) string { return money.Group(n) }
 
 // Decimal writes a fixed-point number stored as an integer count of 10^-places with
 // thousands separators and exactly places decimals, so a column of them lines up on the
