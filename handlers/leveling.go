@@ -17,6 +17,7 @@ import (
 
 	"github.com/14build/14build/money"
 	"github.com/14build/14build/soq"
+	"github.com/14build/14build/soqfile"
 	"github.com/14build/14build/store"
 	"github.com/14build/14build/tender"
 	"github.com/14build/14build/units"
@@ -306,10 +307,7 @@ func (v levelingView) writeXLSX(w io.Writer) error {
 	if _, err := f.NewSheet(summary); err != nil {
 		return err
 	}
-	moneyFmt := "#,##0"
-	if cur.Exponent > 0 {
-		moneyFmt += "." + strings.Repeat("0", cur.Exponent)
-	}
+	moneyFmt := soqfile.MoneyFormat(cur)
 	style := func(s *excelize.Style) int {
 		id, err := f.NewStyle(s)
 		if err != nil {

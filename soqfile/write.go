@@ -99,6 +99,15 @@ func csvSafe(s string) string {
 	return s
 }
 
+// MoneyFormat is the spreadsheet number format of amounts in currency c ("#,##0.00" for
+// two decimals), for every workbook 14Build writes.
+func MoneyFormat(c money.Currency) string {
+	if c.Exponent <= 0 {
+		return "#,##0"
+	}
+	return "#,##0." + strings.Repeat("0", c.Exponent)
+}
+
 // WriteXLSX writes the SOQ as a workbook: the schedule on the first sheet (values, never
 // formulas: amounts and totals are the server's exact figures), a summary of section
 // totals on the second.
@@ -113,10 +122,7 @@ func WriteXLSX(w io.Writer, q Schedule) error {
 	if _, err := f.NewSheet(summary); err != nil {
 		return err
 	}
-	moneyFmt := "#,##0"
-	if cur.Exponent > 0 {
-		moneyFmt += "." + strings.Repeat("0", cur.Exponent)
-	}
+	moneyFmt := MoneyFormat(cur)
 	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"F1F5F9"}}})
 	if err != nil {
 		return err
