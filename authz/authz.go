@@ -83,6 +83,9 @@ const (
 	EditSOQ ProjectAction = "edit_soq"
 	// TransferProject: giving the project to another owner is an administrator's.
 	TransferProject ProjectAction = "transfer_project"
+	// ManageMoney: a contract's milestones, funding, approval, release and refunds are the
+	// project owner's (DOMAIN.md: money and team belong to the owner).
+	ManageMoney ProjectAction = "manage_money"
 )
 
 // Membership is what the caller is in one project, as stored: a team_members row and
@@ -109,7 +112,7 @@ func CanInProject(r Role, m Membership, a ProjectAction) bool {
 	switch a {
 	case ViewProject:
 		return true
-	case EditProject, ManageTeam:
+	case EditProject, ManageTeam, ManageMoney:
 		return m.IsOwner && r == RoleOwner
 	case EditUnits:
 		return r == RoleOwner || r == RoleInHouse

@@ -74,7 +74,7 @@ func TestCanInProjectFollowsCurrentRole(t *testing.T) {
 	t.Parallel()
 	owner := Membership{OnTeam: true, IsOwner: true}
 	member := Membership{OnTeam: true}
-	all := []ProjectAction{ViewProject, EditProject, ManageTeam, RemoveProject, EditUnits, EditSOQ, TransferProject}
+	all := []ProjectAction{ViewProject, EditProject, ManageTeam, RemoveProject, EditUnits, EditSOQ, TransferProject, ManageMoney}
 	for _, a := range all {
 		// A former owner (or member) who is a bidder now: nothing, anywhere.
 		if CanInProject(RoleBidder, owner, a) || CanInProject(RoleBidder, member, a) {
@@ -91,10 +91,14 @@ func TestCanInProjectFollowsCurrentRole(t *testing.T) {
 	}
 	// An owner demoted to in-house who still owns the project: a member's rights, never the owner's.
 	for a, want := range map[ProjectAction]bool{ViewProject: true, EditUnits: true, EditSOQ: true,
-		EditProject: false, ManageTeam: false, RemoveProject: false, TransferProject: false} {
+		EditProject: false, ManageTeam: false, RemoveProject: false, TransferProject: false, ManageMoney: false} {
 		if got := CanInProject(RoleInHouse, owner, a); got != want {
 			t.Errorf("in-house with owner_id, %s = %v, want %v", a, got, want)
 		}
+	}
+	// Money is the owner's: an in-house member of the team may not fund or release.
+	if !CanInProject(RoleOwner, owner, ManageMoney) || CanInProject(RoleInHouse, member, ManageMoney) || CanInProject(RoleOwner, member, ManageMoney) {
+		t.Error("ManageMoney is the project owner's alone")
 	}
 	// Only administrators transfer projects, not even the owner.
 	if CanInProject(RoleOwner, owner, TransferProject) {

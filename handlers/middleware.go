@@ -197,6 +197,8 @@ var paramKinds = map[string]paramKind{
 	"soqId": paramUUID, "sectionId": paramUUID, "itemId": paramUUID, "unitId": paramUUID,
 	"userId": paramUUID, "uid": paramUUID, "importId": paramUUID, "tenderId": paramUUID,
 	"bidId": paramUUID, "qid": paramUUID, "contractId": paramUUID,
+	"milestoneId": paramUUID, "escrowId": paramUUID, "packageId": paramUUID, "mailId": paramInt,
+	"bidPdf":  paramText, // "{bidId}.pdf": the handler checks the id
 	"tokenId": paramInt, "invId": paramInt, "number": paramInt,
 	"token": paramText, "field": paramText, "*": paramText,
 }

@@ -47,6 +47,7 @@ const (
 	accessSelfOr
 	accessTender
 	accessTenderBidder
+	accessContract
 )
 
 // Access is a route's permission.
@@ -55,6 +56,31 @@ type Access struct {
 	perm    authz.Permission
 	action  authz.ProjectAction
 	maxBody int64 // accessBodyProject: the body's limit
+	party   contractParty
+}
+
+// contractParty is which side of a contract a route is for.
+type contractParty int
+
+const (
+	// contractEither: the project's team (view) or a bidder of the contractor's company.
+	contractEither contractParty = iota
+	// contractOwner: the project's owner (authz.ManageMoney); the contractor gets 403.
+	contractOwner
+	// contractContractor: a bidder of the contractor's company; the team gets 403.
+	contractContractor
+)
+
+// onContract is a contract's route reached through :contractId, :milestoneId or :escrowId:
+// the tender's project team or the contractor's bidders, as party says. To anyone else the
+// contract does not exist (404). The contract is in the context (currentContract), and for
+// the team the project too.
+func onContract(party contractParty) Access {
+	a := Access{kind: accessContract, action: authz.ViewProject, party: party}
+	if party == contractOwner {
+		a.action = authz.ManageMoney
+	}
+	return a
 }
 
 func public() Access                         { return Access{kind: accessPublic} }
@@ -134,6 +160,14 @@ func (a Access) String() string {
 		return "permission " + strings.ToUpper(string(a.perm)) + ", a bidder the tender is open to"
 	case accessSelfOr:
 		return "own account, or permission " + strings.ToUpper(string(a.perm))
+	case accessContract:
+		switch a.party {
+		case contractOwner:
+			return "contract's project owner"
+		case contractContractor:
+			return "contractor's bidders"
+		}
+		return "contract's project team, or the contractor's bidders"
 	}
 	return "?"
 }
@@ -149,6 +183,13 @@ func (h *Handlers) Routes() []Route {
 		h.bidderPageRoutes(),     // the bidder's board and bid page: bid_pages.go
 		h.levelingPageRoutes(),   // the leveling page and award: leveling_pages.go
 		h.eventRoutes(),          // live updates, /events and /api/events: events.go
+		h.bidPDFRoutes(),         // priced bids as PDFs: bid_pdf.go
+		h.tenderPrintRoutes(),    // the tender's HTML print view: tender_print.go
+		h.levelingPDFRoutes(),    // the leveling sheet as a PDF: leveling_pdf.go
+		h.escrowAPIRoutes(),      // milestones, escrow, ledger, Stripe's webhook: escrow_api.go
+		h.contractPageRoutes(),   // contract, milestone and ledger pages: contract_pages.go
+		h.draftingRoutes(),       // drafting helpers, work packages: drafting.go
+		h.mailRoutes(),           // mailbox, outbox, password reset: mail.go
 		[]Route{{"GET", paths.NameTender, onTender("", authz.ViewProject), h.tenderPage}},
 	)
 }
@@ -322,6 +363,7 @@ func RouteTable() string {
 }
 
 const (
+	contractKey   = "contract"
 	projectKey    = "project"
 	membershipKey = "membership"
 	soqKey        = "soq"
@@ -366,9 +408,25 @@ func (h *Handlers) guard(a Access, next echo.HandlerFunc) echo.HandlerFunc {
 				return errNotFound()
 			}
 			c.Set(tenderKey, &t)
-		case accessProject, accessSOQ, accessQueryProject, accessQueryProjectOrBidder, accessBodyProject, accessTender:
+		case accessProject, accessSOQ, accessQueryProject, accessQueryProjectOrBidder, accessBodyProject, accessTender, accessContract:
 			projectID := c.Param("id")
 			switch a.kind {
+			case accessContract:
+				k, pid, err := h.st.ContractScope(c.Request().Context(), c.Param("contractId"), c.Param("milestoneId"), c.Param("escrowId"))
+				if err != nil {
+					return err
+				}
+				c.Set(contractKey, &k)
+				if u.Role == authz.RoleBidder {
+					if u.EntityID != k.ContractorEntityID {
+						return errNotFound()
+					}
+					if a.party == contractOwner {
+						return errForbidden()
+					}
+					return next(c)
+				}
+				projectID = pid
 			case accessQueryProjectOrBidder:
 				if projectID = c.QueryParam("projectId"); projectID == "" {
 					if u.Role == authz.RoleBidder {
@@ -422,6 +480,9 @@ func (h *Handlers) guard(a Access, next echo.HandlerFunc) echo.HandlerFunc {
 			if a.kind == accessTender && a.perm != "" && !authz.Can(u.Role, a.perm) {
 				return errForbidden()
 			}
+			if a.kind == accessContract && a.party == contractContractor {
+				return errForbidden()
+			}
 			c.Set(projectKey, &p)
 			c.Set(membershipKey, m)
 		}
@@ -460,6 +521,16 @@ func currentProject(c echo.Context) *store.Project {
 	p, _ := c.Get(projectKey).(*store.Project)
 	return p
 }
+
+// currentContract is the contract an onContract route named.
+func currentContract(c echo.Context) *store.Contract {
+	k, _ := c.Get(contractKey).(*store.Contract)
+	return k
+}
+
+// contractSide reports whether an onContract route passed as the contractor (a bidder of
+// the contractor's company) rather than as the project's team.
+func contractSide(c echo.Context) bool { return currentContract(c) != nil && currentProject(c) == nil }
 
 func currentMembership(c echo.Context) authz.Membership {
 	m, _ := c.Get(membershipKey).(authz.Membership)

@@ -177,4 +177,67 @@ func APIContract(contractID string) string         { return NameAPIContract.Path
 func APIActivity(projectID string) string          { return NameAPIActivity.Path(projectID) }
 func APIActivityVerify(projectID string) string    { return NameAPIActivityVerify.Path(projectID) }
 
+// Issues 13 to 16.
+func TenderPrint(tenderID string) string       { return NameTenderPrint.Path(tenderID) }
+func BidPDF(tenderID, bidID string) string     { return NameBidPDF.Path(tenderID, bidID+".pdf") }
+func TenderLevelingPDF(tenderID string) string { return NameTenderLevelingPDF.Path(tenderID) }
+func APITenderBidPDF(tenderID string, bidID string) string {
+	return NameAPITenderBidPDF.Path(tenderID, bidID)
+}
+func APITenderLevelingPDF(tenderID string) string { return NameAPITenderLevelingPDF.Path(tenderID) }
+func Contracts() string                           { return NameContracts.Path() }
+func Contract(contractID string) string           { return NameContract.Path(contractID) }
+func ContractMilestones(contractID string) string { return NameContractMilestones.Path(contractID) }
+func ContractRetention(contractID string) string  { return NameContractRetention.Path(contractID) }
+func ContractLedger(contractID string) string     { return NameContractLedger.Path(contractID) }
+func ContractOnboarding(contractID string) string { return NameContractOnboarding.Path(contractID) }
+func Milestone(milestoneID string) string         { return NameMilestone.Path(milestoneID) }
+func MilestoneEdit(milestoneID string) string     { return NameMilestoneEdit.Path(milestoneID) }
+func MilestoneMove(milestoneID string) string     { return NameMilestoneMove.Path(milestoneID) }
+func MilestoneDelete(milestoneID string) string   { return NameMilestoneDelete.Path(milestoneID) }
+func MilestoneFund(milestoneID string) string     { return NameMilestoneFund.Path(milestoneID) }
+func MilestoneSimulate(milestoneID string) string { return NameMilestoneSimulate.Path(milestoneID) }
+func MilestoneComplete(milestoneID string) string { return NameMilestoneComplete.Path(milestoneID) }
+func MilestoneApprove(milestoneID string) string  { return NameMilestoneApprove.Path(milestoneID) }
+func MilestoneRelease(milestoneID string) string  { return NameMilestoneRelease.Path(milestoneID) }
+func MilestoneDispute(milestoneID string) string  { return NameMilestoneDispute.Path(milestoneID) }
+func MilestoneCancel(milestoneID string) string   { return NameMilestoneCancel.Path(milestoneID) }
+func MilestoneRefund(milestoneID string) string   { return NameMilestoneRefund.Path(milestoneID) }
+func APIContractMilestones(contractID string) string {
+	return NameAPIContractMilestones.Path(contractID)
+}
+func APIContractLedger(contractID string) string { return NameAPIContractLedger.Path(contractID) }
+func APIContractOnboarding(contractID string) string {
+	return NameAPIContractOnboarding.Path(contractID)
+}
+func APIMilestone(milestoneID string) string     { return NameAPIMilestone.Path(milestoneID) }
+func APIMilestoneFund(milestoneID string) string { return NameAPIMilestoneFund.Path(milestoneID) }
+func APIMilestoneComplete(milestoneID string) string {
+	return NameAPIMilestoneComplete.Path(milestoneID)
+}
+func APIMilestoneApprove(milestoneID string) string { return NameAPIMilestoneApprove.Path(milestoneID) }
+func APIMilestoneDispute(milestoneID string) string { return NameAPIMilestoneDispute.Path(milestoneID) }
+func APIEscrows() string                            { return NameAPIEscrows.Path() }
+func APIEscrow(escrowID string) string              { return NameAPIEscrow.Path(escrowID) }
+func APIEscrowRelease(escrowID string) string       { return NameAPIEscrowRelease.Path(escrowID) }
+func APIEscrowRefund(escrowID string) string        { return NameAPIEscrowRefund.Path(escrowID) }
+func APIEscrowSimulate(escrowID string) string      { return NameAPIEscrowSimulate.Path(escrowID) }
+func APIStripeWebhook() string                      { return NameAPIStripeWebhook.Path() }
+func UnitsDraft(projectID string) string            { return NameUnitsDraft.Path(projectID) }
+func UnitsDraftSave(projectID string) string        { return NameUnitsDraftSave.Path(projectID) }
+func WorkPackages(projectID string) string          { return NameWorkPackages.Path(projectID) }
+func WorkPackagesDraft(projectID string) string     { return NameWorkPackagesDraft.Path(projectID) }
+func WorkPackageTender(projectID string, packageID string) string {
+	return NameWorkPackageTender.Path(projectID, packageID)
+}
+func APIAICreateUnits() string                { return NameAPIAICreateUnits.Path() }
+func APIAICreateJobs() string                 { return NameAPIAICreateJobs.Path() }
+func APIWorkPackages(projectID string) string { return NameAPIWorkPackages.Path(projectID) }
+func Mailbox() string                         { return NameMailbox.Path() }
+func MailboxMail(mailID int64) string         { return NameMailboxMail.Path(i64(mailID)) }
+func APIOutbox() string                       { return NameAPIOutbox.Path() }
+func PasswordForgot() string                  { return NamePasswordForgot.Path() }
+func PasswordReset(token string) string       { return NamePasswordReset.Path(token) }
+func AccountNotifications() string            { return NameAccountNotifications.Path() }
+
 func i64(n int64) string { return strconv.FormatInt(n, 10) }

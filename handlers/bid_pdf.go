@@ -1,0 +1,6 @@
+package handlers
+
+// bidPDFRoutes: issue 13 the priced bid PDF (being built).
+func (h *Handlers) bidPDFRoutes() []Route {
+	return nil
+}

@@ -1,0 +1,6 @@
+package handlers
+
+// escrowAPIRoutes: issue 14 milestones, escrow, ledger and the Stripe webhook (API) (being built).
+func (h *Handlers) escrowAPIRoutes() []Route {
+	return nil
+}
