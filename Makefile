@@ -59,7 +59,7 @@ check-tidy:
 # the handlers and jobs tests; it tripled soqfile's time. check-norace fails if one of them
 # gains a go statement. Every other package, and every new one, runs with it.
 MODULE := github.com/14build/14build
-NORACE := soqfile soq money field ident authz project state units paths tender tzone
+NORACE := soqfile soq money field ident authz project state units paths tender tzone escrow
 
 check-norace:
 	@if grep -rnE '(^|[^[:alnum:]_.])go +(func|[[:alnum:]_.]+\()' $(NORACE) --include='*.go'; then \
