@@ -28,11 +28,25 @@ const (
 	KindClosed       Kind = "closed"
 	KindAwarded      Kind = "awarded"
 	KindCancelled    Kind = "cancelled"
+
+	// A contract's milestones and escrow (issue 14): money movements, with amounts.
+	KindMilestoneFunded    Kind = "milestone.funded"
+	KindMilestoneCompleted Kind = "milestone.completed"
+	KindMilestoneApproved  Kind = "milestone.approved"
+	KindMilestoneDisputed  Kind = "milestone.disputed"
+	KindMilestoneResolved  Kind = "milestone.resolved"
+	KindEscrowReleased     Kind = "escrow.released"
+	KindEscrowTransferred  Kind = "escrow.transferred"
+	KindEscrowRefunded     Kind = "escrow.refunded"
+	KindRetentionReleased  Kind = "retention.released"
 )
 
 // Kinds in the order of a tender's life.
 var Kinds = []Kind{KindCreated, KindOpened, KindAddendum, KindQuestion, KindIntent,
-	KindBidSubmitted, KindBidWithdrawn, KindClosed, KindAwarded, KindCancelled}
+	KindBidSubmitted, KindBidWithdrawn, KindClosed, KindAwarded, KindCancelled,
+	KindMilestoneFunded, KindMilestoneCompleted, KindMilestoneApproved, KindMilestoneDisputed,
+	KindMilestoneResolved, KindEscrowReleased, KindEscrowTransferred, KindEscrowRefunded,
+	KindRetentionReleased}
 
 // Valid reports whether k is a ledger entry kind.
 func (k Kind) Valid() bool { return slices.Contains(Kinds, k) }
@@ -60,6 +74,24 @@ func (k Kind) Label() string {
 		return "Tender awarded"
 	case KindCancelled:
 		return "Tender cancelled"
+	case KindMilestoneFunded:
+		return "Milestone funded"
+	case KindMilestoneCompleted:
+		return "Milestone completed"
+	case KindMilestoneApproved:
+		return "Milestone approved"
+	case KindMilestoneDisputed:
+		return "Milestone disputed"
+	case KindMilestoneResolved:
+		return "Dispute resolved"
+	case KindEscrowReleased:
+		return "Escrow released"
+	case KindEscrowTransferred:
+		return "Payment transferred"
+	case KindEscrowRefunded:
+		return "Escrow refunded"
+	case KindRetentionReleased:
+		return "Retention released"
 	}
 	return string(k)
 }
