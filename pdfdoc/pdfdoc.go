@@ -32,6 +32,7 @@ type Addendum struct {
 type Section struct {
 	Code, Title string
 	Items       []Item
+	Total       int64 // a priced bid's section total (WriteBid); unused by WriteTender
 }
 
 // Item is one line of the bill.
@@ -40,4 +41,7 @@ type Item struct {
 	Quantity                     soq.Quantity
 	Type                         soq.ItemType
 	Allowance                    int64 // the fixed amount of a provisional or prime cost sum (printed); 0 otherwise
+	// A priced bid's line (WriteBid): the rate and amount, when a rate is entered.
+	Rate, Amount int64
+	HasRate      bool
 }

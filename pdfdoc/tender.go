@@ -49,6 +49,7 @@ type doc struct {
 	spaceW   map[float64]float64 // width of a space per font size
 	onBreak  func()              // drawn at the top of a page started by need (table headers)
 	runStart bool                // the running head is drawn on pages after the cover
+	bid      *Bid                // a priced bid (WriteBid); nil for the tender document
 }
 
 // WriteTender writes the tender document t as a PDF to w: cover, instructions and addenda,
@@ -92,6 +93,7 @@ func (d *doc) font(style string, size float64) { d.pdf.SetFont("dejavu", style, 
 func (d *doc) grey(v int) { d.pdf.SetTextColor(v, v, v) }
 
 func (d *doc) header() {
+	d.watermark()
 	if !d.runStart {
 		return
 	}
@@ -118,6 +120,16 @@ func (d *doc) footer() {
 	p.SetXY(marginX, pageH-12.5)
 	p.CellFormat(contentW/2, 4, d.t.Reference, "", 0, "L", false, 0, "")
 	p.CellFormat(contentW/2, 4, fmt.Sprintf("Page %d of {nb}", p.PageNo()), "", 0, "R", false, 0, "")
+	if d.bid != nil { // whose bid, and a draft's mark, on every page
+		label := d.bid.Company
+		if d.bid.Draft() {
+			label = d.bid.mark() + " · " + label
+			d.font("B", 7.5)
+			p.SetTextColor(150, 30, 30)
+		}
+		p.SetXY(marginX+contentW/4, pageH-12.5)
+		p.CellFormat(contentW/2, 4, label, "", 0, "C", false, 0, "")
+	}
 	d.grey(0)
 }
 
@@ -223,7 +235,11 @@ func (d *doc) cover() {
 	p.SetY(45)
 	d.font("", 11)
 	d.grey(90)
-	p.CellFormat(contentW, 6, "TENDER DOCUMENT — BILL OF QUANTITIES", "", 1, "L", false, 0, "")
+	kind := "TENDER DOCUMENT — BILL OF QUANTITIES"
+	if d.bid != nil {
+		kind = "PRICED BID — BILL OF QUANTITIES"
+	}
+	p.CellFormat(contentW, 6, kind, "", 1, "L", false, 0, "")
 	p.Ln(3)
 	d.grey(0)
 	d.font("B", 22)
@@ -234,6 +250,13 @@ func (d *doc) cover() {
 	d.font("", 14)
 	for _, l := range d.wrap(t.ProjectName, contentW) {
 		p.CellFormat(contentW, 7, l, "", 1, "L", false, 0, "")
+	}
+	if d.bid != nil {
+		p.Ln(3)
+		d.font("B", 14)
+		for _, l := range d.wrap("Priced bid — "+firstNonEmpty(d.bid.Company, d.bid.Bidder), contentW) {
+			p.CellFormat(contentW, 7, l, "", 1, "L", false, 0, "")
+		}
 	}
 	p.Ln(10)
 	p.SetDrawColor(30, 58, 95)
@@ -252,6 +275,14 @@ func (d *doc) cover() {
 	}
 	if t.ProjectCode == "" {
 		rows[1][1] = t.ProjectName
+	}
+	if b := d.bid; b != nil {
+		rows = append(rows[:4:4], append([][2]string{
+			{"Tenderer", b.Company},
+			{"Prepared by", b.Bidder},
+			{"Bid", d.revisionText()},
+			{"Tendered sum", strings.TrimSpace(d.cur.Symbol) + money.Plain(b.Total, d.cur) + " excluding tax"},
+		}, rows[4:]...)...)
 	}
 	for _, r := range rows {
 		if r[1] == "" {
@@ -274,9 +305,15 @@ func (d *doc) cover() {
 	p.SetY(bodyBottom - 22)
 	d.font("", 8.5)
 	d.grey(80)
-	d.paragraph("Tenderers are to price every measured item. Provisional and prime cost sums are "+
-		"fixed by the employer and are to be included as printed. Return the priced bill with "+
-		"the signed form of tender before the closing time stated above.", 8.5, 4.2)
+	note := "Tenderers are to price every measured item. Provisional and prime cost sums are " +
+		"fixed by the employer and are to be included as printed. Return the priced bill with " +
+		"the signed form of tender before the closing time stated above."
+	if d.bid != nil {
+		note = "This is the tender document priced with the tenderer's rates as held by 14build. " +
+			"Amounts are quantity × rate, rounded half up to the cent; provisional and prime cost sums " +
+			"are included as fixed by the employer."
+	}
+	d.paragraph(note, 8.5, 4.2)
 	d.grey(0)
 	d.runStart = true
 }
@@ -368,8 +405,13 @@ func (d *doc) bill() {
 	d.heading("Bill of quantities", 16)
 	d.font("", 8.5)
 	d.grey(70)
-	d.paragraph("Rates and amounts are to be entered by the tenderer in "+strings.ToUpper(d.cur.Code)+
-		", excluding tax. Provisional and prime cost sums are printed with their fixed amounts.", 8.5, 4.2)
+	intro := "Rates and amounts are to be entered by the tenderer in " + strings.ToUpper(d.cur.Code) +
+		", excluding tax. Provisional and prime cost sums are printed with their fixed amounts."
+	if d.bid != nil {
+		intro = "Rates and amounts in " + strings.ToUpper(d.cur.Code) + ", excluding tax, as tendered by " +
+			firstNonEmpty(d.bid.Company, d.bid.Bidder) + ". Provisional and prime cost sums are printed with their fixed amounts."
+	}
+	d.paragraph(intro, 8.5, 4.2)
 	d.grey(0)
 	p.Ln(3)
 	if len(d.t.Sections) == 0 {
@@ -489,6 +531,11 @@ func (d *doc) drawItem(it Item, ref, desc []string, note string, last bool) {
 		d.font("B", 8.5)
 		p.CellFormat(colW[5]-cellPad, lineH, money.Plain(it.Allowance, d.cur), "", 0, "R", false, 0, "")
 		d.font("", 8.5)
+	} else if d.bid != nil && it.HasRate {
+		p.SetXY(x, baseY)
+		p.CellFormat(colW[4]-cellPad, lineH, money.Plain(it.Rate, d.cur), "", 0, "R", false, 0, "")
+		p.SetXY(x+colW[4], baseY)
+		p.CellFormat(colW[5]-cellPad, lineH, money.Plain(it.Amount, d.cur), "", 0, "R", false, 0, "")
 	} else {
 		// Ruled lines to write the rate and the amount on.
 		p.SetDrawColor(150, 150, 150)
@@ -534,7 +581,7 @@ func (d *doc) subtotal(s Section) {
 	p.CellFormat(left-2, h, "Carried to collection", "", 0, "R", false, 0, "")
 	p.SetLineWidth(0.35)
 	p.Rect(marginX+left, y+0.8, colW[5], h-1.6, "D")
-	if sum, ok := allowanceOnly(s); ok {
+	if sum, ok := d.sectionSum(s); ok {
 		p.SetXY(marginX+left, y)
 		p.CellFormat(colW[5]-cellPad, h, money.Plain(sum, d.cur), "", 0, "R", false, 0, "")
 	}
@@ -598,7 +645,7 @@ func (d *doc) collection() {
 			p.CellFormat(titleW-2*cellPad, 5, l, "", 0, "L", false, 0, "")
 		}
 		p.Rect(marginX+codeW+titleW, y, amountW, h, "D")
-		if sum, ok := allowanceOnly(s); ok {
+		if sum, ok := d.sectionSum(s); ok {
 			p.SetXY(marginX+codeW+titleW, y)
 			p.CellFormat(amountW-2, h, money.Plain(sum, d.cur), "", 0, "R", false, 0, "")
 		}
@@ -612,6 +659,10 @@ func (d *doc) collection() {
 	p.SetLineWidth(0.5)
 	p.SetDrawColor(40, 40, 40)
 	p.Rect(marginX+codeW+titleW, y, amountW, 10, "D")
+	if d.bid != nil {
+		p.SetXY(marginX+codeW+titleW, y)
+		p.CellFormat(amountW-2, 10, money.Plain(d.bid.Total, d.cur), "", 0, "R", false, 0, "")
+	}
 	p.SetXY(marginX, y+12)
 }
 
@@ -639,6 +690,10 @@ func (d *doc) formOfTender() {
 	kv("To", t.OwnerCompany)
 	kv("Project", t.ProjectName)
 	kv("Tender", t.Title+" ("+t.Reference+")")
+	if d.bid != nil {
+		kv("From", d.bid.Company)
+		kv("Bid", d.revisionText())
+	}
 	p.Ln(6)
 	n := len(t.Addenda)
 	adds := "the addenda issued (none)"
@@ -650,7 +705,8 @@ func (d *doc) formOfTender() {
 	d.paragraph("Having examined the tender documents, including "+adds+", we offer to carry out "+
 		"the works described in them, in accordance with the conditions of contract, for the sum of:", 10.5, 5.5)
 	p.Ln(8)
-	rule := func(label string, indent float64) {
+	// rule draws a labelled line to write on, with value (if any) written on it.
+	fill := func(label, value string, indent float64) {
 		d.need(14)
 		d.font("", 9.5)
 		d.grey(70)
@@ -658,14 +714,31 @@ func (d *doc) formOfTender() {
 		y := p.GetY()
 		p.CellFormat(indent, 10, label, "", 0, "L", false, 0, "")
 		d.grey(0)
+		if value != "" {
+			d.font("B", 10.5)
+			p.SetXY(marginX+indent+1, y+1.5)
+			p.CellFormat(contentW-indent-1, 6, value, "", 0, "L", false, 0, "")
+		}
 		p.SetDrawColor(80, 80, 80)
 		p.SetLineWidth(0.3)
 		p.Line(marginX+indent, y+8, marginX+contentW, y+8)
 		p.SetXY(marginX, y+12)
 	}
-	rule("In words", 32)
-	rule("", 32)
-	rule("In figures  "+strings.TrimSpace(d.cur.Symbol), 32)
+	rule := func(label string, indent float64) { fill(label, "", indent) }
+	words, figures := []string{"", ""}, ""
+	if d.bid != nil {
+		d.font("B", 10.5)
+		words = d.wrap(MoneyWords(d.bid.Total, d.cur), contentW-33)
+		if len(words) < 2 {
+			words = append(words, "")
+		}
+		figures = money.Plain(d.bid.Total, d.cur)
+	}
+	fill("In words", words[0], 32)
+	for _, w := range words[1:] {
+		fill("", w, 32)
+	}
+	fill("In figures  "+strings.TrimSpace(d.cur.Symbol), figures, 32)
 	d.font("", 9)
 	d.grey(70)
 	p.SetX(marginX)
