@@ -16,7 +16,7 @@ func TestNumberWords(t *testing.T) {
 	for n, want := range map[int64]string{
 		0: "zero", 7: "seven", 13: "thirteen", 20: "twenty", 42: "forty-two", 100: "one hundred",
 		101: "one hundred one", 1000: "one thousand", 1010: "one thousand ten",
-		123456: "one hundred twenty-three thousand four hundred fifty-six",
+		123456:    "one hundred twenty-three thousand four hundred fifty-six",
 		2_000_000: "two million", 1_000_001: "one million one", -15: "minus fifteen",
 		9_007_199_254_740_992: "nine quadrillion seven trillion one hundred ninety-nine billion two hundred fifty-four million seven hundred forty thousand nine hundred ninety-two",
 	} {
