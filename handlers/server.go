@@ -17,6 +17,7 @@ import (
 
 	"github.com/14build/14build/events"
 	"github.com/14build/14build/paths"
+	"github.com/14build/14build/payments"
 	"github.com/14build/14build/store"
 )
 
@@ -60,6 +61,10 @@ type Config struct {
 	ImportsPerUser int
 	// Events tunes the live updates' hub (issue 12; zero fields take its defaults).
 	Events events.HubConfig
+	// Payments moves the escrow's money (issue 14): Stripe, or the simulator when nil.
+	Payments payments.Provider
+	// StripeWebhookSecret verifies POST /api/webhooks/stripe ("" refuses every webhook).
+	StripeWebhookSecret string
 }
 
 // Defaults fills unset fields.
@@ -99,6 +104,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.InviteTTL == 0 {
 		c.InviteTTL = 14 * 24 * time.Hour
+	}
+	if c.Payments == nil {
+		c.Payments = payments.NewSimulator()
 	}
 	return c
 }
