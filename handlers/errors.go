@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/lib/pq"
 
+	"github.com/14build/14build/escrow"
 	"github.com/14build/14build/field"
 	"github.com/14build/14build/paths"
 	"github.com/14build/14build/store"
@@ -138,6 +139,10 @@ func (h *Handlers) toAppError(err error) *appError {
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		return errNotFound().(*appError)
+	}
+	var se *escrow.StateError // a milestone or escrow in the wrong state (issue 14)
+	if errors.As(err, &se) {
+		return &appError{Status: http.StatusConflict, Message: se.Message}
 	}
 	if dbUnavailable(err) {
 		return errUnavailable()
