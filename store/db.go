@@ -37,6 +37,7 @@ type Store struct {
 	db      *sqlx.DB
 	q       *counted
 	queries *atomic.Int64
+	mail    *MailHooks // outbox.go: where mails link and how they are sent (SetMail)
 }
 
 // connectTimeout bounds how long opening a connection may take, so that while PostgreSQL
@@ -136,7 +137,8 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 
 // Tx is a store bound to one transaction.
 type Tx struct {
-	q *counted
+	q    *counted
+	mail *MailHooks // the store's, for EnqueueMail
 }
 
 // WithTx runs fn inside a transaction, committing when fn returns nil and rolling back
@@ -147,7 +149,7 @@ func (s *Store) WithTx(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	s.queries.Add(1)
-	tx := &Tx{q: &counted{ext: sqltx, n: s.queries, stmts: s.q.stmts, tx: sqltx}}
+	tx := &Tx{q: &counted{ext: sqltx, n: s.queries, stmts: s.q.stmts, tx: sqltx}, mail: s.mail}
 	if err := fn(tx); err != nil {
 		_ = sqltx.Rollback()
 		return err

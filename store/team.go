@@ -96,20 +96,26 @@ WHERE i.email = $1 AND i.accepted_at IS NULL AND i.expires_at > now()
 ORDER BY i.created_at DESC, i.id DESC`
 )
 
-// CreateInvitation records a pending invitation. The token is shown to the owner to pass on
-// until email delivery exists, so it is kept as is; it grants only joining this team.
+// CreateInvitation records a pending invitation and mails it to the invitee, in one
+// transaction (the outbox). The token is also shown to the owner to pass on, so it is kept
+// as is; it grants only joining this team.
 func (s *Store) CreateInvitation(ctx context.Context, projectID, email, invitedBy, token string, ttl time.Duration) (Invitation, error) {
-	var id int64
-	err := s.q.get(ctx, &id, `INSERT INTO invitations (project_id, email, token, invited_by, expires_at)
-VALUES ($1, $2, $3, $4, now() + $5 * interval '1 second') RETURNING id`, projectID, email, token, invitedBy, int64(ttl.Seconds()))
-	if _, ok := uniqueViolation(err); ok {
-		return Invitation{}, ErrAlreadyInvited
-	}
-	if err != nil {
-		return Invitation{}, err
-	}
 	var inv Invitation
-	err = s.q.get(ctx, &inv, invitationByIDSQL, id)
+	err := s.WithTx(ctx, func(tx *Tx) error {
+		var id int64
+		err := tx.q.get(ctx, &id, `INSERT INTO invitations (project_id, email, token, invited_by, expires_at)
+VALUES ($1, $2, $3, $4, now() + $5 * interval '1 second') RETURNING id`, projectID, email, token, invitedBy, int64(ttl.Seconds()))
+		if _, ok := uniqueViolation(err); ok {
+			return ErrAlreadyInvited
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.q.get(ctx, &inv, invitationByIDSQL, id); err != nil {
+			return err
+		}
+		return tx.mailTeamInvitation(ctx, inv)
+	})
 	return inv, err
 }
 

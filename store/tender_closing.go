@@ -76,6 +76,9 @@ func (s *Store) CloseTenderIfDue(ctx context.Context, id string, now time.Time) 
 		if err := tx.appendActivity(ctx, l.ProjectID, tender.Entry{Kind: tender.KindClosed, TenderID: id, At: now}); err != nil {
 			return err
 		}
+		if err := tx.mailTenderClosed(ctx, id); err != nil {
+			return err
+		}
 		return tx.emit(ctx, events.Change{Kind: events.TenderClosed, ProjectID: l.ProjectID, TenderID: id})
 	})
 	return closed && err == nil, err

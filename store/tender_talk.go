@@ -587,6 +587,10 @@ func (s *Store) IssueAddendum(ctx context.Context, tenderID, actorID string, in 
 			At: now, Content: content}); err != nil {
 			return err
 		}
+		// The bidders hear of it; a moved closing time gets its reminders again (outbox.go).
+		if err := tx.mailAddendum(ctx, tenderID, a.Number, strings.TrimSpace(in.Text), in.ClosesAt); err != nil {
+			return err
+		}
 		return tx.emit(ctx, events.Change{Kind: events.AddendumIssued, ProjectID: t.ProjectID, TenderID: tenderID,
 			UserID: actorID, Data: eventData(map[string]any{"number": a.Number})})
 	})
@@ -819,6 +823,11 @@ func (s *Store) AnswerQuestion(ctx context.Context, tenderID, questionID, actorI
 		var asker string
 		if err := tx.q.get(ctx, &asker, `SELECT COALESCE(asked_by::text, '') FROM questions WHERE id = $1`, q.ID); err != nil {
 			return err
+		}
+		if publish { // the bidders hear of a published answer (outbox.go)
+			if err := tx.mailAnswer(ctx, tenderID, q.Text, text); err != nil {
+				return err
+			}
 		}
 		return tx.emit(ctx, events.Change{Kind: events.QuestionAnswered, ProjectID: t.ProjectID, TenderID: tenderID,
 			UserID: actorID, Data: eventData(map[string]any{"questionId": q.ID, "published": publish, "askedBy": asker})})

@@ -422,8 +422,11 @@ func (s *Store) OpenTender(ctx context.Context, id, actorID string, now time.Tim
 			id, next, now.UTC()); err != nil {
 			return err
 		}
-		return tx.appendActivity(ctx, l.ProjectID, tender.Entry{Kind: tender.KindOpened, TenderID: id, ActorID: actorID, At: now,
-			Content: map[string]string{"closes_at": l.ClosesAt.UTC().Format(time.RFC3339), "items": strconv.FormatInt(n, 10)}})
+		if err := tx.appendActivity(ctx, l.ProjectID, tender.Entry{Kind: tender.KindOpened, TenderID: id, ActorID: actorID, At: now,
+			Content: map[string]string{"closes_at": l.ClosesAt.UTC().Format(time.RFC3339), "items": strconv.FormatInt(n, 10)}}); err != nil {
+			return err
+		}
+		return tx.mailTenderOpened(ctx, id) // invitations to bid, closing reminders (outbox.go)
 	})
 }
 
@@ -445,6 +448,9 @@ func (s *Store) CloseTender(ctx context.Context, id, actorID string, now time.Ti
 			return err
 		}
 		if err := tx.appendActivity(ctx, l.ProjectID, tender.Entry{Kind: tender.KindClosed, TenderID: id, ActorID: actorID, At: now}); err != nil {
+			return err
+		}
+		if err := tx.mailTenderClosed(ctx, id); err != nil {
 			return err
 		}
 		return tx.emit(ctx, events.Change{Kind: events.TenderClosed, ProjectID: l.ProjectID, TenderID: id, UserID: actorID})
