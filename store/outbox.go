@@ -97,15 +97,43 @@ func (tx *Tx) EnqueueMail(ctx context.Context, m mail.Message, projectID, tender
 	return id, nil
 }
 
-// enqueue builds c and writes one mail per address (bidders never see each other's).
+const insertMailEachSQL = `
+INSERT INTO outbox (kind, to_addrs, subject, html, text, status, project_id, tender_id)
+SELECT $1, ARRAY[a], $3, $4, $5, $6, NULLIF($7, '')::uuid, NULLIF($8, '')::uuid FROM unnest($2::text[]) a RETURNING id`
+
+// enqueueEach builds c and writes one mail per address (bidders never see each other's),
+// in one statement whatever the number of addresses.
 func (tx *Tx) enqueueEach(ctx context.Context, kind string, to []string, c mail.Content, projectID, tenderID string) error {
-	for _, addr := range to {
-		m, err := mail.Build(kind, []string{addr}, c)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.EnqueueMail(ctx, m, projectID, tenderID); err != nil {
-			return err
+	if len(to) == 0 {
+		return nil
+	}
+	m, err := mail.Build(kind, to, c)
+	if err != nil {
+		return err
+	}
+	if len(to) == 1 {
+		_, err := tx.EnqueueMail(ctx, m, projectID, tenderID)
+		return err
+	}
+	deliver := tx.mail != nil && tx.mail.Deliver != nil
+	status := MailHeld
+	if deliver {
+		status = MailQueued
+	}
+	var ids []int64
+	if err := tx.q.sel(ctx, &ids, insertMailEachSQL, m.Kind, pq.Array(to), m.Subject, m.HTML, m.Text, status, projectID, tenderID); err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	if !deliver {
+		return nil
+	}
+	sqltx, err := tx.sqlTx()
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := tx.mail.Deliver(ctx, sqltx, id); err != nil {
+			return fmt.Errorf("enqueue mail: %w", err)
 		}
 	}
 	return nil
