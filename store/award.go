@@ -2,12 +2,14 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/hex"
 	"strconv"
 	"time"
 
 	"github.com/lib/pq"
 
+	"github.com/14build/14build/escrow"
 	"github.com/14build/14build/events"
 	"github.com/14build/14build/tender"
 )
@@ -22,9 +24,18 @@ type Contract struct {
 	ContractSum        int64     `db:"contract_sum"` // minor units of Currency
 	Currency           string    `db:"currency"`
 	CreatedAt          time.Time `db:"created_at"`
+
+	// Retention (issue 14): RetentionBP of each milestone's payment is withheld, and paid
+	// out in one transfer once every milestone is paid (RetentionReleaseState).
+	RetentionBP           int                 `db:"retention_bp"`
+	RetentionReleaseState escrow.ReleaseState `db:"retention_release_state"`
+	RetentionTransferID   sql.NullString      `db:"retention_transfer_id"`
+	RetentionReleasedAt   sql.NullTime        `db:"retention_released_at"`
+	Version               int                 `db:"version"`
 }
 
-const contractColumns = `id, tender_id, bid_id, contractor_entity_id, contract_sum, currency, created_at`
+const contractColumns = `id, tender_id, bid_id, contractor_entity_id, contract_sum, currency, created_at,
+retention_bp, retention_release_state, retention_transfer_id, retention_released_at, version`
 
 const (
 	contractSQL         = `SELECT ` + contractColumns + ` FROM contracts WHERE id = $1`
