@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -23,6 +24,7 @@ import (
 	"github.com/14build/14build/demo"
 	"github.com/14build/14build/handlers"
 	"github.com/14build/14build/jobs"
+	"github.com/14build/14build/payments"
 	"github.com/14build/14build/store"
 )
 
@@ -51,6 +53,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	log := newLogger(stdout, getenv("LOG_LEVEL"), getenv("LOG_FORMAT"))
+	for _, n := range cfg.notes {
+		log.Info(n)
+	}
+	for _, w := range cfg.warnings {
+		log.Warn(w)
+	}
 
 	if *printRoutes {
 		fmt.Fprint(stdout, handlers.RouteTable())
@@ -179,6 +187,8 @@ type config struct {
 	shutdownTimeout time.Duration
 	http            handlers.Config
 	jobs            jobs.Config
+	// notes and warnings are logged once the logger exists (loadConfig runs before it).
+	notes, warnings []string
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -247,7 +257,56 @@ func loadConfig(getenv func(string) string) (config, error) {
 			return c, fmt.Errorf("IMPORT_TIMEOUT=%q: want a duration such as 30s", s)
 		}
 	}
+	if err := c.loadPayments(getenv); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+// loadPayments picks the escrow's payment provider (issue 14): Stripe when
+// STRIPE_SECRET_KEY is set, else the simulator, in which no money moves.
+func (c *config) loadPayments(getenv func(string) string) error {
+	sk, pk := getenv("STRIPE_SECRET_KEY"), getenv("STRIPE_PUBLISHABLE_KEY")
+	whsec, base := getenv("STRIPE_WEBHOOK_SECRET"), strings.TrimRight(getenv("STRIPE_API_BASE"), "/")
+	if sk == "" {
+		for key, v := range map[string]string{"STRIPE_PUBLISHABLE_KEY": pk, "STRIPE_WEBHOOK_SECRET": whsec, "STRIPE_API_BASE": base} {
+			if v != "" {
+				return fmt.Errorf("%s is set but STRIPE_SECRET_KEY is not: set both for Stripe, neither for the payment simulator", key)
+			}
+		}
+		c.http.Payments = payments.NewSimulator()
+		c.notes = append(c.notes, "payments: simulated — no money moves (set STRIPE_SECRET_KEY for Stripe)")
+		return nil
+	}
+	if !strings.HasPrefix(sk, "sk_") && !strings.HasPrefix(sk, "rk_") {
+		return errors.New("STRIPE_SECRET_KEY: want a secret key (sk_test_… or sk_live_…)")
+	}
+	if pk != "" && !strings.HasPrefix(pk, "pk_") {
+		return errors.New("STRIPE_PUBLISHABLE_KEY: want a publishable key (pk_test_… or pk_live_…)")
+	}
+	if pk != "" && strings.Contains(sk, "_live_") != strings.Contains(pk, "_live_") {
+		return errors.New("STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY: one is a live key, the other a test key")
+	}
+	if whsec != "" && !strings.HasPrefix(whsec, "whsec_") {
+		return errors.New("STRIPE_WEBHOOK_SECRET: want the endpoint's signing secret (whsec_…)")
+	}
+	if base != "" {
+		if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("STRIPE_API_BASE=%q: want an address such as http://127.0.0.1:12111 (stripe-mock)", base)
+		}
+	}
+	if pk == "" {
+		c.warnings = append(c.warnings, "payments: STRIPE_PUBLISHABLE_KEY is not set: owners cannot pay into escrow (the Payment Element needs it)")
+	}
+	if whsec == "" {
+		c.warnings = append(c.warnings, "payments: STRIPE_WEBHOOK_SECRET is not set: every Stripe webhook is refused, so no milestone is ever funded")
+	}
+	c.http.Payments = payments.NewStripe(payments.StripeConfig{
+		SecretKey: sk, PublishableKey: pk, WebhookSecret: whsec, APIBase: base,
+		MaxNetworkRetries: 2, // stripe-go retries network errors, 409, 429 and 5xx with the same idempotency key
+	})
+	c.http.StripeWebhookSecret = whsec
+	return nil
 }
 
 func envBool(getenv func(string) string, key string) (bool, error) {
