@@ -123,10 +123,24 @@ func (h *Handlers) tenderPDFProject(c echo.Context, t store.Tender) (store.Proje
 }
 
 func (h *Handlers) renderTenderPDF(c echo.Context, t store.Tender, p store.Project, addenda []store.Addendum) (cachedPDF, error) {
-	ctx := c.Request().Context()
-	secs, err := h.st.TenderCopy(ctx, t.ID)
+	doc, _, err := h.tenderDocument(c, t, p, addenda)
 	if err != nil {
 		return cachedPDF{}, err
+	}
+	var buf bytes.Buffer
+	if err := pdfdoc.WriteTender(&buf, doc); err != nil {
+		return cachedPDF{}, err
+	}
+	return cachedPDF{reference: doc.Reference, body: buf.Bytes()}, nil
+}
+
+// tenderDocument is the tender's printable content, with the frozen copy's sections it
+// was made from (in the same order, item for item: a priced bid and the print view read
+// them alongside).
+func (h *Handlers) tenderDocument(c echo.Context, t store.Tender, p store.Project, addenda []store.Addendum) (pdfdoc.Tender, []store.TenderSection, error) {
+	secs, err := h.st.TenderCopy(c.Request().Context(), t.ID)
+	if err != nil {
+		return pdfdoc.Tender{}, nil, err
 	}
 	doc := pdfdoc.Tender{
 		Reference: tenderReference(p.Code, t.ID), ProjectName: p.Name, ProjectCode: p.Code,
@@ -149,11 +163,7 @@ func (h *Handlers) renderTenderPDF(c echo.Context, t store.Tender, p store.Proje
 		}
 		doc.Sections[i] = ps
 	}
-	var buf bytes.Buffer
-	if err := pdfdoc.WriteTender(&buf, doc); err != nil {
-		return cachedPDF{}, err
-	}
-	return cachedPDF{reference: doc.Reference, body: buf.Bytes()}, nil
+	return doc, secs, nil
 }
 
 // cachedPDF is one rendered document.
