@@ -10,6 +10,7 @@ package stripetest
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"go/build"
 	"io"
@@ -88,32 +89,90 @@ func Binary() (string, error) {
 	return "", fmt.Errorf("stripe-mock not found on the PATH or in %v; install it: %s", dirs, InstallCommand)
 }
 
-// Start runs stripe-mock on free loopback ports (HTTP only, in effect: its HTTPS listener
-// also takes a free port, unused) and a proxy in front, waits until it answers, and stops
-// both when the test ends. A missing binary fails the test (never skips) with the install
-// command.
+// Start gives the test stripe-mock behind a proxy of its own (its counts and Down are the
+// test's alone), waits until it answers, and cleans up when the test ends. The stripe-mock
+// process (≈70 MB, ≈1 s to start) is shared by the tests of a binary that run at the same
+// time and stops when the last of them ends. A missing binary fails the test (never skips)
+// with the install command.
 func Start(t testing.TB) *Mock {
 	t.Helper()
+	direct, err := acquire()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(release)
+	proxy := newProxy(direct)
+	srv := httptest.NewServer(proxy)
+	t.Cleanup(srv.Close)
+	return &Mock{APIBase: srv.URL, Direct: direct, Proxy: proxy}
+}
+
+// shared is the running stripe-mock and how many tests use it.
+var shared struct {
+	sync.Mutex
+	users  int
+	direct string
+	cmd    *exec.Cmd
+	exited chan struct{}
+}
+
+func acquire() (string, error) {
+	shared.Lock()
+	defer shared.Unlock()
+	if shared.cmd != nil {
+		select {
+		case <-shared.exited: // died under us: start another
+			shared.cmd = nil
+		default:
+			shared.users++
+			return shared.direct, nil
+		}
+	}
+	cmd, exited, direct, err := run()
+	if err != nil {
+		return "", err
+	}
+	shared.cmd, shared.exited, shared.direct, shared.users = cmd, exited, direct, 1
+	return direct, nil
+}
+
+func release() {
+	shared.Lock()
+	defer shared.Unlock()
+	shared.users--
+	if shared.users > 0 || shared.cmd == nil {
+		return
+	}
+	_ = shared.cmd.Process.Kill()
+	<-shared.exited
+	shared.cmd = nil
+}
+
+// run starts stripe-mock on free loopback ports (its HTTPS listener takes one too, unused;
+// without it stripe-mock would take the fixed 12112) and returns its HTTP address.
+func run() (*exec.Cmd, chan struct{}, string, error) {
 	bin, err := Binary()
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, "", err
 	}
 	cmd := exec.Command(bin, "-http-addr", "127.0.0.1:0", "-https-addr", "127.0.0.1:0")
+	cmd.SysProcAttr = procAttr() // dies with the test binary, even one killed by -timeout
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, "", err
 	}
-	var stderr bytes.Buffer
+	var stderr lockedBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start stripe-mock: %v", err)
+		return nil, nil, "", fmt.Errorf("start stripe-mock: %w", err)
 	}
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
+	fail := func(err error) (*exec.Cmd, chan struct{}, string, error) {
 		_ = cmd.Process.Kill()
 		<-exited
-	})
+		return nil, nil, "", fmt.Errorf("%w; its output: %s", err, stderr.String())
+	}
 
 	// stripe-mock prints "Listening for HTTP at address: 127.0.0.1:PORT" once it listens.
 	addr := make(chan string, 1)
@@ -135,21 +194,33 @@ func Start(t testing.TB) *Mock {
 	select {
 	case a, ok := <-addr:
 		if !ok {
-			<-exited
-			t.Fatalf("stripe-mock exited without listening: %s", stderr.String())
+			return fail(errors.New("stripe-mock exited without listening"))
 		}
 		direct = "http://" + a
 	case <-time.After(30 * time.Second):
-		t.Fatalf("stripe-mock did not start within 30 s: %s", stderr.String())
+		return fail(errors.New("stripe-mock did not start within 30 s"))
 	}
 	if err := waitAnswer(direct, 30*time.Second); err != nil {
-		t.Fatalf("stripe-mock at %s: %v", direct, err)
+		return fail(fmt.Errorf("stripe-mock at %s: %w", direct, err))
 	}
+	return cmd, exited, direct, nil
+}
 
-	proxy := newProxy(direct)
-	srv := httptest.NewServer(proxy)
-	t.Cleanup(srv.Close)
-	return &Mock{APIBase: srv.URL, Direct: direct, Proxy: proxy}
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // waitAnswer polls GET /v1/balance until stripe-mock answers 200.
