@@ -18,6 +18,7 @@ import (
 	"github.com/14build/14build/events"
 	"github.com/14build/14build/paths"
 	"github.com/14build/14build/payments"
+	"github.com/14build/14build/payouts"
 	"github.com/14build/14build/store"
 )
 
@@ -130,6 +131,9 @@ type Handlers struct {
 
 	// hub serves this instance's live-update subscribers (events.go); EventListener feeds it.
 	hub *events.Hub
+
+	// payouts moves a contract's money (issue 14): escrow_api.go and the contract pages.
+	payouts *payouts.Service
 }
 
 // New builds the HTTP layer.
@@ -149,6 +153,10 @@ func New(st *store.Store, log *slog.Logger, cfg Config) *Handlers {
 		regLimiter: newLoginLimiter(0, cfg.RegisterLimit, cfg.RegisterWindow),
 		hashSlots:  make(chan struct{}, cfg.HashConcurrency),
 		hub:        events.NewHub(cfg.Events),
+	}
+	h.payouts = &payouts.Service{Store: st, Provider: cfg.Payments, BaseURL: cfg.BaseURL, Log: log}
+	if q, ok := cfg.Jobs.(payouts.Enqueuer); ok {
+		h.payouts.Jobs = q // the release's retry job (jobs.Client)
 	}
 	h.metrics = newMetrics(reg, st, h.Routes())
 	return h

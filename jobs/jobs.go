@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 
+	"github.com/14build/14build/payments"
 	"github.com/14build/14build/store"
 )
 
@@ -54,6 +55,11 @@ type Config struct {
 	// SweepEvery (close_tender.go). The server sets it; off, tests that count River's
 	// jobs see only their own.
 	CloseSweep bool
+	// Mail delivers the outbox and writes closing reminders (mail.go, issue 16).
+	Mail MailConfig
+	// Payments is the payment provider the escrow release job retries transfers with
+	// (release.go); without it those jobs wait (fail and retry).
+	Payments payments.Provider
 }
 
 func (c Config) withDefaults() Config {
@@ -91,6 +97,12 @@ func New(st *store.Store, log *slog.Logger, cfg Config) (*Client, error) {
 		return nil, err
 	}
 	if err := river.AddWorkerSafely(workers, &sweepTendersWorker{st: st, log: log}); err != nil {
+		return nil, err
+	}
+	if err := river.AddWorkerSafely(workers, &releaseEscrowWorker{st: st, provider: cfg.Payments, log: log}); err != nil {
+		return nil, err
+	}
+	if err := addMailWorkers(workers, st, log, cfg.Mail); err != nil {
 		return nil, err
 	}
 	rc, err := river.NewClient(riverdatabasesql.New(st.DB().DB), &river.Config{
