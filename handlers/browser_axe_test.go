@@ -109,6 +109,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		{path: paths.Tender(closedTender)},
 		{path: paths.TenderLeveling(closedTender)},
 		{path: paths.TenderLeveling(openTender)}, // not yet: the notice, without amounts
+		{path: paths.TenderPrint(openTender)},    // the standalone print view
 		{path: paths.TenderAward(closedTender) + "?bid=" + awardBid},
 		{path: paths.Activity(p.ID)},
 	}

@@ -618,6 +618,7 @@ func walkSetup(t *testing.T, f *fixture) map[string]string {
 	one("tenderId", `SELECT id::text FROM tenders LIMIT 1`)
 	// The walk's tender is a draft: no bid or contract yet, so well-formed ids no row has.
 	ids["bidId"], ids["contractId"] = "00000000-0000-4000-8000-0000000000b1", "00000000-0000-4000-8000-0000000000c1"
+	ids["bidPdf"] = ids["bidId"] + ".pdf" // a priced bid's PDF names the bid "{bidId}.pdf"
 	one("tokenId", `SELECT id::text FROM api_tokens LIMIT 1`)
 	one("invId", `SELECT id::text FROM invitations LIMIT 1`)
 	one("token", `SELECT token FROM invitations LIMIT 1`)
