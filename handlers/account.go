@@ -28,7 +28,11 @@ func (h *Handlers) accountView(c echo.Context) (views.AccountView, error) {
 	if err != nil {
 		return views.AccountView{}, err
 	}
-	return views.AccountView{Profile: valuesOf(*u), Tokens: toks, Categories: cats, AskTrade: hasTrade(u.Role)}, nil
+	reminders, err := h.st.NotifyReminders(ctx, u.ID)
+	if err != nil {
+		return views.AccountView{}, err
+	}
+	return views.AccountView{Profile: valuesOf(*u), Tokens: toks, Categories: cats, AskTrade: hasTrade(u.Role), Reminders: reminders}, nil
 }
 
 func (h *Handlers) accountPage(c echo.Context) error {
