@@ -83,8 +83,9 @@ const (
 	lvContentW    = lvW - 2*lvMargin
 	lvSize        = 7.0 // grid text, pt
 	lvLineH       = 3.3
-	lvPad         = 1.0
-	lvMarkW       = 2.2 // room right of a rate for the flag mark, so figures stay aligned
+	lvPad         = 0.8
+	lvMarkW       = 1.8 // room right of a rate for the flag mark, so figures stay aligned
+	lvLowW        = 2.2 // room left of a lowest rate for its mark
 	lvMaxBidCols  = 5
 	lowestMark    = "◆"
 	flagMark      = "!"
@@ -92,7 +93,7 @@ const (
 )
 
 // The item columns repeated on every grid page: Ref | Description | Unit | Qty.
-var lvItemW = [4]float64{15, 61, 11, 17}
+var lvItemW = [4]float64{15, 58, 11, 17}
 
 func lvItemsW() float64 { return lvItemW[0] + lvItemW[1] + lvItemW[2] + lvItemW[3] }
 
@@ -106,6 +107,18 @@ type lvDoc struct {
 	perPage int     // bids side by side on a grid page
 	descs   [][]string
 	onBreak func()
+	// The font last set: fpdf writes a font change into the page each time it is set, and
+	// a sheet sets one for each of its 200,000 figures.
+	fStyle string
+	fSize  float64
+}
+
+func (d *lvDoc) font(style string, size float64) {
+	if style == d.fStyle && size == d.fSize {
+		return
+	}
+	d.fStyle, d.fSize = style, size
+	d.pdf.SetFont("dejavu", style, size)
 }
 
 // WriteLeveling writes the leveling sheet as a landscape PDF to w: a summary page (each
@@ -197,9 +210,7 @@ func (d *lvDoc) fit(x, y, w, h float64, s, style string, size float64, align str
 	}
 	p.SetXY(x, y)
 	p.CellFormat(w, h, s, "", 0, align, false, 0, "")
-	if sz, _ := p.GetFontSize(); sz != size {
-		d.font(style, size)
-	}
+	d.font(style, size)
 }
 
 // rank is each bid's place by total, 1 for the lowest; tied totals share a place.
@@ -225,6 +236,9 @@ func percentOver(over, lowest int64) string {
 		return "n/a"
 	}
 	tenths := int64(math.Round(float64(over) * 1000 / float64(lowest)))
+	if tenths == 0 {
+		return "<0.1%"
+	}
 	return money.Group(tenths/10) + "." + strconv.FormatInt(tenths%10, 10) + "%"
 }
 
@@ -403,42 +417,42 @@ func (d *lvDoc) paragraph(s string, size, lh float64) {
 }
 
 // columns sizes the bid columns from the widest figure they print, and so how many bids
-// fit side by side (at most lvMaxBidCols).
+// fit side by side (at most lvMaxBidCols). The totals block's figures span a bid's rate
+// and amount columns, so they do not count; the lines' amounts and the section subtotals
+// (bold) do, the priced rates in bold with the lowest mark, the allowances in regular.
 func (d *lvDoc) columns() {
-	var rate, amount int64
-	neg := false
+	var rate, allowance, amount, subtotal int64
+	neg := ""
 	abs := func(v int64) int64 {
 		if v < 0 {
-			neg = true
+			neg = "-"
 			return -v
 		}
 		return v
 	}
 	for _, s := range d.lv.Sections {
 		for _, t := range s.Totals {
-			amount = max(amount, abs(t))
+			subtotal = max(subtotal, abs(t))
 		}
 		for _, l := range s.Lines {
 			if l.Fixed {
-				rate = max(rate, abs(l.Allowance))
+				allowance = max(allowance, abs(l.Allowance))
 			}
 			for _, c := range l.Cells {
-				rate = max(rate, abs(c.Rate))
+				if !l.Fixed {
+					rate = max(rate, abs(c.Rate))
+				}
 				amount = max(amount, abs(c.Amount))
 			}
 		}
 	}
-	for _, b := range d.lv.Bids {
-		amount = max(amount, abs(b.Total), abs(b.PerArea), abs(b.PerUnit), abs(b.OverLowest))
+	w := func(style string, v int64) float64 {
+		d.font(style, lvSize)
+		return d.pdf.GetStringWidth(neg + d.plain(v))
 	}
-	sign := ""
-	if neg {
-		sign = "-"
-	}
-	d.font("B", lvSize)
-	needR := d.pdf.GetStringWidth(sign+d.plain(rate)) + 2*lvPad + lvMarkW + 2.5 // room for the lowest mark
-	needA := d.pdf.GetStringWidth("+"+sign+d.plain(amount)) + 2*lvPad
-	d.rateW, d.amountW = max(needR, 15), max(needA, 19)
+	needR := max(w("B", rate)+lvLowW, w("", allowance)) + 2*lvPad + lvMarkW
+	needA := max(w("", amount), w("B", subtotal)) + 2*lvPad
+	d.rateW, d.amountW = max(needR, 15), max(needA, 18)
 	avail := lvContentW - lvItemsW()
 	n := int(avail / (d.rateW + d.amountW))
 	n = min(max(n, 1), lvMaxBidCols, len(d.lv.Bids))
@@ -692,8 +706,8 @@ func (d *lvDoc) cell(l LevelLine, c LevelCell, bx, y, h, by float64) {
 		d.font("B", 5.5)
 		p.SetTextColor(6, 95, 70)
 		p.SetXY(bx+0.6, by)
-		p.CellFormat(2.5, lvLineH, lowestMark, "", 0, "L", false, 0, "")
-		d.fit(bx+lvPad+2.5, by, rw-2.5, lvLineH, d.plain(c.Rate), "B", lvSize, "R")
+		p.CellFormat(lvLowW, lvLineH, lowestMark, "", 0, "L", false, 0, "")
+		d.fit(bx+lvPad+lvLowW, by, rw-lvLowW, lvLineH, d.plain(c.Rate), "B", lvSize, "R")
 		d.grey(0)
 	default:
 		d.fit(bx+lvPad, by, rw, lvLineH, d.plain(c.Rate), "", lvSize, "R")

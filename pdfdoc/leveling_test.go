@@ -243,6 +243,9 @@ func TestLevelingPDFNoBids(t *testing.T) {
 // BenchmarkLeveling20x5000 is the sheet for 20 bids on 5,000 lines (100,000 cells).
 func BenchmarkLeveling20x5000(b *testing.B) {
 	lv := levelSample(20, 5000)
+	if os.Getenv("PDFDOC_KEEP") != "" {
+		writeLevelingPDF(b, lv)
+	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
