@@ -159,6 +159,9 @@ func (s *Store) AwardBid(ctx context.Context, tenderID, bidID, actorID string, n
 			}}); err != nil {
 			return err
 		}
+		if err := tx.mailAward(ctx, tenderID, bidID); err != nil { // award and "unsuccessful" notices (outbox.go)
+			return err
+		}
 		return tx.emit(ctx, events.Change{Kind: events.TenderAwarded, ProjectID: l.ProjectID, TenderID: tenderID, BidID: bidID,
 			UserID: actorID})
 	})

@@ -384,16 +384,18 @@ func (tx *Tx) mailAward(ctx context.Context, tenderID, winningBid string) error 
 	if err := tx.q.sel(ctx, &rs, awardRecipientsSQL, tenderID, winningBid); err != nil {
 		return err
 	}
+	var won, lost []string
 	for _, r := range rs {
-		kind, c := mail.KindUnsuccessful, mail.Unsuccessful(mt)
 		if r.Won {
-			kind, c = mail.KindAwarded, mail.Awarded(mt)
-		}
-		if err := tx.enqueueEach(ctx, kind, []string{r.Addr}, c, t.ProjectID, t.ID); err != nil {
-			return err
+			won = append(won, r.Addr)
+		} else {
+			lost = append(lost, r.Addr)
 		}
 	}
-	return nil
+	if err := tx.enqueueEach(ctx, mail.KindAwarded, won, mail.Awarded(mt), t.ProjectID, t.ID); err != nil {
+		return err
+	}
+	return tx.enqueueEach(ctx, mail.KindUnsuccessful, lost, mail.Unsuccessful(mt), t.ProjectID, t.ID)
 }
 
 // mailTeamInvitation sends a team invitation (mandatory: always goes).
