@@ -78,6 +78,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if *migrateOnly {
 		return nil
 	}
+	cfg.jobs.Payments = cfg.http.Payments // the escrow release job's retries (issue 14)
 	jc, err := jobs.New(st, log, cfg.jobs)
 	if err != nil {
 		return err
