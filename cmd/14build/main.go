@@ -78,7 +78,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if *migrateOnly {
 		return nil
 	}
-	cfg.jobs.Payments = cfg.http.Payments // the escrow release job's retries (issue 14)
 	jc, err := jobs.New(st, log, cfg.jobs)
 	if err != nil {
 		return err
@@ -261,6 +260,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if err := c.loadPayments(getenv); err != nil {
 		return c, err
 	}
+	c.jobs.Payments = c.http.Payments // the escrow release job retries transfers with it
 	return c, nil
 }
 

@@ -24,6 +24,9 @@ func TestPaymentsFromEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if c.jobs.Payments != c.http.Payments {
+		t.Error("the release job has another provider than the handlers")
+	}
 	if _, ok := c.http.Payments.(*payments.Stripe); !ok || c.http.Payments.PublishableKey() != "pk_test_1" || c.http.StripeWebhookSecret != "whsec_1" || len(c.warnings) != 0 {
 		t.Fatalf("keys: %+v %q %v", c.http.Payments, c.http.StripeWebhookSecret, c.warnings)
 	}
