@@ -106,6 +106,7 @@ type lvDoc struct {
 	amountW float64 // a bid's amount column
 	perPage int     // bids side by side on a grid page
 	descs   [][]string
+	gw      float64 // the width of the grid being written (its bid columns)
 	onBreak func()
 	// The font last set: fpdf writes a font change into the page each time it is set, and
 	// a sheet sets one for each of its 200,000 figures.
@@ -170,6 +171,7 @@ func (d *lvDoc) header() {
 	p.Line(lvMargin, 12.5, lvW-lvMargin, 12.5)
 	d.grey(0)
 	p.SetXY(lvMargin, lvTop)
+	d.fSize = 0 // AddPage restores the font it had before the header: set the next one again
 }
 
 func (d *lvDoc) footer() {
@@ -184,6 +186,7 @@ func (d *lvDoc) footer() {
 	p.CellFormat(lvContentW/3, 4, "Confidential — bid leveling", "", 0, "C", false, 0, "")
 	p.CellFormat(lvContentW/3, 4, fmt.Sprintf("Page %d of {nb}", p.PageNo()), "", 0, "R", false, 0, "")
 	d.grey(0)
+	d.fSize = 0 // as in header
 }
 
 // need starts a new page unless h mm still fit; it reports whether it broke.
@@ -523,6 +526,7 @@ func (d *lvDoc) group(from, to int, ranks []int) {
 			d.sectionRow(section + " (continued)")
 		}
 	}
+	d.gw = d.gridW(from, to)
 	p.AddPage()
 	d.onBreak = pageTop
 	pageTop()
@@ -622,13 +626,13 @@ func (d *lvDoc) sectionRow(name string) {
 	const h = 5.0
 	y := p.GetY()
 	p.SetFillColor(241, 245, 249)
-	p.Rect(lvMargin, y, lvContentW, h, "F")
+	p.Rect(lvMargin, y, d.gw, h, "F")
 	d.font("B", 7.5)
 	p.SetXY(lvMargin+lvPad, y)
-	p.CellFormat(lvContentW-2*lvPad, h, name, "", 0, "L", false, 0, "")
+	p.CellFormat(d.gw-2*lvPad, h, name, "", 0, "L", false, 0, "")
 	p.SetDrawColor(190, 190, 190)
 	p.SetLineWidth(0.15)
-	p.Line(lvMargin, y+h, lvMargin+lvContentW, y+h)
+	p.Line(lvMargin, y+h, lvMargin+d.gw, y+h)
 	p.SetXY(lvMargin, y+h)
 	d.font("", lvSize)
 }

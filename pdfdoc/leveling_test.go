@@ -256,3 +256,25 @@ func BenchmarkLeveling20x5000(b *testing.B) {
 		b.ReportMetric(float64(buf.Len())/1e6, "MB/doc")
 	}
 }
+
+// TestLevelingPDFHugeLine: a description longer than a page continues on the next with its
+// reference marked "(cont.)", the figures on its last part; the sheet still ends with the
+// totals and the flags.
+func TestLevelingPDFHugeLine(t *testing.T) {
+	needPoppler(t)
+	lv := levelSample(2, 3)
+	lv.Sections[0].Lines[1].Description = strings.Repeat("Formwork to soffits of suspended slabs, ", 55)
+	ps := pages(t, writeLevelingPDF(t, lv), true)
+	all := strings.Join(ps, "\f")
+	if !strings.Contains(all, "A2 (cont.)") && !strings.Contains(all, "A2\n") {
+		t.Errorf("no continued reference")
+	}
+	if len(ps) < 4 || !strings.Contains(all, "Rank (1 = lowest total)") || !strings.Contains(ps[len(ps)-1], "Flags") {
+		t.Errorf("%d pages", len(ps))
+	}
+	for i, pg := range ps {
+		if !strings.Contains(pg, fmt.Sprintf("Page %d of %d", i+1, len(ps))) {
+			t.Errorf("page %d lacks its number", i+1)
+		}
+	}
+}
