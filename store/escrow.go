@@ -605,11 +605,11 @@ const (
 	// Move the milestone from $2 to $3 within contract $1, shifting those between.
 	moveMilestoneSQL = `
 UPDATE milestones SET position = CASE
-    WHEN position = $2 THEN $3
-    WHEN $2 < $3 THEN position - 1
+    WHEN position = $2::int THEN $3::int
+    WHEN $2::int < $3::int THEN position - 1
     ELSE position + 1 END,
   updated_at = $4
-WHERE contract_id = $1 AND position BETWEEN LEAST($2, $3) AND GREATEST($2, $3)`
+WHERE contract_id = $1 AND position BETWEEN LEAST($2::int, $3::int) AND GREATEST($2::int, $3::int)`
 )
 
 // MoveMilestone moves a milestone to position (clamped to 1..n), shifting the others so
