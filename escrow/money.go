@@ -90,9 +90,8 @@ func (e *SumError) Error() string {
 // Excess is how much the total is over the sum.
 func (e *SumError) Excess() int64 { return e.Total - e.Sum }
 
-// Message is the refusal for a person, in the contract's currency: what the amount
-// exceeds the sum by and what remains to allocate without it (before adds the other
-// milestones' total).
+// Message is the refusal for a person, in the contract's currency: what the milestones
+// would exceed the sum by.
 func (e *SumError) Message(currency string) string {
 	if e.NotPositive {
 		return "Enter an amount more than zero."
