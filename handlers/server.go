@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/14build/14build/drafting"
 	"github.com/14build/14build/events"
 	"github.com/14build/14build/paths"
 	"github.com/14build/14build/payments"
@@ -66,6 +67,8 @@ type Config struct {
 	Payments payments.Provider
 	// StripeWebhookSecret verifies POST /api/webhooks/stripe ("" refuses every webhook).
 	StripeWebhookSecret string
+	// Drafting is the AI drafting service (issue 15); zero: the built-in planner only.
+	Drafting drafting.Config
 }
 
 // Defaults fills unset fields.
