@@ -24,6 +24,7 @@ import (
 	"github.com/14build/14build/demo"
 	"github.com/14build/14build/handlers"
 	"github.com/14build/14build/jobs"
+	"github.com/14build/14build/mail"
 	"github.com/14build/14build/payments"
 	"github.com/14build/14build/store"
 )
@@ -83,6 +84,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	cfg.http.Jobs = jc
+	// Mail (issue 16): written to the outbox with each change; sent over SMTP_URL, or held
+	// for the administrators' Mailbox page when it is not set.
+	st.SetMail(jc.MailHooks(cfg.http.BaseURL, cfg.jobs.Mail.Sender != nil))
 	h := handlers.New(st, log, cfg.http)
 
 	if *createAdmin != "" {
@@ -252,6 +256,16 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 	}
 	c.jobs.CloseSweep = true // open tenders past their closing time are closed every minute
+	if s, from := getenv("SMTP_URL"), getenv("MAIL_FROM"); s != "" {
+		if from == "" {
+			from = "14Build <noreply@" + hostOf(c.http.BaseURL) + ">"
+		}
+		sender, err := mail.NewSender(s, from)
+		if err != nil {
+			return c, fmt.Errorf("SMTP_URL, MAIL_FROM: %w", err)
+		}
+		c.jobs.Mail.Sender = sender
+	}
 	if s := getenv("IMPORT_TIMEOUT"); s != "" {
 		if c.jobs.ImportTimeout, err = time.ParseDuration(s); err != nil || c.jobs.ImportTimeout < time.Second {
 			return c, fmt.Errorf("IMPORT_TIMEOUT=%q: want a duration such as 30s", s)
@@ -365,4 +379,12 @@ func sweepSessions(ctx context.Context, st *store.Store, log *slog.Logger) {
 			}
 		}
 	}
+}
+
+// hostOf is the host name of a URL ("localhost" when it has none).
+func hostOf(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.Hostname() != "" {
+		return u.Hostname()
+	}
+	return "localhost"
 }
