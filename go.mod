@@ -17,15 +17,17 @@ require (
 	github.com/r3labs/sse/v2 v2.10.0
 )
 
-require github.com/go-pdf/fpdf v0.9.0
+require (
+	github.com/emersion/go-smtp v0.26.0
+	github.com/go-pdf/fpdf v0.9.0
+	github.com/openai/openai-go/v3 v3.102.0
+	github.com/stripe/stripe-go/v76 v76.25.0
+	github.com/wneessen/go-mail v0.8.1
+)
 
 require (
 	github.com/coder/websocket v1.8.15 // indirect
 	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6 // indirect
-	github.com/emersion/go-smtp v0.26.0 // indirect
-	github.com/openai/openai-go/v3 v3.102.0 // indirect
-	github.com/stripe/stripe-go/v76 v76.25.0 // indirect
-	github.com/wneessen/go-mail v0.8.1 // indirect
 )
 
 require (
