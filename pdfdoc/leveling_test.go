@@ -189,6 +189,10 @@ func TestLevelingPDFText(t *testing.T) {
 			break
 		}
 	}
+	// The zero rate on A6 is flagged beside the figure.
+	if !regexp.MustCompile(`(?m)^\s*A6\s.*\s0\.00\s*` + flagMark).MatchString(all) {
+		t.Error("A6's zero rate is not marked flagged")
+	}
 	if !strings.Contains(all, "the lowest rate on the line") {
 		t.Error("no legend")
 	}
