@@ -124,6 +124,15 @@ func TestLevelingPDFContents(t *testing.T) {
 			t.Errorf("the PDF lacks %q", want)
 		}
 	}
+	// After the award the sheet says who won; the totals stay.
+	if res := lf.clients["owner"].do("POST", "/api/tenders/"+lf.tenderID+"/award", map[string]any{"bidId": lf.bid2}); res.Code != http.StatusOK {
+		t.Fatalf("award: %d %s", res.Code, res.Body)
+	}
+	txt = pdfText(t, lf.clients["owner"].get(paths.APITenderLevelingPDF(lf.tenderID)).Body)
+	if !regexp.MustCompile(`Entity of second@example\.com · Awarded`).MatchString(txt) ||
+		!strings.Contains(txt, "Unsuccessful") || !strings.Contains(txt, "20,187.50") {
+		t.Errorf("after the award:\n%.1500s", txt)
+	}
 	// The leveling page links it beside the workbook.
 	page := lf.clients["owner"].get(paths.TenderLeveling(lf.tenderID))
 	doc, err := goquery.NewDocumentFromReader(strings.NewReader(page.Body))
