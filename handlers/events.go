@@ -141,6 +141,8 @@ func (h *Handlers) RouteEvent(ctx context.Context, c events.Change) ([]events.Me
 			return nil, nil // gone since (a deleted project): nobody to tell
 		}
 		return msgs, err
+	case events.MilestoneCompleted:
+		return h.routeMilestoneEvent(ctx, c) // the contract page: contract_pages.go
 	}
 	return nil, nil
 }
