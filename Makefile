@@ -86,6 +86,7 @@ bench: build
 	  TEST_DATABASE_URL="$$url" $(GO) run ./cmd/loginbench && \
 	  TEST_DATABASE_URL="$$url" $(GO) run ./cmd/tenderbench && \
 	  TEST_DATABASE_URL="$$url" $(GO) run ./cmd/ssebench && \
+	  TEST_DATABASE_URL="$$url" $(GO) run ./cmd/pdfbench && \
 	  TEST_DATABASE_URL="$$url" $(GO) test -run '^$$' -bench . -benchmem ./...
 
 clean-db:

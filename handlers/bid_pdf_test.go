@@ -26,6 +26,10 @@ func TestBidPDF(t *testing.T) {
 	}
 	bidID := res.JSON(t)["id"].(string)
 	routes := []string{paths.BidPDF(bt.id, bidID), paths.APITenderBidPDF(bt.id, bidID)}
+	// The bid page links it beside the tender document.
+	if res := bidder.get(paths.Tender(bt.id)); !strings.Contains(res.Body, `id="bid-pdf"`) || !strings.Contains(res.Body, paths.BidPDF(bt.id, bidID)) {
+		t.Errorf("the bid page lacks the Priced bid (PDF) link: %d", res.Code)
+	}
 	for _, path := range routes {
 		res := bidder.get(path)
 		if res.Code != http.StatusOK || res.Header.Get("Content-Type") != "application/pdf" {
@@ -126,6 +130,10 @@ func TestBidPDF(t *testing.T) {
 		if res := f.clients[who].get(paths.BidPDF(bt.id, civilID)); res.Code != http.StatusNotFound {
 			t.Errorf("%s GET a draft bid: %d", who, res.Code)
 		}
+	}
+	// The leveling page links each bid's PDF.
+	if res := f.clients["owner"].get(paths.TenderLeveling(bt.id)); !strings.Contains(res.Body, paths.BidPDF(bt.id, bidID)) {
+		t.Errorf("the leveling page lacks the bid's PDF link: %d", res.Code)
 	}
 	for _, who := range []string{"otherOwner", "outsider"} {
 		if res := f.clients[who].get(routes[0]); res.Code != http.StatusNotFound {
