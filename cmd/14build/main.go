@@ -2,6 +2,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -22,6 +23,7 @@ import (
 	"github.com/alexedwards/argon2id"
 
 	"github.com/14build/14build/demo"
+	"github.com/14build/14build/drafting"
 	"github.com/14build/14build/handlers"
 	"github.com/14build/14build/jobs"
 	"github.com/14build/14build/mail"
@@ -274,6 +276,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if err := c.loadPayments(getenv); err != nil {
 		return c, err
 	}
+	if err := c.loadDrafting(getenv); err != nil {
+		return c, err
+	}
 	c.jobs.Payments = c.http.Payments // the escrow release job retries transfers with it
 	return c, nil
 }
@@ -321,6 +326,35 @@ func (c *config) loadPayments(getenv func(string) string) error {
 		MaxNetworkRetries: 2, // stripe-go retries network errors, 409, 429 and 5xx with the same idempotency key
 	})
 	c.http.StripeWebhookSecret = whsec
+	return nil
+}
+
+// loadDrafting configures the AI drafting service (issue 15): AI_MODEL with AI_BASE_URL
+// (any OpenAI-compatible server) and/or AI_API_KEY; unset, the built-in planner drafts
+// alone. The key is never logged.
+func (c *config) loadDrafting(getenv func(string) string) error {
+	d := drafting.Config{BaseURL: strings.TrimSpace(getenv("AI_BASE_URL")), APIKey: getenv("AI_API_KEY"), Model: strings.TrimSpace(getenv("AI_MODEL"))}
+	if s := getenv("AI_TIMEOUT"); s != "" {
+		t, err := time.ParseDuration(s)
+		if err != nil || t < time.Second || t > 10*time.Minute {
+			return fmt.Errorf("AI_TIMEOUT=%q: want a duration from 1s to 10m, such as 30s", s)
+		}
+		d.Timeout = t
+	}
+	if d.BaseURL != "" {
+		if u, err := url.Parse(d.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("AI_BASE_URL=%q: want an address such as http://localhost:11434/v1", d.BaseURL)
+		}
+	}
+	switch {
+	case d.Enabled():
+		c.notes = append(c.notes, "drafting: service "+d.Model+" at "+cmp.Or(d.BaseURL, "the OpenAI API"))
+	case d.BaseURL != "" || d.APIKey != "" || d.Model != "":
+		return errors.New("AI_MODEL and AI_BASE_URL or AI_API_KEY: set a model and where to reach it, or none of them for the built-in planner")
+	default:
+		c.notes = append(c.notes, "drafting: built-in planner only (set AI_BASE_URL/AI_API_KEY and AI_MODEL for a service)")
+	}
+	c.http.Drafting = d
 	return nil
 }
 
