@@ -639,6 +639,36 @@ func walkSetup(t *testing.T, f *fixture) map[string]string {
 	if len(imp) == 1 {
 		ids["importId"] = imp[0]
 	}
+	// Issue 14: a contract (a second tender, closed with bids and awarded to Civil Two)
+	// with two milestones adding up to its sum, the first being funded (a pending escrow).
+	bt, bids := closedWithBids(t, f)
+	res = owner.do("POST", "/api/tenders/"+bt.id+"/award", map[string]any{"bidId": bids["civil2"]})
+	if res.Code != http.StatusOK {
+		t.Fatalf("award: %d %s", res.Code, res.Body)
+	}
+	k := res.JSON(t)["contract"].(map[string]any)
+	ids["contractId"] = k["id"].(string)
+	sum := int64(amountOf(t, k["sum"]))
+	for i, amount := range []int64{sum / 2, sum - sum/2} {
+		res = owner.do("POST", "/api/contracts/"+ids["contractId"]+"/milestones", map[string]any{"title": fmt.Sprintf("Stage %d", i+1),
+			"amount": map[string]any{"amount": amount, "currency": k["sum"].(map[string]any)["currency"]}})
+		if res.Code != http.StatusCreated {
+			t.Fatalf("milestone: %d %s", res.Code, res.Body)
+		}
+		if i == 0 {
+			ids["milestoneId"] = res.JSON(t)["id"].(string)
+		}
+	}
+	if res = owner.do("POST", "/api/milestones/"+ids["milestoneId"]+"/fund", nil); res.Code != http.StatusOK {
+		t.Fatalf("fund: %d %s", res.Code, res.Body)
+	}
+	ids["escrowId"] = res.JSON(t)["id"].(string)
+	// Issue 16: a mail of the outbox (the tenders' invitations to bid are some).
+	var mailID int64
+	if err := a.st.DB().Get(&mailID, `SELECT COALESCE(max(id), 0) FROM outbox`); err != nil || mailID == 0 {
+		t.Fatalf("no mail in the outbox: %v", err)
+	}
+	ids["mailId"] = fmt.Sprint(mailID)
 	return ids
 }
 

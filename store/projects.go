@@ -306,7 +306,8 @@ func (s *Store) DeleteProject(ctx context.Context, id string) error {
 	}
 	err := s.q.execOne(ctx, `DELETE FROM projects WHERE id = $1`, id)
 	var fk *pq.Error
-	if errors.As(err, &fk) && fk.Code == "23503" && fk.Table == "contracts" {
+	// Through its tenders (contracts) or directly (escrows: issue 14).
+	if errors.As(err, &fk) && fk.Code == "23503" && (fk.Table == "contracts" || fk.Table == "escrows") {
 		return ErrProjectHasContract
 	}
 	return err
