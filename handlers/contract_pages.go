@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -796,6 +797,9 @@ func (h *Handlers) contractLedgerPage(c echo.Context) error {
 	for _, r := range v.Milestones {
 		l.Titles[r.ID] = r.Title
 	}
+	if c.QueryParam("format") == "csv" {
+		return ledgerCSV(c, v, l)
+	}
 	all := make([]escrow.Posting, len(ps))
 	byEscrow := map[string][]escrow.Posting{}
 	byMilestone := map[string][]escrow.Posting{}
@@ -825,6 +829,24 @@ func (h *Handlers) contractLedgerPage(c echo.Context) error {
 	}
 	l.Check = ledgerCheck(l.Balances, es, byEscrow, v.Contract.Contract, retention)
 	return render(c, http.StatusOK, views.ContractLedgerPage(h.page(c, "Ledger · "+v.Contract.TenderTitle), v, l), nil)
+}
+
+// ledgerCSV writes the postings as CSV: amounts in major units as plain numbers (no
+// grouping), with the minor units beside them for an exact import.
+func ledgerCSV(c echo.Context, v views.ContractView, l views.LedgerView) error {
+	cur := money.Of(v.Contract.Currency)
+	c.Response().Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="contract-`+v.Contract.ID+`-ledger.csv"`)
+	c.Response().WriteHeader(http.StatusOK)
+	w := csv.NewWriter(c.Response())
+	_ = w.Write([]string{"Id", "Date (UTC)", "Kind", "Debit", "Credit", "Amount", "Amount (minor units)", "Currency", "Milestone", "Milestone id", "Escrow id"})
+	for _, p := range l.Postings {
+		_ = w.Write([]string{strconv.FormatInt(p.ID, 10), p.CreatedAt.UTC().Format(time.RFC3339), string(p.Kind), string(p.Debit), string(p.Credit),
+			money.Input(p.Amount, cur), strconv.FormatInt(p.Amount, 10), strings.ToUpper(p.Currency),
+			csvSafe(l.Titles[p.MilestoneID.String]), p.MilestoneID.String, p.EscrowID.String})
+	}
+	w.Flush()
+	return w.Error()
 }
 
 // ledgerCheck is "" when the postings balance (every account together sums to zero) and

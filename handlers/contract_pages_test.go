@@ -226,6 +226,13 @@ func TestContractPagesFlow(t *testing.T) {
 		}
 	}
 
+	res = owner.get(paths.ContractLedger(k.id) + "?format=csv")
+	wantCode(t, "ledger CSV", res, http.StatusOK)
+	if lines := strings.Split(strings.TrimSpace(res.Body), "\n"); len(lines) != 5 || !strings.Contains(lines[1], ",funding,escrow_held,owner_funding,") ||
+		!strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") {
+		t.Errorf("CSV: %q", res.Body)
+	}
+
 	// The contracts list: the contractor's payouts, the team's contracts.
 	res = contractor.get(paths.Contracts())
 	wantCode(t, "contractor's contracts", res, http.StatusOK)
