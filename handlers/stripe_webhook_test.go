@@ -278,3 +278,47 @@ func TestStripeReleaseRetriedByJob(t *testing.T) {
 		t.Errorf("milestone %v after the release", st)
 	}
 }
+
+// A release owed with no job for it (its queueing lost) is found by the periodic sweep,
+// which queues the job that pays it: here with the simulator playing Stripe down.
+func TestReleaseOwedFoundBySweep(t *testing.T) {
+	t.Parallel()
+	sim := payments.NewSimulator()
+	w := newEscrowWorld(t, func(c *Config) { c.Payments = sim })
+	owner := w.clients["owner"]
+	if res := w.clients["contractor"].do("POST", "/api/contracts/"+w.contractID+"/onboarding", nil); res.Code != http.StatusOK {
+		t.Fatalf("onboard: %d %s", res.Code, res.Body)
+	}
+	m1 := w.addMilestone(t, "All", w.sum)
+	id := w.payAndApprove(t, m1)
+	sim.SetUnavailable(true)
+	if res := owner.do("POST", "/api/escrow/"+id+"/release", nil); res.Code != http.StatusAccepted {
+		t.Fatalf("release while down: %d %s", res.Code, res.Body)
+	}
+	if _, err := w.a.st.DB().Exec(`DELETE FROM river_job WHERE kind = 'escrow_release'`); err != nil {
+		t.Fatal(err)
+	}
+	sim.SetUnavailable(false)
+	jc, err := jobs.New(w.a.st, slog.New(slog.NewTextHandler(io.Discard, nil)), jobs.Config{PollInterval: 20 * time.Millisecond, Payments: sim, CloseSweep: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := jc.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = jc.Stop(ctx)
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for owner.get("/api/escrow/" + id).JSON(t)["status"] != "released" {
+		if time.Now().After(deadline) {
+			t.Fatalf("not released 30 s after the sweep started")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := sim.Count("transfer"); n != 1 {
+		t.Errorf("%d transfers", n)
+	}
+}

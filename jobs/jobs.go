@@ -102,6 +102,9 @@ func New(st *store.Store, log *slog.Logger, cfg Config) (*Client, error) {
 	if err := river.AddWorkerSafely(workers, &releaseEscrowWorker{st: st, provider: cfg.Payments, log: log}); err != nil {
 		return nil, err
 	}
+	if err := river.AddWorkerSafely(workers, &sweepReleasesWorker{st: st, log: log}); err != nil {
+		return nil, err
+	}
 	if err := addMailWorkers(workers, st, log, cfg.Mail); err != nil {
 		return nil, err
 	}
@@ -113,7 +116,7 @@ func New(st *store.Store, log *slog.Logger, cfg Config) (*Client, error) {
 		},
 		Workers: workers,
 		// The closing sweep (close_tender.go), inserted by the elected leader.
-		PeriodicJobs: periodicJobs(cfg.CloseSweep),
+		PeriodicJobs: append(periodicJobs(cfg.CloseSweep), releasePeriodicJobs(cfg.CloseSweep)...),
 		// A job running past its timeout is cancelled; one still "running" after
 		// RescueAfter had its worker die (kill -9, a lost machine) and is retried.
 		JobTimeout:                  cfg.ImportTimeout,

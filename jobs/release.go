@@ -2,8 +2,10 @@ package jobs
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/riverqueue/river"
 
@@ -66,4 +68,74 @@ func (w *releaseEscrowWorker) Work(ctx context.Context, job *river.Job[ReleaseEs
 func (c *Client) EnqueueEscrowRelease(ctx context.Context, escrowID string) error {
 	_, err := c.river.Insert(ctx, ReleaseEscrowArgs{EscrowID: escrowID}, nil)
 	return err
+}
+
+// A release whose job was lost (queueing failed after the request committed, or the job
+// ran out of attempts and was discarded) is still owed: store.ReleasesOwed lists it. The
+// periodic sweep queues a job for each (unique by escrow, so a live one is not doubled).
+
+// ReleaseSweepEvery is how often the sweep looks for owed releases.
+const ReleaseSweepEvery = 5 * time.Minute
+
+// SweepReleasesArgs queues the retry of every owed release.
+type SweepReleasesArgs struct{}
+
+// KindSweepReleases is the sweep's kind.
+const KindSweepReleases = "escrow_release_sweep"
+
+// Kind names the job.
+func (SweepReleasesArgs) Kind() string { return KindSweepReleases }
+
+// InsertOpts: a failed sweep is not retried; the next one is its retry.
+func (SweepReleasesArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 1} }
+
+type sweepReleasesWorker struct {
+	river.WorkerDefaults[SweepReleasesArgs]
+	st  *store.Store
+	log *slog.Logger
+}
+
+func (w *sweepReleasesWorker) Work(ctx context.Context, _ *river.Job[SweepReleasesArgs]) error {
+	rc := river.ClientFromContext[*sql.Tx](ctx)
+	n, err := SweepReleases(ctx, w.st, enqueueFunc(func(ctx context.Context, id string) error {
+		_, err := rc.Insert(ctx, ReleaseEscrowArgs{EscrowID: id}, nil)
+		return err
+	}))
+	if n > 0 {
+		w.log.Info("owed escrow releases queued by the sweep", "owed", n)
+	}
+	return err
+}
+
+type enqueueFunc func(ctx context.Context, escrowID string) error
+
+func (f enqueueFunc) EnqueueEscrowRelease(ctx context.Context, escrowID string) error {
+	return f(ctx, escrowID)
+}
+
+// SweepReleases queues a release job for each owed release (at most 500 a sweep) and
+// returns how many it found.
+func SweepReleases(ctx context.Context, st *store.Store, q payouts.Enqueuer) (int, error) {
+	owed, err := st.ReleasesOwed(ctx, 500)
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range owed {
+		if err := q.EnqueueEscrowRelease(ctx, e.ID); err != nil {
+			return 0, err
+		}
+	}
+	return len(owed), nil
+}
+
+// releasePeriodicJobs is the release sweep, when the server runs the sweeps (sweep).
+func releasePeriodicJobs(sweep bool) []*river.PeriodicJob {
+	if !sweep {
+		return nil
+	}
+	return []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(ReleaseSweepEvery), func() (river.JobArgs, *river.InsertOpts) {
+			return SweepReleasesArgs{}, nil
+		}, &river.PeriodicJobOpts{ID: KindSweepReleases, RunOnStart: true}),
+	}
 }
