@@ -669,6 +669,13 @@ func walkSetup(t *testing.T, f *fixture) map[string]string {
 		t.Fatalf("no mail in the outbox: %v", err)
 	}
 	ids["mailId"] = fmt.Sprint(mailID)
+	// Issue 15: the walk SOQ's items saved as one work package.
+	res = owner.do("POST", "/api/projects/"+f.P.ID+"/work-packages", map[string]any{"soqId": ids["soqId"], "packages": []any{map[string]any{
+		"trade": "General Building", "title": "Walk package", "sequence": 1, "durationDays": 1, "itemIds": []string{ids["itemId"]}}}})
+	if res.Code != http.StatusCreated {
+		t.Fatalf("work package: %d %s", res.Code, res.Body)
+	}
+	one("packageId", `SELECT id::text FROM work_packages LIMIT 1`)
 	return ids
 }
 
