@@ -458,3 +458,43 @@ func TestEscrowAPIFeeRetentionEdges(t *testing.T) {
 		t.Errorf("balances %v", b)
 	}
 }
+
+// Retention: withheld from each release, paid in one transfer once every milestone is
+// paid (payouts.Service.RetentionRelease; the contract page's button calls it).
+func TestEscrowRetentionRelease(t *testing.T) {
+	t.Parallel()
+	w := newEscrowWorld(t)
+	ctx := context.Background()
+	if err := w.a.st.SetRetention(ctx, w.contractID, 1000); err != nil {
+		t.Fatal(err)
+	}
+	if res := w.clients["contractor"].do("POST", "/api/contracts/"+w.contractID+"/onboarding", nil); res.Code != http.StatusOK {
+		t.Fatalf("onboard: %d %s", res.Code, res.Body)
+	}
+	m1 := w.addMilestone(t, "One", 300000)
+	m2 := w.addMilestone(t, "Two", w.sum-300000)
+	id1 := w.payAndApprove(t, m1)
+	if res := w.clients["owner"].do("POST", "/api/escrow/"+id1+"/release", nil); res.Code != http.StatusOK {
+		t.Fatalf("release 1: %d %s", res.Code, res.Body)
+	}
+	// Not before every milestone is paid.
+	if _, err := w.a.h.payouts.RetentionRelease(ctx, w.contractID); err == nil || !strings.Contains(err.Error(), "every milestone") {
+		t.Errorf("retention release with a milestone unpaid: %v", err)
+	}
+	id2 := w.payAndApprove(t, m2)
+	if res := w.clients["owner"].do("POST", "/api/escrow/"+id2+"/release", nil); res.Code != http.StatusOK {
+		t.Fatalf("release 2: %d %s", res.Code, res.Body)
+	}
+	k, err := w.a.h.payouts.RetentionRelease(ctx, w.contractID)
+	if err != nil || k.RetentionReleaseState != escrow.ReleaseSent {
+		t.Fatalf("retention release: %v %+v", err, k)
+	}
+	if _, err := w.a.h.payouts.RetentionRelease(ctx, w.contractID); err != nil {
+		t.Errorf("second retention release: %v", err)
+	}
+	b := w.clients["owner"].get("/api/contracts/" + w.contractID + "/ledger").JSON(t)["balances"].(map[string]any)
+	fees := escrow.Fee(300000) + escrow.Fee(w.sum-300000)
+	if amountOf(t, b["contractor_paid"]) != float64(w.sum-fees) || amountOf(t, b["retention_held"]) != 0 || amountOf(t, b["platform_fees"]) != float64(fees) {
+		t.Errorf("balances %v", b)
+	}
+}
