@@ -158,6 +158,10 @@ func (s *Service) HandleEvent(ctx context.Context, ev payments.Event) error {
 			log.Info("payment for an unknown payment intent: ignored", "payment_intent", ev.PaymentIntentID)
 		case changed:
 			log.Info("escrow funded", "escrow", e.ID, "milestone", e.MilestoneID, "amount", e.Amount)
+		case e.Status == escrow.EscrowCancelled:
+			// Paid after the owner cancelled: the money is at the platform with no escrow
+			// holding it. Someone must refund it in Stripe's dashboard.
+			log.Error("payment succeeded for a cancelled escrow: refund it by hand", "escrow", e.ID, "payment_intent", ev.PaymentIntentID)
 		default:
 			log.Info("event already processed", "escrow", e.ID)
 		}
