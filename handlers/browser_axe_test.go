@@ -67,6 +67,11 @@ func TestBrowserAccessibility(t *testing.T) {
 			invitation = u.Path
 		}
 	}
+	// Issue 16: the invitations' mails are held in the outbox (the Mailbox shows them).
+	mailID := a.count(`SELECT COALESCE(max(id), 0) FROM outbox`)
+	if err := a.st.RequestPasswordReset(context.Background(), o.Email, "axe-reset-token"); err != nil {
+		t.Fatal(err)
+	}
 	soqID := bigSOQ(t, a.st, p.ID, o.ID, 2, 4)
 	emptySOQ, err := a.st.CreateSOQ(context.Background(), p.ID, o.ID, store.NewSOQ{Title: "Services", Currency: "usd"})
 	if err != nil {
@@ -103,6 +108,13 @@ func TestBrowserAccessibility(t *testing.T) {
 
 	// Tenders: an open one (the bidder's draft bid on it) and a closed one with two bids.
 	openTender, closedTender, awardBid := axeTenders(t, a, oc, o.ID, p.ID, bea)
+	// Issue 14: a contract awarded to bea, one milestone funded (simulated), one planned.
+	contractID, plannedMS, fundedMS := axeContract(t, a, oc, o.ID, p.ID, bea)
+	contractPages := []page{
+		{path: paths.Contract(contractID)},
+		{path: paths.ContractLedger(contractID)},
+		{path: paths.Contracts()},
+	}
 	tenderPages := []page{
 		{path: paths.Tenders(p.ID)},
 		{path: paths.Tender(openTender)},
@@ -161,6 +173,11 @@ func TestBrowserAccessibility(t *testing.T) {
 			{path: paths.Register(), state: "with errors", steps: submit(`form[action="/register"]`)},
 			{path: invitation},
 			{path: invitation, state: "with errors", steps: submit(`#main form[method="post"]`)},
+			{path: paths.PasswordForgot()},
+			{path: paths.PasswordForgot(), state: "with errors", steps: submit(`#main form[method="post"]`)},
+			{path: paths.PasswordReset("expired-or-unknown")},
+			{path: paths.PasswordReset("axe-reset-token")},
+			{path: paths.PasswordReset("axe-reset-token"), state: "with errors", steps: submit(`#main form[method="post"]`)},
 		}},
 		{"owner", o.Email, append(inProject(
 			page{path: paths.ProjectNew()},
@@ -208,10 +225,23 @@ func TestBrowserAccessibility(t *testing.T) {
 		), append(tenderPages,
 			page{path: paths.TenderNew(p.ID)},
 			page{path: paths.TenderNew(p.ID), state: "with errors", steps: submit(`#tender-form`)},
+			page{path: paths.Contract(contractID)},
+			page{path: paths.ContractLedger(contractID)},
+			page{path: paths.Contracts()},
+			page{path: paths.Contract(contractID), state: "a refused milestone", steps: []chromedp.Action[chromedp.Void]{
+				chromedp.SetValue(chromedp.CSS("#amount"), "not money"),
+				chromedp.Evaluate[chromedp.Void](`document.querySelector('#milestone-form').requestSubmit()`),
+				chromedp.WaitVisible(chromedp.CSS("#err-amount")),
+			}},
+			page{path: paths.MilestoneEdit(plannedMS)},
+			page{path: paths.MilestoneDelete(plannedMS)},
+			page{path: paths.MilestoneFund(plannedMS)},
+			page{path: paths.MilestoneRefund(fundedMS)},
+			page{path: paths.MilestoneDispute(fundedMS)},
 		)...)},
-		{"in-house", ivy.Email, append(inProject(
+		{"in-house", ivy.Email, append(append(inProject(
 			page{path: paths.Imports(p.ID, soqID)},
-		), tenderPages...)},
+		), tenderPages...), contractPages...)},
 		{"bidder", bea.Email, []page{
 			{path: paths.Dashboard()},
 			{path: paths.Projects()},
@@ -219,6 +249,14 @@ func TestBrowserAccessibility(t *testing.T) {
 			{path: paths.TenderBoard()},
 			{path: paths.Tender(openTender)}, // the bid page: the grid with the draft's rates
 			{path: paths.Tender(closedTender)},
+			{path: paths.Contracts()}, // the contractor's contracts and payouts
+			{path: paths.Contract(contractID)},
+			{path: paths.Contract(contractID), state: "the completion note open", steps: []chromedp.Action[chromedp.Void]{
+				chromedp.Click(chromedp.CSS(`[data-action="complete"]`)),
+				chromedp.WaitVisible(chromedp.CSS(`textarea[name="note"]`)),
+			}},
+			{path: paths.ContractLedger(contractID)},
+			{path: paths.MilestoneDispute(fundedMS)},
 		}},
 		{"admin", admin.Email, []page{
 			{path: paths.Dashboard()},
@@ -230,6 +268,8 @@ func TestBrowserAccessibility(t *testing.T) {
 			{path: paths.AdminUserEdit(o.ID)},
 			{path: paths.AdminUserDeactivate(ivy.ID)},
 			{path: paths.ProjectDelete(p.ID)}, // removing a project is the administrators' (authz)
+			{path: paths.Mailbox()},
+			{path: paths.MailboxMail(int64(mailID))},
 		}},
 	}
 
@@ -237,7 +277,8 @@ func TestBrowserAccessibility(t *testing.T) {
 	names := strings.NewReplacer(path.Base(invitation), "{token}", p.ID, "{project}", soqID, "{soq}", emptySOQ, "{soq}", preview, "{import}",
 		done, "{import}", o.ID, "{user}", ivy.ID, "{user}",
 		itemID, "{item}", sectionID, "{section}", unitID, "{unit}",
-		openTender, "{tender}", closedTender, "{tender}", awardBid, "{bid}")
+		openTender, "{tender}", closedTender, "{tender}", awardBid, "{bid}",
+		contractID, "{contract}", plannedMS, "{milestone}", fundedMS, "{milestone}")
 	for _, r := range roles {
 		// A tab per role: its own cookies, and its own time budget.
 		t.Run(r.role, func(t *testing.T) {
