@@ -916,20 +916,20 @@ func levelingSummary(v LevelingView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 54, "\" class=\"font-medium text-brand-700 underline hover:text-brand-800\" data-bid-pdf target=\"_blank\" rel=\"noopener\" aria-label=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 54, "\" class=\"font-medium text-brand-700 underline hover:text-brand-800\" data-bid-pdf target=\"_blank\" rel=\"noopener\">PDF<span class=\"sr-only\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var36 string
-			templ_7745c5c3_Var36, templ_7745c5c3_Err = templ.JoinStringErrs("Priced bid of " + bid.EntityName + " (PDF)")
+			templ_7745c5c3_Var36, templ_7745c5c3_Err = templ.JoinStringErrs(" of the priced bid of " + bid.EntityName)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/leveling.templ`, Line: 385, Col: 237}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/leveling.templ`, Line: 385, Col: 248}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var36))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 55, "\">PDF</a></span><span class=\"mt-1 block text-xs font-normal text-slate-700 md:hidden\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 55, "</span></a></span><span class=\"mt-1 block text-xs font-normal text-slate-700 md:hidden\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
