@@ -483,6 +483,16 @@ func (s *Service) Onboard(ctx context.Context, entityID int64, contractID string
 		}
 	} else if err != nil {
 		return "", err
+	} else if !a.PayoutsEnabled {
+		// Back from onboarding: read the account's state now rather than wait for Stripe's
+		// account.updated (a webhook may be late, or not set up on a developer's machine).
+		if cur, aerr := s.Provider.Account(ctx, a.StripeAccountID); aerr != nil {
+			s.log().Warn("reading a connected account's state", "account", a.StripeAccountID, "err", aerr.Error())
+		} else if cur.DetailsSubmitted != a.DetailsSubmitted || cur.PayoutsEnabled != a.PayoutsEnabled {
+			if err := s.Store.SetAccountState(ctx, a.StripeAccountID, cur.DetailsSubmitted, cur.PayoutsEnabled); err != nil {
+				return "", err
+			}
+		}
 	}
 	back := strings.TrimRight(s.BaseURL, "/") + paths.Contract(contractID)
 	link, err := s.Provider.AccountLink(ctx, a.StripeAccountID, back, back)
