@@ -240,8 +240,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("child said %q: %w", out, err)
 	}
 	fp := row{name: "fpdf (GET tender.pdf, cold)", took: best, peakMB: float64(cr.PeakKB) / 1024,
-		pages: pdfPages(fpdfPath), note: fmt.Sprintf("WriteTender alone %s; peak RSS of a child writing it (%.1f MB resident before); %.1f MB PDF",
-			ms(cr.Took), float64(cr.BaseKB)/1024, float64(len(pdf))/(1<<20))}
+		pages: pdfPages(fpdfPath), note: fmt.Sprintf("WriteTender alone %s; peak RSS of a child writing it: %.1f MB over the %.1f MB the idle bench binary holds; %.1f MB PDF",
+			ms(cr.Took), float64(cr.PeakKB-cr.BaseKB)/1024, float64(cr.BaseKB)/1024, float64(len(pdf))/(1<<20))}
 	rows := []row{fp}
 
 	// (b) Chromium printing the print view.
@@ -291,8 +291,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			fails = append(fails, fmt.Sprintf("fpdf only %.1f× faster", speed))
 		}
 	}
-	if fp.peakMB >= 60 {
-		fails = append(fails, fmt.Sprintf("fpdf peak %.1f MB", fp.peakMB))
+	// The aim is the document's memory: the child's peak over what the bench binary (which
+	// links the whole app) holds idle before writing. Both figures are printed above.
+	if doc := float64(cr.PeakKB-cr.BaseKB) / 1024; doc >= 60 {
+		fails = append(fails, fmt.Sprintf("fpdf's document took %.1f MB", doc))
 	}
 	if len(fails) > 0 {
 		fmt.Fprintf(stdout, "MISSED THE AIM: %s\n", strings.Join(fails, "; "))
