@@ -322,3 +322,27 @@ func TestReleaseOwedFoundBySweep(t *testing.T) {
 		t.Errorf("%d transfers", n)
 	}
 }
+
+// A refund of a funded, unreleased escrow through Stripe: one refund request with the
+// escrow's key; a second refund is a 409 that reaches Stripe no more.
+func TestStripeRefund(t *testing.T) {
+	t.Parallel()
+	w := newStripeWorld(t)
+	owner := w.clients["owner"]
+	m1 := w.addMilestone(t, "All", w.sum)
+	id, pi := w.fundByWebhook(t, m1)
+	res := owner.do("POST", "/api/escrow/"+id+"/refund", nil)
+	if res.Code != http.StatusOK || res.JSON(t)["status"] != "refunded" || res.JSON(t)["refundId"] == nil {
+		t.Fatalf("refund: %d %s", res.Code, res.Body)
+	}
+	if res := owner.do("POST", "/api/escrow/"+id+"/refund", nil); res.Code != http.StatusConflict {
+		t.Errorf("second refund: %d %s", res.Code, res.Body)
+	}
+	q := w.mock.Proxy.Requests("POST /v1/refunds")
+	if len(q) != 1 || q[0].IdempotencyKey != "escrow-refund-"+id || q[0].Form.Get("payment_intent") != pi {
+		t.Errorf("refund requests %+v", q)
+	}
+	if n := w.a.count(`SELECT count(*) FROM ledger_postings WHERE kind = 'refund'`); n != 1 {
+		t.Errorf("%d refund postings", n)
+	}
+}
