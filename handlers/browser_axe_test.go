@@ -228,7 +228,7 @@ func TestBrowserAccessibility(t *testing.T) {
 			page{path: paths.Contract(contractID)},
 			page{path: paths.ContractLedger(contractID)},
 			page{path: paths.Contracts()},
-			page{path: paths.Contract(contractID), state: "a refused milestone", steps: []chromedp.Action[chromedp.Void]{
+			page{path: paths.MilestoneEdit(plannedMS), state: "a refused amount", steps: []chromedp.Action[chromedp.Void]{
 				chromedp.SetValue(chromedp.CSS("#amount"), "not money"),
 				chromedp.Evaluate[chromedp.Void](`document.querySelector('#milestone-form').requestSubmit()`),
 				chromedp.WaitVisible(chromedp.CSS("#err-amount")),

@@ -1,15 +1,19 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/14build/14build/escrow"
 	"github.com/14build/14build/money"
 	"github.com/14build/14build/paths"
+	"github.com/14build/14build/store"
+	"github.com/14build/14build/tender"
 )
 
 // TestBrowserContract: with the payment simulator, the owner splits the contract into two
@@ -125,4 +129,72 @@ func TestBrowserContract(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#milestones-table tr[data-milestone="`+frame+`"][data-status="completed"]`)))
 	b.wantText("#main", "marked complete")
 	b.wantNoJSErrors()
+}
+
+// axeContract makes a contract for the accessibility audit: a third tender on project
+// (of its own SOQ) awarded to bidder, split into two milestones that add up to the sum,
+// the first funded through the simulator. It returns the contract's and both milestones'
+// ids.
+func axeContract(t *testing.T, a *testApp, owner *client, ownerID, projectID string, bidder store.User) (contractID, planned, funded string) {
+	t.Helper()
+	ctx := context.Background()
+	body := soqBodyFor(projectID)
+	body["status"], body["title"] = "issued", "Roofing"
+	res := owner.do("POST", "/api/soq", body)
+	if res.Code != http.StatusCreated {
+		t.Fatalf("SOQ: %d %s", res.Code, res.Body)
+	}
+	tb := tenderBodyFor(projectID, res.JSON(t)["id"].(string))
+	tb["title"], tb["invitees"] = "Roofing package", []string{bidder.Email}
+	res = owner.do("POST", "/api/tenders", tb)
+	if res.Code != http.StatusCreated {
+		t.Fatalf("create tender: %d %s", res.Code, res.Body)
+	}
+	id := res.JSON(t)["id"].(string)
+	if res := owner.do("POST", "/api/tenders/"+id+"/open", nil); res.Code != http.StatusOK {
+		t.Fatalf("open tender: %d %s", res.Code, res.Body)
+	}
+	secs, err := a.st.TenderCopy(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in store.BidInput
+	for _, s := range secs {
+		for _, it := range s.Items {
+			if !tender.Locked(it.Type) {
+				in.Rates = append(in.Rates, tender.Rate{ItemID: it.ID, Rate: 120_00})
+			}
+		}
+	}
+	sub, err := a.st.SubmitBid(ctx, id, bidder.ID, bidder.EntityID, in, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.st.DB().Exec(`UPDATE tenders SET closes_at = now() - interval '1 minute' WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.st.CloseTender(ctx, id, ownerID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	k, err := a.st.AwardBid(ctx, id, sub.BidID, ownerID, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	due := time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC)
+	m1, err := a.st.AddMilestone(ctx, k.ID, store.MilestoneInput{Title: "Roof framing", Description: "Trusses and purlins", DueDate: &due, Amount: k.ContractSum / 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2, err := a.st.AddMilestone(ctx, k.ID, store.MilestoneInput{Title: "Roof cladding", Amount: k.ContractSum - k.ContractSum/2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := a.h.payouts.Fund(ctx, m1.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.h.payouts.SimulatePayment(ctx, e.ID); err != nil {
+		t.Fatal(err)
+	}
+	return k.ID, m2.ID, m1.ID
 }

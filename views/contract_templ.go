@@ -710,7 +710,7 @@ func Milestones(v ContractView) templ.Component {
 				}
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 42, "<div class=\"overflow-x-auto\"><table class=\"min-w-full divide-y divide-slate-200\" id=\"milestones-table\"><thead class=\"bg-slate-50\"><tr><th scope=\"col\" class=\"table-th w-10\">#</th><th scope=\"col\" class=\"table-th\">Milestone</th><th scope=\"col\" class=\"table-th\">Due</th><th scope=\"col\" class=\"table-th text-right\">Amount</th><th scope=\"col\" class=\"table-th\">Status</th><th scope=\"col\" class=\"table-th\">Escrow</th><th scope=\"col\" class=\"table-th\"><span class=\"sr-only\">Actions</span></th></tr></thead> <tbody class=\"divide-y divide-slate-100 bg-white\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 42, "<div class=\"overflow-x-auto focus:outline-none focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-brand-600\" tabindex=\"0\" role=\"region\" aria-label=\"Milestones table\"><table class=\"min-w-full divide-y divide-slate-200\" id=\"milestones-table\"><thead class=\"bg-slate-50\"><tr><th scope=\"col\" class=\"table-th w-10\">#</th><th scope=\"col\" class=\"table-th\">Milestone</th><th scope=\"col\" class=\"table-th\">Due</th><th scope=\"col\" class=\"table-th text-right\">Amount</th><th scope=\"col\" class=\"table-th\">Status</th><th scope=\"col\" class=\"table-th\">Escrow</th><th scope=\"col\" class=\"table-th\"><span class=\"sr-only\">Actions</span></th></tr></thead> <tbody class=\"divide-y divide-slate-100 bg-white\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -2998,7 +2998,7 @@ func ContractLedgerPage(p Page, v ContractView, l LedgerView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 247, "<div class=\"overflow-x-auto\"><table class=\"min-w-full divide-y divide-slate-200\" id=\"postings\"><thead class=\"bg-slate-50\"><tr><th scope=\"col\" class=\"table-th\">Date</th><th scope=\"col\" class=\"table-th\">Kind</th><th scope=\"col\" class=\"table-th\">Debit</th><th scope=\"col\" class=\"table-th\">Credit</th><th scope=\"col\" class=\"table-th text-right\">Amount</th><th scope=\"col\" class=\"table-th\">Milestone</th></tr></thead> <tbody class=\"divide-y divide-slate-100 bg-white\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 247, "<div class=\"overflow-x-auto focus:outline-none focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-brand-600\" tabindex=\"0\" role=\"region\" aria-label=\"Postings table\"><table class=\"min-w-full divide-y divide-slate-200\" id=\"postings\"><thead class=\"bg-slate-50\"><tr><th scope=\"col\" class=\"table-th\">Date</th><th scope=\"col\" class=\"table-th\">Kind</th><th scope=\"col\" class=\"table-th\">Debit</th><th scope=\"col\" class=\"table-th\">Credit</th><th scope=\"col\" class=\"table-th text-right\">Amount</th><th scope=\"col\" class=\"table-th\">Milestone</th></tr></thead> <tbody class=\"divide-y divide-slate-100 bg-white\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -3334,7 +3334,7 @@ func ContractsPage(p Page, v ContractsView) templ.Component {
 					}
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 279, "<div class=\"overflow-x-auto\"><table class=\"min-w-full divide-y divide-slate-200\" id=\"contracts\"><thead class=\"bg-slate-50\"><tr><th scope=\"col\" class=\"table-th\">Contract</th><th scope=\"col\" class=\"table-th text-right\">Contract sum</th><th scope=\"col\" class=\"table-th text-right\">Paid</th><th scope=\"col\" class=\"table-th text-right\">In escrow</th><th scope=\"col\" class=\"table-th\">Next milestone</th></tr></thead> <tbody class=\"divide-y divide-slate-100 bg-white\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 279, "<div class=\"overflow-x-auto focus:outline-none focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-brand-600\" tabindex=\"0\" role=\"region\" aria-label=\"Contracts table\"><table class=\"min-w-full divide-y divide-slate-200\" id=\"contracts\"><thead class=\"bg-slate-50\"><tr><th scope=\"col\" class=\"table-th\">Contract</th><th scope=\"col\" class=\"table-th text-right\">Contract sum</th><th scope=\"col\" class=\"table-th text-right\">Paid</th><th scope=\"col\" class=\"table-th text-right\">In escrow</th><th scope=\"col\" class=\"table-th\">Next milestone</th></tr></thead> <tbody class=\"divide-y divide-slate-100 bg-white\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
