@@ -89,6 +89,10 @@ func loadTenders(ctx context.Context, st *store.Store, projectID, soqID, owner s
 		d := today.AddDate(0, 0, days)
 		return time.Date(d.Year(), d.Month(), d.Day(), 17, 0, 0, 0, loc)
 	}
+	// The awarded one first: the Tenders tab lists the newest first, so it comes last.
+	if err := drivewayContract(ctx, st, projectID, soqID, owner, cats, at17(-30)); err != nil {
+		return fmt.Errorf("demo contract: %w", err)
+	}
 	if err := concretePackage(ctx, st, projectID, soqID, owner, cats, at17(-3)); err != nil {
 		return fmt.Errorf("demo concrete tender: %w", err)
 	}
