@@ -215,6 +215,13 @@ func TestBrowserAccessibility(t *testing.T) {
 			}},
 			page{path: paths.UnitNew(p.ID)},
 			page{path: paths.UnitNew(p.ID), state: "with errors", steps: submit(`#unit-form`)},
+			page{path: paths.UnitsDraft(p.ID)}, // issue 15: the brief (its review: browser_drafting_test.go)
+			page{path: paths.UnitsDraft(p.ID), state: "with errors", steps: []chromedp.Action[chromedp.Void]{
+				clearField(chromedp.CSS("#brief-count")),
+				chromedp.Click(chromedp.CSS("#propose-units")),
+				chromedp.WaitVisible(chromedp.CSS("[data-field-error]")),
+			}},
+			page{path: paths.WorkPackages(p.ID)},
 			page{path: paths.SOQ(p.ID, emptySOQ)},
 			page{path: paths.Imports(p.ID, soqID)},
 			// The mapping, and every row checked (loaded by HTMX): a refused row listed.
