@@ -108,6 +108,11 @@ func (h *Handlers) passwordForgotSubmit(c echo.Context) error {
 		f.Errs.Add("email", "Enter the email address of your account, such as name@example.com.")
 		return render(c, http.StatusUnprocessableEntity, views.PasswordForgotPage(h.page(c, "Reset your password"), f), nil)
 	}
+	// Limited like sign-in attempts (per address and per client, a key of its own), so the
+	// form cannot be used to flood someone's inbox.
+	if ok, wait := h.limiter.Acquire("password-reset:"+strings.ToLower(f.Email), c.RealIP()); !ok {
+		return tooMany(c, wait, "password reset requests")
+	}
 	if err := h.st.RequestPasswordReset(c.Request().Context(), f.Email, newToken()); err != nil {
 		return err
 	}

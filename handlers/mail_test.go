@@ -421,3 +421,24 @@ func TestMailboxAndOutboxAccess(t *testing.T) {
 		t.Errorf("unknown mail: %d", res.Code)
 	}
 }
+
+// The forgot form is limited like sign-in attempts: it cannot flood an inbox.
+func TestPasswordForgotLimited(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	anon := f.a.client()
+	limited := false
+	for range 30 {
+		res := anon.form("/password/forgot", url.Values{"email": {"i@example.com"}})
+		if res.Code == http.StatusTooManyRequests {
+			limited = true
+			break
+		}
+	}
+	if !limited {
+		t.Fatal("30 reset requests for one address, none refused")
+	}
+	if ms, _ := f.a.st.MailsTo(context.Background(), "i@example.com"); len(ms) >= 30 {
+		t.Errorf("%d reset mails", len(ms))
+	}
+}
