@@ -53,10 +53,13 @@ func TestAICreateUnitsPlanner(t *testing.T) {
 	if n := f.a.count(`SELECT count(*) FROM units WHERE project_id = $1`, f.P.ID); n != 1 {
 		t.Fatalf("a proposal saved units: %d", n)
 	}
-	// The proposal goes through the normal batch unchanged.
-	res = c.do("POST", "/api/projects/"+f.P.ID+"/units", map[string]any{"units": got.Units})
+	// The proposal goes through the normal batch unchanged, marked as drafted.
+	res = c.do("POST", "/api/projects/"+f.P.ID+"/units", map[string]any{"units": got.Units, "createdByAI": true})
 	if res.Code != http.StatusCreated {
 		t.Fatalf("batch of the proposal: %d %s", res.Code, res.Body)
+	}
+	if n := f.a.count(`SELECT count(*) FROM units WHERE project_id = $1 AND created_by_ai`, f.P.ID); n != 3 {
+		t.Fatalf("drafted units saved: %d", n)
 	}
 
 	// A free-text brief needs a service: 400 naming the field, not silently ignored.

@@ -555,6 +555,8 @@ func (h *Handlers) apiUnitsCreate(c echo.Context) error {
 	pr := currentProject(c)
 	var body struct {
 		Units []unitBody `json:"units"`
+		// CreatedByAI marks a reviewed proposal of POST /api/ai/create-units (issue 15).
+		CreatedByAI bool `json:"createdByAI"`
 	}
 	if err := decodeJSON(c, &body); err != nil {
 		return err
@@ -583,7 +585,7 @@ func (h *Handlers) apiUnitsCreate(c echo.Context) error {
 	if len(verrs) > 0 {
 		return &appError{Status: http.StatusBadRequest, Message: firstMessage(verrs), Fields: verrs}
 	}
-	created, err := h.st.CreateUnits(ctx, pr.ID, valid, false)
+	created, err := h.st.CreateUnits(ctx, pr.ID, valid, body.CreatedByAI)
 	if errors.Is(err, store.ErrUnitNumberTaken) {
 		return &appError{Status: http.StatusConflict, Message: "A unit number was taken by another change meanwhile; nothing was saved."}
 	}
