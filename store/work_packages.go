@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -169,11 +170,13 @@ func (s *Store) ReplaceWorkPackages(ctx context.Context, projectID, soqID, userI
 		if errs := drafting.CheckPackages(ps, items); errs.Any() {
 			return &PackagesRefused{Fields: errs}
 		}
-		var tendered bool
-		if err := tx.q.get(ctx, &tendered, `SELECT EXISTS (SELECT 1 FROM work_packages WHERE soq_id = $1 AND tender_id IS NOT NULL)`, soqID); err != nil {
+		// The rows are locked: a tender being made from one of them (CreatePackageTender
+		// locks its package) is either seen here or waits for this replace.
+		var tendered []bool
+		if err := tx.q.sel(ctx, &tendered, `SELECT tender_id IS NOT NULL FROM work_packages WHERE soq_id = $1 FOR UPDATE`, soqID); err != nil {
 			return err
 		}
-		if tendered {
+		if slices.Contains(tendered, true) {
 			return ErrPackagesHaveTenders
 		}
 		if _, err := tx.q.exec(ctx, `DELETE FROM work_packages WHERE soq_id = $1`, soqID); err != nil {
