@@ -442,3 +442,42 @@ func TestPasswordForgotLimited(t *testing.T) {
 		t.Errorf("%d reset mails", len(ms))
 	}
 }
+
+// The 2-hour reminder's job runs at its time and the mail reaches the SMTP server; the
+// 24-hour one, already past at opening, is not scheduled.
+func TestMailReminderJobDelivers(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	sink := withSMTP(t, f.a)
+	soqID := issuedSOQ(t, f)
+	body := tenderBodyFor(f.P.ID, soqID)
+	body["closesAt"] = time.Now().Add(2*time.Hour + 3*time.Second).UTC().Format(time.RFC3339)
+	res := f.clients["owner"].do("POST", "/api/tenders", body)
+	if res.Code != http.StatusCreated {
+		t.Fatalf("create: %d %s", res.Code, res.Body)
+	}
+	id := res.JSON(t)["id"].(string)
+	if res := f.clients["owner"].do("POST", "/api/tenders/"+id+"/open", nil); res.Code != http.StatusOK {
+		t.Fatalf("open: %d %s", res.Code, res.Body)
+	}
+	if n := f.a.count(`SELECT count(*) FROM river_job WHERE kind = 'tender_reminder'`); n != 1 {
+		t.Errorf("%d reminders scheduled, want the 2-hour one", n)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		ms, _ := f.a.st.MailsTo(context.Background(), "b@example.com")
+		if len(ms) == 2 && ms[0].Kind == mail.KindReminder && ms[0].Status == store.MailSent {
+			if !strings.Contains(ms[0].Subject, "closes in 2 hours") || !strings.Contains(ms[0].Text, "/tenders/"+id+"/bid") {
+				t.Errorf("reminder: %q %q", ms[0].Subject, ms[0].Text)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no reminder sent: %+v", ms)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := sink.received(); len(got) != 2 {
+		t.Errorf("received %d mails, want the invitation and the reminder", len(got))
+	}
+}
