@@ -69,6 +69,10 @@ func run(base, out, only string) error {
 		{"admin-user-new", "admin@14build.test", "/admin/users/new"},
 		{"admin-user-edit-owner", "admin@14build.test", "{editOlivia}"},
 		{"dashboard-invited", "quinn@harbourhomes.test", "/"},
+		{"contract", "olivia@harbourhomes.test", "{contract}"},
+		{"contract-ledger", "olivia@harbourhomes.test", "{contract}/ledger"},
+		{"contracts", "cara@solidform.test", "/contracts"},
+		{"contract-contractor", "cara@solidform.test", "{contract}"},
 	}
 	want := map[string]bool{}
 	for _, n := range strings.Split(only, ",") {
@@ -176,6 +180,17 @@ func run(base, out, only string) error {
 					return fmt.Errorf("%s: no award link on %s", s.name, leveling)
 				}
 				path = href
+			}
+			if rest, ok := strings.CutPrefix(path, "{contract}"); ok {
+				// The demo contract: the first on the signed-in user's contracts list.
+				if err := chromedp.Do(ctx, chromedp.Navigate(base+"/contracts")); err != nil {
+					return err
+				}
+				href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector("#contracts a") || {}).getAttribute?.("href") || ""`))
+				if err != nil || href == "" {
+					return fmt.Errorf("%s: no contract on /contracts", s.name)
+				}
+				path = href + rest
 			}
 			if path == "{editOlivia}" {
 				// An owner's edit page shows the projects they own, each with a transfer form.
