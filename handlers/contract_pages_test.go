@@ -401,3 +401,23 @@ func TestContractPagesDelete(t *testing.T) {
 	}
 	wantCode(t, "delete again", owner.form(paths.MilestoneDelete(two), nil), http.StatusNotFound)
 }
+
+// TestContractLinks: the awarded tender's team page links its contract; every signed-in
+// person's menu has Contracts.
+func TestContractLinks(t *testing.T) {
+	t.Parallel()
+	k := newContractPages(t)
+	var tenderID string
+	if err := k.a.st.DB().Get(&tenderID, `SELECT tender_id FROM contracts WHERE id = $1`, k.id); err != nil {
+		t.Fatal(err)
+	}
+	d := k.clients["inhouse"].get(paths.Tender(tenderID)).Doc(t)
+	if got := d.Find("#tender-contract").AttrOr("href", ""); got != paths.Contract(k.id) {
+		t.Errorf("tender page's contract link %q", got)
+	}
+	for _, who := range []string{"owner", "contractor", "bidder"} {
+		if d := k.clients[who].get(paths.Dashboard()).Doc(t); d.Find(`nav a[href="` + paths.Contracts() + `"]`).Length() == 0 {
+			t.Errorf("%s: no Contracts in the menu", who)
+		}
+	}
+}

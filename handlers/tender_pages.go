@@ -406,6 +406,13 @@ func (h *Handlers) renderTeamTender(c echo.Context, status int, v views.TeamTend
 	}
 	v.Project, v.Tender, v.SOQTitle, v.Currency, v.Now = *pr, t, q.Title, q.Currency, now
 	v.CanManage = canCreateTender(c)
+	if t.Status == tender.Awarded { // the contract's milestones and escrow (issue 14)
+		if k, err := h.st.ContractOfTender(ctx, t.ID); err == nil {
+			v.ContractID = k.ID
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
 	for _, id := range t.CategoryIDs {
 		v.Trades = append(v.Trades, names[id])
 	}
