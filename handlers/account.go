@@ -170,6 +170,9 @@ func (h *Handlers) dashboard(c echo.Context) error {
 	if d.Invitations, err = h.myInvitations(c); err != nil {
 		return err
 	}
+	if d.Milestones, err = h.milestoneTodos(ctx, u); err != nil { // contract_pages.go
+		return err
+	}
 	// Tenders: one query per list (store/dashboard.go), amounts never.
 	d.Now = time.Now()
 	if u.Role == authz.RoleBidder {

@@ -949,3 +949,68 @@ func (h *Handlers) routeMilestoneEvent(ctx context.Context, c events.Change) ([]
 	}{data.MilestoneID, data.ContractID, string(escrow.MilestoneCompleted)})
 	return l.msgs, l.err
 }
+
+// maxTodos bounds the dashboard's milestones waiting for the viewer.
+const maxTodos = 20
+
+// milestoneTodos are the milestones waiting for u (the dashboard's "needs me"): a
+// contractor's funded milestones to complete; a project owner's completed ones to approve,
+// approved ones to release, and planned ones to fund once the contract is fully allocated.
+// A person has few contracts: one query for them, one per contract for its milestones.
+func (h *Handlers) milestoneTodos(ctx context.Context, u *store.User) ([]views.MilestoneTodo, error) {
+	var ks []store.ContractSummary
+	switch u.Role {
+	case authz.RoleBidder:
+		list, err := h.st.ContractsOfEntity(ctx, u.EntityID)
+		if err != nil {
+			return nil, err
+		}
+		ks = list
+	case authz.RoleOwner:
+		projects, _, err := h.st.ListProjects(ctx, viewerScope(*u), store.ProjectFilter{Page: 1, PerPage: maxContractProjects})
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range projects {
+			if p.OwnerID != u.ID {
+				continue // money is the project owner's
+			}
+			list, err := h.st.ContractsOfProject(ctx, p.ID)
+			if err != nil {
+				return nil, err
+			}
+			ks = append(ks, list...)
+		}
+	default:
+		return nil, nil
+	}
+	var out []views.MilestoneTodo
+	for _, k := range ks {
+		if k.Milestones == 0 || k.Paid == k.ContractSum {
+			continue
+		}
+		ms, err := h.st.Milestones(ctx, k.ID)
+		if err != nil {
+			return nil, err
+		}
+		allocated := k.MilestonesTotal == k.ContractSum
+		for _, m := range ms {
+			action := ""
+			switch {
+			case u.Role == authz.RoleBidder && m.Status == escrow.MilestoneFunded:
+				action = "complete"
+			case u.Role == authz.RoleBidder:
+			case m.Status == escrow.MilestoneCompleted:
+				action = "approve"
+			case m.Status == escrow.MilestoneApproved:
+				action = "release"
+			case m.Status == escrow.MilestonePlanned && allocated:
+				action = "fund"
+			}
+			if action != "" && len(out) < maxTodos {
+				out = append(out, views.MilestoneTodo{Contract: k, Milestone: m, Action: action})
+			}
+		}
+	}
+	return out, nil
+}

@@ -421,3 +421,42 @@ func TestContractLinks(t *testing.T) {
 		}
 	}
 }
+
+// TestContractDashboardTodos: the owner's dashboard lists the milestones to fund once the
+// contract is allocated, then to approve; the contractor's lists the funded one to complete.
+func TestContractDashboardTodos(t *testing.T) {
+	t.Parallel()
+	k := newContractPages(t)
+	owner, contractor := k.clients["owner"], k.clients["contractor"]
+	todos := func(c *client) map[string]string {
+		out := map[string]string{}
+		c.get(paths.Dashboard()).Doc(t).Find("#milestone-todo [data-todo]").Each(func(_ int, s *goquery.Selection) {
+			out[s.AttrOr("data-milestone", "")] = s.AttrOr("data-todo", "")
+		})
+		return out
+	}
+	wantCode(t, "add", k.addForm("Half", majorUSD(k.sum/2)), http.StatusSeeOther)
+	half := k.milestoneID(t, "Half")
+	if got := todos(owner); len(got) != 0 {
+		t.Errorf("todos before the sum is allocated: %v", got)
+	}
+	wantCode(t, "add", k.addForm("Rest", majorUSD(k.sum-k.sum/2)), http.StatusSeeOther)
+	rest := k.milestoneID(t, "Rest")
+	if got := todos(owner); got[half] != "fund" || got[rest] != "fund" {
+		t.Errorf("owner's todos: %v", got)
+	}
+	wantCode(t, "fund", owner.form(paths.MilestoneFund(half), nil), http.StatusSeeOther)
+	wantCode(t, "pay", owner.form(paths.MilestoneSimulate(half), nil), http.StatusSeeOther)
+	if got := todos(contractor); len(got) != 1 || got[half] != "complete" {
+		t.Errorf("contractor's todos: %v", got)
+	}
+	wantCode(t, "complete", contractor.form(paths.MilestoneComplete(half), url.Values{"note": {"Done."}}), http.StatusSeeOther)
+	if got := todos(owner); got[half] != "approve" || got[rest] != "fund" {
+		t.Errorf("owner's todos after completion: %v", got)
+	}
+	for _, who := range []string{"inhouse", "bidder", "otherOwner"} {
+		if got := todos(k.clients[who]); len(got) != 0 {
+			t.Errorf("%s's todos: %v", who, got)
+		}
+	}
+}
