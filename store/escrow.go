@@ -819,7 +819,10 @@ func (s *Store) FundEscrow(ctx context.Context, eventID, eventType, paymentInten
 		}
 		changed = true
 		more := map[string]string{"escrow_id": e.ID, "payment_intent_id": paymentIntentID, "simulated": strconv.FormatBool(e.Simulated)}
-		return tx.activity(ctx, c, tender.KindMilestoneFunded, m, now, more)
+		if err := tx.activity(ctx, c, tender.KindMilestoneFunded, m, now, more); err != nil {
+			return err
+		}
+		return tx.mailMilestone(ctx, c, m, "funded", true)
 	})
 	return e, changed, err
 }
@@ -865,7 +868,10 @@ func (s *Store) CompleteMilestone(ctx context.Context, id, note string) (Milesto
 		if err := tx.q.get(ctx, &m, completeMilestoneSQL, id, next, note, now); err != nil {
 			return err
 		}
-		return tx.activity(ctx, c, tender.KindMilestoneCompleted, m, now, map[string]string{"note": note})
+		if err := tx.activity(ctx, c, tender.KindMilestoneCompleted, m, now, map[string]string{"note": note}); err != nil {
+			return err
+		}
+		return tx.mailMilestone(ctx, c, m, "marked complete", false)
 	})
 	return m, err
 }
@@ -1032,8 +1038,11 @@ func (s *Store) CompleteRelease(ctx context.Context, escrowID, transferID string
 		if err := tx.post(ctx, c, e, escrow.TransferPostings(p.Transfer), now); err != nil {
 			return err
 		}
-		return tx.activity(ctx, c, tender.KindEscrowTransferred, m, now, map[string]string{"escrow_id": e.ID,
-			"transfer": i64(p.Transfer), "transfer_id": transferID})
+		if err := tx.activity(ctx, c, tender.KindEscrowTransferred, m, now, map[string]string{"escrow_id": e.ID,
+			"transfer": i64(p.Transfer), "transfer_id": transferID}); err != nil {
+			return err
+		}
+		return tx.mailMilestone(ctx, c, m, "paid", true)
 	})
 	return e, err
 }
