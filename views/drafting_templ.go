@@ -1385,7 +1385,7 @@ func WorkPackagesPage(p Page, v WorkPackagesView) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 108, "</h3><div class=\"mt-3 overflow-x-auto\"><table class=\"min-w-full divide-y divide-slate-200\" id=\"saved-packages\"><thead class=\"bg-slate-50\"><tr><th class=\"table-th\">Seq.</th><th class=\"table-th\">Package</th><th class=\"table-th\">Trade</th><th class=\"table-th\">After</th><th class=\"table-th text-right\">Duration</th><th class=\"table-th text-right\">Items</th><th class=\"table-th text-right\">Value</th><th class=\"table-th\">Tender</th></tr></thead> <tbody class=\"divide-y divide-slate-100 bg-white\">")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 108, "</h3><div class=\"relative mt-3 overflow-x-auto\"><table class=\"min-w-full divide-y divide-slate-200\" id=\"saved-packages\"><thead class=\"bg-slate-50\"><tr><th class=\"table-th\">Seq.</th><th class=\"table-th\">Package</th><th class=\"table-th\">Trade</th><th class=\"table-th\">After</th><th class=\"table-th text-right\">Duration</th><th class=\"table-th text-right\">Items</th><th class=\"table-th text-right\">Value</th><th class=\"table-th\">Tender</th></tr></thead> <tbody class=\"divide-y divide-slate-100 bg-white\">")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -1754,7 +1754,7 @@ func packagesReview(v WorkPackagesView, d PackagesDraft) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 143, "\"><div class=\"overflow-x-auto\"><table class=\"min-w-full divide-y divide-slate-200\" id=\"proposed-packages\"><thead class=\"bg-slate-50\"><tr><th class=\"table-th\">Seq.</th><th class=\"table-th\">Title</th><th class=\"table-th\">Trade</th><th class=\"table-th\">After</th><th class=\"table-th\">Duration (days)</th><th class=\"table-th text-right\">Items</th><th class=\"table-th text-right\">Value</th></tr></thead> <tbody class=\"divide-y divide-slate-100 bg-white\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 143, "\"><div class=\"relative overflow-x-auto\"><table class=\"min-w-full divide-y divide-slate-200\" id=\"proposed-packages\"><thead class=\"bg-slate-50\"><tr><th class=\"table-th\">Seq.</th><th class=\"table-th\">Title</th><th class=\"table-th\">Trade</th><th class=\"table-th\">After</th><th class=\"table-th\">Duration (days)</th><th class=\"table-th text-right\">Items</th><th class=\"table-th text-right\">Value</th></tr></thead> <tbody class=\"divide-y divide-slate-100 bg-white\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
