@@ -12,6 +12,8 @@ import (
 	"github.com/14build/14build/escrow"
 	"github.com/14build/14build/money"
 	"github.com/14build/14build/paths"
+	"github.com/14build/14build/payments"
+	"github.com/14build/14build/payments/stripetest"
 )
 
 // The contract pages with the payment simulator: the owner splits the contract into
@@ -26,9 +28,9 @@ type contractPages struct {
 	sum int64
 }
 
-func newContractPages(t *testing.T) *contractPages {
+func newContractPages(t *testing.T, mod ...func(*Config)) *contractPages {
 	t.Helper()
-	f := newFixture(t)
+	f := newFixtureWith(t, mod...)
 	bt, bids := closedWithBids(t, f)
 	res := f.clients["owner"].do("POST", "/api/tenders/"+bt.id+"/award", map[string]any{"bidId": bids["civil2"]})
 	if res.Code != http.StatusOK {
@@ -458,5 +460,44 @@ func TestContractDashboardTodos(t *testing.T) {
 		if got := todos(k.clients[who]); len(got) != 0 {
 			t.Errorf("%s's todos: %v", who, got)
 		}
+	}
+}
+
+// TestContractPagesStripe: with Stripe keys (stripe-mock) the payment page mounts Stripe's
+// Payment Element with the PaymentIntent's client secret, loading Stripe.js under a policy
+// that allows it on that page only; there is no simulator's banner or button, and its
+// route is a 404. The milestone stays planned: only Stripe's webhook funds it.
+func TestContractPagesStripe(t *testing.T) {
+	t.Parallel()
+	m := stripetest.Start(t)
+	p := payments.NewStripe(payments.StripeConfig{SecretKey: stripetest.SecretKey, PublishableKey: "pk_test_14build", APIBase: m.APIBase})
+	k := newContractPages(t, func(c *Config) { c.Payments = p; c.StripeWebhookSecret = testWebhookSecret })
+	owner := k.clients["owner"]
+	wantCode(t, "add", k.addForm("Everything", majorUSD(k.sum)), http.StatusSeeOther)
+	id := k.milestoneID(t, "Everything")
+	res := owner.get(paths.Contract(k.id))
+	if res.Doc(t).Find("#simulated-banner").Length() != 0 {
+		t.Error("the simulator's banner with Stripe keys")
+	}
+	wantCode(t, "start funding", owner.form(paths.MilestoneFund(id), nil), http.StatusSeeOther)
+	res = owner.get(paths.MilestoneFund(id))
+	wantCode(t, "payment page", res, http.StatusOK)
+	d := res.Doc(t)
+	form := d.Find("#payment-form")
+	if form.AttrOr("data-stripe-key", "") != "pk_test_14build" || form.AttrOr("data-client-secret", "") == "" {
+		t.Errorf("payment form: key %q secret %q", form.AttrOr("data-stripe-key", ""), form.AttrOr("data-client-secret", ""))
+	}
+	if d.Find(`script[src="https://js.stripe.com/v3/"]`).Length() != 1 || d.Find("#simulate-payment").Length() != 0 {
+		t.Error("Stripe.js missing, or the simulator's button shown")
+	}
+	if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self' https://js.stripe.com") {
+		t.Errorf("CSP %q", csp)
+	}
+	if csp := owner.get(paths.Contract(k.id)).Header.Get("Content-Security-Policy"); strings.Contains(csp, "stripe") {
+		t.Errorf("the contract page allows Stripe: %q", csp)
+	}
+	wantCode(t, "simulate with keys", owner.form(paths.MilestoneSimulate(id), nil), http.StatusNotFound)
+	if s := k.status(t, id); s != escrow.MilestonePlanned {
+		t.Errorf("milestone %s before Stripe's webhook", s)
 	}
 }
