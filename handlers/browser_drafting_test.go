@@ -41,7 +41,7 @@ func TestBrowserDrafting(t *testing.T) {
 		if shots == "" {
 			return
 		}
-		png := run(b, "screenshot "+name, chromedp.FullScreenshot(90))
+		png := run(b, "screenshot "+name, chromedp.FullScreenshot(100))
 		if err := os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644); err != nil {
 			t.Fatal(err)
 		}
