@@ -192,8 +192,8 @@ func TestCheckPackagesRules(t *testing.T) {
 	ps, _ := PlanPackages(items)
 	bad := slices.Clone(ps)
 	bad[1].ItemIDs = append(slices.Clone(bad[1].ItemIDs), ps[0].ItemIDs[0]) // an item twice
-	bad[2].DependsOn = []int{5}                                            // a later package
-	bad[3].Sequence = 1                                                    // a sequence twice
+	bad[2].DependsOn = []int{5}                                             // a later package
+	bad[3].Sequence = 1                                                     // a sequence twice
 	errs := CheckPackages(bad, items)
 	for _, k := range []string{"packages[1].itemIds", "packages[2].dependsOn", "packages[3].sequence"} {
 		if !errs.Has(k) {

@@ -298,7 +298,7 @@ FOR UPDATE OF p`, projectID, packageID); err != nil {
 			return err
 		}
 		in := NewTender{SOQID: soqID, Title: clipText(p.Title, 200), Sealed: true, CategoryIDs: cats,
-			ClosesAt: now.Add(PackageTenderDays * 24 * time.Hour).UTC().Truncate(time.Minute),
+			ClosesAt:     now.Add(PackageTenderDays * 24 * time.Hour).UTC().Truncate(time.Minute),
 			Instructions: "Work package " + p.Title + ": the items of this package only."}
 		if _, err := tx.q.exec(ctx, insertTenderSQL, tenderID, projectID, in.SOQID, in.Title, in.Instructions, in.ClosesAt,
 			in.Sealed, in.AllowLateBids, in.ScopeByTrade, userID); err != nil {
