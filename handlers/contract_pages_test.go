@@ -417,6 +417,9 @@ func TestContractLinks(t *testing.T) {
 	if got := d.Find("#tender-contract").AttrOr("href", ""); got != paths.Contract(k.id) {
 		t.Errorf("tender page's contract link %q", got)
 	}
+	if got := k.clients["owner"].get(paths.Project(k.P.ID)).Doc(t).Find(`#project-contracts a[href="` + paths.Contract(k.id) + `"]`).Length(); got != 1 {
+		t.Error("the project overview does not link its contract")
+	}
 	for _, who := range []string{"owner", "contractor", "bidder"} {
 		if d := k.clients[who].get(paths.Dashboard()).Doc(t); d.Find(`nav a[href="` + paths.Contracts() + `"]`).Length() == 0 {
 			t.Errorf("%s: no Contracts in the menu", who)

@@ -140,7 +140,11 @@ func (h *Handlers) projectShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.ProjectShowPage(h.page(c, pr.Name), views.ProjectView{Project: *pr, Team: teams[pr.ID], Units: units}), nil)
+	contracts, err := h.st.ContractsOfProject(ctx, pr.ID)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.ProjectShowPage(h.page(c, pr.Name), views.ProjectView{Project: *pr, Team: teams[pr.ID], Units: units, Contracts: contracts}), nil)
 }
 
 func (h *Handlers) projectEditPage(c echo.Context) error {
