@@ -58,7 +58,8 @@ func TestBrowserContract(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#amount"), majorUSD(rest)))
 	b.waitJS("nothing remains", `document.querySelector('#milestone-sum [data-remaining]').dataset.remaining === "0"`)
 	b.wantText("#milestone-sum", money.FormatCode(0, "usd")+" remaining")
-	b.do("add it", chromedp.Click(chromedp.CSS("#save-milestone")), chromedp.WaitVisible(chromedp.CSS(`#remaining`)))
+	// #remaining is on the page before too: wait for the second row, the new page's.
+	b.do("add it", chromedp.Click(chromedp.CSS("#save-milestone")), chromedp.WaitVisible(chromedp.CSS(`#milestones-table tbody tr:nth-child(2)`)))
 	b.wantText("#remaining", "Fully allocated")
 	found, frame := k.milestoneID(t, "Foundations"), k.milestoneID(t, "Frame and roof")
 	row := func(id string) string { return `#milestones-table tr[data-milestone="` + id + `"]` }
