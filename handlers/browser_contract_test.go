@@ -63,9 +63,16 @@ func TestBrowserContract(t *testing.T) {
 	b.wantText("#remaining", "Fully allocated")
 	found, frame := k.milestoneID(t, "Foundations"), k.milestoneID(t, "Frame and roof")
 	row := func(id string) string { return `#milestones-table tr[data-milestone="` + id + `"]` }
+	// settled: the owner's contract page follows the project stream, and the table's
+	// refresh when the stream opens has been swapped in (a click during the swap would
+	// land on a node being replaced).
+	settled := func() {
+		b.waitJS("the stream open and the table settled", `!!document.querySelector('[sse-connect][data-live="open"]') && !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')`)
+	}
 
 	// Fund both through the simulator.
 	for _, id := range []string{found, frame} {
+		settled()
 		b.do("open the payment page", chromedp.Click(chromedp.CSS(row(id)+` [data-action="fund"]`)), chromedp.WaitVisible(chromedp.CSS("#start-payment")))
 		b.wantText("#simulated-banner", "no money moves")
 		b.do("start the payment", chromedp.Click(chromedp.CSS("#start-payment")), chromedp.WaitVisible(chromedp.CSS("#simulate-payment")))
@@ -76,6 +83,8 @@ func TestBrowserContract(t *testing.T) {
 
 	// The contractor sets up payouts (simulated: at once) and marks the first complete; the
 	// owner's open page follows.
+	// This page's own stream open (app.js marks it), not an earlier page's still counted.
+	settled()
 	waitSubs(t, k.a, 1)
 	b.markPage("funded")
 	contractor := k.clients["contractor"]
@@ -91,9 +100,11 @@ func TestBrowserContract(t *testing.T) {
 	b.wantSamePage("funded")
 
 	// Approve, then release through the confirmation with its figures.
+	settled()
 	b.do("approve", chromedp.Click(chromedp.CSS(row(found)+` [data-action="approve"]`)),
 		chromedp.WaitVisible(chromedp.CSS(row(found)+` [data-action="release"]`)))
 	p := escrow.Split(first, 0)
+	settled()
 	b.do("open the release", chromedp.Click(chromedp.CSS(row(found)+` [data-action="release"]`)), chromedp.WaitVisible(chromedp.CSS("#confirm-figures")))
 	b.wantText("#release-fee", money.FormatCode(p.Fee, "usd"))
 	b.wantText("#release-transfer", money.FormatCode(p.Transfer, "usd"))
@@ -102,6 +113,7 @@ func TestBrowserContract(t *testing.T) {
 	b.wantText("#main", "transferred to the contractor")
 
 	// The ledger page.
+	settled()
 	b.do("open the ledger", chromedp.Click(chromedp.CSS("#ledger-link")), chromedp.WaitVisible(chromedp.CSS("#postings")))
 	b.wantText("#ledger-check", "Ledger balances: ✓")
 	b.wantJS("the postings in order", `Array.from(document.querySelectorAll('#postings tbody tr')).map(r => r.dataset.kind).join() === "funding,funding,release,fee,transfer"`)

@@ -737,7 +737,7 @@ func Milestones(v ContractView) templ.Component {
 				}
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 45, "<div class=\"relative overflow-x-auto focus:outline-none focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-brand-600\" tabindex=\"0\" role=\"region\" aria-label=\"Milestones table\"><table class=\"min-w-full divide-y divide-slate-200\" id=\"milestones-table\"><thead class=\"bg-slate-50\"><tr><th scope=\"col\" class=\"table-th hidden w-10 sm:table-cell\">#</th><th scope=\"col\" class=\"table-th\">Milestone</th><th scope=\"col\" class=\"table-th hidden md:table-cell\">Due</th><th scope=\"col\" class=\"table-th text-right\">Amount</th><th scope=\"col\" class=\"table-th\">Status</th><th scope=\"col\" class=\"table-th hidden md:table-cell\">Escrow</th><th scope=\"col\" class=\"table-th\"><span class=\"sr-only\">Actions</span></th></tr></thead> <tbody class=\"divide-y divide-slate-100 bg-white\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 45, "<div class=\"relative overflow-x-auto focus:outline-none focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-brand-600\" tabindex=\"0\" role=\"region\" aria-label=\"Milestones table\"><table class=\"min-w-full divide-y divide-slate-200 max-sm:block\" id=\"milestones-table\"><thead class=\"bg-slate-50 max-sm:hidden\"><tr><th scope=\"col\" class=\"table-th hidden w-10 sm:table-cell\">#</th><th scope=\"col\" class=\"table-th\">Milestone</th><th scope=\"col\" class=\"table-th hidden md:table-cell\">Due</th><th scope=\"col\" class=\"table-th text-right\">Amount</th><th scope=\"col\" class=\"table-th\">Status</th><th scope=\"col\" class=\"table-th hidden md:table-cell\">Escrow</th><th scope=\"col\" class=\"table-th\"><span class=\"sr-only\">Actions</span></th></tr></thead> <tbody class=\"divide-y divide-slate-100 bg-white max-sm:block\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -768,7 +768,7 @@ func Milestones(v ContractView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 48, "\"><td class=\"table-td hidden tabular-nums text-slate-500 sm:table-cell\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 48, "\" class=\"max-sm:flex max-sm:flex-wrap max-sm:items-start\"><td class=\"table-td hidden tabular-nums text-slate-500 sm:table-cell\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -781,7 +781,7 @@ func Milestones(v ContractView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 49, "</td><td class=\"table-td md:min-w-[12rem]\"><div class=\"font-medium text-slate-900\" data-title>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 49, "</td><td class=\"table-td max-sm:min-w-0 max-sm:flex-1 md:min-w-[12rem]\"><div class=\"font-medium text-slate-900\" data-title>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -939,7 +939,7 @@ func Milestones(v ContractView) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 65, "</td><td class=\"table-td whitespace-nowrap text-right\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 65, "</td><td class=\"table-td whitespace-nowrap text-right max-sm:basis-full max-sm:pt-0\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -952,7 +952,7 @@ func Milestones(v ContractView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 67, "</tbody><tfoot class=\"bg-slate-50 font-semibold\"><tr><td class=\"table-td hidden sm:table-cell\"></td><td class=\"table-td\">Total of milestones</td><td class=\"table-td hidden md:table-cell\"></td><td class=\"table-td whitespace-nowrap text-right tabular-nums\" id=\"milestones-total\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 67, "</tbody><tfoot class=\"bg-slate-50 font-semibold max-sm:block\"><tr class=\"max-sm:flex max-sm:justify-between\"><td class=\"table-td hidden sm:table-cell\"></td><td class=\"table-td\">Total of milestones</td><td class=\"table-td hidden md:table-cell\"></td><td class=\"table-td whitespace-nowrap text-right tabular-nums\" id=\"milestones-total\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -965,7 +965,7 @@ func Milestones(v ContractView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 68, "</td><td class=\"table-td\" colspan=\"2\"></td><td class=\"table-td hidden md:table-cell\"></td></tr></tfoot></table></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 68, "</td><td class=\"table-td max-sm:hidden\" colspan=\"2\"></td><td class=\"table-td hidden md:table-cell\"></td></tr></tfoot></table></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1082,7 +1082,7 @@ func milestoneActions(v ContractView, r MilestoneRow) templ.Component {
 			templ_7745c5c3_Var44 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 77, "<div class=\"flex flex-wrap items-center justify-end gap-1\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 77, "<div class=\"flex flex-wrap items-center justify-end gap-1 max-sm:justify-start\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
