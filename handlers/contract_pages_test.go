@@ -421,7 +421,7 @@ func TestContractLinks(t *testing.T) {
 		t.Error("the project overview does not link its contract")
 	}
 	for _, who := range []string{"owner", "contractor", "bidder"} {
-		if d := k.clients[who].get(paths.Dashboard()).Doc(t); d.Find(`nav a[href="` + paths.Contracts() + `"]`).Length() == 0 {
+		if d := k.clients[who].get(paths.Dashboard()).Doc(t); d.Find(`nav a[href="`+paths.Contracts()+`"]`).Length() == 0 {
 			t.Errorf("%s: no Contracts in the menu", who)
 		}
 	}
