@@ -320,8 +320,6 @@ func TestContractPagesRefusals(t *testing.T) {
 	if got := res.Doc(t).Find("[data-remaining]").AttrOr("data-remaining", ""); got != "0" {
 		t.Errorf("edit preview remaining %q", got)
 	}
-	ver := res.Doc(t).Find(`input[name="version"]`).AttrOr("value", "1")
-	_ = ver
 	wantCode(t, "edit with an empty title", owner.form(paths.Milestone(slab), url.Values{"title": {""}, "amount": {majorUSD(k.sum)}, "version": {"1"}}), http.StatusUnprocessableEntity)
 	wantCode(t, "edit", owner.form(paths.Milestone(slab), url.Values{"title": {"Slab and footings"}, "amount": {majorUSD(k.sum)}, "dueDate": {"2027-01-15"}, "version": {"1"}}), http.StatusSeeOther)
 	m, _ := k.a.st.Milestone(t.Context(), slab)
