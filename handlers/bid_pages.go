@@ -188,6 +188,13 @@ func (h *Handlers) bidView(c echo.Context) (views.BidView, error) {
 	}
 	v.Open = t.Status == tender.Open && tender.AcceptsBid(t.ClosesAt, v.Now, t.AllowLateBids)
 	v.Editable = v.Open && (v.Bid == nil || v.Bid.Status == tender.BidDraft)
+	if v.Bid != nil && v.Bid.Status == tender.BidAwarded { // the contract it made (issue 14)
+		if k, err := h.st.ContractOfTender(ctx, t.ID); err == nil && k.BidID == v.Bid.ID {
+			v.ContractID = k.ID
+		} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return v, err
+		}
+	}
 	return v, nil
 }
 

@@ -415,6 +415,12 @@ func TestContractLinks(t *testing.T) {
 	if got := d.Find("#tender-contract").AttrOr("href", ""); got != paths.Contract(k.id) {
 		t.Errorf("tender page's contract link %q", got)
 	}
+	if got := k.clients["contractor"].get(paths.Tender(tenderID)).Doc(t).Find("#bid-contract").AttrOr("href", ""); got != paths.Contract(k.id) {
+		t.Errorf("the awarded bid's page links %q", got)
+	}
+	if n := k.clients["bidder"].get(paths.Tender(tenderID)).Doc(t).Find("#bid-contract").Length(); n != 0 {
+		t.Error("a losing bidder's page links the contract")
+	}
 	if got := k.clients["owner"].get(paths.Project(k.P.ID)).Doc(t).Find(`#project-contracts a[href="` + paths.Contract(k.id) + `"]`).Length(); got != 1 {
 		t.Error("the project overview does not link its contract")
 	}
