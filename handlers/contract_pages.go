@@ -53,6 +53,9 @@ func (h *Handlers) contractPageRoutes() []Route {
 		{"POST", paths.NameMilestoneCancel, onContract(contractOwner), h.milestoneCancel},
 		{"GET", paths.NameMilestoneRefund, onContract(contractOwner), h.milestoneRefundConfirm},
 		{"POST", paths.NameMilestoneRefund, onContract(contractOwner), h.milestoneRefund},
+		{"POST", paths.NameMilestoneResolve, onContract(contractOwner), h.milestoneResolve}, // contract_retention.go
+		{"GET", paths.NameContractRetentionRelease, onContract(contractOwner), h.retentionReleaseConfirm},
+		{"POST", paths.NameContractRetentionRelease, onContract(contractOwner), h.retentionRelease},
 	}
 }
 
@@ -112,6 +115,15 @@ func (h *Handlers) contractView(c echo.Context) (views.ContractView, error) {
 	}
 	v.Payout = views.PayoutState{Exists: found, Enabled: found && acct.PayoutsEnabled, DetailsSubmitted: acct.DetailsSubmitted, Simulated: acct.Simulated}
 	v.Retention.Percent = views.RetentionPercent(k.RetentionBP)
+	if k.RetentionBP > 0 || k.RetentionReleaseState != escrow.ReleaseNone {
+		held, why, err := h.retentionReady(c, k)
+		if err != nil {
+			return v, err
+		}
+		if v.RetentionHeld, v.RetentionReleasable = held, why == ""; why != "" {
+			v.RetentionHeld, _ = h.st.RetentionHeld(ctx, k.ID)
+		}
+	}
 	if v.Owner {
 		v.Form = h.newMilestoneForm(v, nil)
 	}

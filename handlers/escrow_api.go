@@ -43,6 +43,8 @@ func (h *Handlers) escrowAPIRoutes() []Route {
 		{"POST", paths.NameAPIMilestoneApprove, onContract(contractOwner), h.apiMilestoneApprove},
 		// Either side may dispute; on the team's side only the owner (the handler checks).
 		{"POST", paths.NameAPIMilestoneDispute, onContract(contractEither), h.apiMilestoneDispute},
+		{"POST", paths.NameAPIMilestoneResolve, onContract(contractOwner), h.apiMilestoneResolve}, // contract_retention.go
+		{"POST", paths.NameAPIContractRetentionRelease, onContract(contractOwner), h.apiRetentionRelease},
 		{"GET", paths.NameAPIEscrows, queryProject(authz.ViewProject), h.apiEscrows},
 		// The body names the milestone: the handler checks its contract's owner.
 		{"POST", paths.NameAPIEscrows, signedIn(), h.apiEscrowCreate},

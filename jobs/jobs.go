@@ -102,7 +102,7 @@ func New(st *store.Store, log *slog.Logger, cfg Config) (*Client, error) {
 	if err := river.AddWorkerSafely(workers, &releaseEscrowWorker{st: st, provider: cfg.Payments, log: log}); err != nil {
 		return nil, err
 	}
-	if err := river.AddWorkerSafely(workers, &sweepReleasesWorker{st: st, log: log}); err != nil {
+	if err := river.AddWorkerSafely(workers, &sweepReleasesWorker{st: st, provider: cfg.Payments, log: log}); err != nil {
 		return nil, err
 	}
 	if err := addMailWorkers(workers, st, log, cfg.Mail); err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/14build/14build/escrow"
 	"github.com/14build/14build/payments"
 	"github.com/14build/14build/payouts"
 	"github.com/14build/14build/store"
@@ -91,8 +92,9 @@ func (SweepReleasesArgs) InsertOpts() river.InsertOpts { return river.InsertOpts
 
 type sweepReleasesWorker struct {
 	river.WorkerDefaults[SweepReleasesArgs]
-	st  *store.Store
-	log *slog.Logger
+	st       *store.Store
+	provider payments.Provider
+	log      *slog.Logger
 }
 
 func (w *sweepReleasesWorker) Work(ctx context.Context, _ *river.Job[SweepReleasesArgs]) error {
@@ -104,7 +106,41 @@ func (w *sweepReleasesWorker) Work(ctx context.Context, _ *river.Job[SweepReleas
 	if n > 0 {
 		w.log.Info("owed escrow releases queued by the sweep", "owed", n)
 	}
+	if err != nil || w.provider == nil {
+		return err
+	}
+	// A retention release owed (its transfer failed while Stripe was unreachable) is
+	// retried here with its same idempotency key: one per contract, rare enough for a sweep.
+	svc := &payouts.Service{Store: w.st, Provider: w.provider, Log: w.log}
+	paid, err := RetryRetentionReleases(ctx, w.st, svc)
+	if paid > 0 {
+		w.log.Info("owed retention releases paid by the sweep", "paid", paid)
+	}
 	return err
+}
+
+// RetryRetentionReleases retries each owed retention release (at most 100 a sweep) and
+// returns how many were paid. One that fails again stays owed for the next sweep.
+func RetryRetentionReleases(ctx context.Context, st *store.Store, svc *payouts.Service) (int, error) {
+	owed, err := st.RetentionReleasesOwed(ctx, 100)
+	if err != nil {
+		return 0, err
+	}
+	paid := 0
+	var firstErr error
+	for _, k := range owed {
+		out, err := svc.RetentionRelease(ctx, k.ID)
+		if err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		if out.RetentionReleaseState == escrow.ReleaseSent {
+			paid++
+		}
+	}
+	return paid, firstErr
 }
 
 type enqueueFunc func(ctx context.Context, escrowID string) error

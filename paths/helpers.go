@@ -240,4 +240,13 @@ func PasswordForgot() string                  { return NamePasswordForgot.Path()
 func PasswordReset(token string) string       { return NamePasswordReset.Path(token) }
 func AccountNotifications() string            { return NameAccountNotifications.Path() }
 
+func MilestoneResolve(milestoneID string) string { return NameMilestoneResolve.Path(milestoneID) }
+func ContractRetentionRelease(contractID string) string {
+	return NameContractRetentionRelease.Path(contractID)
+}
+func APIMilestoneResolve(milestoneID string) string { return NameAPIMilestoneResolve.Path(milestoneID) }
+func APIContractRetentionRelease(contractID string) string {
+	return NameAPIContractRetentionRelease.Path(contractID)
+}
+
 func i64(n int64) string { return strconv.FormatInt(n, 10) }

@@ -157,57 +157,61 @@ const (
 	NameAPIUnitDuplicate      Name = "api.unit.duplicate"
 
 	// Issues 13 to 16: printable bids and leveling, contracts and escrow, drafting helpers, mail.
-	NameTenderPrint           Name = "tender.print"            // 13: the tender's HTML print view (Chromium's yardstick)
-	NameBidPDF                Name = "bid.pdf"                 // 13: a priced bid, {bidId}.pdf
-	NameTenderLevelingPDF     Name = "tender.leveling.pdf"     // 13
-	NameAPITenderBidPDF       Name = "api.tender.bid.pdf"      // 13
-	NameAPITenderLevelingPDF  Name = "api.tender.leveling.pdf" // 13
-	NameContracts             Name = "contracts"               // 14: contracts and payouts (contractor), a team's contracts
-	NameContract              Name = "contract"                // 14: milestones and escrow
-	NameContractMilestones    Name = "contract.milestones"     // 14: POST adds a milestone
-	NameContractRetention     Name = "contract.retention"      // 14: POST sets the retention percentage
-	NameContractLedger        Name = "contract.ledger"         // 14: the postings
-	NameContractOnboarding    Name = "contract.onboarding"     // 14: POST: the contractor's Stripe account link
-	NameMilestone             Name = "milestone"               // 14: POST saves an edit
-	NameMilestoneEdit         Name = "milestone.edit"          // 14
-	NameMilestoneMove         Name = "milestone.move"          // 14: POST
-	NameMilestoneDelete       Name = "milestone.delete"        // 14: GET confirms, POST deletes
-	NameMilestoneFund         Name = "milestone.fund"          // 14: GET the payment page, POST starts funding
-	NameMilestoneSimulate     Name = "milestone.simulate"      // 14: POST (simulator only)
-	NameMilestoneComplete     Name = "milestone.complete"      // 14: POST (contractor)
-	NameMilestoneApprove      Name = "milestone.approve"       // 14: POST (owner)
-	NameMilestoneRelease      Name = "milestone.release"       // 14: GET confirms, POST releases
-	NameMilestoneDispute      Name = "milestone.dispute"       // 14: GET confirms, POST
-	NameMilestoneCancel       Name = "milestone.cancel"        // 14: GET confirms, POST (before funding)
-	NameMilestoneRefund       Name = "milestone.refund"        // 14: GET confirms, POST
-	NameAPIContractMilestones Name = "api.contract.milestones" // 14
-	NameAPIContractLedger     Name = "api.contract.ledger"     // 14
-	NameAPIContractOnboarding Name = "api.contract.onboarding" // 14: GET the account's state, POST an account link
-	NameAPIMilestone          Name = "api.milestone"           // 14: PUT, DELETE
-	NameAPIMilestoneFund      Name = "api.milestone.fund"      // 14
-	NameAPIMilestoneComplete  Name = "api.milestone.complete"  // 14
-	NameAPIMilestoneApprove   Name = "api.milestone.approve"   // 14
-	NameAPIMilestoneDispute   Name = "api.milestone.dispute"   // 14
-	NameAPIEscrows            Name = "api.escrows"             // 14: ?projectId=
-	NameAPIEscrow             Name = "api.escrow"              // 14
-	NameAPIEscrowRelease      Name = "api.escrow.release"      // 14
-	NameAPIEscrowRefund       Name = "api.escrow.refund"       // 14
-	NameAPIEscrowSimulate     Name = "api.escrow.simulate"     // 14: simulator only
-	NameAPIStripeWebhook      Name = "api.webhooks.stripe"     // 14: signature-verified
-	NameUnitsDraft            Name = "units.draft"             // 15: GET the brief, POST a proposal
-	NameUnitsDraftSave        Name = "units.draft.save"        // 15: POST saves reviewed units
-	NameWorkPackages          Name = "work-packages"           // 15: GET the page, POST saves reviewed packages
-	NameWorkPackagesDraft     Name = "work-packages.draft"     // 15: POST proposes
-	NameWorkPackageTender     Name = "work-package.tender"     // 15: POST a draft tender of its items
-	NameAPIAICreateUnits      Name = "api.ai.create-units"     // 15
-	NameAPIAICreateJobs       Name = "api.ai.create-jobs"      // 15
-	NameAPIWorkPackages       Name = "api.work-packages"       // 15
-	NameMailbox               Name = "admin.mailbox"           // 16
-	NameMailboxMail           Name = "admin.mailbox.mail"      // 16
-	NameAPIOutbox             Name = "api.outbox"              // 16
-	NamePasswordForgot        Name = "password.forgot"         // 16
-	NamePasswordReset         Name = "password.reset"          // 16
-	NameAccountNotifications  Name = "account.notifications"   // 16: POST
+	NameTenderPrint                 Name = "tender.print"                   // 13: the tender's HTML print view (Chromium's yardstick)
+	NameBidPDF                      Name = "bid.pdf"                        // 13: a priced bid, {bidId}.pdf
+	NameTenderLevelingPDF           Name = "tender.leveling.pdf"            // 13
+	NameAPITenderBidPDF             Name = "api.tender.bid.pdf"             // 13
+	NameAPITenderLevelingPDF        Name = "api.tender.leveling.pdf"        // 13
+	NameContracts                   Name = "contracts"                      // 14: contracts and payouts (contractor), a team's contracts
+	NameContract                    Name = "contract"                       // 14: milestones and escrow
+	NameContractMilestones          Name = "contract.milestones"            // 14: POST adds a milestone
+	NameContractRetention           Name = "contract.retention"             // 14: POST sets the retention percentage
+	NameContractLedger              Name = "contract.ledger"                // 14: the postings
+	NameContractOnboarding          Name = "contract.onboarding"            // 14: POST: the contractor's Stripe account link
+	NameMilestone                   Name = "milestone"                      // 14: POST saves an edit
+	NameMilestoneEdit               Name = "milestone.edit"                 // 14
+	NameMilestoneMove               Name = "milestone.move"                 // 14: POST
+	NameMilestoneDelete             Name = "milestone.delete"               // 14: GET confirms, POST deletes
+	NameMilestoneFund               Name = "milestone.fund"                 // 14: GET the payment page, POST starts funding
+	NameMilestoneSimulate           Name = "milestone.simulate"             // 14: POST (simulator only)
+	NameMilestoneComplete           Name = "milestone.complete"             // 14: POST (contractor)
+	NameMilestoneApprove            Name = "milestone.approve"              // 14: POST (owner)
+	NameMilestoneRelease            Name = "milestone.release"              // 14: GET confirms, POST releases
+	NameMilestoneDispute            Name = "milestone.dispute"              // 14: GET confirms, POST
+	NameMilestoneCancel             Name = "milestone.cancel"               // 14: GET confirms, POST (before funding)
+	NameMilestoneRefund             Name = "milestone.refund"               // 14: GET confirms, POST
+	NameMilestoneResolve            Name = "milestone.resolve"              // 14: POST: the owner ends a dispute
+	NameContractRetentionRelease    Name = "contract.retention.release"     // 14: GET confirms, POST pays the retention
+	NameAPIMilestoneResolve         Name = "api.milestone.resolve"          // 14
+	NameAPIContractRetentionRelease Name = "api.contract.retention.release" // 14
+	NameAPIContractMilestones       Name = "api.contract.milestones"        // 14
+	NameAPIContractLedger           Name = "api.contract.ledger"            // 14
+	NameAPIContractOnboarding       Name = "api.contract.onboarding"        // 14: GET the account's state, POST an account link
+	NameAPIMilestone                Name = "api.milestone"                  // 14: PUT, DELETE
+	NameAPIMilestoneFund            Name = "api.milestone.fund"             // 14
+	NameAPIMilestoneComplete        Name = "api.milestone.complete"         // 14
+	NameAPIMilestoneApprove         Name = "api.milestone.approve"          // 14
+	NameAPIMilestoneDispute         Name = "api.milestone.dispute"          // 14
+	NameAPIEscrows                  Name = "api.escrows"                    // 14: ?projectId=
+	NameAPIEscrow                   Name = "api.escrow"                     // 14
+	NameAPIEscrowRelease            Name = "api.escrow.release"             // 14
+	NameAPIEscrowRefund             Name = "api.escrow.refund"              // 14
+	NameAPIEscrowSimulate           Name = "api.escrow.simulate"            // 14: simulator only
+	NameAPIStripeWebhook            Name = "api.webhooks.stripe"            // 14: signature-verified
+	NameUnitsDraft                  Name = "units.draft"                    // 15: GET the brief, POST a proposal
+	NameUnitsDraftSave              Name = "units.draft.save"               // 15: POST saves reviewed units
+	NameWorkPackages                Name = "work-packages"                  // 15: GET the page, POST saves reviewed packages
+	NameWorkPackagesDraft           Name = "work-packages.draft"            // 15: POST proposes
+	NameWorkPackageTender           Name = "work-package.tender"            // 15: POST a draft tender of its items
+	NameAPIAICreateUnits            Name = "api.ai.create-units"            // 15
+	NameAPIAICreateJobs             Name = "api.ai.create-jobs"             // 15
+	NameAPIWorkPackages             Name = "api.work-packages"              // 15
+	NameMailbox                     Name = "admin.mailbox"                  // 16
+	NameMailboxMail                 Name = "admin.mailbox.mail"             // 16
+	NameAPIOutbox                   Name = "api.outbox"                     // 16
+	NamePasswordForgot              Name = "password.forgot"                // 16
+	NamePasswordReset               Name = "password.reset"                 // 16
+	NameAccountNotifications        Name = "account.notifications"          // 16: POST
 )
 
 // patterns are the names' paths in echo's syntax (":param", "*").
@@ -350,57 +354,61 @@ var patterns = map[Name]string{
 	NameAPIUnit:               "/api/projects/:id/units/:unitId",
 	NameAPIUnitDuplicate:      "/api/projects/:id/units/:unitId/duplicate",
 
-	NameTenderPrint:           "/tenders/:tenderId/print",
-	NameBidPDF:                "/tenders/:tenderId/bids/:bidPdf",
-	NameTenderLevelingPDF:     "/tenders/:tenderId/leveling.pdf",
-	NameAPITenderBidPDF:       "/api/tenders/:tenderId/bids/:bidId/bid.pdf",
-	NameAPITenderLevelingPDF:  "/api/tenders/:tenderId/leveling.pdf",
-	NameContracts:             "/contracts",
-	NameContract:              "/contracts/:contractId",
-	NameContractMilestones:    "/contracts/:contractId/milestones",
-	NameContractRetention:     "/contracts/:contractId/retention",
-	NameContractLedger:        "/contracts/:contractId/ledger",
-	NameContractOnboarding:    "/contracts/:contractId/onboarding",
-	NameMilestone:             "/milestones/:milestoneId",
-	NameMilestoneEdit:         "/milestones/:milestoneId/edit",
-	NameMilestoneMove:         "/milestones/:milestoneId/move",
-	NameMilestoneDelete:       "/milestones/:milestoneId/delete",
-	NameMilestoneFund:         "/milestones/:milestoneId/fund",
-	NameMilestoneSimulate:     "/milestones/:milestoneId/simulate-payment",
-	NameMilestoneComplete:     "/milestones/:milestoneId/complete",
-	NameMilestoneApprove:      "/milestones/:milestoneId/approve",
-	NameMilestoneRelease:      "/milestones/:milestoneId/release",
-	NameMilestoneDispute:      "/milestones/:milestoneId/dispute",
-	NameMilestoneCancel:       "/milestones/:milestoneId/cancel",
-	NameMilestoneRefund:       "/milestones/:milestoneId/refund",
-	NameAPIContractMilestones: "/api/contracts/:contractId/milestones",
-	NameAPIContractLedger:     "/api/contracts/:contractId/ledger",
-	NameAPIContractOnboarding: "/api/contracts/:contractId/onboarding",
-	NameAPIMilestone:          "/api/milestones/:milestoneId",
-	NameAPIMilestoneFund:      "/api/milestones/:milestoneId/fund",
-	NameAPIMilestoneComplete:  "/api/milestones/:milestoneId/complete",
-	NameAPIMilestoneApprove:   "/api/milestones/:milestoneId/approve",
-	NameAPIMilestoneDispute:   "/api/milestones/:milestoneId/dispute",
-	NameAPIEscrows:            "/api/escrow",
-	NameAPIEscrow:             "/api/escrow/:escrowId",
-	NameAPIEscrowRelease:      "/api/escrow/:escrowId/release",
-	NameAPIEscrowRefund:       "/api/escrow/:escrowId/refund",
-	NameAPIEscrowSimulate:     "/api/escrow/:escrowId/simulate-payment",
-	NameAPIStripeWebhook:      "/api/webhooks/stripe",
-	NameUnitsDraft:            "/projects/:id/units/draft",
-	NameUnitsDraftSave:        "/projects/:id/units/draft/save",
-	NameWorkPackages:          "/projects/:id/work-packages",
-	NameWorkPackagesDraft:     "/projects/:id/work-packages/draft",
-	NameWorkPackageTender:     "/projects/:id/work-packages/:packageId/tender",
-	NameAPIAICreateUnits:      "/api/ai/create-units",
-	NameAPIAICreateJobs:       "/api/ai/create-jobs",
-	NameAPIWorkPackages:       "/api/projects/:id/work-packages",
-	NameMailbox:               "/admin/mailbox",
-	NameMailboxMail:           "/admin/mailbox/:mailId",
-	NameAPIOutbox:             "/api/outbox",
-	NamePasswordForgot:        "/password/forgot",
-	NamePasswordReset:         "/password/reset/:token",
-	NameAccountNotifications:  "/account/notifications",
+	NameTenderPrint:                 "/tenders/:tenderId/print",
+	NameBidPDF:                      "/tenders/:tenderId/bids/:bidPdf",
+	NameTenderLevelingPDF:           "/tenders/:tenderId/leveling.pdf",
+	NameAPITenderBidPDF:             "/api/tenders/:tenderId/bids/:bidId/bid.pdf",
+	NameAPITenderLevelingPDF:        "/api/tenders/:tenderId/leveling.pdf",
+	NameContracts:                   "/contracts",
+	NameContract:                    "/contracts/:contractId",
+	NameContractMilestones:          "/contracts/:contractId/milestones",
+	NameContractRetention:           "/contracts/:contractId/retention",
+	NameContractLedger:              "/contracts/:contractId/ledger",
+	NameContractOnboarding:          "/contracts/:contractId/onboarding",
+	NameMilestone:                   "/milestones/:milestoneId",
+	NameMilestoneEdit:               "/milestones/:milestoneId/edit",
+	NameMilestoneMove:               "/milestones/:milestoneId/move",
+	NameMilestoneDelete:             "/milestones/:milestoneId/delete",
+	NameMilestoneFund:               "/milestones/:milestoneId/fund",
+	NameMilestoneSimulate:           "/milestones/:milestoneId/simulate-payment",
+	NameMilestoneComplete:           "/milestones/:milestoneId/complete",
+	NameMilestoneApprove:            "/milestones/:milestoneId/approve",
+	NameMilestoneRelease:            "/milestones/:milestoneId/release",
+	NameMilestoneDispute:            "/milestones/:milestoneId/dispute",
+	NameMilestoneCancel:             "/milestones/:milestoneId/cancel",
+	NameMilestoneRefund:             "/milestones/:milestoneId/refund",
+	NameMilestoneResolve:            "/milestones/:milestoneId/resolve",
+	NameContractRetentionRelease:    "/contracts/:contractId/retention/release",
+	NameAPIMilestoneResolve:         "/api/milestones/:milestoneId/resolve",
+	NameAPIContractRetentionRelease: "/api/contracts/:contractId/retention/release",
+	NameAPIContractMilestones:       "/api/contracts/:contractId/milestones",
+	NameAPIContractLedger:           "/api/contracts/:contractId/ledger",
+	NameAPIContractOnboarding:       "/api/contracts/:contractId/onboarding",
+	NameAPIMilestone:                "/api/milestones/:milestoneId",
+	NameAPIMilestoneFund:            "/api/milestones/:milestoneId/fund",
+	NameAPIMilestoneComplete:        "/api/milestones/:milestoneId/complete",
+	NameAPIMilestoneApprove:         "/api/milestones/:milestoneId/approve",
+	NameAPIMilestoneDispute:         "/api/milestones/:milestoneId/dispute",
+	NameAPIEscrows:                  "/api/escrow",
+	NameAPIEscrow:                   "/api/escrow/:escrowId",
+	NameAPIEscrowRelease:            "/api/escrow/:escrowId/release",
+	NameAPIEscrowRefund:             "/api/escrow/:escrowId/refund",
+	NameAPIEscrowSimulate:           "/api/escrow/:escrowId/simulate-payment",
+	NameAPIStripeWebhook:            "/api/webhooks/stripe",
+	NameUnitsDraft:                  "/projects/:id/units/draft",
+	NameUnitsDraftSave:              "/projects/:id/units/draft/save",
+	NameWorkPackages:                "/projects/:id/work-packages",
+	NameWorkPackagesDraft:           "/projects/:id/work-packages/draft",
+	NameWorkPackageTender:           "/projects/:id/work-packages/:packageId/tender",
+	NameAPIAICreateUnits:            "/api/ai/create-units",
+	NameAPIAICreateJobs:             "/api/ai/create-jobs",
+	NameAPIWorkPackages:             "/api/projects/:id/work-packages",
+	NameMailbox:                     "/admin/mailbox",
+	NameMailboxMail:                 "/admin/mailbox/:mailId",
+	NameAPIOutbox:                   "/api/outbox",
+	NamePasswordForgot:              "/password/forgot",
+	NamePasswordReset:               "/password/reset/:token",
+	NameAccountNotifications:        "/account/notifications",
 }
 
 // segment is one piece of a pattern: literal text, or a parameter's place.

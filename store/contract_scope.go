@@ -4,15 +4,18 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 )
 
 // contractScopeSQL finds a contract with its tender's project through the contract's id, a
 // milestone's ($2) or an escrow's ($3): the one route parameter given.
-const contractScopeSQL = `SELECT k.id, k.tender_id, k.bid_id, k.contractor_entity_id, k.contract_sum, k.currency,
-	k.created_at, t.project_id
+var contractScopeSQL = `SELECT ` + contractColumnsK + `, t.project_id
 FROM contracts k JOIN tenders t ON t.id = k.tender_id
 WHERE k.id = COALESCE($1::uuid, (SELECT contract_id FROM milestones WHERE id = $2::uuid),
 	(SELECT contract_id FROM escrows WHERE id = $3::uuid))`
+
+// contractColumnsK is contractColumns qualified by the alias k.
+var contractColumnsK = "k." + strings.ReplaceAll(strings.ReplaceAll(contractColumns, "\n", " "), ", ", ", k.")
 
 // ContractScope returns the contract a route names (by its own id, or through one of its
 // milestones or escrows: the first non-empty id is used) and its project's id. An unknown or

@@ -1,0 +1,133 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/14build/14build/escrow"
+	"github.com/14build/14build/money"
+	"github.com/14build/14build/paths"
+	"github.com/14build/14build/payouts"
+	"github.com/14build/14build/store"
+	"github.com/14build/14build/views"
+)
+
+// The end of a contract's money: a dispute resolved by the owner (the milestone resumes
+// the state the dispute froze), and the retention paid in one transfer once every
+// milestone is paid. Pages and API; the owner's alone (contractOwner).
+
+// retentionReady says why the contract's retention cannot be released yet ("" when it can).
+func (h *Handlers) retentionReady(c echo.Context, k *store.Contract) (held int64, why string, err error) {
+	ctx := c.Request().Context()
+	if k.RetentionReleaseState == escrow.ReleaseSent {
+		return 0, "The retention was already paid.", nil
+	}
+	ms, err := h.st.Milestones(ctx, k.ID)
+	if err != nil {
+		return 0, "", err
+	}
+	for _, m := range ms {
+		if m.Status != escrow.MilestonePaid {
+			return 0, "The retention is released once every milestone is paid.", nil
+		}
+	}
+	if held, err = h.st.RetentionHeld(ctx, k.ID); err != nil {
+		return 0, "", err
+	}
+	if held == 0 && k.RetentionReleaseState == escrow.ReleaseNone {
+		return 0, "No retention was withheld from this contract's payments.", nil
+	}
+	return held, "", nil
+}
+
+func (h *Handlers) retentionReleaseConfirm(c echo.Context) error {
+	k := currentContract(c)
+	held, why, err := h.retentionReady(c, k)
+	if err != nil {
+		return err
+	}
+	if why != "" {
+		return h.refuseOnContract(c, why)
+	}
+	return h.confirmPage(c, http.StatusOK, views.ActionConfirm{Title: "Release the retention?",
+		Message: "One transfer pays the contractor what was withheld from each payment. It cannot be undone.",
+		Action:  paths.ContractRetentionRelease(k.ID), Button: "Release " + money.FormatCode(held, k.Currency),
+		Figures: []views.Figure{{Label: "Retention held", Value: money.FormatCode(held, k.Currency), ID: "retention-held", Strong: true}}})
+}
+
+func (h *Handlers) retentionRelease(c echo.Context) error {
+	k := currentContract(c)
+	held, why, err := h.retentionReady(c, k)
+	if err != nil {
+		return err
+	}
+	if why != "" {
+		return h.refuseOnContract(c, why)
+	}
+	out, err := h.payouts.RetentionRelease(actx(c), k.ID)
+	var pe *payouts.ProviderError
+	if errors.As(err, &pe) && pe.Unavailable() && out.RetentionReleaseState == escrow.ReleaseRequested {
+		return h.backToContract(c, "Retention released: the transfer of "+money.FormatCode(held, k.Currency)+" is owed and will be retried until the payment provider takes it.")
+	}
+	if err != nil {
+		return h.moneyResult(c, err)
+	}
+	return h.backToContract(c, "Retention released: "+money.FormatCode(held, k.Currency)+" was transferred to the contractor.")
+}
+
+func (h *Handlers) milestoneResolve(c echo.Context) error {
+	m, err := h.milestoneOf(c)
+	if err != nil {
+		return err
+	}
+	out, err := h.payouts.Resolve(actx(c), m.ID)
+	if err != nil {
+		return h.moneyResult(c, err)
+	}
+	return h.backToContract(c, "The dispute on “"+m.Title+"” is resolved: it is "+out.Status.Label()+" again.")
+}
+
+// API
+
+type retentionJSON struct {
+	ContractID   string     `json:"contractId"`
+	Retention    amountJSON `json:"retention"`
+	ReleaseState string     `json:"releaseState"`
+	TransferID   *string    `json:"transferId"`
+}
+
+// apiRetentionRelease: 200 once paid; 202 when the transfer is owed (the provider was
+// unreachable: the sweep retries it); 409 before every milestone is paid or once paid.
+func (h *Handlers) apiRetentionRelease(c echo.Context) error {
+	k := currentContract(c)
+	held, why, err := h.retentionReady(c, k)
+	if err != nil {
+		return err
+	}
+	if why != "" {
+		return &appError{Status: http.StatusConflict, Message: why}
+	}
+	out, err := h.payouts.RetentionRelease(actorCtx(c), k.ID)
+	j := retentionJSON{ContractID: k.ID, Retention: amountJSON{held, k.Currency}, ReleaseState: string(out.RetentionReleaseState)}
+	if out.RetentionTransferID.Valid {
+		j.TransferID = &out.RetentionTransferID.String
+	}
+	var pe *payouts.ProviderError
+	if errors.As(err, &pe) && pe.Unavailable() && out.RetentionReleaseState == escrow.ReleaseRequested {
+		return c.JSON(http.StatusAccepted, j)
+	}
+	if err != nil {
+		return moneyError(err)
+	}
+	return c.JSON(http.StatusOK, j)
+}
+
+func (h *Handlers) apiMilestoneResolve(c echo.Context) error {
+	m, err := h.payouts.Resolve(actorCtx(c), c.Param("milestoneId"))
+	if err != nil {
+		return moneyError(err)
+	}
+	return c.JSON(http.StatusOK, toMilestoneJSON(m, currentContract(c).Currency))
+}
