@@ -73,6 +73,10 @@ func run(base, out, only string) error {
 		{"contract-ledger", "olivia@harbourhomes.test", "{contract}/ledger"},
 		{"contracts", "cara@solidform.test", "/contracts"},
 		{"contract-contractor", "cara@solidform.test", "{contract}"},
+		{"work-packages", "olivia@harbourhomes.test", "/projects/{soqProject}/work-packages"},
+		{"units-draft", "olivia@harbourhomes.test", "/projects/{first}/units/draft"},
+		{"mailbox", "admin@14build.test", "/admin/mailbox"},
+		{"password-forgot", "", "/password/forgot"},
 	}
 	want := map[string]bool{}
 	for _, n := range strings.Split(only, ",") {
