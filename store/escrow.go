@@ -172,65 +172,55 @@ const (
 	retentionsOwedSQL        = `SELECT ` + contractColumns + ` FROM contracts WHERE retention_release_state = 'requested' ORDER BY id LIMIT $1`
 )
 
-// Milestones returns a contract's milestones by position.
-func (s *Store) Milestones(ctx context.Context, contractID string) ([]Milestone, error) {
-	out := []Milestone{}
-	if !validUUID(contractID) {
+// byID reads the one row query q finds for a uuid id; a malformed id is ErrNotFound.
+func byID[T any](ctx context.Context, c *counted, q, id string) (T, error) {
+	var v T
+	if !validUUID(id) {
+		return v, ErrNotFound
+	}
+	err := c.get(ctx, &v, q, id)
+	return v, err
+}
+
+// listByID reads the rows query q lists for a uuid id; a malformed id lists none.
+func listByID[T any](ctx context.Context, c *counted, q, id string) ([]T, error) {
+	out := []T{}
+	if !validUUID(id) {
 		return out, nil
 	}
-	err := s.q.sel(ctx, &out, milestonesSQL, contractID)
+	err := c.sel(ctx, &out, q, id)
 	return out, err
+}
+
+// Milestones returns a contract's milestones by position.
+func (s *Store) Milestones(ctx context.Context, contractID string) ([]Milestone, error) {
+	return listByID[Milestone](ctx, s.q, milestonesSQL, contractID)
 }
 
 // Milestone returns a milestone by id (ErrNotFound).
 func (s *Store) Milestone(ctx context.Context, id string) (Milestone, error) {
-	var m Milestone
-	if !validUUID(id) {
-		return m, ErrNotFound
-	}
-	err := s.q.get(ctx, &m, milestoneSQL, id)
-	return m, err
+	return byID[Milestone](ctx, s.q, milestoneSQL, id)
 }
 
 // Escrow returns an escrow by id (ErrNotFound).
 func (s *Store) Escrow(ctx context.Context, id string) (Escrow, error) {
-	var e Escrow
-	if !validUUID(id) {
-		return e, ErrNotFound
-	}
-	err := s.q.get(ctx, &e, escrowSQL, id)
-	return e, err
+	return byID[Escrow](ctx, s.q, escrowSQL, id)
 }
 
 // LiveEscrowOf returns the milestone's escrow that is neither cancelled nor refunded
 // (ErrNotFound when none).
 func (s *Store) LiveEscrowOf(ctx context.Context, milestoneID string) (Escrow, error) {
-	var e Escrow
-	if !validUUID(milestoneID) {
-		return e, ErrNotFound
-	}
-	err := s.q.get(ctx, &e, liveEscrowSQL, milestoneID)
-	return e, err
+	return byID[Escrow](ctx, s.q, liveEscrowSQL, milestoneID)
 }
 
 // EscrowsOfContract returns every escrow of a contract, oldest first.
 func (s *Store) EscrowsOfContract(ctx context.Context, contractID string) ([]Escrow, error) {
-	out := []Escrow{}
-	if !validUUID(contractID) {
-		return out, nil
-	}
-	err := s.q.sel(ctx, &out, escrowsOfContractSQL, contractID)
-	return out, err
+	return listByID[Escrow](ctx, s.q, escrowsOfContractSQL, contractID)
 }
 
 // EscrowsOfProject returns every escrow of a project's contracts, oldest first.
 func (s *Store) EscrowsOfProject(ctx context.Context, projectID string) ([]Escrow, error) {
-	out := []Escrow{}
-	if !validUUID(projectID) {
-		return out, nil
-	}
-	err := s.q.sel(ctx, &out, escrowsOfProjectSQL, projectID)
-	return out, err
+	return listByID[Escrow](ctx, s.q, escrowsOfProjectSQL, projectID)
 }
 
 // EscrowByPaymentIntent returns the escrow a Stripe PaymentIntent pays (ErrNotFound).
@@ -245,12 +235,7 @@ func (s *Store) EscrowByPaymentIntent(ctx context.Context, paymentIntentID strin
 
 // Postings returns a contract's ledger postings in the order they were made.
 func (s *Store) Postings(ctx context.Context, contractID string) ([]Posting, error) {
-	out := []Posting{}
-	if !validUUID(contractID) {
-		return out, nil
-	}
-	err := s.q.sel(ctx, &out, postingsSQL, contractID)
-	return out, err
+	return listByID[Posting](ctx, s.q, postingsSQL, contractID)
 }
 
 // PayoutAccount returns a company's payout account (ErrNotFound when it has none yet).
