@@ -329,6 +329,20 @@ func (h *Handlers) milestoneAdd(c echo.Context) error {
 
 // milestoneOf is the route's milestone, checked to be of the route's contract (the guard
 // resolved the contract through it).
+// milestoneStep runs one step on the route's milestone and goes back to the contract with
+// the step's message, or shows why the step was refused.
+func (h *Handlers) milestoneStep(c echo.Context, step func(m store.Milestone) (string, error)) error {
+	m, err := h.milestoneOf(c)
+	if err != nil {
+		return err
+	}
+	msg, err := step(m)
+	if err != nil {
+		return h.moneyResult(c, err)
+	}
+	return h.backToContract(c, msg)
+}
+
 func (h *Handlers) milestoneOf(c echo.Context) (store.Milestone, error) {
 	m, err := h.st.Milestone(c.Request().Context(), c.Param("milestoneId"))
 	if err != nil {
@@ -456,14 +470,10 @@ func (h *Handlers) milestoneDeleteConfirm(c echo.Context) error {
 }
 
 func (h *Handlers) milestoneDelete(c echo.Context) error {
-	m, err := h.milestoneOf(c)
-	if err != nil {
-		return err
-	}
-	if err := h.st.DeleteMilestone(actx(c), m.ID); err != nil {
-		return h.moneyResult(c, err)
-	}
-	return h.backToContract(c, "Milestone “"+m.Title+"” deleted.")
+	return h.milestoneStep(c, func(m store.Milestone) (string, error) {
+		err := h.st.DeleteMilestone(actx(c), m.ID)
+		return "Milestone “" + m.Title + "” deleted.", err
+	})
 }
 
 func (h *Handlers) contractRetention(c echo.Context) error {
@@ -601,14 +611,10 @@ func (h *Handlers) milestoneComplete(c echo.Context) error {
 }
 
 func (h *Handlers) milestoneApprove(c echo.Context) error {
-	m, err := h.milestoneOf(c)
-	if err != nil {
-		return err
-	}
-	if _, err := h.payouts.Approve(actx(c), m.ID); err != nil {
-		return h.moneyResult(c, err)
-	}
-	return h.backToContract(c, "“"+m.Title+"” approved: release its payment when you are ready.")
+	return h.milestoneStep(c, func(m store.Milestone) (string, error) {
+		_, err := h.payouts.Approve(actx(c), m.ID)
+		return "“" + m.Title + "” approved: release its payment when you are ready.", err
+	})
 }
 
 // payoutFigures are a release's amounts: the milestone, the fee, the retention and what
@@ -728,14 +734,10 @@ func (h *Handlers) milestoneCancelConfirm(c echo.Context) error {
 }
 
 func (h *Handlers) milestoneCancel(c echo.Context) error {
-	m, err := h.milestoneOf(c)
-	if err != nil {
-		return err
-	}
-	if err := h.payouts.Cancel(actx(c), m.ID); err != nil {
-		return h.moneyResult(c, err)
-	}
-	return h.backToContract(c, "The payment for “"+m.Title+"” was cancelled.")
+	return h.milestoneStep(c, func(m store.Milestone) (string, error) {
+		err := h.payouts.Cancel(actx(c), m.ID)
+		return "The payment for “" + m.Title + "” was cancelled.", err
+	})
 }
 
 func (h *Handlers) milestoneRefundConfirm(c echo.Context) error {

@@ -78,15 +78,10 @@ func (h *Handlers) retentionRelease(c echo.Context) error {
 }
 
 func (h *Handlers) milestoneResolve(c echo.Context) error {
-	m, err := h.milestoneOf(c)
-	if err != nil {
-		return err
-	}
-	out, err := h.payouts.Resolve(actx(c), m.ID)
-	if err != nil {
-		return h.moneyResult(c, err)
-	}
-	return h.backToContract(c, "The dispute on “"+m.Title+"” is resolved: it is "+out.Status.Label()+" again.")
+	return h.milestoneStep(c, func(m store.Milestone) (string, error) {
+		out, err := h.payouts.Resolve(actx(c), m.ID)
+		return "The dispute on “" + m.Title + "” is resolved: it is " + out.Status.Label() + " again.", err
+	})
 }
 
 // API
