@@ -900,29 +900,20 @@ func (h *Handlers) contractsPage(c echo.Context) error {
 		}
 		v.Contracts = list
 	} else {
-		// The projects the viewer sees (their team's; an administrator's: all), each
-		// project's contracts in one query: a person is on few projects.
-		projects, _, err := h.st.ListProjects(ctx, viewerScope(*u), store.ProjectFilter{Page: 1, PerPage: maxContractProjects})
+		// The projects the viewer sees (their team's; an administrator's: all), then their
+		// contracts in one query.
+		list, err := h.teamContracts(ctx, u, false)
 		if err != nil {
 			return err
 		}
-		for _, p := range projects {
-			list, err := h.st.ContractsOfProject(ctx, p.ID)
-			if err != nil {
-				return err
-			}
-			v.Contracts = append(v.Contracts, list...)
-		}
+		v.Contracts = list
+	}
+	milestones, err := h.st.MilestonesOfContracts(ctx, contractIDs(v.Contracts))
+	if err != nil {
+		return err
 	}
 	for _, k := range v.Contracts {
-		if k.Milestones == 0 {
-			continue
-		}
-		ms, err := h.st.Milestones(ctx, k.ID)
-		if err != nil {
-			return err
-		}
-		for _, m := range ms {
+		for _, m := range milestones[k.ID] {
 			if m.Status != escrow.MilestonePaid {
 				v.Next[k.ID] = m.Title + " · " + money.FormatCode(m.Amount, k.Currency) + " · " + strings.ToLower(m.Status.Label())
 				break
@@ -930,6 +921,30 @@ func (h *Handlers) contractsPage(c echo.Context) error {
 		}
 	}
 	return render(c, http.StatusOK, views.ContractsPage(h.page(c, "Contracts"), v), nil)
+}
+
+// teamContracts are the contracts of the projects u sees (of those u owns, with owned):
+// two queries whatever their number.
+func (h *Handlers) teamContracts(ctx context.Context, u *store.User, owned bool) ([]store.ContractSummary, error) {
+	projects, _, err := h.st.ListProjects(ctx, viewerScope(*u), store.ProjectFilter{Page: 1, PerPage: maxContractProjects})
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(projects))
+	for _, p := range projects {
+		if !owned || p.OwnerID == u.ID {
+			ids = append(ids, p.ID)
+		}
+	}
+	return h.st.ContractsOfProjects(ctx, ids)
+}
+
+func contractIDs(ks []store.ContractSummary) []string {
+	ids := make([]string, len(ks))
+	for i, k := range ks {
+		ids[i] = k.ID
+	}
+	return ids
 }
 
 // maxContractProjects bounds the projects whose contracts the list shows.
@@ -981,34 +996,28 @@ func (h *Handlers) milestoneTodos(ctx context.Context, u *store.User) ([]views.M
 		}
 		ks = list
 	case authz.RoleOwner:
-		projects, _, err := h.st.ListProjects(ctx, viewerScope(*u), store.ProjectFilter{Page: 1, PerPage: maxContractProjects})
+		list, err := h.teamContracts(ctx, u, true) // money is the project owner's
 		if err != nil {
 			return nil, err
 		}
-		for _, p := range projects {
-			if p.OwnerID != u.ID {
-				continue // money is the project owner's
-			}
-			list, err := h.st.ContractsOfProject(ctx, p.ID)
-			if err != nil {
-				return nil, err
-			}
-			ks = append(ks, list...)
-		}
+		ks = list
 	default:
 		return nil, nil
 	}
-	var out []views.MilestoneTodo
+	open := ks[:0:0]
 	for _, k := range ks {
-		if k.Milestones == 0 || k.Paid == k.ContractSum {
-			continue
+		if k.Milestones > 0 && k.Paid != k.ContractSum {
+			open = append(open, k)
 		}
-		ms, err := h.st.Milestones(ctx, k.ID)
-		if err != nil {
-			return nil, err
-		}
+	}
+	milestones, err := h.st.MilestonesOfContracts(ctx, contractIDs(open))
+	if err != nil {
+		return nil, err
+	}
+	var out []views.MilestoneTodo
+	for _, k := range open {
 		allocated := k.MilestonesTotal == k.ContractSum
-		for _, m := range ms {
+		for _, m := range milestones[k.ID] {
 			action := ""
 			switch {
 			case u.Role == authz.RoleBidder && m.Status == escrow.MilestoneFunded:

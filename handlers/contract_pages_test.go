@@ -508,3 +508,34 @@ func TestContractPagesStripe(t *testing.T) {
 		t.Errorf("milestone %s before Stripe's webhook", s)
 	}
 }
+
+// The contracts list and the dashboard read the same number of statements whatever the
+// number of projects the viewer sees (their contracts and milestones in one query each).
+func TestContractListsConstantQueries(t *testing.T) {
+	t.Parallel()
+	k := newContractPages(t)
+	owner := k.clients["owner"]
+	wantCode(t, "add", k.addForm("Whole", majorUSD(k.sum)), http.StatusSeeOther)
+	count := func(path string) int64 {
+		before := k.a.st.QueryCount()
+		if res := owner.get(path); res.Code != http.StatusOK {
+			t.Fatalf("%s: %d", path, res.Code)
+		}
+		return k.a.st.QueryCount() - before
+	}
+	count(paths.Contracts()) // warm: the session's first use may write to it
+	list, dash := count(paths.Contracts()), count(paths.Dashboard())
+	for i := range 3 {
+		res := owner.do("POST", "/api/projects", map[string]any{"name": "More " + itoa(i), "code": "MORE-" + itoa(i),
+			"budget": map[string]any{"amount": 0, "currency": "usd"}})
+		if res.Code != http.StatusCreated {
+			t.Fatalf("project: %d %s", res.Code, res.Body)
+		}
+	}
+	if got := count(paths.Contracts()); got != list {
+		t.Errorf("the contracts list sent %d statements with 3 more projects, %d before", got, list)
+	}
+	if got := count(paths.Dashboard()); got != dash {
+		t.Errorf("the dashboard sent %d statements with 3 more projects, %d before", got, dash)
+	}
+}

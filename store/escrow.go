@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/lib/pq"
+
 	"github.com/14build/14build/escrow"
 	"github.com/14build/14build/field"
 	"github.com/14build/14build/money"
@@ -282,7 +284,50 @@ LEFT JOIN LATERAL (
 const (
 	contractsOfEntitySQL  = contractSummarySQL + `WHERE c.contractor_entity_id = $1 ORDER BY c.created_at DESC, c.id`
 	contractsOfProjectSQL = contractSummarySQL + `WHERE t.project_id = $1 ORDER BY c.created_at DESC, c.id`
+	// The contracts of many projects, and the milestones of many contracts: a list page
+	// or the dashboard reads them in one query each, whatever their number.
+	contractsOfProjectsSQL   = contractSummarySQL + `WHERE t.project_id = ANY($1::uuid[]) ORDER BY c.created_at DESC, c.id`
+	milestonesOfContractsSQL = `SELECT ` + milestoneColumns + ` FROM milestones WHERE contract_id = ANY($1::uuid[]) ORDER BY contract_id, position, created_at`
 )
+
+// ContractsOfProjects returns the contracts of the given projects, newest first.
+func (s *Store) ContractsOfProjects(ctx context.Context, projectIDs []string) ([]ContractSummary, error) {
+	out := []ContractSummary{}
+	ids := validUUIDs(projectIDs)
+	if len(ids) == 0 {
+		return out, nil
+	}
+	err := s.q.sel(ctx, &out, contractsOfProjectsSQL, pq.Array(ids))
+	return out, err
+}
+
+// MilestonesOfContracts returns the given contracts' milestones by contract, each by position.
+func (s *Store) MilestonesOfContracts(ctx context.Context, contractIDs []string) (map[string][]Milestone, error) {
+	out := map[string][]Milestone{}
+	ids := validUUIDs(contractIDs)
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var ms []Milestone
+	if err := s.q.sel(ctx, &ms, milestonesOfContractsSQL, pq.Array(ids)); err != nil {
+		return nil, err
+	}
+	for _, m := range ms {
+		out[m.ContractID] = append(out[m.ContractID], m)
+	}
+	return out, nil
+}
+
+// validUUIDs keeps the well-formed ids (a malformed one names nothing).
+func validUUIDs(ids []string) []string {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if validUUID(id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
 
 // ContractsOfEntity returns the contracts a company is the contractor of, newest first.
 func (s *Store) ContractsOfEntity(ctx context.Context, entityID int64) ([]ContractSummary, error) {
