@@ -101,6 +101,9 @@ func TestBidPDF(t *testing.T) {
 			t.Errorf("owner before closing GET %s: %d", path, res.Code)
 		}
 	}
+	if res := f.clients["owner"].get(paths.Tender(bt.id)); strings.Contains(res.Body, "data-bid-pdf") || strings.Contains(res.Body, bidID) {
+		t.Error("the team's tender page names a bid's PDF while sealed")
+	}
 	// Another bidder's draft, never submitted, stays its own after closing.
 	res = civil.do("POST", "/api/tenders/"+bt.id+"/bids", bt.body(900000, 2000, false))
 	if res.Code != http.StatusOK {
@@ -131,9 +134,13 @@ func TestBidPDF(t *testing.T) {
 			t.Errorf("%s GET a draft bid: %d", who, res.Code)
 		}
 	}
-	// The leveling page links each bid's PDF.
+	// The leveling page and the team's tender page link each bid's PDF (a draft's never).
 	if res := f.clients["owner"].get(paths.TenderLeveling(bt.id)); !strings.Contains(res.Body, paths.BidPDF(bt.id, bidID)) {
 		t.Errorf("the leveling page lacks the bid's PDF link: %d", res.Code)
+	}
+	if res := f.clients["owner"].get(paths.Tender(bt.id)); !strings.Contains(res.Body, `data-bid-pdf="`+bidID+`"`) ||
+		strings.Contains(res.Body, civilID) {
+		t.Errorf("the team's tender page links the bids' PDFs wrongly: %d", res.Code)
 	}
 	for _, who := range []string{"otherOwner", "outsider"} {
 		if res := f.clients[who].get(routes[0]); res.Code != http.StatusNotFound {

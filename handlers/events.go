@@ -217,18 +217,7 @@ func (h *Handlers) liveTeamView(ctx context.Context, t store.Tender, now time.Ti
 	if v.Bidders, err = h.st.BiddersOfTender(ctx, t.ID); err != nil {
 		return v, err
 	}
-	seal := tender.Seal{Status: t.Status, Sealed: t.Sealed, ClosesAt: t.ClosesAt, AllowLate: t.AllowLateBids}
-	if v.Prices = seal.Shows(tender.Team, now); v.Prices {
-		bids, err := h.st.BidsWithTotals(ctx, t.ID)
-		if err != nil {
-			return v, err
-		}
-		v.Totals = make(map[string]int64, len(bids))
-		for _, b := range bids {
-			v.Totals[b.BidderID] = b.Total
-		}
-	}
-	return v, nil
+	return v, h.teamBidPrices(ctx, &v, t, now)
 }
 
 func (h *Handlers) routeTenderEvent(ctx context.Context, c events.Change) ([]events.Message, error) {

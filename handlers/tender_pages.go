@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -419,16 +420,8 @@ func (h *Handlers) renderTeamTender(c echo.Context, status int, v views.TeamTend
 	if v.Bidders, err = h.st.BiddersOfTender(ctx, t.ID); err != nil {
 		return err
 	}
-	seal := tender.Seal{Status: t.Status, Sealed: t.Sealed, ClosesAt: t.ClosesAt, AllowLate: t.AllowLateBids}
-	if v.Prices = seal.Shows(tender.Team, now); v.Prices {
-		bids, err := h.st.BidsWithTotals(ctx, t.ID)
-		if err != nil {
-			return err
-		}
-		v.Totals = make(map[string]int64, len(bids))
-		for _, b := range bids {
-			v.Totals[b.BidderID] = b.Total
-		}
+	if err := h.teamBidPrices(ctx, &v, t, now); err != nil {
+		return err
 	}
 	if v.Addenda, err = h.st.Addenda(ctx, t.ID, ""); err != nil {
 		return err
@@ -600,4 +593,25 @@ func (h *Handlers) tenderQuestionAnswer(c echo.Context) error {
 		h.flash(c, "Answer sent to the bidder who asked.")
 	}
 	return redirect(c, paths.Tender(t.ID)+"#tender-questions")
+}
+
+// teamBidPrices fills what the team's tender page shows of the bids' prices — each
+// bidder's total and its bid's id (for the priced PDF) — only when tender.Seal lets the
+// team see prices: the page and its live refresh share it.
+func (h *Handlers) teamBidPrices(ctx context.Context, v *views.TeamTenderView, t store.Tender, now time.Time) error {
+	seal := tender.Seal{Status: t.Status, Sealed: t.Sealed, ClosesAt: t.ClosesAt, AllowLate: t.AllowLateBids}
+	if v.Prices = seal.Shows(tender.Team, now); !v.Prices {
+		return nil
+	}
+	bids, err := h.st.BidsWithTotals(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	v.Totals = make(map[string]int64, len(bids))
+	v.BidIDs = make(map[string]string, len(bids))
+	for _, b := range bids {
+		v.Totals[b.BidderID] = b.Total
+		v.BidIDs[b.BidderID] = b.ID
+	}
+	return nil
 }
