@@ -271,22 +271,33 @@ func (tx *Tx) tenderAudience(ctx context.Context, tenderID string) ([]audience, 
 // mailTenderOpened invites every bidder the tender is open to and schedules the closing
 // reminders: OpenTender's last step.
 func (tx *Tx) mailTenderOpened(ctx context.Context, tenderID string) error {
-	t, mt, err := tx.mailTender(ctx, tenderID)
+	all := func(audience) bool { return true }
+	t, _, err := tx.mailAudience(ctx, tenderID, mail.KindTenderInvitation, all, mail.TenderInvitation)
 	if err != nil {
-		return err
-	}
-	as, err := tx.tenderAudience(ctx, tenderID)
-	if err != nil {
-		return err
-	}
-	to := make([]string, 0, len(as))
-	for _, a := range as {
-		to = append(to, a.Addr)
-	}
-	if err := tx.enqueueEach(ctx, mail.KindTenderInvitation, to, mail.TenderInvitation(mt), t.ProjectID, t.ID); err != nil {
 		return err
 	}
 	return tx.scheduleReminders(ctx, tenderID, t.ClosesAt)
+}
+
+// mailAudience sends content to the tender's audience that keep keeps (one mail each),
+// and returns the tender for what the caller sends next.
+func (tx *Tx) mailAudience(ctx context.Context, tenderID, kind string, keep func(audience) bool,
+	content func(mail.Tender) mail.Content) (mailTender, mail.Tender, error) {
+	t, mt, err := tx.mailTender(ctx, tenderID)
+	if err != nil {
+		return t, mt, err
+	}
+	as, err := tx.tenderAudience(ctx, tenderID)
+	if err != nil {
+		return t, mt, err
+	}
+	to := make([]string, 0, len(as))
+	for _, a := range as {
+		if keep(a) {
+			to = append(to, a.Addr)
+		}
+	}
+	return t, mt, tx.enqueueEach(ctx, kind, to, content(mt), t.ProjectID, t.ID)
 }
 
 // scheduleReminders schedules the closing reminders of a tender closing at closesAt. A
@@ -305,21 +316,8 @@ func (tx *Tx) scheduleReminders(ctx context.Context, tenderID string, closesAt t
 
 // mailToBidders sends c to the tender's bidders who have not declined.
 func (tx *Tx) mailToBidders(ctx context.Context, tenderID, kind string, c func(mail.Tender) mail.Content) error {
-	t, mt, err := tx.mailTender(ctx, tenderID)
-	if err != nil {
-		return err
-	}
-	as, err := tx.tenderAudience(ctx, tenderID)
-	if err != nil {
-		return err
-	}
-	var to []string
-	for _, a := range as {
-		if !a.Declined {
-			to = append(to, a.Addr)
-		}
-	}
-	return tx.enqueueEach(ctx, kind, to, c(mt), t.ProjectID, t.ID)
+	_, _, err := tx.mailAudience(ctx, tenderID, kind, func(a audience) bool { return !a.Declined }, c)
+	return err
 }
 
 // mailAddendum tells the bidders of an addendum; movedTo (non-zero) is a new closing
@@ -345,21 +343,11 @@ func (tx *Tx) mailAnswer(ctx context.Context, tenderID, question, answer string)
 
 // mailTenderClosed tells the bidders who submitted, and the project's owner.
 func (tx *Tx) mailTenderClosed(ctx context.Context, tenderID string) error {
-	t, mt, err := tx.mailTender(ctx, tenderID)
+	submitted := func(a audience) bool { return a.Submitted }
+	t, mt, err := tx.mailAudience(ctx, tenderID, mail.KindTenderClosed, submitted, func(x mail.Tender) mail.Content {
+		return mail.Closed(x, false)
+	})
 	if err != nil {
-		return err
-	}
-	as, err := tx.tenderAudience(ctx, tenderID)
-	if err != nil {
-		return err
-	}
-	var to []string
-	for _, a := range as {
-		if a.Submitted {
-			to = append(to, a.Addr)
-		}
-	}
-	if err := tx.enqueueEach(ctx, mail.KindTenderClosed, to, mail.Closed(mt, false), t.ProjectID, t.ID); err != nil {
 		return err
 	}
 	return tx.enqueueEach(ctx, mail.KindTenderClosed, []string{t.OwnerEmail}, mail.Closed(mt, true), t.ProjectID, t.ID)
