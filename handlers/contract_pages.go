@@ -230,6 +230,19 @@ func storeRefusal(err error) (field.Errors, string, bool) {
 	return nil, "", false
 }
 
+// refusalFields is a form's refusal by the store as field errors (a state's refusal
+// under "", the form's own alert); any other error is returned as it is.
+func refusalFields(err error) (field.Errors, error) {
+	fe, msg, ok := storeRefusal(err)
+	switch {
+	case !ok:
+		return nil, err
+	case msg != "":
+		return field.Errors{"": msg}, nil
+	}
+	return fe, nil
+}
+
 // contractPage is the contract with its milestones; ?part=milestones is the table alone
 // (the live refresh).
 func (h *Handlers) contractPage(c echo.Context) error {
@@ -309,14 +322,9 @@ func (h *Handlers) milestoneAdd(c echo.Context) error {
 	mi, errs := in.parse(v.Contract.Currency)
 	if !errs.Any() {
 		if _, err := h.st.AddMilestone(actx(c), v.Contract.ID, mi); err != nil {
-			fe, msg, ok := storeRefusal(err)
-			if !ok {
+			if errs, err = refusalFields(err); err != nil {
 				return err
 			}
-			if msg != "" {
-				fe = field.Errors{"": msg}
-			}
-			errs = fe
 		}
 	}
 	if errs.Any() {
@@ -404,14 +412,9 @@ func (h *Handlers) milestoneUpdate(c echo.Context) error {
 	mi, errs := in.parse(v.Contract.Currency)
 	if !errs.Any() {
 		if _, err := h.st.UpdateMilestone(actx(c), m.ID, version, mi); err != nil {
-			fe, msg, ok := storeRefusal(err)
-			if !ok {
+			if errs, err = refusalFields(err); err != nil {
 				return err
 			}
-			if msg != "" {
-				fe = field.Errors{"": msg}
-			}
-			errs = fe
 		}
 	}
 	if errs.Any() {

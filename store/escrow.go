@@ -874,19 +874,29 @@ UPDATE milestones SET status = $2, disputed_from = NULL, updated_at = $3, versio
 WHERE id = $1 RETURNING ` + milestoneColumns
 )
 
+// requiredText is a milestone's note or reason trimmed, or *FieldsRefused under name when
+// it is empty (with ifEmpty) or longer than maxMilestoneText.
+func requiredText(name, text, ifEmpty string) (string, error) {
+	text = strings.TrimSpace(text)
+	switch {
+	case text == "":
+		return "", &FieldsRefused{Fields: field.Errors{name: ifEmpty}}
+	case utf8.RuneCountInString(text) > maxMilestoneText:
+		return "", &FieldsRefused{Fields: field.Errors{name: "Use at most 4000 characters."}}
+	}
+	return text, nil
+}
+
 // CompleteMilestone marks a funded milestone complete with the contractor's note
 // (*FieldsRefused "note" when empty or too long; *escrow.StateError when not funded).
 func (s *Store) CompleteMilestone(ctx context.Context, id, note string) (Milestone, error) {
 	var m Milestone
-	note = strings.TrimSpace(note)
-	switch {
-	case note == "":
-		return m, &FieldsRefused{Fields: field.Errors{"note": "Describe the work done."}}
-	case utf8.RuneCountInString(note) > maxMilestoneText:
-		return m, &FieldsRefused{Fields: field.Errors{"note": "Use at most 4000 characters."}}
+	note, err := requiredText("note", note, "Describe the work done.")
+	if err != nil {
+		return m, err
 	}
 	now := tender.LedgerTime(time.Now())
-	err := s.WithTx(ctx, func(tx *Tx) error {
+	err = s.WithTx(ctx, func(tx *Tx) error {
 		c, cur, err := tx.lockMilestone(ctx, id)
 		if err != nil {
 			return err
@@ -932,15 +942,12 @@ func (s *Store) ApproveMilestone(ctx context.Context, id string) (Milestone, err
 // already requested: the transfer is then owed).
 func (s *Store) DisputeMilestone(ctx context.Context, id, reason string) (Milestone, error) {
 	var m Milestone
-	reason = strings.TrimSpace(reason)
-	switch {
-	case reason == "":
-		return m, &FieldsRefused{Fields: field.Errors{"reason": "Say what is disputed."}}
-	case utf8.RuneCountInString(reason) > maxMilestoneText:
-		return m, &FieldsRefused{Fields: field.Errors{"reason": "Use at most 4000 characters."}}
+	reason, err := requiredText("reason", reason, "Say what is disputed.")
+	if err != nil {
+		return m, err
 	}
 	now := tender.LedgerTime(time.Now())
-	err := s.WithTx(ctx, func(tx *Tx) error {
+	err = s.WithTx(ctx, func(tx *Tx) error {
 		c, cur, err := tx.lockMilestone(ctx, id)
 		if err != nil {
 			return err
