@@ -116,13 +116,19 @@ func (h *Handlers) contractView(c echo.Context) (views.ContractView, error) {
 	v.Payout = views.PayoutState{Exists: found, Enabled: found && acct.PayoutsEnabled, DetailsSubmitted: acct.DetailsSubmitted, Simulated: acct.Simulated}
 	v.Retention.Percent = views.RetentionPercent(k.RetentionBP)
 	if k.RetentionBP > 0 || k.RetentionReleaseState != escrow.ReleaseNone {
-		held, why, err := h.retentionReady(c, k)
-		if err != nil {
+		held, err := h.retentionReady(c, k)
+		var se *escrow.StateError
+		switch {
+		case errors.As(err, &se): // not releasable now: the page still says what is held
+			if held, err = h.st.RetentionHeld(ctx, k.ID); err != nil {
+				return v, err
+			}
+		case err != nil:
 			return v, err
+		default:
+			v.RetentionReleasable = true
 		}
-		if v.RetentionHeld, v.RetentionReleasable = held, why == ""; why != "" {
-			v.RetentionHeld, _ = h.st.RetentionHeld(ctx, k.ID)
-		}
+		v.RetentionHeld = held
 	}
 	if v.Owner {
 		v.Form = h.newMilestoneForm(v, nil)

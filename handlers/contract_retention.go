@@ -18,38 +18,34 @@ import (
 // the state the dispute froze), and the retention paid in one transfer once every
 // milestone is paid. Pages and API; the owner's alone (contractOwner).
 
-// retentionReady says why the contract's retention cannot be released yet ("" when it can).
-func (h *Handlers) retentionReady(c echo.Context, k *store.Contract) (held int64, why string, err error) {
+// retentionReady is the retention the contract's payments withheld, or an
+// *escrow.StateError saying why it cannot be released yet.
+func (h *Handlers) retentionReady(c echo.Context, k *store.Contract) (int64, error) {
 	ctx := c.Request().Context()
 	if k.RetentionReleaseState == escrow.ReleaseSent {
-		return 0, "The retention was already paid.", nil
+		return 0, &escrow.StateError{Message: "The retention was already paid."}
 	}
 	ms, err := h.st.Milestones(ctx, k.ID)
 	if err != nil {
-		return 0, "", err
+		return 0, err
 	}
 	for _, m := range ms {
 		if m.Status != escrow.MilestonePaid {
-			return 0, "The retention is released once every milestone is paid.", nil
+			return 0, &escrow.StateError{Message: "The retention is released once every milestone is paid."}
 		}
 	}
-	if held, err = h.st.RetentionHeld(ctx, k.ID); err != nil {
-		return 0, "", err
+	held, err := h.st.RetentionHeld(ctx, k.ID)
+	if err == nil && held == 0 && k.RetentionReleaseState == escrow.ReleaseNone {
+		err = &escrow.StateError{Message: "No retention was withheld from this contract's payments."}
 	}
-	if held == 0 && k.RetentionReleaseState == escrow.ReleaseNone {
-		return 0, "No retention was withheld from this contract's payments.", nil
-	}
-	return held, "", nil
+	return held, err
 }
 
 func (h *Handlers) retentionReleaseConfirm(c echo.Context) error {
 	k := currentContract(c)
-	held, why, err := h.retentionReady(c, k)
+	held, err := h.retentionReady(c, k)
 	if err != nil {
-		return err
-	}
-	if why != "" {
-		return h.refuseOnContract(c, why)
+		return h.moneyResult(c, err)
 	}
 	return h.confirmPage(c, http.StatusOK, views.ActionConfirm{Title: "Release the retention?",
 		Message: "One transfer pays the contractor what was withheld from each payment. It cannot be undone.",
@@ -59,22 +55,25 @@ func (h *Handlers) retentionReleaseConfirm(c echo.Context) error {
 
 func (h *Handlers) retentionRelease(c echo.Context) error {
 	k := currentContract(c)
-	held, why, err := h.retentionReady(c, k)
+	held, err := h.retentionReady(c, k)
 	if err != nil {
-		return err
-	}
-	if why != "" {
-		return h.refuseOnContract(c, why)
+		return h.moneyResult(c, err)
 	}
 	out, err := h.payouts.RetentionRelease(actx(c), k.ID)
-	var pe *payouts.ProviderError
-	if errors.As(err, &pe) && pe.Unavailable() && out.RetentionReleaseState == escrow.ReleaseRequested {
+	if owed(out, err) {
 		return h.backToContract(c, "Retention released: the transfer of "+money.FormatCode(held, k.Currency)+" is owed and will be retried until the payment provider takes it.")
 	}
 	if err != nil {
 		return h.moneyResult(c, err)
 	}
 	return h.backToContract(c, "Retention released: "+money.FormatCode(held, k.Currency)+" was transferred to the contractor.")
+}
+
+// owed: the retention release was recorded but its transfer failed for want of the
+// payment provider (the sweep retries it).
+func owed(k store.Contract, err error) bool {
+	var pe *payouts.ProviderError
+	return errors.As(err, &pe) && pe.Unavailable() && k.RetentionReleaseState == escrow.ReleaseRequested
 }
 
 func (h *Handlers) milestoneResolve(c echo.Context) error {
@@ -97,20 +96,16 @@ type retentionJSON struct {
 // unreachable: the sweep retries it); 409 before every milestone is paid or once paid.
 func (h *Handlers) apiRetentionRelease(c echo.Context) error {
 	k := currentContract(c)
-	held, why, err := h.retentionReady(c, k)
+	held, err := h.retentionReady(c, k)
 	if err != nil {
-		return err
-	}
-	if why != "" {
-		return &appError{Status: http.StatusConflict, Message: why}
+		return moneyError(err)
 	}
 	out, err := h.payouts.RetentionRelease(actorCtx(c), k.ID)
 	j := retentionJSON{ContractID: k.ID, Retention: amountJSON{held, k.Currency}, ReleaseState: string(out.RetentionReleaseState)}
 	if out.RetentionTransferID.Valid {
 		j.TransferID = &out.RetentionTransferID.String
 	}
-	var pe *payouts.ProviderError
-	if errors.As(err, &pe) && pe.Unavailable() && out.RetentionReleaseState == escrow.ReleaseRequested {
+	if owed(out, err) {
 		return c.JSON(http.StatusAccepted, j)
 	}
 	if err != nil {
