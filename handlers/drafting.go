@@ -291,6 +291,17 @@ func (h *Handlers) projectSOQ(ctx context.Context, projectID, id string) (store.
 	return q, nil
 }
 
+// packagesRefused shows a 422 (the SOQ picked, or its proposal, refused) on the work
+// packages page above the SOQ picker; any other error is returned as it is.
+func (h *Handlers) packagesRefused(c echo.Context, v views.WorkPackagesView, title string, err error) error {
+	var ae *appError
+	if errors.As(err, &ae) && ae.Status == http.StatusUnprocessableEntity {
+		v.SOQErr = ae.Message
+		return render(c, ae.Status, views.WorkPackagesPage(h.page(c, title), v), nil)
+	}
+	return err
+}
+
 func (h *Handlers) workPackagesDraft(c echo.Context) error {
 	ctx := c.Request().Context()
 	v, err := h.workPackagesView(c)
@@ -299,21 +310,12 @@ func (h *Handlers) workPackagesDraft(c echo.Context) error {
 	}
 	title := "Work packages · " + v.Project.Name
 	q, err := h.projectSOQ(ctx, v.Project.ID, c.FormValue("soqId"))
-	var ae *appError
-	if errors.As(err, &ae) && ae.Status == http.StatusUnprocessableEntity {
-		v.SOQErr = ae.Message
-		return render(c, ae.Status, views.WorkPackagesPage(h.page(c, title), v), nil)
-	}
 	if err != nil {
-		return err
+		return h.packagesRefused(c, v, title, err)
 	}
 	ps, source, err := h.proposePackages(ctx, q)
-	if errors.As(err, &ae) && ae.Status == http.StatusUnprocessableEntity {
-		v.SOQErr = ae.Message
-		return render(c, ae.Status, views.WorkPackagesPage(h.page(c, title), v), nil)
-	}
 	if err != nil {
-		return err
+		return h.packagesRefused(c, v, title, err)
 	}
 	v.Draft = &views.PackagesDraft{SOQ: q, Packages: ps, Source: source, Total: q.Total}
 	return render(c, http.StatusOK, views.WorkPackagesPage(h.page(c, title), v), nil)
@@ -365,13 +367,8 @@ func (h *Handlers) workPackagesSave(c echo.Context) error {
 	}
 	title := "Work packages · " + v.Project.Name
 	q, err := h.projectSOQ(ctx, v.Project.ID, c.FormValue("soqId"))
-	var ae *appError
-	if errors.As(err, &ae) && ae.Status == http.StatusUnprocessableEntity {
-		v.SOQErr = ae.Message
-		return render(c, ae.Status, views.WorkPackagesPage(h.page(c, title), v), nil)
-	}
 	if err != nil {
-		return err
+		return h.packagesRefused(c, v, title, err)
 	}
 	ps, errs := packagesFromForm(c)
 	if !errs.Any() {
