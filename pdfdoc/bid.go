@@ -39,15 +39,7 @@ func WriteBid(w io.Writer, t Tender, b Bid) error {
 	d := newDoc(&t)
 	d.bid = &b
 	d.pdf.SetSubject("Priced bid "+t.Reference+" — "+b.Company, true)
-	d.cover()
-	d.instructions()
-	d.bill()
-	d.collection()
-	d.formOfTender()
-	if err := d.pdf.Error(); err != nil {
-		return fmt.Errorf("pdfdoc: %w", err)
-	}
-	return d.pdf.Output(w)
+	return d.write(w)
 }
 
 // revisionText is the cover's line on the bid's state, e.g. "Revision 3, submitted

@@ -56,7 +56,11 @@ type doc struct {
 // the bill of quantities with blank rate and amount columns, the collection and the form of
 // tender.
 func WriteTender(w io.Writer, t Tender) error {
-	d := newDoc(&t)
+	return newDoc(&t).write(w)
+}
+
+// write lays the document out, blank or priced (d.bid), and writes it to w.
+func (d *doc) write(w io.Writer) error {
 	d.cover()
 	d.instructions()
 	d.bill()
