@@ -116,19 +116,12 @@ func (h *Handlers) contractView(c echo.Context) (views.ContractView, error) {
 	v.Payout = views.PayoutState{Exists: found, Enabled: found && acct.PayoutsEnabled, DetailsSubmitted: acct.DetailsSubmitted, Simulated: acct.Simulated}
 	v.Retention.Percent = views.RetentionPercent(k.RetentionBP)
 	if k.RetentionBP > 0 || k.RetentionReleaseState != escrow.ReleaseNone {
-		held, err := h.retentionReady(c, k)
+		held, err := h.retentionReady(ctx, k, ms)
 		var se *escrow.StateError
-		switch {
-		case errors.As(err, &se): // not releasable now: the page still says what is held
-			if held, err = h.st.RetentionHeld(ctx, k.ID); err != nil {
-				return v, err
-			}
-		case err != nil:
+		if err != nil && !errors.As(err, &se) { // a refusal only means not releasable now
 			return v, err
-		default:
-			v.RetentionReleasable = true
 		}
-		v.RetentionHeld = held
+		v.RetentionHeld, v.RetentionReleasable = held, err == nil
 	}
 	if v.Owner {
 		v.Form = h.newMilestoneForm(v, nil)

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -18,32 +19,40 @@ import (
 // the state the dispute froze), and the retention paid in one transfer once every
 // milestone is paid. Pages and API; the owner's alone (contractOwner).
 
-// retentionReady is the retention the contract's payments withheld, or an
-// *escrow.StateError saying why it cannot be released yet.
-func (h *Handlers) retentionReady(c echo.Context, k *store.Contract) (int64, error) {
-	ctx := c.Request().Context()
-	if k.RetentionReleaseState == escrow.ReleaseSent {
-		return 0, &escrow.StateError{Message: "The retention was already paid."}
-	}
-	ms, err := h.st.Milestones(ctx, k.ID)
+// retentionReady is the retention the contract's payments withheld, with an
+// *escrow.StateError saying why it cannot be released now; ms are its milestones.
+func (h *Handlers) retentionReady(ctx context.Context, k *store.Contract, ms []store.Milestone) (int64, error) {
+	held, err := h.st.RetentionHeld(ctx, k.ID)
 	if err != nil {
 		return 0, err
 	}
+	if k.RetentionReleaseState == escrow.ReleaseSent {
+		return held, &escrow.StateError{Message: "The retention was already paid."}
+	}
 	for _, m := range ms {
 		if m.Status != escrow.MilestonePaid {
-			return 0, &escrow.StateError{Message: "The retention is released once every milestone is paid."}
+			return held, &escrow.StateError{Message: "The retention is released once every milestone is paid."}
 		}
 	}
-	held, err := h.st.RetentionHeld(ctx, k.ID)
-	if err == nil && held == 0 && k.RetentionReleaseState == escrow.ReleaseNone {
-		err = &escrow.StateError{Message: "No retention was withheld from this contract's payments."}
+	if held == 0 && k.RetentionReleaseState == escrow.ReleaseNone {
+		return held, &escrow.StateError{Message: "No retention was withheld from this contract's payments."}
 	}
-	return held, err
+	return held, nil
+}
+
+// retentionOf is retentionReady for the route's contract.
+func (h *Handlers) retentionOf(c echo.Context) (*store.Contract, int64, error) {
+	k := currentContract(c)
+	ms, err := h.st.Milestones(c.Request().Context(), k.ID)
+	if err != nil {
+		return k, 0, err
+	}
+	held, err := h.retentionReady(c.Request().Context(), k, ms)
+	return k, held, err
 }
 
 func (h *Handlers) retentionReleaseConfirm(c echo.Context) error {
-	k := currentContract(c)
-	held, err := h.retentionReady(c, k)
+	k, held, err := h.retentionOf(c)
 	if err != nil {
 		return h.moneyResult(c, err)
 	}
@@ -54,8 +63,7 @@ func (h *Handlers) retentionReleaseConfirm(c echo.Context) error {
 }
 
 func (h *Handlers) retentionRelease(c echo.Context) error {
-	k := currentContract(c)
-	held, err := h.retentionReady(c, k)
+	k, held, err := h.retentionOf(c)
 	if err != nil {
 		return h.moneyResult(c, err)
 	}
@@ -95,8 +103,7 @@ type retentionJSON struct {
 // apiRetentionRelease: 200 once paid; 202 when the transfer is owed (the provider was
 // unreachable: the sweep retries it); 409 before every milestone is paid or once paid.
 func (h *Handlers) apiRetentionRelease(c echo.Context) error {
-	k := currentContract(c)
-	held, err := h.retentionReady(c, k)
+	k, held, err := h.retentionOf(c)
 	if err != nil {
 		return moneyError(err)
 	}
