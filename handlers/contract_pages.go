@@ -79,7 +79,7 @@ func (h *Handlers) contractView(c echo.Context) (views.ContractView, error) {
 	k := currentContract(c)
 	v := views.ContractView{Project: currentProject(c), Simulated: h.payouts.Simulated(),
 		Owner: ownsMoney(c), Contractor: contractSide(c), TimeZone: "UTC"}
-	sum, err := h.contractSummary(ctx, c, k)
+	sum, err := h.st.ContractSummaryOf(ctx, k.ID) // with its names and paid and escrowed sums
 	if err != nil {
 		return v, err
 	}
@@ -127,27 +127,6 @@ func (h *Handlers) contractView(c echo.Context) (views.ContractView, error) {
 		v.Form = h.newMilestoneForm(v, nil)
 	}
 	return v, nil
-}
-
-// contractSummary is the contract with its project's, tender's and contractor's names and
-// its paid and escrowed sums.
-func (h *Handlers) contractSummary(ctx context.Context, c echo.Context, k *store.Contract) (store.ContractSummary, error) {
-	var list []store.ContractSummary
-	var err error
-	if contractSide(c) {
-		list, err = h.st.ContractsOfEntity(ctx, k.ContractorEntityID)
-	} else {
-		list, err = h.st.ContractsOfProject(ctx, currentProject(c).ID)
-	}
-	if err != nil {
-		return store.ContractSummary{}, err
-	}
-	for _, s := range list {
-		if s.ID == k.ID {
-			return s, nil
-		}
-	}
-	return store.ContractSummary{}, store.ErrNotFound
 }
 
 // newMilestoneForm is the add form, empty or as typed (in), with the sum check.

@@ -284,6 +284,7 @@ LEFT JOIN LATERAL (
 const (
 	contractsOfEntitySQL  = contractSummarySQL + `WHERE c.contractor_entity_id = $1 ORDER BY c.created_at DESC, c.id`
 	contractsOfProjectSQL = contractSummarySQL + `WHERE t.project_id = $1 ORDER BY c.created_at DESC, c.id`
+	contractSummaryOfSQL  = contractSummarySQL + `WHERE c.id = $1`
 	// The contracts of many projects, and the milestones of many contracts: a list page
 	// or the dashboard reads them in one query each, whatever their number.
 	contractsOfProjectsSQL   = contractSummarySQL + `WHERE t.project_id = ANY($1::uuid[]) ORDER BY c.created_at DESC, c.id`
@@ -334,6 +335,11 @@ func (s *Store) ContractsOfEntity(ctx context.Context, entityID int64) ([]Contra
 	out := []ContractSummary{}
 	err := s.q.sel(ctx, &out, contractsOfEntitySQL, entityID)
 	return out, err
+}
+
+// ContractSummaryOf returns one contract with its names and sums (ErrNotFound).
+func (s *Store) ContractSummaryOf(ctx context.Context, id string) (ContractSummary, error) {
+	return byID[ContractSummary](ctx, s.q, contractSummaryOfSQL, id)
 }
 
 // ContractsOfProject returns a project's contracts, newest first.
